@@ -1,0 +1,97 @@
+import type { CalendarConfig, ErrorRecord, IsoInstant, Occurrence, Task } from '../domain/types.js';
+
+/**
+ * The event catalogue. Names are past-tense facts; the log says what happened and the
+ * projection decides what it means now. `data` is always JSON-serialisable.
+ * Bump {@link SCHEMA_VERSION} and add an upcaster when a payload changes shape.
+ */
+export const SCHEMA_VERSION = 1;
+
+export type PlanflowEventMap = {
+  /** A task was defined (created). */
+  'task.defined': { task: Task };
+  /** A task's definition was replaced. */
+  'task.updated': { task: Task };
+  /** A task was removed; its pending occurrences are cancelled by separate events. */
+  'task.removed': { taskId: string };
+  /** The calendar the planners use was set or replaced. */
+  'calendar.configured': { calendar: CalendarConfig };
+  /** An occurrence was planned and (unless paused) armed on the clock. */
+  'occurrence.scheduled': { occurrence: Occurrence };
+  /** The calendar rejected the occurrence's slot when it was scheduled; it will not run. */
+  'occurrence.skipped': { occurrenceId: string; reason: 'slot-unavailable' | 'task-removed' };
+  /** The occurrence fired: its handler starts now. Recorded at most once per occurrence. */
+  'occurrence.triggered': {
+    occurrenceId: string;
+    attempt: number;
+    idempotencyKey: string;
+    manual?: boolean;
+    /** How late the trigger was relative to `scheduledFor`, in ms (≥ 0). */
+    lateByMs: number;
+  };
+  /** The handler finished successfully (or the task had no handler). */
+  'occurrence.completed': { occurrenceId: string; durationMs: number };
+  /** The handler threw, timed out, was aborted, or was interrupted by a crash. */
+  'occurrence.failed': {
+    occurrenceId: string;
+    durationMs: number;
+    error: ErrorRecord;
+    interrupted?: boolean;
+  };
+  /** The occurrence's time passed beyond grace without a trigger. */
+  'occurrence.missed': { occurrenceId: string; lateByMs: number };
+  /** A retry occurrence was scheduled to follow this failed or missed one. */
+  'occurrence.retried': { occurrenceId: string; retryId: string };
+  /** The task's next recurrence was scheduled to follow this occurrence. */
+  'occurrence.recurred': { occurrenceId: string; nextId: string };
+  /** Recovery scheduled a replacement for this missed occurrence. */
+  'occurrence.recovered': { occurrenceId: string; replacementId: string };
+  /** The occurrence was cancelled before it triggered. */
+  'occurrence.cancelled': {
+    occurrenceId: string;
+    reason: 'user' | 'task-removed' | 'task-updated';
+  };
+  /** The scheduler began running (`start`). */
+  'scheduler.started': { instanceId: string };
+  /** The scheduler was paused: every timer disarmed. */
+  'scheduler.paused': { instanceId: string };
+  /** The scheduler stopped (`stop`). */
+  'scheduler.stopped': { instanceId: string };
+  /** The wall clock jumped relative to the timers (sleep, suspension, clock change). */
+  'scheduler.clock_jumped': { expectedAt: IsoInstant; observedAt: IsoInstant; driftMs: number };
+};
+
+export type PlanflowEventType = keyof PlanflowEventMap;
+
+/** An event about to be appended. */
+export type NewEvent<T extends PlanflowEventType = PlanflowEventType> = {
+  [K in T]: Readonly<{ type: K; stream: string; data: Readonly<PlanflowEventMap[K]> }>;
+}[T];
+
+/** An event as stored in the log. `seq` starts at 1 and has no gaps. */
+export type StoredEvent<T extends PlanflowEventType = PlanflowEventType> = {
+  [K in T]: Readonly<{
+    seq: number;
+    /** nanoid, unique across logs. */
+    id: string;
+    type: K;
+    /** Clock time of the append. */
+    time: IsoInstant;
+    /** `occurrence:<id>`, `task:<id>` or `scheduler`. */
+    stream: string;
+    data: Readonly<PlanflowEventMap[K]>;
+    schemaVersion: number;
+    /** Hash of the previous entry (`GENESIS_HASH` for seq 1). */
+    prevHash: string;
+    /** sha256 over this entry's fields and `prevHash` (see `hashChain.ts`). */
+    hash: string;
+  }>;
+}[T];
+
+/** Stream names. */
+export const streams = {
+  occurrence: (id: string) => `occurrence:${id}`,
+  task: (id: string) => `task:${id}`,
+  scheduler: 'scheduler',
+  calendar: 'calendar',
+} as const;
