@@ -1,0 +1,63 @@
+import type { StoredEvent } from './events.js';
+import { entryHash, GENESIS_HASH } from './hashChain.js';
+
+/** Outcome of checking a log's hash chain. */
+export type VerifyResult =
+  | Readonly<{ ok: true; entries: number; headHash: string }>
+  | Readonly<{
+      ok: false;
+      entries: number;
+      /** Sequence number of the first entry that does not verify (or the first missing one). */
+      firstBadSeq: number;
+      reason: string;
+    }>;
+
+/**
+ * Walks a log in order and checks, for every entry: the sequence number follows the previous
+ * one without a gap, `prevHash` equals the previous entry's hash, and `hash` matches the
+ * entry's content. Any changed byte, removed or reordered entry breaks one of these.
+ *
+ * `dataJsonOf` returns the payload's JSON text as stored; stores that keep the raw text pass
+ * it through so verification does not depend on re-serialisation.
+ */
+export async function verifyChain(
+  batches: AsyncIterable<readonly StoredEvent[]> | Iterable<readonly StoredEvent[]>,
+  dataJsonOf: (event: StoredEvent) => string = (event) => JSON.stringify(event.data),
+): Promise<VerifyResult> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  for await (const batch of batches) {
+    for (const event of batch) {
+      const fail = (reason: string): VerifyResult => ({
+        ok: false,
+        entries: expectedSeq - 1,
+        firstBadSeq: expectedSeq,
+        reason,
+      });
+      if (event.seq !== expectedSeq) {
+        return fail(
+          `expected entry #${expectedSeq}, found #${event.seq} (entries missing or reordered)`,
+        );
+      }
+      if (event.prevHash !== prevHash) {
+        return fail(`entry #${event.seq} does not chain to entry #${event.seq - 1}`);
+      }
+      const hash = entryHash({
+        seq: event.seq,
+        id: event.id,
+        type: event.type,
+        time: event.time,
+        stream: event.stream,
+        schemaVersion: event.schemaVersion,
+        prevHash: event.prevHash,
+        dataJson: dataJsonOf(event),
+      });
+      if (hash !== event.hash) {
+        return fail(`entry #${event.seq} was changed after it was written (hash mismatch)`);
+      }
+      prevHash = event.hash;
+      expectedSeq++;
+    }
+  }
+  return { ok: true, entries: expectedSeq - 1, headHash: prevHash };
+}
