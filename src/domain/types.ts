@@ -163,6 +163,11 @@ export type Execution = Readonly<{
   retriesRemaining: number;
   /** True once `occurrence.triggered` was recorded; never triggered twice. */
   triggered: boolean;
+  /**
+   * How the occurrence itself ended, kept when a follow-up moves `state` on to `retrying`,
+   * `recurred` or `recovered`: `completed` (handler succeeded), `failed`, or `missed`.
+   */
+  outcome?: 'completed' | 'failed' | 'missed';
   triggeredAt?: IsoInstant;
   finishedAt?: IsoInstant;
   error?: ErrorRecord;

@@ -1,0 +1,106 @@
+import { type Observable, Subject } from 'rxjs';
+import type { AppendOptions, EventStore } from './EventStore.js';
+import type { NewEvent, StoredEvent } from './events.js';
+import { ReadModel } from './ReadModel.js';
+import { type VerifyResult, verifyChain } from './verifyChain.js';
+
+/** What `history` is asked about: one task (its own events and all its occurrences') or one occurrence. */
+export type HistoryQuery = Readonly<{ taskId: string } | { occurrenceId: string }>;
+
+/** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
+type SelfVerifyingStore = EventStore & { verify(): Promise<VerifyResult> };
+
+/**
+ * The log as the rest of PlanFlow sees it: appends go to the store, and every stored entry is
+ * folded into the live {@link ReadModel} and published on {@link EventLog.events} in
+ * sequence order, exactly once.
+ */
+export class EventLog {
+  readonly store: EventStore;
+  readonly model: ReadModel;
+  readonly #subject = new Subject<StoredEvent>();
+  /** Stored entries that arrived ahead of an earlier one (concurrent appends), keyed by seq. */
+  readonly #pending = new Map<number, StoredEvent>();
+
+  /**
+   * Every appended entry, in sequence order, after it is durable and folded into the model.
+   * An rxjs `Observable`; `subscribe(fn)` works without importing rxjs.
+   */
+  readonly events: Observable<StoredEvent>;
+
+  private constructor(store: EventStore, model: ReadModel) {
+    this.store = store;
+    this.model = model;
+    this.events = this.#subject.asObservable();
+  }
+
+  /** Opens a log over `store`, folding everything already in it into a fresh read model. */
+  static async open(store: EventStore): Promise<EventLog> {
+    return new EventLog(store, await EventLog.fold(store));
+  }
+
+  /** Folds a whole store into a new read model: the reference rebuild, from scratch. */
+  static async fold(store: EventStore): Promise<ReadModel> {
+    const model = new ReadModel();
+    for await (const batch of store.read()) {
+      for (const event of batch) model.apply(event);
+    }
+    return model;
+  }
+
+  /** Appends atomically, then folds and publishes the stored entries. */
+  async append(
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<readonly StoredEvent[]> {
+    const stored = await this.store.append(events, options);
+    for (const event of stored) this.#pending.set(event.seq, event);
+    this.#drain();
+    return stored;
+  }
+
+  #drain(): void {
+    for (;;) {
+      const next = this.#pending.get(this.model.lastSeq + 1);
+      if (next === undefined) return;
+      this.#pending.delete(next.seq);
+      this.model.apply(next);
+      this.#subject.next(next);
+    }
+  }
+
+  /**
+   * Every entry about a task (its definition changes and all of its occurrences' events) or
+   * about one occurrence, in log order. Read from the store, so it is the recorded truth.
+   */
+  async history(query: HistoryQuery): Promise<readonly StoredEvent[]> {
+    const streams = new Set<string>();
+    if ('occurrenceId' in query) {
+      streams.add(`occurrence:${query.occurrenceId}`);
+    } else {
+      streams.add(`task:${query.taskId}`);
+      for (const occ of this.model.listOccurrences({ taskId: query.taskId })) {
+        streams.add(`occurrence:${occ.id}`);
+      }
+    }
+    const found: StoredEvent[] = [];
+    for await (const batch of this.store.read()) {
+      for (const event of batch) {
+        if (streams.has(event.stream)) found.push(event);
+      }
+    }
+    return found;
+  }
+
+  /** Checks the whole hash chain: any changed byte or removed entry makes it fail. */
+  verify(): Promise<VerifyResult> {
+    const store = this.store as Partial<SelfVerifyingStore>;
+    if (typeof store.verify === 'function') return store.verify();
+    return verifyChain(this.store.read());
+  }
+
+  /** Completes the event stream. The store is closed by whoever opened it. */
+  complete(): void {
+    this.#subject.complete();
+  }
+}

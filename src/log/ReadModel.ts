@@ -1,0 +1,174 @@
+import type {
+  CalendarConfig,
+  Execution,
+  ExecutionState,
+  IsoInstant,
+  Occurrence,
+  Task,
+} from '../domain/types.js';
+import type { StoredEvent } from './events.js';
+import { evolveExecution } from './evolveExecution.js';
+
+/** Whether the scheduler was last recorded running, paused or stopped. */
+export type SchedulerStatus = 'idle' | 'running' | 'paused' | 'stopped';
+
+export type OccurrenceFilter = Readonly<{
+  taskId?: string;
+  state?: ExecutionState | readonly ExecutionState[];
+}>;
+
+/**
+ * The read model the seed calls `ExecutionRepository`: tasks, the calendar, occurrences and
+ * their executions, answered from memory. It is nothing but a fold of the log — `apply` is
+ * the only way it changes, so a model folded from scratch equals one kept up to date live.
+ *
+ * Entities handed out are frozen; the collections are private.
+ */
+export class ReadModel {
+  #tasks = new Map<string, Task>();
+  #occurrences = new Map<string, Occurrence>();
+  #executions = new Map<string, Execution>();
+  #byTask = new Map<string, Set<string>>();
+  #calendar: CalendarConfig | undefined;
+  #status: SchedulerStatus = 'idle';
+  #lastSeq = 0;
+  #lastTime: IsoInstant | undefined;
+
+  /** Sequence number of the last event folded in (0 for an empty log). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Time of the last event folded in: the latest moment the log knows the scheduler was alive. */
+  get lastEventTime(): IsoInstant | undefined {
+    return this.#lastTime;
+  }
+
+  get calendar(): CalendarConfig | undefined {
+    return this.#calendar;
+  }
+
+  get status(): SchedulerStatus {
+    return this.#status;
+  }
+
+  /** Folds one event in. Events must arrive in sequence order, each exactly once. */
+  apply(event: StoredEvent): void {
+    if (event.seq !== this.#lastSeq + 1) {
+      throw new RangeError(
+        `ReadModel: expected event #${this.#lastSeq + 1}, got #${event.seq}; events must be applied in order`,
+      );
+    }
+    this.#lastSeq = event.seq;
+    this.#lastTime = event.time;
+    switch (event.type) {
+      case 'task.defined':
+      case 'task.updated':
+        this.#tasks.set(event.data.task.id, event.data.task);
+        return;
+      case 'task.removed':
+        this.#tasks.delete(event.data.taskId);
+        return;
+      case 'calendar.configured':
+        this.#calendar = event.data.calendar;
+        return;
+      case 'scheduler.started':
+        this.#status = 'running';
+        return;
+      case 'scheduler.paused':
+        this.#status = 'paused';
+        return;
+      case 'scheduler.stopped':
+        this.#status = 'stopped';
+        return;
+      case 'scheduler.clock_jumped':
+        return;
+      case 'occurrence.scheduled': {
+        const occ = event.data.occurrence;
+        if (!this.#occurrences.has(occ.id)) {
+          this.#occurrences.set(occ.id, occ);
+          let ids = this.#byTask.get(occ.taskId);
+          if (ids === undefined) {
+            ids = new Set();
+            this.#byTask.set(occ.taskId, ids);
+          }
+          ids.add(occ.id);
+        }
+        this.#evolve(occ.id, event);
+        return;
+      }
+      default:
+        this.#evolve(event.data.occurrenceId, event);
+    }
+  }
+
+  #evolve(occurrenceId: string, event: StoredEvent): void {
+    const next = evolveExecution(this.#executions.get(occurrenceId), event, (id) =>
+      this.#tasks.get(id),
+    );
+    if (next !== undefined) this.#executions.set(occurrenceId, next);
+  }
+
+  listTasks(): readonly Task[] {
+    return [...this.#tasks.values()];
+  }
+
+  getTask(id: string): Task | undefined {
+    return this.#tasks.get(id);
+  }
+
+  getOccurrence(id: string): Occurrence | undefined {
+    return this.#occurrences.get(id);
+  }
+
+  getExecution(occurrenceId: string): Execution | undefined {
+    return this.#executions.get(occurrenceId);
+  }
+
+  /** Occurrences in the order they were first scheduled, optionally filtered. */
+  listOccurrences(filter: OccurrenceFilter = {}): readonly Occurrence[] {
+    return this.#select(filter).map((id) => this.#occurrences.get(id)!);
+  }
+
+  /** Execution records in the order their occurrences were first scheduled. */
+  listExecutions(filter: OccurrenceFilter = {}): readonly Execution[] {
+    return this.#select(filter).map((id) => this.#executions.get(id)!);
+  }
+
+  /** Number of occurrences known to the log. */
+  get occurrenceCount(): number {
+    return this.#occurrences.size;
+  }
+
+  #select(filter: OccurrenceFilter): string[] {
+    const ids =
+      filter.taskId === undefined
+        ? [...this.#occurrences.keys()]
+        : [...(this.#byTask.get(filter.taskId) ?? [])];
+    if (filter.state === undefined) return ids;
+    const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
+    return ids.filter((id) => states.includes(this.#executions.get(id)!.state));
+  }
+
+  /**
+   * A plain, comparable picture of the whole model. Two models folded from the same log
+   * produce deep-equal snapshots; tests use this to prove live and rebuilt models agree.
+   */
+  snapshot(): Readonly<{
+    lastSeq: number;
+    status: SchedulerStatus;
+    calendar: CalendarConfig | undefined;
+    tasks: readonly Task[];
+    occurrences: readonly Occurrence[];
+    executions: readonly Execution[];
+  }> {
+    return {
+      lastSeq: this.#lastSeq,
+      status: this.#status,
+      calendar: this.#calendar,
+      tasks: this.listTasks(),
+      occurrences: this.listOccurrences(),
+      executions: this.listExecutions(),
+    };
+  }
+}
