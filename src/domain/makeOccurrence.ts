@@ -1,0 +1,39 @@
+import { occurrenceId } from './occurrenceId.js';
+import type { IsoInstant, Occurrence, OccurrenceCause } from './types.js';
+
+/** What an occurrence is made of; its id is derived, never chosen. */
+export type OccurrenceSpec = Readonly<{
+  taskId: string;
+  cause: OccurrenceCause;
+  scheduledFor: Date | IsoInstant;
+  /** @default 0 */
+  attempt?: number;
+  slotName?: string | undefined;
+  pinnedTime?: IsoInstant | undefined;
+  parentId?: string | undefined;
+}>;
+
+/**
+ * Builds a frozen {@link Occurrence} with its deterministic id. Trusted callers only (the
+ * planners, the runtime): it does not validate — untrusted data goes through
+ * `parseOccurrence`. `scheduledFor` is normalised to `toISOString()` form so the id does not
+ * depend on how the instant was spelt.
+ */
+export function makeOccurrence(spec: OccurrenceSpec): Occurrence {
+  const scheduledFor =
+    spec.scheduledFor instanceof Date
+      ? spec.scheduledFor.toISOString()
+      : new Date(spec.scheduledFor).toISOString();
+  const attempt = spec.attempt ?? 0;
+  const occurrence: { -readonly [K in keyof Occurrence]: Occurrence[K] } = {
+    id: occurrenceId(spec.taskId, spec.cause, scheduledFor, attempt),
+    taskId: spec.taskId,
+    scheduledFor,
+    attempt,
+    cause: spec.cause,
+  };
+  if (spec.slotName !== undefined) occurrence.slotName = spec.slotName;
+  if (spec.pinnedTime !== undefined) occurrence.pinnedTime = spec.pinnedTime;
+  if (spec.parentId !== undefined) occurrence.parentId = spec.parentId;
+  return Object.freeze(occurrence);
+}
