@@ -1,0 +1,113 @@
+import type { AppendOptions, EventStore, LogHead, ReadOptions, StoreClock } from './EventStore.js';
+import type { NewEvent, StoredEvent } from './events.js';
+import { GENESIS_HASH } from './hashChain.js';
+import {
+  draftEvents,
+  repeatedTriggerInBatch,
+  sealDrafts,
+  TRIGGERED,
+  timeStamper,
+  toStoredEvent,
+} from './prepareAppend.js';
+import { alreadyTriggeredError, expectedSeqError, storeClosedError } from './storeErrors.js';
+import { resolveAppendOptions, resolveReadOptions, resolveStoreClock } from './storeOptions.js';
+
+const COMPONENT = 'memoryStore';
+
+/** Options of {@link memoryStore}. */
+export type MemoryStoreOptions = Readonly<{
+  /** Time source for `time` stamps; inject a fake one in tests. @default Date.now */
+  clock?: StoreClock;
+}>;
+
+/** Freezes a freshly parsed payload all the way down, so readers cannot edit the log. */
+function freezeDeep<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) freezeDeep(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * An {@link EventStore} that keeps the log in process memory: the store for tests, for
+ * embedding where durability is not wanted, and the reference the contract suite is
+ * written against.
+ *
+ * Each append runs synchronously at call time, so calls made in the same tick are applied
+ * in call order — the first of two competing triggers wins, exactly as a real store's
+ * unique constraint would decide. Entries are frozen objects sharing `prevHash` strings
+ * with their predecessor; no JSON text is kept (it is re-derived for verification), which
+ * keeps a million-entry log affordable.
+ *
+ * @example
+ * const store = memoryStore({ clock: { now: () => Date.parse('2026-01-05T09:00:00Z') } });
+ * await store.append([{ type: 'scheduler.started', stream: 'scheduler', data: { instanceId: 'a' } }]);
+ */
+export function memoryStore(options?: MemoryStoreOptions): EventStore {
+  const stampTime = timeStamper(COMPONENT, resolveStoreClock(COMPONENT, options?.clock));
+  const entries: StoredEvent[] = [];
+  const triggered = new Set<string>();
+  let closed = false;
+
+  const headNow = (): LogHead => {
+    const last = entries[entries.length - 1];
+    return last === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: last.seq, hash: last.hash };
+  };
+
+  const append = async (
+    events: readonly NewEvent[],
+    appendOptions?: AppendOptions,
+  ): Promise<readonly StoredEvent[]> => {
+    if (closed) throw storeClosedError(COMPONENT, 'append');
+    const { expectedSeq } = resolveAppendOptions(COMPONENT, appendOptions);
+    const drafts = draftEvents(COMPONENT, events);
+    const time = stampTime();
+    const head = headNow();
+    if (expectedSeq !== undefined && expectedSeq !== head.seq) {
+      throw expectedSeqError(COMPONENT, expectedSeq, head.seq);
+    }
+    const repeated =
+      repeatedTriggerInBatch(drafts) ??
+      drafts.find((d) => d.type === TRIGGERED && triggered.has(d.stream))?.stream;
+    if (repeated !== undefined) throw alreadyTriggeredError(COMPONENT, repeated);
+
+    // Nothing below can fail, so the batch lands whole or (above) not at all.
+    const stored = sealDrafts(drafts, head, time).map(({ dataJson, ...fields }) =>
+      toStoredEvent(fields, freezeDeep(JSON.parse(dataJson))),
+    );
+    for (const event of stored) {
+      entries.push(event);
+      if (event.type === TRIGGERED) triggered.add(event.stream);
+    }
+    return stored;
+  };
+
+  async function* read(readOptions?: ReadOptions): AsyncGenerator<readonly StoredEvent[]> {
+    if (closed) throw storeClosedError(COMPONENT, 'read');
+    const { fromSeq, toSeq, batchSize } = resolveReadOptions(COMPONENT, readOptions);
+    // seq n lives at index n - 1; the range is re-clamped per batch so a reader sees entries
+    // appended while it iterates, like a paging database reader would.
+    let index = fromSeq - 1;
+    while (true) {
+      if (closed) throw storeClosedError(COMPONENT, 'read');
+      const end = Math.min(entries.length, toSeq, index + batchSize);
+      if (index >= end) return;
+      const batch = entries.slice(index, end);
+      index = end;
+      yield batch;
+    }
+  }
+
+  return {
+    append,
+    read,
+    head: async () => {
+      if (closed) throw storeClosedError(COMPONENT, 'head');
+      return headNow();
+    },
+    close: async () => {
+      closed = true;
+    },
+  };
+}

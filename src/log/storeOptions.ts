@@ -1,0 +1,78 @@
+import { ValidationError } from '../domain/errors.js';
+import type { AppendOptions, ReadOptions, StoreClock } from './EventStore.js';
+
+/** Append options with every check done. */
+export type ResolvedAppendOptions = Readonly<{ expectedSeq: number | undefined }>;
+
+/** Read options with defaults filled in; `toSeq` is `Infinity` when open-ended. */
+export type ResolvedReadOptions = Readonly<{ fromSeq: number; toSeq: number; batchSize: number }>;
+
+/** Entries per batch when the caller does not say: large enough to amortise per-batch work. */
+export const DEFAULT_READ_BATCH_SIZE = 5000;
+
+/** The clock a store uses when none is injected. */
+export const systemClock: StoreClock = Object.freeze({ now: () => Date.now() });
+
+const isInt = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+/** Checks `append` options once, so every store rejects the same bad input the same way. */
+export function resolveAppendOptions(
+  component: string,
+  options: AppendOptions | undefined,
+): ResolvedAppendOptions {
+  const expectedSeq = options?.expectedSeq;
+  if (expectedSeq !== undefined && !isInt(expectedSeq, 0)) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'expectedSeq',
+      `${component}: options.expectedSeq must be an integer ≥ 0 (the head seq you last saw, 0 for an empty log), got ${String(expectedSeq)}`,
+    );
+  }
+  return Object.freeze({ expectedSeq });
+}
+
+/** Fills `read` defaults and rejects ranges that cannot be meant. */
+export function resolveReadOptions(
+  component: string,
+  options: ReadOptions | undefined,
+): ResolvedReadOptions {
+  const fromSeq = options?.fromSeq ?? 1;
+  const toSeq = options?.toSeq ?? Number.POSITIVE_INFINITY;
+  const batchSize = options?.batchSize ?? DEFAULT_READ_BATCH_SIZE;
+  if (!isInt(fromSeq, 1)) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'fromSeq',
+      `${component}: read options.fromSeq must be an integer ≥ 1 (sequence numbers start at 1), got ${String(fromSeq)}`,
+    );
+  }
+  if (toSeq !== Number.POSITIVE_INFINITY && !isInt(toSeq, 0)) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'toSeq',
+      `${component}: read options.toSeq must be an integer ≥ 0 or omitted for "to the end", got ${String(toSeq)}`,
+    );
+  }
+  if (!isInt(batchSize, 1)) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'batchSize',
+      `${component}: read options.batchSize must be an integer ≥ 1, got ${String(batchSize)}`,
+    );
+  }
+  return Object.freeze({ fromSeq, toSeq, batchSize });
+}
+
+/** Checks an injected clock up front, so a bad one fails at construction, not mid-append. */
+export function resolveStoreClock(component: string, clock: StoreClock | undefined): StoreClock {
+  if (clock === undefined) return systemClock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'clock',
+      `${component}: options.clock must be an object with a now() method returning epoch milliseconds, got ${String(clock)}`,
+    );
+  }
+  return clock;
+}
