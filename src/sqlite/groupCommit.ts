@@ -1,0 +1,123 @@
+import Database from 'better-sqlite3';
+import type { LogHead } from '../log/EventStore.js';
+import type { StoredEvent } from '../log/events.js';
+import {
+  type DraftEvent,
+  type SealedEntry,
+  sealDrafts,
+  toStoredEvent,
+} from '../log/prepareAppend.js';
+import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
+import { insertEntry, type LogStatements, readHead } from './logStatements.js';
+
+/** One `append` call waiting for the next commit. */
+export type PendingAppend = Readonly<{
+  drafts: readonly DraftEvent[];
+  expectedSeq: number | undefined;
+  time: string;
+  resolve(events: readonly StoredEvent[]): void;
+  reject(error: unknown): void;
+}>;
+
+/** Queues appends and commits every call made in the same turn in one transaction. */
+export type GroupCommit = Readonly<{
+  enqueue(call: PendingAppend): void;
+  /** Commits whatever is queued now (used by `close`, so no accepted append is dropped). */
+  flushNow(): void;
+}>;
+
+type Outcome =
+  | { call: PendingAppend; sealed: readonly SealedEntry[] }
+  | { call: PendingAppend; error: unknown };
+
+const isTriggerConflict = (error: unknown): boolean =>
+  error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/**
+ * Group commit. A commit costs one fsync (with `synchronous = FULL`) however many rows it
+ * carries, so calls queued during one synchronous run are flushed together on the next
+ * microtask. Each call with more than one entry runs inside its own SAVEPOINT: a call that
+ * fails (a duplicate trigger caught by the unique index, a stale `expectedSeq`) is rolled
+ * back alone and only its promise rejects, while the rest of the group commits. A single-row
+ * call needs no savepoint: SQLite already undoes a failed statement by itself.
+ *
+ * Seq and hashes are assigned inside the transaction, from the head read under the write
+ * lock, so the chain stays linear even when several connections write to one file.
+ */
+export function createGroupCommit(
+  db: Database.Database,
+  statements: LogStatements,
+  component: string,
+): GroupCommit {
+  let queue: PendingAppend[] = [];
+  let scheduled = false;
+
+  const applyCall = (call: PendingAppend, head: LogHead): Outcome => {
+    if (call.expectedSeq !== undefined && call.expectedSeq !== head.seq) {
+      return { call, error: expectedSeqError(component, call.expectedSeq, head.seq) };
+    }
+    const sealed = sealDrafts(call.drafts, head, call.time);
+    const guarded = sealed.length > 1;
+    if (guarded) statements.savepoint.run();
+    let current: SealedEntry | undefined;
+    try {
+      for (current of sealed) insertEntry(statements, current);
+      if (guarded) statements.release.run();
+      return { call, sealed };
+    } catch (error) {
+      if (!isTriggerConflict(error) || current === undefined) throw error;
+      if (guarded) {
+        statements.rollbackToSavepoint.run();
+        statements.release.run();
+      }
+      return { call, error: alreadyTriggeredError(component, current.stream) };
+    }
+  };
+
+  const flushNow = (): void => {
+    scheduled = false;
+    const calls = queue;
+    queue = [];
+    if (calls.length === 0) return;
+    const outcomes: Outcome[] = [];
+    try {
+      statements.begin.run();
+      let head = readHead(statements);
+      for (const call of calls) {
+        const outcome = applyCall(call, head);
+        if ('sealed' in outcome) {
+          const last = outcome.sealed[outcome.sealed.length - 1];
+          if (last !== undefined) head = { seq: last.seq, hash: last.hash };
+        }
+        outcomes.push(outcome);
+      }
+      statements.commit.run();
+    } catch (error) {
+      // An I/O or unexpected error poisons the whole group: nothing of it was committed.
+      if (db.inTransaction) statements.rollback.run();
+      for (const call of calls) call.reject(error);
+      return;
+    }
+    for (const outcome of outcomes) {
+      if ('error' in outcome) outcome.call.reject(outcome.error);
+      else
+        outcome.call.resolve(
+          outcome.sealed.map(({ dataJson, ...fields }) =>
+            toStoredEvent(fields, JSON.parse(dataJson)),
+          ),
+        );
+    }
+  };
+
+  return {
+    enqueue(call) {
+      queue.push(call);
+      if (scheduled) return;
+      scheduled = true;
+      // A promise job rather than setImmediate/queueMicrotask: fake timers cannot capture it,
+      // so appends still commit under a faked clock.
+      void Promise.resolve().then(flushNow);
+    },
+    flushNow,
+  };
+}

@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import type { LogHead } from '../log/EventStore.js';
+import type { StoredEvent } from '../log/events.js';
+import { GENESIS_HASH } from '../log/hashChain.js';
+import type { SealedEntry } from '../log/prepareAppend.js';
+import { toStoredEvent } from '../log/prepareAppend.js';
+
+/** One `events` row in column order, as `raw()` statements return it. */
+export type LogRow = [
+  seq: number,
+  id: string,
+  type: string,
+  time: string,
+  stream: string,
+  data: string,
+  schemaVersion: number,
+  prevHash: string,
+  hash: string,
+];
+
+/**
+ * Every statement a store runs, prepared once per connection. Preparing is the costly part
+ * of a small statement, and group commit runs thousands of inserts per second.
+ */
+export type LogStatements = Readonly<{
+  insert: Database.Statement<LogRow>;
+  head: Database.Statement<[], [number, string]>;
+  page: Database.Statement<[number, number, number], LogRow>;
+  begin: Database.Statement<[]>;
+  commit: Database.Statement<[]>;
+  rollback: Database.Statement<[]>;
+  savepoint: Database.Statement<[]>;
+  release: Database.Statement<[]>;
+  rollbackToSavepoint: Database.Statement<[]>;
+}>;
+
+/** Prepares {@link LogStatements} on an open, migrated connection. */
+export function prepareLogStatements(db: Database.Database): LogStatements {
+  return Object.freeze({
+    insert: db.prepare<LogRow>(
+      'INSERT INTO events (seq, id, type, time, stream, data, schema_version, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    head: db
+      .prepare<[], [number, string]>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
+      .raw(),
+    page: db
+      .prepare<[number, number, number], LogRow>(
+        'SELECT seq, id, type, time, stream, data, schema_version, prev_hash, hash FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?',
+      )
+      .raw(),
+    // IMMEDIATE takes the write lock up front, so the head read inside the transaction stays
+    // the head until commit even when another connection shares the file.
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT append_call'),
+    release: db.prepare('RELEASE append_call'),
+    rollbackToSavepoint: db.prepare('ROLLBACK TO append_call'),
+  });
+}
+
+/** The committed head, read from the file (another connection may have appended). */
+export function readHead(statements: LogStatements): LogHead {
+  const row = statements.head.get();
+  return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: row[0], hash: row[1] };
+}
+
+/** Writes one sealed entry. */
+export function insertEntry(statements: LogStatements, entry: SealedEntry): void {
+  statements.insert.run(
+    entry.seq,
+    entry.id,
+    entry.type,
+    entry.time,
+    entry.stream,
+    entry.dataJson,
+    entry.schemaVersion,
+    entry.prevHash,
+    entry.hash,
+  );
+}
+
+/** `toSeq` for "to the end" as SQLite can bind it. */
+export const boundSeq = (toSeq: number): number =>
+  Number.isFinite(toSeq) ? toSeq : Number.MAX_SAFE_INTEGER;
+
+/** One page of rows in seq order, at most `limit` long. */
+export function readPage(
+  statements: LogStatements,
+  fromSeq: number,
+  toSeq: number,
+  limit: number,
+): LogRow[] {
+  return statements.page.all(fromSeq, boundSeq(toSeq), limit);
+}
+
+/** Parses a row into the public, frozen event. */
+export function rowToStoredEvent(row: LogRow): StoredEvent {
+  return toStoredEvent(
+    {
+      seq: row[0],
+      id: row[1],
+      type: row[2],
+      time: row[3],
+      stream: row[4],
+      schemaVersion: row[6],
+      prevHash: row[7],
+      hash: row[8],
+    },
+    JSON.parse(row[5]),
+  );
+}

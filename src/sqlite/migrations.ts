@@ -1,0 +1,91 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { ValidationError } from '../domain/errors.js';
+
+/**
+ * The log file's own schema history. The version lives in SQLite's `user_version` header
+ * field, which changes inside the same transaction as the migration's DDL, so a crash mid
+ * migration leaves the file at the old version with the old tables — never in between.
+ */
+
+/** One step of the file's schema, applied inside a transaction. */
+export type Migration = Readonly<{
+  /** The `user_version` the file has after this step; steps are numbered 1, 2, 3 … */
+  version: number;
+  /** What the step changes, shown in errors and docs. */
+  description: string;
+  up(db: BetterSqlite3.Database): void;
+}>;
+
+/** Marks a file as a PlanFlow log (`PRAGMA application_id`), so foreign files are refused. */
+export const PLANFLOW_APPLICATION_ID = 0x506c466c; // 'PlFl'
+
+/** Every schema step, oldest first. Append new steps; never edit a released one. */
+export const logMigrations: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    description: 'events table and one-trigger-per-stream index',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          time TEXT NOT NULL,
+          stream TEXT NOT NULL,
+          data TEXT NOT NULL,
+          schema_version INTEGER NOT NULL,
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX events_one_trigger_per_stream
+          ON events (stream) WHERE type = 'occurrence.triggered';
+      `);
+    },
+  },
+]);
+
+/** The schema version this build writes and understands. */
+export const LOG_SCHEMA_VERSION = logMigrations.length;
+
+/** Result of {@link migrate}: where the file was and where it is now. */
+export type MigrationOutcome = Readonly<{ from: number; to: number }>;
+
+function checkOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new ValidationError(
+        'planflow:invalid-options',
+        `migrations[${index}].version`,
+        `sqlite migrations: step ${index} must have version ${index + 1} (steps are numbered 1, 2, 3 … without gaps), got ${migration.version}`,
+      );
+    }
+  });
+}
+
+/**
+ * Brings the file to the newest version in `migrations`, one transaction per step. Refuses a
+ * file written by a newer PlanFlow: reading it with an older schema could silently misread
+ * or drop what the newer version stored.
+ */
+export function migrate(
+  db: BetterSqlite3.Database,
+  path: string,
+  migrations: readonly Migration[] = logMigrations,
+): MigrationOutcome {
+  checkOrdered(migrations);
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > migrations.length) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'path',
+      `sqliteStore: "${path}" has log schema version ${from}, but this PlanFlow only knows versions up to ${migrations.length}; upgrade PlanFlow to open it (the file was left unchanged)`,
+    );
+  }
+  for (const migration of migrations.slice(from)) {
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, migrations.length) };
+}
