@@ -17,6 +17,7 @@ export type PlanflowErrorCode =
   | 'planflow:corrupt-log'
   | 'planflow:store-closed'
   | 'planflow:scheduler-stopped'
+  | 'planflow:invalid-state'
   | 'planflow:handler-missing';
 
 /** Base class of every error PlanFlow throws deliberately. */
@@ -89,10 +90,16 @@ export class CorruptLogError extends PlanflowError {
   }
 }
 
-/** An operation was attempted on a closed store or a stopped scheduler. */
+/**
+ * An operation does not fit the current state: a closed store, a stopped scheduler, or an
+ * occurrence that already triggered being cancelled.
+ */
 export class StateError extends PlanflowError {
   override readonly name = 'StateError';
-  constructor(code: 'planflow:store-closed' | 'planflow:scheduler-stopped', message: string) {
+  constructor(
+    code: 'planflow:store-closed' | 'planflow:scheduler-stopped' | 'planflow:invalid-state',
+    message: string,
+  ) {
     super(code, message);
   }
 }

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { makeOccurrence } from '../src/domain/makeOccurrence.js';
+import { parseTask } from '../src/domain/validateTask.js';
+import { EventLog } from '../src/log/EventLog.js';
+import { type StoredEvent, streams } from '../src/log/events.js';
+import { memoryStore } from '../src/log/memoryStore.js';
+
+const NOW = Date.parse('2026-03-02T08:00:00.000Z');
+const clock = { now: () => NOW };
+const task = parseTask(
+  {
+    id: 'standup',
+    title: 'Stand-up',
+    recurrence: { everyMs: 86_400_000 },
+    retry: { maxRetries: 2 },
+  },
+  undefined,
+  new Date(NOW),
+);
+const first = makeOccurrence({
+  taskId: 'standup',
+  cause: 'initial',
+  scheduledFor: '2026-03-02T09:30:00Z',
+});
+const retry = makeOccurrence({
+  taskId: 'standup',
+  cause: 'retry',
+  scheduledFor: '2026-03-02T10:30:00Z',
+  attempt: 1,
+  parentId: first.id,
+});
+
+async function logWithHistory(): Promise<EventLog> {
+  const log = await EventLog.open(memoryStore({ clock }));
+  await log.append([{ type: 'task.defined', stream: streams.task('standup'), data: { task } }]);
+  await log.append([
+    {
+      type: 'occurrence.scheduled',
+      stream: streams.occurrence(first.id),
+      data: { occurrence: first },
+    },
+  ]);
+  await log.append([
+    {
+      type: 'occurrence.triggered',
+      stream: streams.occurrence(first.id),
+      data: { occurrenceId: first.id, attempt: 0, idempotencyKey: 'k', lateByMs: 0 },
+    },
+  ]);
+  await log.append([
+    {
+      type: 'occurrence.failed',
+      stream: streams.occurrence(first.id),
+      data: { occurrenceId: first.id, durationMs: 5, error: { name: 'Error', message: 'boom' } },
+    },
+    {
+      type: 'occurrence.scheduled',
+      stream: streams.occurrence(retry.id),
+      data: { occurrence: retry },
+    },
+    {
+      type: 'occurrence.retried',
+      stream: streams.occurrence(first.id),
+      data: { occurrenceId: first.id, retryId: retry.id },
+    },
+  ]);
+  return log;
+}
+
+describe('ReadModel', () => {
+  it('answers the seed repository queries from the fold of the log', async () => {
+    const log = await logWithHistory();
+    const model = log.model;
+    expect(model.listTasks()).toEqual([task]);
+    expect(model.getTask('standup')).toEqual(task);
+    expect(model.listOccurrences().map((o) => o.id)).toEqual([first.id, retry.id]);
+    const failed = model.getExecution(first.id)!;
+    expect(failed.state).toBe('retrying');
+    expect(failed.outcome).toBe('failed');
+    expect(failed.triggered).toBe(true);
+    expect(failed.error).toEqual({ name: 'Error', message: 'boom' });
+    expect(failed.followUpId).toBe(retry.id);
+    expect(failed.retriesRemaining).toBe(2);
+    expect(failed.history.map((h) => h.state)).toEqual([
+      'scheduled',
+      'triggered',
+      'failed',
+      'retrying',
+    ]);
+    expect(model.getExecution(retry.id)!.retriesRemaining).toBe(1);
+    expect(model.listExecutions({ state: 'scheduled' }).map((e) => e.occurrenceId)).toEqual([
+      retry.id,
+    ]);
+    expect(model.listOccurrences({ taskId: 'nobody' })).toEqual([]);
+  });
+
+  it('hands out frozen records', async () => {
+    const log = await logWithHistory();
+    const execution = log.model.getExecution(first.id)!;
+    expect(Object.isFrozen(execution)).toBe(true);
+    expect(Object.isFrozen(execution.history)).toBe(true);
+  });
+
+  it('refuses events out of order', async () => {
+    const log = await logWithHistory();
+    const rebuilt = await EventLog.fold(log.store);
+    let second: StoredEvent | undefined;
+    for await (const batch of log.store.read({ fromSeq: 2, toSeq: 2 })) second = batch[0];
+    expect(() => rebuilt.apply(second!)).toThrow(/expected event #7, got #2/);
+  });
+
+  it('folded from scratch equals the live model', async () => {
+    const log = await logWithHistory();
+    const rebuilt = await EventLog.fold(log.store);
+    expect(rebuilt.snapshot()).toEqual(log.model.snapshot());
+  });
+});
+
+describe('EventLog', () => {
+  it('publishes each appended entry once, in sequence order', async () => {
+    const log = await EventLog.open(memoryStore({ clock }));
+    const seen: number[] = [];
+    log.events.subscribe((e) => seen.push(e.seq));
+    await Promise.all([
+      log.append([{ type: 'scheduler.started', stream: 'scheduler', data: { instanceId: 'a' } }]),
+      log.append([{ type: 'scheduler.paused', stream: 'scheduler', data: { instanceId: 'a' } }]),
+      log.append([{ type: 'scheduler.started', stream: 'scheduler', data: { instanceId: 'a' } }]),
+    ]);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(log.model.status).toBe('running');
+  });
+
+  it('gives the history of a task and of one occurrence from the store', async () => {
+    const log = await logWithHistory();
+    const ofOccurrence = await log.history({ occurrenceId: first.id });
+    expect(ofOccurrence.map((e) => e.type)).toEqual([
+      'occurrence.scheduled',
+      'occurrence.triggered',
+      'occurrence.failed',
+      'occurrence.retried',
+    ]);
+    const ofTask = await log.history({ taskId: 'standup' });
+    expect(ofTask.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('verifies its chain', async () => {
+    const log = await logWithHistory();
+    await expect(log.verify()).resolves.toMatchObject({ ok: true, entries: 6 });
+  });
+});
