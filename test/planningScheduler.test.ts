@@ -223,7 +223,7 @@ describe('DefaultTaskScheduler', () => {
       expect(scheduler.retryOccurrence(failed, task({}), NOW, empty)).toBeUndefined();
     });
 
-    it("prefers the failed occurrence's own slot when the due time does not fit", () => {
+    it("puts the failed occurrence's own slot first (low priority waits for it)", () => {
       const t = task({
         priority: 'low',
         retry: { maxRetries: 1, delayMs: 60_000 },
