@@ -73,8 +73,8 @@ export function memoryStore(options?: MemoryStoreOptions): EventStore {
     if (repeated !== undefined) throw alreadyTriggeredError(COMPONENT, repeated);
 
     // Nothing below can fail, so the batch lands whole or (above) not at all.
-    const stored = sealDrafts(drafts, head, time).map(({ dataJson, ...fields }) =>
-      toStoredEvent(fields, freezeDeep(JSON.parse(dataJson))),
+    const stored = sealDrafts(drafts, head, time).map((entry) =>
+      toStoredEvent(entry, freezeDeep(JSON.parse(entry.dataJson))),
     );
     for (const event of stored) {
       entries.push(event);

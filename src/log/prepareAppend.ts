@@ -163,7 +163,7 @@ export function sealDrafts(
   for (let i = 0; i < drafts.length; i++) {
     const draft = drafts[i]!;
     seq++;
-    const fields = {
+    const entry = {
       seq,
       id: newEntryId(),
       type: draft.type,
@@ -171,11 +171,13 @@ export function sealDrafts(
       stream: draft.stream,
       schemaVersion: SCHEMA_VERSION,
       prevHash,
+      hash: '',
       dataJson: draft.dataJson,
     };
-    const hash = entryHash(fields);
-    sealed[i] = { ...fields, hash };
-    prevHash = hash;
+    // Filled in place: one allocation per entry on the hot append path.
+    entry.hash = entryHash(entry);
+    sealed[i] = entry;
+    prevHash = entry.hash;
   }
   return sealed;
 }

@@ -16,13 +16,16 @@ export const systemClock: StoreClock = Object.freeze({ now: () => Date.now() });
 const isInt = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 
+const NO_EXPECTED_SEQ: ResolvedAppendOptions = Object.freeze({ expectedSeq: undefined });
+
 /** Checks `append` options once, so every store rejects the same bad input the same way. */
 export function resolveAppendOptions(
   component: string,
   options: AppendOptions | undefined,
 ): ResolvedAppendOptions {
   const expectedSeq = options?.expectedSeq;
-  if (expectedSeq !== undefined && !isInt(expectedSeq, 0)) {
+  if (expectedSeq === undefined) return NO_EXPECTED_SEQ;
+  if (!isInt(expectedSeq, 0)) {
     throw new ValidationError(
       'planflow:invalid-options',
       'expectedSeq',

@@ -102,9 +102,7 @@ export function createGroupCommit(
       if ('error' in outcome) outcome.call.reject(outcome.error);
       else
         outcome.call.resolve(
-          outcome.sealed.map(({ dataJson, ...fields }) =>
-            toStoredEvent(fields, JSON.parse(dataJson)),
-          ),
+          outcome.sealed.map((entry) => toStoredEvent(entry, JSON.parse(entry.dataJson))),
         );
     }
   };
