@@ -253,6 +253,35 @@ describe('sqliteStore', () => {
       db.close();
     });
 
+    it('skips a step that another connection applied after this one first looked', async () => {
+      const path = newPath();
+      raw(path, 'SELECT 1');
+      const other = new Database(path);
+      migrate(other, path);
+      other.close();
+      const db = new Database(path);
+      let firstLook = true;
+      // The first user_version read answers as it would have before the other connection ran.
+      const stale = new Proxy(db, {
+        get(target, prop) {
+          if (prop === 'pragma') {
+            return (source: string, options?: Database.PragmaOptions) => {
+              if (firstLook && source === 'user_version') {
+                firstLook = false;
+                return 0;
+              }
+              return target.pragma(source, options);
+            };
+          }
+          const value: unknown = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      expect(migrate(stale, path)).toEqual({ from: 0, to: LOG_SCHEMA_VERSION });
+      expect(db.pragma('user_version', { simple: true })).toBe(LOG_SCHEMA_VERSION);
+      db.close();
+    });
+
     it('refuses another application’s SQLite file and a file that is not a database', async () => {
       const foreign = newPath();
       raw(foreign, 'CREATE TABLE users (id INTEGER)');

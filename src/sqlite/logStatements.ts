@@ -3,7 +3,6 @@ import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
 import { GENESIS_HASH } from '../log/hashChain.js';
 import type { SealedEntry } from '../log/prepareAppend.js';
-import { toStoredEvent } from '../log/prepareAppend.js';
 
 /** One `events` row in column order, as `raw()` statements return it. */
 export type LogRow = [
@@ -94,19 +93,21 @@ export function readPage(
   return statements.page.all(fromSeq, boundSeq(toSeq), limit);
 }
 
-/** Parses a row into the public, frozen event. */
+/**
+ * Parses a row into the public, frozen event. Built in one literal with the same keys in the
+ * same order as `toStoredEvent`, so every entry shares one hidden class and a rebuild costs
+ * little more than the `JSON.parse` itself.
+ */
 export function rowToStoredEvent(row: LogRow): StoredEvent {
-  return toStoredEvent(
-    {
-      seq: row[0],
-      id: row[1],
-      type: row[2],
-      time: row[3],
-      stream: row[4],
-      schemaVersion: row[6],
-      prevHash: row[7],
-      hash: row[8],
-    },
-    JSON.parse(row[5]),
-  );
+  return Object.freeze({
+    seq: row[0],
+    id: row[1],
+    type: row[2],
+    time: row[3],
+    stream: row[4],
+    data: JSON.parse(row[5]),
+    schemaVersion: row[6],
+    prevHash: row[7],
+    hash: row[8],
+  }) as StoredEvent;
 }

@@ -81,8 +81,12 @@ export function migrate(
       `sqliteStore: "${path}" has log schema version ${from}, but this PlanFlow only knows versions up to ${migrations.length}; upgrade PlanFlow to open it (the file was left unchanged)`,
     );
   }
+  const versionNow = (): number => db.pragma('user_version', { simple: true }) as number;
   for (const migration of migrations.slice(from)) {
+    // Re-read under the write lock: another process opening the same new file may have
+    // applied this step between our first look and now.
     db.transaction(() => {
+      if (versionNow() >= migration.version) return;
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
