@@ -1,7 +1,9 @@
 import { Cron } from 'croner';
 
-/** Runs computed ahead per cache refill; later queries in that range are a binary search. */
+/** Most runs computed ahead at once; later queries in that range are a binary search. */
 const CHUNK = 32;
+/** Runs appended to find one answer before the segment starts over at the query instead. */
+const MAX_WALK = 64;
 /** Longest run list kept per schedule before it starts over. */
 const MAX_RUNS = 4096;
 /** Distinct (expression, zone) pairs kept; a task set rarely has more than a handful. */
@@ -35,15 +37,21 @@ class CronSchedule {
     return this.#extendPast(fromMs);
   }
 
-  /** Appends runs until one lies after `fromMs`; starts over at `fromMs` if that is far. */
+  /**
+   * Appends runs until one lies after `fromMs` (starting over at `fromMs` if that is far).
+   * A fresh segment computes just the answer, so scattered queries cost one croner call; a
+   * segment that keeps being extended is walking forward, so it reads ahead as much again as
+   * it holds (up to CHUNK) and the following queries become lookups.
+   */
   #extendPast(fromMs: number): number | undefined {
-    for (let added = 0; added < CHUNK * 2; added += 1) {
+    const sequential = this.#runs.length > 0;
+    for (let added = 0; added < MAX_WALK; added += 1) {
       const last = this.#runs[this.#runs.length - 1];
       const next = this.#cron.nextRun(new Date(last ?? this.#coveredFrom));
       if (next === null) return undefined;
       this.#runs.push(next.getTime());
       if (next.getTime() > fromMs) {
-        this.#fill(CHUNK);
+        if (sequential) this.#fill(Math.min(this.#runs.length, CHUNK));
         return next.getTime();
       }
     }
