@@ -1,99 +1,26 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import FakeTimers from '@sinonjs/fake-timers';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CorruptLogError, isPlanflowError } from '../src/domain/errors.js';
-import type { NewEvent, StoredEvent } from '../src/log/events.js';
-import { streams } from '../src/log/events.js';
-import { LOG_SCHEMA_VERSION, logMigrations, migrate } from '../src/sqlite/migrations.js';
-import { repairLog } from '../src/sqlite/repair.js';
+import { isPlanflowError } from '../src/domain/errors.js';
 import { type SqliteStore, sqliteStore } from '../src/sqlite/sqliteStore.js';
+import {
+  clock,
+  logWith,
+  readAll,
+  rejection,
+  started,
+  triggered,
+  useTempLogPaths,
+  walCommits,
+} from './sqliteFixtures.js';
 import { describeEventStoreContract } from './storeContract.js';
 
-const tempDirs: string[] = [];
-const newPath = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'planflow-sqlite-'));
-  tempDirs.push(dir);
-  return join(dir, 'log.db');
-};
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+const newPath = useTempLogPaths();
+
+describeEventStoreContract('sqliteStore', async ({ clock: contractClock }) => {
+  const store = await sqliteStore({ path: newPath(), synchronous: 'NORMAL', clock: contractClock });
+  return { store, cleanup: () => store.close() };
 });
-
-describeEventStoreContract('sqliteStore', async ({ clock }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'planflow-contract-'));
-  const store = await sqliteStore({ path: join(dir, 'log.db'), synchronous: 'NORMAL', clock });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
-
-const clock = { now: () => Date.parse('2026-03-02T08:00:00.000Z') };
-const started = (instanceId: string): NewEvent => ({
-  type: 'scheduler.started',
-  stream: streams.scheduler,
-  data: { instanceId },
-});
-const triggered = (occurrenceId: string): NewEvent => ({
-  type: 'occurrence.triggered',
-  stream: streams.occurrence(occurrenceId),
-  data: { occurrenceId, attempt: 0, idempotencyKey: occurrenceId, lateByMs: 0 },
-});
-async function readAll(store: SqliteStore): Promise<StoredEvent[]> {
-  const all: StoredEvent[] = [];
-  for await (const batch of store.read()) all.push(...batch);
-  return all;
-}
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
-
-/**
- * Counts commit frames in the WAL file of the current WAL generation: SQLite marks the last
- * frame of every committed transaction with the database size, so this counts transactions
- * from outside the store, without trusting its own bookkeeping.
- */
-function walCommits(path: string): number {
-  const wal = readFileSync(`${path}-wal`);
-  if (wal.length < 32) return 0;
-  const pageSize = wal.readUInt32BE(8);
-  const salt1 = wal.readUInt32BE(16);
-  const salt2 = wal.readUInt32BE(20);
-  let commits = 0;
-  for (let offset = 32; offset + 24 + pageSize <= wal.length; offset += 24 + pageSize) {
-    const sameGeneration =
-      wal.readUInt32BE(offset + 8) === salt1 && wal.readUInt32BE(offset + 12) === salt2;
-    if (sameGeneration && wal.readUInt32BE(offset + 4) !== 0) commits++;
-  }
-  return commits;
-}
-
-/** Builds a closed log of `n` entries and returns its path. */
-async function logWith(n: number): Promise<string> {
-  const path = newPath();
-  const store = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
-  for (let i = 1; i <= n; i++) await store.append([started(`i${i}`)]);
-  await store.close();
-  return path;
-}
-
-function raw(path: string, sql: string, ...params: unknown[]): void {
-  const db = new Database(path);
-  try {
-    db.prepare(sql).run(...params);
-  } finally {
-    db.close();
-  }
-}
 
 describe('sqliteStore', () => {
   describe('group commit', () => {
@@ -176,7 +103,7 @@ describe('sqliteStore', () => {
 
   describe('on reopen', () => {
     it('keeps the log and continues its chain', async () => {
-      const path = await logWith(3);
+      const path = await logWith(newPath(), 3);
       const store = await sqliteStore({ path, clock });
       expect((await store.head()).seq).toBe(3);
       const [next] = await store.append([started('after')]);
@@ -202,102 +129,7 @@ describe('sqliteStore', () => {
     });
   });
 
-  describe('schema versions', () => {
-    it('creates the newest schema, marked as a PlanFlow log, in WAL mode', async () => {
-      const path = await logWith(0);
-      const db = new Database(path);
-      expect(db.pragma('user_version', { simple: true })).toBe(LOG_SCHEMA_VERSION);
-      expect(db.pragma('application_id', { simple: true })).toBe(0x506c466c);
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      db.close();
-    });
-
-    it('refuses a file written by a newer PlanFlow and leaves it unchanged', async () => {
-      const path = await logWith(2);
-      raw(path, `PRAGMA user_version = ${LOG_SCHEMA_VERSION + 1}`);
-      const error = await rejection(sqliteStore({ path, clock }));
-      expect(isPlanflowError(error, 'planflow:invalid-options')).toBe(true);
-      expect((error as Error).message).toMatch(
-        `schema version ${LOG_SCHEMA_VERSION + 1}, but this PlanFlow only knows versions up to ${LOG_SCHEMA_VERSION}`,
-      );
-      const db = new Database(path);
-      expect(db.pragma('user_version', { simple: true })).toBe(LOG_SCHEMA_VERSION + 1);
-      expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 2 });
-      db.close();
-    });
-
-    it('applies only the steps a file lacks, in order, and a failing step changes nothing', async () => {
-      const path = await logWith(1);
-      const db = new Database(path);
-      const v2 = {
-        version: 2,
-        description: 'test: add a column',
-        up: (d: Database.Database) => d.exec('ALTER TABLE events ADD COLUMN note TEXT'),
-      };
-      const v3 = {
-        version: 3,
-        description: 'test: fails half way',
-        up: (d: Database.Database) => {
-          d.exec('CREATE TABLE half (x)');
-          throw new Error('step 3 failed');
-        },
-      };
-      expect(() => migrate(db, path, [...logMigrations, v2, v3])).toThrowError('step 3 failed');
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
-      expect(
-        db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'").get(),
-      ).toEqual({ n: 0 });
-      expect(migrate(db, path, [...logMigrations, v2])).toEqual({ from: 2, to: 2 });
-      expect(db.prepare('SELECT note FROM events').all()).toEqual([{ note: null }]);
-      expect(() => migrate(db, path, [v2])).toThrowError(/must have version 1/);
-      db.close();
-    });
-
-    it('skips a step that another connection applied after this one first looked', async () => {
-      const path = newPath();
-      raw(path, 'SELECT 1');
-      const other = new Database(path);
-      migrate(other, path);
-      other.close();
-      const db = new Database(path);
-      let firstLook = true;
-      // The first user_version read answers as it would have before the other connection ran.
-      const stale = new Proxy(db, {
-        get(target, prop) {
-          if (prop === 'pragma') {
-            return (source: string, options?: Database.PragmaOptions) => {
-              if (firstLook && source === 'user_version') {
-                firstLook = false;
-                return 0;
-              }
-              return target.pragma(source, options);
-            };
-          }
-          const value: unknown = Reflect.get(target, prop, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-      expect(migrate(stale, path)).toEqual({ from: 0, to: LOG_SCHEMA_VERSION });
-      expect(db.pragma('user_version', { simple: true })).toBe(LOG_SCHEMA_VERSION);
-      db.close();
-    });
-
-    it('refuses another application’s SQLite file and a file that is not a database', async () => {
-      const foreign = newPath();
-      raw(foreign, 'CREATE TABLE users (id INTEGER)');
-      expect(
-        isPlanflowError(
-          await rejection(sqliteStore({ path: foreign })),
-          'planflow:invalid-options',
-        ),
-      ).toBe(true);
-      const garbage = newPath();
-      writeFileSync(garbage, Buffer.alloc(8192, 0x5a));
-      const error = await rejection(sqliteStore({ path: garbage }));
-      expect(error).toBeInstanceOf(CorruptLogError);
-      expect(readFileSync(garbage).equals(Buffer.alloc(8192, 0x5a))).toBe(true);
-    });
-
+  describe('options', () => {
     it('rejects unusable options with the field named', async () => {
       const bad = [
         { path: '' },
@@ -311,85 +143,9 @@ describe('sqliteStore', () => {
     });
   });
 
-  describe('corruption', () => {
-    const openError = async (path: string): Promise<CorruptLogError> => {
-      const error = await rejection(sqliteStore({ path, clock }));
-      expect(error).toBeInstanceOf(CorruptLogError);
-      return error as CorruptLogError;
-    };
-
-    it('detects a changed byte in a payload at its position', async () => {
-      const path = await logWith(5);
-      raw(path, "UPDATE events SET data = replace(data, 'i3', 'i8') WHERE seq = 3");
-      const error = await openError(path);
-      expect(error.position).toBe(3);
-      expect(error.message).toMatch(/entry #3.*repairLog/);
-    });
-
-    it('detects a torn last entry', async () => {
-      const path = await logWith(5);
-      raw(path, "UPDATE events SET hash = '' WHERE seq = 5");
-      expect((await openError(path)).position).toBe(5);
-    });
-
-    it('detects a removed middle entry and changes nothing', async () => {
-      const path = await logWith(5);
-      raw(path, 'DELETE FROM events WHERE seq = 2');
-      expect((await openError(path)).position).toBe(2);
-      const db = new Database(path);
-      expect(db.prepare('SELECT seq FROM events').pluck().all()).toEqual([1, 3, 4, 5]);
-      db.close();
-    });
-
-    it('opens without checking when asked, and verify() reports the damage', async () => {
-      const path = await logWith(4);
-      raw(path, "UPDATE events SET type = 'scheduler.stopped' WHERE seq = 4");
-      const store = await sqliteStore({ path, clock, verifyOnOpen: false });
-      expect(await store.verify()).toMatchObject({ ok: false, entries: 3, firstBadSeq: 4 });
-      await store.close();
-    });
-  });
-
-  describe('repairLog', () => {
-    it('backs the file up, keeps the entries before the damage, and the result verifies', async () => {
-      const path = await logWith(6);
-      raw(path, 'DELETE FROM events WHERE seq = 4');
-      const result = await repairLog(path, { clock });
-      expect(result).toEqual({
-        backupPath: `${path}.bak-20260302T080000000Z`,
-        keptEntries: 3,
-        removedEntries: 2,
-      });
-      const backup = new Database(result.backupPath, { readonly: true });
-      expect(backup.prepare('SELECT seq FROM events').pluck().all()).toEqual([1, 2, 3, 5, 6]);
-      backup.close();
-      const store = await sqliteStore({ path, clock });
-      expect(await store.verify()).toMatchObject({ ok: true, entries: 3 });
-      expect((await store.append([started('again')]))[0]!.seq).toBe(4);
-      await store.close();
-    });
-
-    it('removes nothing from a log that verifies, but still writes the backup first', async () => {
-      const path = await logWith(3);
-      const result = await repairLog(path, { clock });
-      expect(result).toMatchObject({ keptEntries: 3, removedEntries: 0 });
-      expect(existsSync(result.backupPath)).toBe(true);
-      const second = await repairLog(path, { clock });
-      expect(second.backupPath).toBe(`${result.backupPath}-2`);
-    });
-
-    it('refuses a missing log and an existing backup path', async () => {
-      const error = await rejection(repairLog(join(tmpdir(), 'planflow-no-such-log.db')));
-      expect(isPlanflowError(error, 'planflow:invalid-options')).toBe(true);
-      const path = await logWith(1);
-      const taken = await rejection(repairLog(path, { backupPath: path }));
-      expect(isPlanflowError(taken, 'planflow:invalid-options')).toBe(true);
-    });
-  });
-
   describe('the unique trigger index', () => {
     it('rejects a raw second occurrence.triggered for a stream, not other repeats', async () => {
-      const path = await logWith(0);
+      const path = await logWith(newPath(), 0);
       const db = new Database(path);
       const insert = db.prepare(
         "INSERT INTO events (seq, id, type, time, stream, data, schema_version, prev_hash, hash) VALUES (?, ?, ?, 't', 'occurrence:o1', '{}', 1, '', '')",
