@@ -1,0 +1,132 @@
+import { ValidationError } from '../domain/errors.js';
+import type { Clock } from './Clock.js';
+import { systemClock } from './systemClock.js';
+
+/** The largest delay the host's `setTimeout` honours (a signed 32-bit int of ms, ~24.8 days). */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * What a wake-up observed when the wall clock disagreed with the timer that woke it: the
+ * machine slept or was suspended (`driftMs > 0`), or the clock was set back (`driftMs < 0`).
+ */
+export type ClockJump = Readonly<{
+  /** Wall-clock time (epoch ms) the real timer was armed to wake at. */
+  expectedAt: number;
+  /** Wall-clock time (epoch ms) actually read on waking. */
+  observedAt: number;
+  /** `observedAt - expectedAt`. */
+  driftMs: number;
+}>;
+
+export type TimerQueueOptions = Readonly<{
+  /**
+   * The underlying time source: its `now()` is the wall clock and its `setTimeout` carries
+   * the queue's single real timer.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * Longest single real wait. Capping the wait keeps delays above 2^31-1 ms exact and bounds
+   * how long a clock jump (sleep, suspension, manual change) goes unnoticed.
+   * @default 60_000
+   */
+  maxWaitMs?: number;
+  /**
+   * A wake-up more than this many ms late, or this many ms early (clock set back), is
+   * reported to `onClockJump`.
+   * @default 2_000
+   */
+  jumpThresholdMs?: number;
+  /**
+   * Called (before the due entries fire) when a wake-up observes a clock jump. The scheduler
+   * runs its missed-occurrence check from here.
+   */
+  onClockJump?: (jump: ClockJump) => void;
+  /**
+   * Receives anything a timer callback or `onClockJump` threw. Errors never escape the real
+   * timer callback (an escaping error would crash the host); without `onError` they are
+   * dropped, so pass one.
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * When false the real timer is `unref()`ed (if the clock's handle supports it), so pending
+   * entries alone do not keep the process alive. The default keeps a running scheduler's
+   * process alive, like any pending `setTimeout`; `dispose()` always releases it.
+   * @default true
+   */
+  keepAlive?: boolean;
+}>;
+
+/** {@link TimerQueueOptions} with every default filled in. */
+export type ResolvedTimerQueueOptions = Readonly<{
+  clock: Clock;
+  maxWaitMs: number;
+  jumpThresholdMs: number;
+  onClockJump: ((jump: ClockJump) => void) | undefined;
+  onError: ((error: unknown) => void) | undefined;
+  keepAlive: boolean;
+}>;
+
+const positiveMs = (field: string, value: unknown, fallback: number, max: number): number => {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      field,
+      `TimerQueue: ${field} must be a number of ms in (0, ${max}], got ${String(value)}; omit it for the default ${fallback}`,
+    );
+  }
+  return value;
+};
+
+const optionalFunction = <T>(field: string, value: T | undefined): T | undefined => {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      field,
+      `TimerQueue: ${field} must be a function, got ${typeof value}`,
+    );
+  }
+  return value;
+};
+
+/**
+ * Fills defaults and checks ranges; returns a new frozen object and never mutates the
+ * caller's.
+ */
+export function resolveTimerQueueOptions(
+  options: TimerQueueOptions = {},
+): ResolvedTimerQueueOptions {
+  const clock = options.clock ?? systemClock;
+  if (
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'clock',
+      'TimerQueue: clock must have now(), setTimeout() and clearTimeout(); pass systemClock or a TestClock',
+    );
+  }
+  if (options.keepAlive !== undefined && typeof options.keepAlive !== 'boolean') {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'keepAlive',
+      `TimerQueue: keepAlive must be a boolean, got ${String(options.keepAlive)}`,
+    );
+  }
+  return Object.freeze({
+    clock,
+    maxWaitMs: positiveMs('maxWaitMs', options.maxWaitMs, 60_000, MAX_TIMER_DELAY_MS),
+    jumpThresholdMs: positiveMs(
+      'jumpThresholdMs',
+      options.jumpThresholdMs,
+      2_000,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    onClockJump: optionalFunction('onClockJump', options.onClockJump),
+    onError: optionalFunction('onError', options.onError),
+    keepAlive: options.keepAlive ?? true,
+  });
+}

@@ -1,0 +1,219 @@
+import { PlanflowError, ValidationError } from '../domain/errors.js';
+import type { Clock } from '../runtime/Clock.js';
+import { TimerEntry, TimerHeap } from '../runtime/TimerHeap.js';
+import { settleMacrotask } from './settle.js';
+
+export type TestClockOptions = Readonly<{
+  /**
+   * Most timer callbacks one `advance`/`runAll` call may fire before it gives up, so a
+   * timer that keeps re-arming itself fails the test instead of hanging it.
+   * @default 1_000_000
+   */
+  loopLimit?: number;
+  /**
+   * What `advanceAsync` awaits before and after each timer so promise chains started by a
+   * callback (async handlers, XState promise actors) settle first.
+   * @default a macrotask hop through the real `setImmediate`
+   */
+  settle?: () => Promise<void>;
+}>;
+
+const toMs = (field: string, value: number | Date): number => {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new ValidationError(
+      'planflow:invalid-input',
+      field,
+      `TestClock: ${field} must be epoch milliseconds or a valid Date, got ${String(value)}`,
+    );
+  }
+  return ms;
+};
+
+const durationMs = (method: string, ms: number): number => {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new ValidationError(
+      'planflow:invalid-input',
+      'ms',
+      `TestClock.${method}: ms must be a finite number ≥ 0, got ${String(ms)}`,
+    );
+  }
+  return ms;
+};
+
+/**
+ * A manual {@link Clock} for tests: time moves only when the test says so.
+ *
+ * Timers are pinned to wall-clock due times. `advance` moves time forward and fires every
+ * timer it passes, in due order (ties first-in first-out), each callback seeing `now()` equal
+ * to its own due time, including timers those callbacks schedule on the way. `jump` moves
+ * the wall clock without firing anything, as when a laptop sleeps: the overdue timers fire,
+ * late, on the next `advance`/`runDue`, and see the jumped time. (Contrast
+ * `@sinonjs/fake-timers`' `setSystemTime`, which shifts pending timers along with the clock.)
+ *
+ * It drives XState directly (`createActor(machine, { clock: testClock })`) or underneath a
+ * `TimerQueue` (`new TimerQueue({ clock: testClock })`).
+ *
+ * @example
+ * const clock = new TestClock(Date.parse('2026-03-02T08:00:00Z'));
+ * const queue = new TimerQueue({ clock });
+ * queue.schedule(clock.now() + 40 * 86_400_000, fire);
+ * clock.advance(40 * 86_400_000); // fires exactly once, at its time
+ */
+export class TestClock implements Clock {
+  readonly #heap = new TimerHeap();
+  readonly #loopLimit: number;
+  readonly #settle: () => Promise<void>;
+  #now: number;
+  #seq = 0;
+  #busy = false;
+
+  constructor(start: number | Date = 0, options: TestClockOptions = {}) {
+    this.#now = toMs('start', start);
+    this.#loopLimit = options.loopLimit ?? 1_000_000;
+    this.#settle = options.settle ?? settleMacrotask;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** Schedules `callback` `delayMs` from now (NaN or negative = now; `Infinity` = never). */
+  setTimeout(callback: () => void, delayMs: number): unknown {
+    const delay = typeof delayMs === 'number' && delayMs > 0 ? delayMs : 0;
+    const entry = new TimerEntry(this.#now + delay, this.#seq++, callback, undefined);
+    this.#heap.push(entry);
+    return entry;
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (handle instanceof TimerEntry && this.#heap.remove(handle)) handle.takeCallback();
+  }
+
+  /** Timers waiting to fire. */
+  get pending(): number {
+    return this.#heap.size;
+  }
+
+  /** Due time of the next timer, or `undefined` when none is pending. */
+  get nextDueAt(): number | undefined {
+    return this.#heap.peek()?.dueAt;
+  }
+
+  /** Sets the wall clock to `time` (either direction) without firing any timer. */
+  set(time: number | Date): void {
+    this.#now = toMs('time', time);
+  }
+
+  /**
+   * Moves the wall clock by `ms` (negative = set back) without firing timers: a simulated
+   * sleep or clock change. Overdue timers fire late on the next `advance` or `runDue`.
+   */
+  jump(ms: number): void {
+    this.#now = toMs('ms', this.#now + ms);
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order. Returns how many fired. */
+  advance(ms: number): number {
+    return this.#run(this.#now + durationMs('advance', ms));
+  }
+
+  /** Moves time forward to `time` (no-op when already past it), firing due timers. */
+  advanceTo(time: number | Date): number {
+    return this.#run(Math.max(this.#now, toMs('time', time)));
+  }
+
+  /** Fires the timers already due (e.g. after `jump`) without moving time. */
+  runDue(): number {
+    return this.#run(this.#now);
+  }
+
+  /** Fires timers, advancing time to each, until none is pending. Returns how many fired. */
+  runAll(): number {
+    return this.#run(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * `advance` for code whose timer callbacks start promises: settles pending promise chains
+   * before the first timer and after every timer, so an async handler started by one timer
+   * finishes (at that timer's `now()`) before the next timer fires.
+   */
+  async advanceAsync(ms: number): Promise<number> {
+    const target = this.#now + durationMs('advanceAsync', ms);
+    this.#enter('advanceAsync');
+    let fired = 0;
+    try {
+      await this.#settle();
+      for (;;) {
+        const entry = this.#nextDue(target, fired);
+        if (entry === undefined) break;
+        fired++;
+        this.#fire(entry);
+        await this.#settle();
+      }
+      this.#now = Math.max(this.#now, target);
+      return fired;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Awaits the same settling `advanceAsync` uses between timers, without moving time. */
+  settle(): Promise<void> {
+    return this.#settle();
+  }
+
+  #run(target: number): number {
+    this.#enter('advance');
+    let fired = 0;
+    let firstError: { error: unknown } | undefined;
+    try {
+      for (;;) {
+        const entry = this.#nextDue(target, fired);
+        if (entry === undefined) break;
+        fired++;
+        try {
+          this.#fire(entry);
+        } catch (error) {
+          firstError ??= { error };
+        }
+      }
+      if (Number.isFinite(target)) this.#now = Math.max(this.#now, target);
+    } finally {
+      this.#busy = false;
+    }
+    // Like the host, a throwing callback does not stop the others; the test still sees it.
+    if (firstError !== undefined) throw firstError.error;
+    return fired;
+  }
+
+  #nextDue(target: number, fired: number): TimerEntry | undefined {
+    const top = this.#heap.peek();
+    if (top === undefined || top.dueAt > target || top.dueAt === Number.POSITIVE_INFINITY) {
+      return undefined;
+    }
+    if (fired >= this.#loopLimit) {
+      throw new PlanflowError(
+        'planflow:invalid-input',
+        `TestClock: fired ${fired} timers in one call without draining them (loopLimit); a timer probably re-arms itself forever, or raise loopLimit`,
+      );
+    }
+    return top;
+  }
+
+  #fire(entry: TimerEntry): void {
+    this.#heap.remove(entry);
+    this.#now = Math.max(this.#now, entry.dueAt);
+    entry.takeCallback()?.();
+  }
+
+  #enter(method: string): void {
+    if (this.#busy) {
+      throw new PlanflowError(
+        'planflow:invalid-input',
+        `TestClock.${method}: called while the clock is already advancing (from a timer callback or an un-awaited advanceAsync); await the running call first`,
+      );
+    }
+    this.#busy = true;
+  }
+}
