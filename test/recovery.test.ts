@@ -150,7 +150,6 @@ describe('DefaultRecoveryService', () => {
 
   it('lets caps prevent scheduling', () => {
     const t = task('report', { retry: { maxRetries: 1, delayMs: 60_000 } });
-    const narrow = new DefaultRecoveryService();
     const others = [
       '2026-03-02',
       '2026-03-03',
@@ -163,7 +162,7 @@ describe('DefaultRecoveryService', () => {
       occ('y', `${d}T14:00`, { cause: 'initial' }),
     ]);
     const doneOthers = others.map((o) => execution(o, 'scheduled', { triggered: true }));
-    expect(narrow.recoverMissed(input([missed, ...others], [t], NOW, doneOthers))).toEqual([]);
+    expect(recovery.recoverMissed(input([missed, ...others], [t], NOW, doneOthers))).toEqual([]);
   });
 
   it('ignores pinned-time occurrences', () => {

@@ -132,8 +132,3 @@ export function calendarDay(calendar: CalendarConfig, dayNumber: number): Calend
   }
   return day;
 }
-
-/** Position of a slot id in the calendar's pool (ties between equal instants go to the first). */
-export function slotRank(calendar: CalendarConfig, slotId: string): number {
-  return rulesOf(calendar).rankOf.get(slotId) ?? Number.MAX_SAFE_INTEGER;
-}
