@@ -248,3 +248,21 @@ describe('occupancyOf', () => {
     expect(occupancy.isTaken(Date.parse('2026-03-02T23:30:00Z'), late.id)).toBe(false);
   });
 });
+
+describe('a hand-built, unfrozen calendar', () => {
+  it('is re-read on every call, so a later change takes effect', () => {
+    const mutable = {
+      timeZone: 'UTC',
+      workingHours: { mon: { start: '09:00', end: '17:00' } } as Record<
+        string,
+        { start: string; end: string }
+      >,
+      slots: [],
+    };
+    const ctx = { calendar: mutable, occupancy: occupancyOf([], mutable) };
+    const mondayTen = new Date('2026-03-02T10:00:00Z');
+    expect(planner.isSlotAvailable(mondayTen, ctx)).toBe(true);
+    mutable.workingHours.mon = { start: '11:00', end: '17:00' };
+    expect(planner.isSlotAvailable(mondayTen, ctx)).toBe(false);
+  });
+});

@@ -43,7 +43,7 @@ type Rules = Readonly<{
   days: Map<number, CalendarDay>;
 }>;
 
-/** Resolved days are memoised per calendar object; calendars are immutable domain values. */
+/** Resolved days are memoised per frozen calendar object (validated calendars are frozen). */
 const compiled = new WeakMap<CalendarConfig, Rules>();
 const DAYS_PER_CALENDAR = 4096;
 
@@ -68,7 +68,9 @@ function rulesOf(calendar: CalendarConfig): Rules {
       poolStarts: new Map(calendar.slots.map((s) => [s.id, wallTimeToMinutes(s.start)])),
       days: new Map(),
     };
-    compiled.set(calendar, rules);
+    // Only a frozen calendar (what parseCalendar returns) is memoised: a hand-built object
+    // could still change, and a stale memo would silently plan against the old rules.
+    if (Object.isFrozen(calendar)) compiled.set(calendar, rules);
   }
   return rules;
 }
