@@ -56,6 +56,11 @@ export interface TaskScheduler {
   isMissed(occurrence: Occurrence, now: Date, graceMs: number): boolean;
   /** True when `occurrence` (failed or missed) may be retried under the task's policy. */
   shouldRetry(occurrence: Occurrence, task: Task): boolean;
+  /**
+   * The task's first occurrence at or after `now` (its pinned time, its one-shot `startAt`,
+   * or the first due time of its recurrence), or `undefined` when it has none.
+   */
+  firstOccurrence(task: Task, now: Date, ctx: PlanningContext): Occurrence | undefined;
   /** The task's next occurrence strictly after `from`, or `undefined`. */
   nextOccurrence(task: Task, from: Date, ctx: PlanningContext): Occurrence | undefined;
   /** The retry of a failed or missed `occurrence`, or `undefined` when none is allowed/possible. */
