@@ -8,54 +8,49 @@ export type OccurrenceInput = Readonly<{
   dueAtMs?: number;
   /** How late a timer may fire and still trigger rather than count as missed. @default 30_000 */
   graceMs?: number;
-  /** Per-attempt handler timeout; none when absent. */
-  timeoutMs?: number;
-  /** Handed to the handler so side effects can be de-duplicated. @default occurrence.id */
-  idempotencyKey?: string;
 }>;
+
+/** A handler run's result as the machine sees it (the runtime's `HandlerOutcome`). */
+export type RunOutcome =
+  | Readonly<{ ok: true; durationMs: number }>
+  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord }>;
+
+/** How the runtime answered a request to trigger. */
+export type ClaimResult =
+  /** `occurrence.triggered` was recorded: run the handler with this key. */
+  | Readonly<{ kind: 'granted'; idempotencyKey: string }>
+  /** Someone else triggered it first, or it is no longer pending: do nothing. */
+  | Readonly<{ kind: 'lost' }>
+  /** The scheduler is paused or stopped: do nothing. */
+  | Readonly<{ kind: 'refused' }>
+  /** Too late by the time the claim was decided: recorded missed, and recovered or retried. */
+  | Readonly<{ kind: 'missed'; state: 'missed' | 'recovered' | 'retrying' }>;
 
 export type OccurrenceContext = {
   occurrence: Occurrence;
   dueAtMs: number;
   graceMs: number;
-  timeoutMs: number | undefined;
-  idempotencyKey: string;
   /** Clock time when the due timer fired (decides trigger vs. missed). */
   firedAtMs: number | undefined;
-  /** Clock time when the handler started (for `durationMs`). */
-  startedAtMs: number | undefined;
   /** How late the trigger (or the miss) was relative to `dueAtMs`. */
   lateByMs: number;
-  /** True when triggered by `TRIGGER_NOW` rather than by its time. */
+  /** True when triggered by hand (`TRIGGER_NOW` with `manual`), which skips the grace check. */
   manual: boolean;
-  /** Why the handler failed, or why the claim was lost. */
-  error: ErrorRecord | undefined;
+  /** The granted claim's idempotency key, once triggered. */
+  idempotencyKey: string | undefined;
+  /** The handler run's outcome, once it finished. */
+  outcome: RunOutcome | undefined;
 };
 
 export type OccurrenceEvent =
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
-  | { type: 'CANCEL'; reason?: 'user' | 'task-removed' | 'task-updated' }
-  | { type: 'TRIGGER_NOW' }
+  | { type: 'CANCEL' }
+  /** Trigger now: `manual` (the default) by a user; otherwise a due-now occurrence. */
+  | { type: 'TRIGGER_NOW'; manual?: boolean }
   | { type: 'MISSED'; lateByMs?: number };
 
-/** Input of the `claimTrigger` actor: what the runtime appends as `occurrence.triggered`. */
-export type TriggerClaim = Readonly<{
-  occurrence: Occurrence;
-  attempt: number;
-  idempotencyKey: string;
-  manual: boolean;
-  lateByMs: number;
-}>;
-
-/** Input of the `runHandler` actor (its promise also receives an AbortSignal). */
-export type HandlerRequest = Readonly<{
-  occurrence: Occurrence;
-  attempt: number;
-  idempotencyKey: string;
-}>;
-
-/** The final states, each the occurrence's last `ExecutionState` (plus `lost`). */
+/** The final states: the occurrence's last `ExecutionState` (plus `lost`). */
 export type OccurrenceOutcome =
   | 'done'
   | 'failed'
@@ -65,6 +60,9 @@ export type OccurrenceOutcome =
   | 'recovered'
   | 'cancelled'
   | 'lost';
+
+type RecordedOutcome = 'done' | 'failed' | 'retrying' | 'recurred';
+type RecordedMiss = 'missed' | 'recovered' | 'retrying';
 
 /**
  * Wall time from the clock the actor runs on. Guards cannot see the clock, so the actions
@@ -76,36 +74,30 @@ const clockNow = (system: { readonly _clock: object }): number => {
   return typeof clock.now === 'function' ? (clock.now as () => number)() : Date.now();
 };
 
-const toErrorRecord = (error: unknown): ErrorRecord =>
-  error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'Error', message: String(error) };
-
-const claimOf = (c: OccurrenceContext): TriggerClaim => ({
-  occurrence: c.occurrence,
-  attempt: c.occurrence.attempt,
-  idempotencyKey: c.idempotencyKey,
-  manual: c.manual,
-  lateByMs: c.lateByMs,
-});
+const outputIs =
+  <T extends string>(value: T) =>
+  ({ event }: { event: unknown }) =>
+    (event as { output?: unknown }).output === value;
 
 /**
  * The lifecycle of ONE occurrence, as a diagram:
  *
  * `scheduled` (`armed` ⇄ `paused`) waits on the actor's clock (`untilDue`); when the timer
  * fires, `due` decides: late beyond grace → `overdue`, else → `triggered`. `triggered` first
- * `claiming`: the `claimTrigger` actor appends `occurrence.triggered`; only when the store
- * accepts it does `running` start `runHandler` (with the `handlerTimeout`). A refused claim
- * (another instance, a duplicate) ends in `lost` without running anything — so the handler
- * runs at most once per occurrence, across actors and instances. `triggered` has no way
- * back, so one actor enters it at most once.
+ * `claiming`: the `claimTrigger` actor asks the runtime, which appends `occurrence.triggered`
+ * only if the occurrence is still pending and the store accepts it (the store refuses a
+ * second trigger of the same occurrence). Only a granted claim goes on to `running`, which
+ * invokes `runHandler`; anything else ends without running the handler — so a handler runs at
+ * most once per occurrence, across actors and instances. `triggered` has no way back.
  *
- * The outcome states `completed`, `errored` and `overdue` record the fact and then let the
- * runtime's guards choose the follow-up: `retrying`, `recurred`, `recovered`, or the plain
- * final `done` / `failed` / `missed`. `cancelled` ends a not-yet-triggered occurrence.
+ * `recording` hands the run's outcome to `recordOutcome`, which appends it together with the
+ * follow-up the planners chose, and answers with the final state: `done`, `failed`,
+ * `retrying` or `recurred`. `overdue` does the same for a miss through `recordMiss`:
+ * `missed`, `recovered` or `retrying`. `cancelled` ends a not-yet-triggered occurrence.
  *
- * The machine does no I/O: recording (`record*`), planning (`plan*`), the follow-up guards
- * and both actors are no-op defaults the runtime replaces with `machine.provide(...)`.
+ * The machine does no I/O: the four actors are defaults the runtime replaces with
+ * `machine.provide(...)`; a handler timeout lives inside `runHandler` (its outcome is a
+ * failure marked `timedOut`).
  */
 export const occurrenceMachine = setup({
   types: {
@@ -114,54 +106,65 @@ export const occurrenceMachine = setup({
     input: {} as OccurrenceInput,
   },
   actors: {
-    /** Appends `occurrence.triggered`; rejects when the store refuses it. */
-    claimTrigger: fromPromise<unknown, TriggerClaim>(async () => undefined),
+    /** Asks the runtime to record `occurrence.triggered`. */
+    claimTrigger: fromPromise<ClaimResult, { manual: boolean; lateByMs: number }>(async () => ({
+      kind: 'granted',
+      idempotencyKey: '',
+    })),
     /** Runs the task's handler; the default is a plain reminder that just completes. */
-    runHandler: fromPromise<unknown, HandlerRequest>(async () => undefined),
+    runHandler: fromPromise<RunOutcome, { idempotencyKey: string }>(async () => ({
+      ok: true,
+      durationMs: 0,
+    })),
+    /** Records the outcome and its follow-up; answers with the final state. */
+    recordOutcome: fromPromise<RecordedOutcome, { outcome: RunOutcome }>(async ({ input }) =>
+      input.outcome.ok ? 'done' : 'failed',
+    ),
+    /** Records a miss and its recovery; answers with the final state. */
+    recordMiss: fromPromise<RecordedMiss, { lateByMs: number }>(async () => 'missed'),
   },
   delays: {
     untilDue: ({ context, system }) => Math.max(0, context.dueAtMs - clockNow(system)),
-    handlerTimeout: ({ context }) => context.timeoutMs ?? 0,
   },
   guards: {
     isBeyondGrace: ({ context }) =>
       (context.firedAtMs ?? context.dueAtMs) - context.dueAtMs > context.graceMs,
-    hasTimeout: ({ context }) => context.timeoutMs !== undefined,
-    canRetry: () => false,
-    hasRecurrence: () => false,
-    canRecover: () => false,
+    claimGranted: ({ event }) => (event as { output?: ClaimResult }).output?.kind === 'granted',
+    claimMissedAndRecovered: ({ event }) => {
+      const output = (event as { output?: ClaimResult }).output;
+      return output?.kind === 'missed' && output.state === 'recovered';
+    },
+    claimMissedAndRetried: ({ event }) => {
+      const output = (event as { output?: ClaimResult }).output;
+      return output?.kind === 'missed' && output.state === 'retrying';
+    },
+    claimMissed: ({ event }) => (event as { output?: ClaimResult }).output?.kind === 'missed',
+    recordedFailed: outputIs('failed'),
+    recordedRetrying: outputIs('retrying'),
+    recordedRecurred: outputIs('recurred'),
+    recordedRecovered: outputIs('recovered'),
   },
   actions: {
     markDue: assign({ firedAtMs: ({ system }) => clockNow(system) }),
     markTriggered: assign(({ context, event, system }) => ({
-      manual: event.type === 'TRIGGER_NOW',
+      manual: event.type === 'TRIGGER_NOW' && event.manual !== false,
       lateByMs: Math.max(0, clockNow(system) - context.dueAtMs),
     })),
-    markRunning: assign({ startedAtMs: ({ system }) => clockNow(system) }),
+    markGranted: assign({
+      idempotencyKey: ({ event }) => {
+        const output = (event as { output?: ClaimResult }).output;
+        return output?.kind === 'granted' ? output.idempotencyKey : undefined;
+      },
+    }),
+    markOutcome: assign({
+      outcome: ({ event }) => (event as { output?: RunOutcome }).output,
+    }),
     markMissed: assign({
       lateByMs: ({ context, event, system }) =>
         event.type === 'MISSED' && event.lateByMs !== undefined
           ? event.lateByMs
           : Math.max(0, clockNow(system) - context.dueAtMs),
     }),
-    markFailed: assign({
-      error: ({ event }) => toErrorRecord((event as { error?: unknown }).error),
-    }),
-    markTimedOut: assign({
-      error: ({ context }) => ({
-        name: 'TimeoutError',
-        message: `Occurrence "${context.occurrence.id}": handler did not settle within timeoutMs ${context.timeoutMs} ms`,
-        timedOut: true,
-      }),
-    }),
-    recordCompleted: () => {},
-    recordFailed: () => {},
-    recordMissed: () => {},
-    recordCancelled: () => {},
-    recordLost: () => {},
-    planRetry: () => {},
-    planNext: () => {},
-    planRecovery: () => {},
   },
 }).createMachine({
   id: 'occurrence',
@@ -169,13 +172,11 @@ export const occurrenceMachine = setup({
     occurrence: input.occurrence,
     dueAtMs: input.dueAtMs ?? Date.parse(input.occurrence.scheduledFor),
     graceMs: input.graceMs ?? 30_000,
-    timeoutMs: input.timeoutMs,
-    idempotencyKey: input.idempotencyKey ?? input.occurrence.id,
     firedAtMs: undefined,
-    startedAtMs: undefined,
     lateByMs: 0,
     manual: false,
-    error: undefined,
+    idempotencyKey: undefined,
+    outcome: undefined,
   }),
   initial: 'scheduled',
   states: {
@@ -207,62 +208,61 @@ export const occurrenceMachine = setup({
         claiming: {
           invoke: {
             src: 'claimTrigger',
-            input: ({ context }) => claimOf(context),
-            onDone: { target: 'running' },
-            onError: { target: '#occurrence.lost', actions: 'markFailed' },
+            input: ({ context }) => ({ manual: context.manual, lateByMs: context.lateByMs }),
+            onDone: [
+              { guard: 'claimGranted', target: 'running', actions: 'markGranted' },
+              { guard: 'claimMissedAndRecovered', target: '#occurrence.recovered' },
+              { guard: 'claimMissedAndRetried', target: '#occurrence.retrying' },
+              { guard: 'claimMissed', target: '#occurrence.missed' },
+              { target: '#occurrence.lost' },
+            ],
+            onError: { target: '#occurrence.lost' },
           },
         },
         running: {
-          entry: 'markRunning',
           invoke: {
             src: 'runHandler',
-            input: ({ context }) => ({
-              occurrence: context.occurrence,
-              attempt: context.occurrence.attempt,
-              idempotencyKey: context.idempotencyKey,
-            }),
-            onDone: { target: '#occurrence.completed' },
-            onError: { target: '#occurrence.errored', actions: 'markFailed' },
-          },
-          after: {
-            handlerTimeout: {
-              guard: 'hasTimeout',
-              target: '#occurrence.errored',
-              actions: 'markTimedOut',
-            },
+            input: ({ context }) => ({ idempotencyKey: context.idempotencyKey ?? '' }),
+            onDone: { target: '#occurrence.recording', actions: 'markOutcome' },
+            onError: { target: '#occurrence.lost' },
           },
         },
       },
     },
-    completed: {
-      entry: 'recordCompleted',
-      always: [{ guard: 'hasRecurrence', target: 'recurred' }, { target: 'done' }],
-    },
-    errored: {
-      entry: 'recordFailed',
-      always: [
-        { guard: 'canRetry', target: 'retrying' },
-        { guard: 'hasRecurrence', target: 'recurred' },
-        { target: 'failed' },
-      ],
+    recording: {
+      invoke: {
+        src: 'recordOutcome',
+        input: ({ context }) => ({ outcome: context.outcome ?? { ok: true, durationMs: 0 } }),
+        onDone: [
+          { guard: 'recordedRetrying', target: 'retrying' },
+          { guard: 'recordedRecurred', target: 'recurred' },
+          { guard: 'recordedFailed', target: 'failed' },
+          { target: 'done' },
+        ],
+        onError: { target: 'lost' },
+      },
     },
     overdue: {
-      entry: ['markMissed', 'recordMissed'],
-      always: [
-        { guard: 'canRecover', target: 'recovered' },
-        { guard: 'canRetry', target: 'retrying' },
-        { guard: 'hasRecurrence', target: 'recurred' },
-        { target: 'missed' },
-      ],
+      entry: 'markMissed',
+      invoke: {
+        src: 'recordMiss',
+        input: ({ context }) => ({ lateByMs: context.lateByMs }),
+        onDone: [
+          { guard: 'recordedRecovered', target: 'recovered' },
+          { guard: 'recordedRetrying', target: 'retrying' },
+          { target: 'missed' },
+        ],
+        onError: { target: 'lost' },
+      },
     },
     done: { type: 'final' },
     failed: { type: 'final' },
     missed: { type: 'final' },
-    retrying: { type: 'final', entry: 'planRetry' },
-    recurred: { type: 'final', entry: 'planNext' },
-    recovered: { type: 'final', entry: 'planRecovery' },
-    cancelled: { type: 'final', entry: 'recordCancelled' },
-    lost: { type: 'final', entry: 'recordLost' },
+    retrying: { type: 'final' },
+    recurred: { type: 'final' },
+    recovered: { type: 'final' },
+    cancelled: { type: 'final' },
+    lost: { type: 'final' },
   },
 });
 
