@@ -1,0 +1,38 @@
+import type { Execution, Occurrence } from '../domain/types.js';
+
+/** How the missed check sorts the occurrences whose time has passed. */
+export type MissedSplit = Readonly<{
+  /** Late by at most grace: trigger them now. */
+  lateWithinGrace: readonly Occurrence[];
+  /** Late beyond grace: record them missed and hand them to recovery. */
+  beyondGrace: readonly Occurrence[];
+}>;
+
+/**
+ * The seed's `check_for_missed_tasks` split: every occurrence still waiting (`scheduled`,
+ * never triggered) whose time is before `nowMs`, earliest first. `isBusy` excludes
+ * occurrences an actor is already triggering in this process.
+ */
+export function splitMissed(
+  executions: readonly Execution[],
+  occurrenceOf: (id: string) => Occurrence | undefined,
+  nowMs: number,
+  graceMs: number,
+  isBusy: (occurrenceId: string) => boolean,
+): MissedSplit {
+  const late: { occurrence: Occurrence; dueMs: number }[] = [];
+  for (const execution of executions) {
+    if (execution.state !== 'scheduled' || execution.triggered) continue;
+    const dueMs = Date.parse(execution.scheduledFor);
+    if (dueMs >= nowMs || isBusy(execution.occurrenceId)) continue;
+    const occurrence = occurrenceOf(execution.occurrenceId);
+    if (occurrence !== undefined) late.push({ occurrence, dueMs });
+  }
+  late.sort((a, b) => a.dueMs - b.dueMs);
+  const lateWithinGrace: Occurrence[] = [];
+  const beyondGrace: Occurrence[] = [];
+  for (const { occurrence, dueMs } of late) {
+    (nowMs - dueMs <= graceMs ? lateWithinGrace : beyondGrace).push(occurrence);
+  }
+  return { lateWithinGrace, beyondGrace };
+}

@@ -1,0 +1,27 @@
+import type { ErrorRecord, Task } from '../domain/types.js';
+
+/**
+ * True when two definitions of a task describe the same schedule and behaviour. `createdAt`
+ * is ignored, so an app that defines its tasks at every start-up does not rewrite them.
+ */
+export function areSameDefinition(a: Task, b: Task): boolean {
+  return canonical({ ...a, createdAt: '' }) === canonical({ ...b, createdAt: '' });
+}
+
+/** JSON with object keys sorted, so key order does not make two equal values differ. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
+  );
+}
+
+/** The error recorded for a handler run that a crash interrupted. */
+export function interruptedError(): ErrorRecord {
+  return {
+    name: 'InterruptedError',
+    message:
+      'the process ended while the handler was running; the run is counted as failed and retried per policy with the same idempotency key',
+  };
+}
