@@ -1,0 +1,133 @@
+/**
+ * `planflow`: the public API. Every export is listed by name; nothing else is public.
+ * The SQLite store lives in `planflow/sqlite` and test clocks in `planflow/testing`, so
+ * importing this entry point loads neither a native driver nor test helpers.
+ */
+
+// The machines, for visualising and for model-based tests of one's own
+export {
+  type ClaimResult,
+  type OccurrenceContext,
+  type OccurrenceEvent,
+  type OccurrenceInput,
+  type OccurrenceOutcome,
+  occurrenceMachine,
+} from '../machines/occurrence.js';
+export {
+  type SupervisorContext,
+  type SupervisorEvent,
+  type SupervisorStatus,
+  supervisorMachine,
+} from '../machines/supervisor.js';
+// Domain values and errors
+export {
+  ConcurrencyError,
+  CorruptLogError,
+  isPlanflowError,
+  NotFoundError,
+  PlanflowError,
+  type PlanflowErrorCode,
+  StateError,
+  ValidationError,
+} from './domain/errors.js';
+export { makeOccurrence, type OccurrenceSpec } from './domain/makeOccurrence.js';
+export { occurrenceId } from './domain/occurrenceId.js';
+export type {
+  CalendarConfig,
+  CronRecurrence,
+  ErrorRecord,
+  Execution,
+  ExecutionState,
+  HistoryEntry,
+  IntervalRecurrence,
+  IsoInstant,
+  LocalDate,
+  Occurrence,
+  OccurrenceCause,
+  Priority,
+  Recurrence,
+  RetryPolicy,
+  Task,
+  TimeSlot,
+  WallTime,
+  Weekday,
+  WorkingHours,
+} from './domain/types.js';
+export { WEEKDAYS } from './domain/types.js';
+export { parseCalendar } from './domain/validateCalendar.js';
+export { parseInstant } from './domain/validateInstant.js';
+export { parseOccurrence } from './domain/validateOccurrence.js';
+export { parseRecurrence } from './domain/validateRecurrence.js';
+export { DEFAULT_RETRY_POLICY, parseRetryPolicy } from './domain/validateRetryPolicy.js';
+export { parseTask } from './domain/validateTask.js';
+// The event log
+export { EventLog, type HistoryQuery } from './log/EventLog.js';
+export type {
+  AppendOptions,
+  EventStore,
+  LogHead,
+  ReadOptions,
+  StoreClock,
+} from './log/EventStore.js';
+export {
+  type NewEvent,
+  type PlanflowEventMap,
+  type PlanflowEventType,
+  SCHEMA_VERSION,
+  type StoredEvent,
+  streams,
+} from './log/events.js';
+export { entryHash, GENESIS_HASH, type HashedFields } from './log/hashChain.js';
+export { type MemoryStoreOptions, memoryStore } from './log/memoryStore.js';
+export { type OccurrenceFilter, ReadModel, type SchedulerStatus } from './log/ReadModel.js';
+export { type VerifyResult, verifyChain } from './log/verifyChain.js';
+// Planning: the seed's collaborators (ports and default implementations)
+export {
+  createCalendarPlanner,
+  DefaultCalendarPlanner,
+} from './planning/DefaultCalendarPlanner.js';
+export {
+  createRecoveryService,
+  DEFAULT_GRACE_MS,
+  DefaultRecoveryService,
+  type RecoveryServiceOptions,
+} from './planning/DefaultRecoveryService.js';
+export {
+  createTaskScheduler,
+  DefaultTaskScheduler,
+  type FollowUpOptions,
+  type TaskSchedulerOptions,
+} from './planning/DefaultTaskScheduler.js';
+export { GrowingOccupancy, occupancyOf } from './planning/occupancyOf.js';
+export type {
+  CalendarPlanner,
+  Occupancy,
+  Placement,
+  PlanningContext,
+  RecoveryInput,
+  RecoveryService,
+  SlotSearchOptions,
+  TaskScheduler,
+} from './planning/ports.js';
+export { retryDelayMs } from './planning/retryDelay.js';
+// The runtime
+export type { Clock } from './runtime/Clock.js';
+export { createScheduler } from './runtime/createScheduler.js';
+export type {
+  Handler,
+  HandlerContext,
+  HandlerOutcome,
+  Handlers,
+} from './runtime/handlers.js';
+export {
+  type ScheduleResult,
+  SmartScheduler,
+  type TriggerTarget,
+} from './runtime/SmartScheduler.js';
+export type {
+  InspectOption,
+  SchedulerOptions,
+} from './runtime/schedulerOptions.js';
+export { systemClock } from './runtime/systemClock.js';
+export { type TimerHandle, TimerQueue } from './runtime/TimerQueue.js';
+export type { ClockJump, TimerQueueOptions } from './runtime/timerQueueOptions.js';
