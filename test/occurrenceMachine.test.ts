@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import {
-  type HandlerRequest,
-  type OccurrenceContext,
+  type ClaimResult,
   occurrenceMachine,
   outcomeOf,
-  type TriggerClaim,
+  type RunOutcome,
 } from '../machines/occurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
 import { TimerQueue } from '../src/runtime/TimerQueue.js';
@@ -23,79 +22,67 @@ const occurrence: Occurrence = {
   cause: 'initial',
 };
 
-type Harness = {
-  clock: TestClock;
-  log: string[];
-  claims: TriggerClaim[];
-  runs: HandlerRequest[];
-  signals: AbortSignal[];
-  actor: ReturnType<typeof createActor<typeof occurrenceMachine>>;
-  state: () => unknown;
-};
+type Recorded = 'done' | 'failed' | 'retrying' | 'recurred';
+type Missed = 'missed' | 'recovered' | 'retrying';
 
 type Options = {
-  claim?: () => Promise<unknown>;
-  handler?: (signal: AbortSignal) => Promise<unknown>;
-  canRetry?: boolean;
-  hasRecurrence?: boolean;
-  canRecover?: boolean;
-  timeoutMs?: number;
+  claim?: () => Promise<ClaimResult>;
+  run?: () => Promise<RunOutcome>;
+  record?: (outcome: RunOutcome) => Promise<Recorded>;
+  miss?: () => Promise<Missed>;
   dueAtMs?: number;
-  clock?: TestClock;
   viaQueue?: boolean;
 };
 
-function harness(options: Options = {}): Harness {
-  const clock = options.clock ?? new TestClock(T0);
-  const log: string[] = [];
-  const claims: TriggerClaim[] = [];
-  const runs: HandlerRequest[] = [];
-  const signals: AbortSignal[] = [];
-  const record =
-    (name: string) =>
-    ({ context }: { context: OccurrenceContext }): void => {
-      log.push(`${name}${context.error ? `:${context.error.name}` : ''}`);
-    };
+const granted: ClaimResult = { kind: 'granted', idempotencyKey: 'pf:task-1:occ-1' };
+const ok: RunOutcome = { ok: true, durationMs: 12 };
+
+/** The real machine on a TestClock, with every effect recorded and controllable. */
+function harness(options: Options = {}) {
+  const clock = new TestClock(T0);
+  const calls = {
+    claims: [] as Array<{ manual: boolean; lateByMs: number }>,
+    runs: [] as Array<{ idempotencyKey: string }>,
+    records: [] as RunOutcome[],
+    misses: [] as number[],
+  };
   const machine = occurrenceMachine.provide({
     actors: {
-      claimTrigger: fromPromise<unknown, TriggerClaim>(async ({ input }) => {
-        claims.push(input);
-        return options.claim?.();
+      claimTrigger: fromPromise<ClaimResult, { manual: boolean; lateByMs: number }>(
+        async ({ input }) => {
+          calls.claims.push(input);
+          return options.claim ? options.claim() : granted;
+        },
+      ),
+      runHandler: fromPromise<RunOutcome, { idempotencyKey: string }>(async ({ input }) => {
+        calls.runs.push(input);
+        return options.run ? options.run() : ok;
       }),
-      runHandler: fromPromise<unknown, HandlerRequest>(async ({ input, signal }) => {
-        runs.push(input);
-        signals.push(signal);
-        return options.handler?.(signal);
+      recordOutcome: fromPromise<Recorded, { outcome: RunOutcome }>(async ({ input }) => {
+        calls.records.push(input.outcome);
+        if (options.record) return options.record(input.outcome);
+        return input.outcome.ok ? 'done' : 'failed';
       }),
-    },
-    guards: {
-      canRetry: () => options.canRetry ?? false,
-      hasRecurrence: () => options.hasRecurrence ?? false,
-      canRecover: () => options.canRecover ?? false,
-    },
-    actions: {
-      recordCompleted: record('completed'),
-      recordFailed: record('failed'),
-      recordMissed: ({ context }) => log.push(`missed:${context.lateByMs}`),
-      recordCancelled: ({ event }) =>
-        log.push(`cancelled:${event.type === 'CANCEL' ? event.reason : '?'}`),
-      recordLost: record('lost'),
-      planRetry: record('planRetry'),
-      planNext: record('planNext'),
-      planRecovery: record('planRecovery'),
+      recordMiss: fromPromise<Missed, { lateByMs: number }>(async ({ input }) => {
+        calls.misses.push(input.lateByMs);
+        return options.miss ? options.miss() : 'missed';
+      }),
     },
   });
-  const actorClock = options.viaQueue ? new TimerQueue({ clock }) : clock;
   const actor = createActor(machine, {
-    clock: actorClock,
-    input: {
-      occurrence,
-      dueAtMs: options.dueAtMs ?? DUE,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    },
+    clock: options.viaQueue ? new TimerQueue({ clock }) : clock,
+    input: { occurrence, dueAtMs: options.dueAtMs ?? DUE },
   }).start();
-  return { clock, log, claims, runs, signals, actor, state: () => actor.getSnapshot().value };
+  return { clock, calls, actor, state: () => actor.getSnapshot().value };
 }
+
+const deferred = <T>() => {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+};
 
 describe('occurrence machine', () => {
   describe('when armed', () => {
@@ -106,13 +93,11 @@ describe('occurrence machine', () => {
       await h.clock.advanceAsync(10 * MINUTE - 1);
       expect(h.state()).toEqual({ scheduled: 'armed' });
       await h.clock.advanceAsync(1);
-      expect(h.claims).toEqual([
-        { occurrence, attempt: 0, idempotencyKey: 'occ-1', manual: false, lateByMs: 0 },
-      ]);
-      expect(h.runs).toHaveLength(1);
+      expect(h.calls.claims).toEqual([{ manual: false, lateByMs: 0 }]);
+      expect(h.calls.runs).toEqual([{ idempotencyKey: 'pf:task-1:occ-1' }]);
+      expect(h.calls.records).toEqual([ok]);
       expect(h.state()).toBe('done');
       expect(outcomeOf(h.actor.getSnapshot())).toBe('done');
-      expect(h.log).toEqual(['completed']);
       expect(h.clock.pending).toBe(0);
     });
 
@@ -121,26 +106,26 @@ describe('occurrence machine', () => {
       const h = harness({ dueAtMs: farDue, viaQueue: true });
       h.clock.advance(40 * 86_400_000 - 1);
       expect(h.state()).toEqual({ scheduled: 'armed' });
-      expect(h.clock.now()).toBe(farDue - 1);
       await h.clock.advanceAsync(1);
+      expect(h.calls.claims).toHaveLength(1);
       expect(h.state()).toBe('done');
     });
 
-    it('triggers at once (on the next tick) when created already due within grace', async () => {
+    it('triggers on the next tick when created already due within grace', async () => {
       const h = harness({ dueAtMs: T0 - 10_000 });
       expect(h.state()).toEqual({ scheduled: 'armed' });
       await h.clock.advanceAsync(0);
-      expect(h.claims[0]?.lateByMs).toBe(10_000);
+      expect(h.calls.claims).toEqual([{ manual: false, lateByMs: 10_000 }]);
       expect(h.state()).toBe('done');
     });
 
-    it('becomes missed when its timer fires beyond grace (the machine slept)', async () => {
+    it('records a miss instead of triggering when its timer fires beyond grace', async () => {
       const h = harness();
       h.clock.jump(2 * 60 * MINUTE);
       await h.clock.advanceAsync(0);
-      expect(h.claims).toEqual([]);
+      expect(h.calls.claims).toEqual([]);
+      expect(h.calls.misses).toEqual([110 * MINUTE]);
       expect(h.state()).toBe('missed');
-      expect(h.log).toEqual([`missed:${2 * 60 * MINUTE - 10 * MINUTE}`]);
     });
   });
 
@@ -157,138 +142,133 @@ describe('occurrence machine', () => {
       expect(h.state()).toBe('done');
     });
 
-    it('is missed when resumed long after its due time', async () => {
-      const h = harness({ canRecover: true });
+    it('is recovered when resumed long after its due time and recovery answers so', async () => {
+      const h = harness({ miss: async () => 'recovered' });
       h.actor.send({ type: 'PAUSE' });
       await h.clock.advanceAsync(60 * MINUTE);
       h.actor.send({ type: 'RESUME' });
       await h.clock.advanceAsync(0);
+      expect(h.calls.misses).toEqual([50 * MINUTE]);
       expect(h.state()).toBe('recovered');
-      expect(h.log).toEqual([`missed:${50 * MINUTE}`, 'planRecovery']);
     });
   });
 
   describe('events before the trigger', () => {
-    it('CANCEL ends it, records the reason and leaves no timer', () => {
+    it('CANCEL ends it and leaves no timer', () => {
       const h = harness();
-      h.actor.send({ type: 'CANCEL', reason: 'task-removed' });
+      h.actor.send({ type: 'CANCEL' });
       expect(h.state()).toBe('cancelled');
-      expect(h.log).toEqual(['cancelled:task-removed']);
       expect(h.clock.pending).toBe(0);
     });
 
-    it('TRIGGER_NOW triggers a paused occurrence as a manual run', async () => {
-      const h = harness();
-      h.actor.send({ type: 'PAUSE' });
-      h.clock.advance(MINUTE);
-      h.actor.send({ type: 'TRIGGER_NOW' });
-      await h.clock.settle();
-      expect(h.claims[0]).toMatchObject({ manual: true, lateByMs: 0 });
-      expect(h.state()).toBe('done');
+    it('TRIGGER_NOW triggers a paused occurrence, manual unless told otherwise', async () => {
+      const manual = harness();
+      manual.actor.send({ type: 'PAUSE' });
+      manual.actor.send({ type: 'TRIGGER_NOW' });
+      const dueNow = harness({ dueAtMs: T0 - 1_000 });
+      dueNow.actor.send({ type: 'TRIGGER_NOW', manual: false });
+      await manual.clock.settle();
+      expect(manual.calls.claims).toEqual([{ manual: true, lateByMs: 0 }]);
+      expect(dueNow.calls.claims).toEqual([{ manual: false, lateByMs: 1_000 }]);
+      expect(manual.state()).toBe('done');
     });
 
-    it('MISSED takes the runtime-reported lateness and its follow-up guards in order', () => {
-      const h = harness({ canRetry: true, hasRecurrence: true });
+    it('MISSED records the reported lateness and ends as recordMiss answers', async () => {
+      const h = harness({ miss: async () => 'retrying' });
       h.actor.send({ type: 'MISSED', lateByMs: 45_000 });
+      expect(h.state()).toBe('overdue');
+      await h.clock.settle();
+      expect(h.calls.misses).toEqual([45_000]);
       expect(h.state()).toBe('retrying');
-      expect(h.log).toEqual(['missed:45000', 'planRetry']);
     });
   });
 
   describe('when triggered', () => {
-    it('runs the handler only after the claim is accepted', async () => {
-      let accept!: () => void;
-      const h = harness({ claim: () => new Promise<void>((resolve) => (accept = resolve)) });
+    it('runs the handler only after the claim is granted', async () => {
+      const claim = deferred<ClaimResult>();
+      const h = harness({ claim: () => claim.promise });
       await h.clock.advanceAsync(10 * MINUTE);
       expect(h.state()).toEqual({ triggered: 'claiming' });
-      expect(h.runs).toEqual([]);
-      accept();
+      expect(h.calls.runs).toEqual([]);
+      claim.resolve(granted);
       await h.clock.settle();
-      expect(h.runs).toHaveLength(1);
+      expect(h.calls.runs).toHaveLength(1);
       expect(h.state()).toBe('done');
     });
 
-    it('ends lost without running the handler when the claim is refused', async () => {
-      const refused = Object.assign(new Error('already triggered'), { name: 'ConcurrencyError' });
-      const h = harness({ claim: () => Promise.reject(refused) });
+    it.each([
+      ['lost', { kind: 'lost' }, 'lost'],
+      ['refused', { kind: 'refused' }, 'lost'],
+      ['missed', { kind: 'missed', state: 'missed' }, 'missed'],
+      ['missed and recovered', { kind: 'missed', state: 'recovered' }, 'recovered'],
+      ['missed and retried', { kind: 'missed', state: 'retrying' }, 'retrying'],
+    ] as const)('never runs the handler when the claim is %s', async (_name, claim, final) => {
+      const h = harness({ claim: async () => claim });
       await h.clock.advanceAsync(10 * MINUTE);
-      expect(h.runs).toEqual([]);
+      expect(h.calls.runs).toEqual([]);
+      expect(h.state()).toBe(final);
+    });
+
+    it('ends lost when the claim itself fails (the store could not say)', async () => {
+      const h = harness({ claim: () => Promise.reject(new Error('store down')) });
+      await h.clock.advanceAsync(10 * MINUTE);
+      expect(h.calls.runs).toEqual([]);
       expect(h.state()).toBe('lost');
-      expect(h.log).toEqual(['lost:ConcurrencyError']);
-      expect(h.actor.getSnapshot().context.error?.message).toBe('already triggered');
     });
 
     it('enters triggered only once: TRIGGER_NOW while claiming or running is ignored', async () => {
-      let accept!: () => void;
-      let finish!: () => void;
-      const h = harness({
-        claim: () => new Promise<void>((resolve) => (accept = resolve)),
-        handler: () => new Promise<void>((resolve) => (finish = resolve)),
-      });
+      const claim = deferred<ClaimResult>();
+      const run = deferred<RunOutcome>();
+      const h = harness({ claim: () => claim.promise, run: () => run.promise });
       h.actor.send({ type: 'TRIGGER_NOW' });
       h.actor.send({ type: 'TRIGGER_NOW' });
       await h.clock.settle();
-      accept();
+      claim.resolve(granted);
       await h.clock.settle();
       h.actor.send({ type: 'TRIGGER_NOW' });
       h.actor.send({ type: 'CANCEL' });
+      h.actor.send({ type: 'MISSED' });
       await h.clock.advanceAsync(20 * MINUTE);
       expect(h.state()).toEqual({ triggered: 'running' });
-      finish();
+      run.resolve(ok);
       await h.clock.settle();
-      expect(h.claims).toHaveLength(1);
-      expect(h.runs).toHaveLength(1);
+      expect(h.calls.claims).toHaveLength(1);
+      expect(h.calls.runs).toHaveLength(1);
       expect(h.state()).toBe('done');
     });
 
-    it('records a failure and retries when the policy allows', async () => {
-      const h = harness({ handler: () => Promise.reject(new TypeError('nope')), canRetry: true });
+    it('hands a failed run to recordOutcome and ends as it answers', async () => {
+      const failure: RunOutcome = {
+        ok: false,
+        durationMs: 5_000,
+        error: { name: 'TimeoutError', message: 'too slow', timedOut: true },
+      };
+      for (const answer of ['failed', 'retrying', 'recurred'] as const) {
+        const h = harness({ run: async () => failure, record: async () => answer });
+        await h.clock.advanceAsync(10 * MINUTE);
+        expect(h.calls.records).toEqual([failure]);
+        expect(h.state()).toBe(answer);
+      }
+    });
+
+    it('is not final until the outcome is recorded', async () => {
+      const recorded = deferred<Recorded>();
+      const h = harness({ record: () => recorded.promise });
       await h.clock.advanceAsync(10 * MINUTE);
-      expect(h.state()).toBe('retrying');
-      expect(h.log).toEqual(['failed:TypeError', 'planRetry:TypeError']);
+      expect(h.state()).toBe('recording');
+      expect(outcomeOf(h.actor.getSnapshot())).toBeUndefined();
+      recorded.resolve('recurred');
+      await h.clock.settle();
+      expect(outcomeOf(h.actor.getSnapshot())).toBe('recurred');
     });
 
-    it('recurs after a failure with no retry left, and ends failed with neither', async () => {
-      const recurring = harness({
-        handler: () => Promise.reject(new Error('x')),
-        hasRecurrence: true,
-      });
-      const oneOff = harness({ handler: () => Promise.reject(new Error('x')) });
-      await recurring.clock.advanceAsync(10 * MINUTE);
-      await oneOff.clock.advanceAsync(10 * MINUTE);
-      expect(recurring.state()).toBe('recurred');
-      expect(oneOff.state()).toBe('failed');
-      expect(outcomeOf(oneOff.actor.getSnapshot())).toBe('failed');
-    });
-
-    it('records completion before planning the next recurrence', async () => {
-      const h = harness({ hasRecurrence: true, canRetry: true });
-      await h.clock.advanceAsync(10 * MINUTE);
-      expect(h.state()).toBe('recurred');
-      expect(h.log).toEqual(['completed', 'planNext']);
-    });
-
-    it('times the handler out on the clock and aborts its signal', async () => {
-      const h = harness({ timeoutMs: 5_000, handler: () => new Promise(() => {}) });
-      await h.clock.advanceAsync(10 * MINUTE + 4_999);
-      expect(h.state()).toEqual({ triggered: 'running' });
-      expect(h.actor.getSnapshot().context.startedAtMs).toBe(DUE);
-      await h.clock.advanceAsync(1);
-      expect(h.state()).toBe('failed');
-      expect(h.actor.getSnapshot().context.error).toMatchObject({
-        name: 'TimeoutError',
-        timedOut: true,
-      });
-      expect(h.signals[0]?.aborted).toBe(true);
-      expect(h.clock.pending).toBe(0);
-    });
-
-    it('arms no timeout when the task has none', async () => {
-      const h = harness({ handler: () => new Promise(() => {}) });
-      await h.clock.advanceAsync(10 * MINUTE);
-      expect(h.state()).toEqual({ triggered: 'running' });
-      await h.clock.advanceAsync(24 * 60 * MINUTE);
-      expect(h.state()).toEqual({ triggered: 'running' });
+    it('ends lost when the run or the recording rejects', async () => {
+      const badRun = harness({ run: () => Promise.reject(new Error('x')) });
+      const badRecord = harness({ record: () => Promise.reject(new Error('y')) });
+      await badRun.clock.advanceAsync(10 * MINUTE);
+      await badRecord.clock.advanceAsync(10 * MINUTE);
+      expect(badRun.state()).toBe('lost');
+      expect(badRecord.state()).toBe('lost');
     });
   });
 });
