@@ -359,6 +359,10 @@ export class SmartScheduler {
     return this.#model().listExecutions(filter);
   }
 
+  getOccurrence(occurrenceId: string): Occurrence | undefined {
+    return this.#model().getOccurrence(occurrenceId);
+  }
+
   getExecution(occurrenceId: string): Execution | undefined {
     return this.#model().getExecution(occurrenceId);
   }
