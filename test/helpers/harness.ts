@@ -1,0 +1,106 @@
+import { makeOccurrence, type OccurrenceSpec } from '../../src/domain/makeOccurrence.js';
+import type { Occurrence } from '../../src/domain/types.js';
+import type { EventStore } from '../../src/log/EventStore.js';
+import type { StoredEvent } from '../../src/log/events.js';
+import { memoryStore } from '../../src/log/memoryStore.js';
+import { createScheduler } from '../../src/runtime/createScheduler.js';
+import type { HandlerContext } from '../../src/runtime/handlers.js';
+import type { SmartScheduler } from '../../src/runtime/SmartScheduler.js';
+import type { SchedulerOptions } from '../../src/runtime/schedulerOptions.js';
+import { TestClock } from '../../src/testing/TestClock.js';
+import { readAll } from './logQueries.js';
+
+/** 2026-03-02T08:00:00Z, a Monday: every scheduler test starts here. */
+export const T0 = Date.parse('2026-03-02T08:00:00.000Z');
+export const SECOND = 1_000;
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+/** ISO instant `ms` after {@link T0}. */
+export const at = (ms: number): string => new Date(T0 + ms).toISOString();
+
+/** One handler call as a test sees it. */
+export type Call = Readonly<{
+  occurrenceId: string;
+  cause: Occurrence['cause'];
+  attempt: number;
+  idempotencyKey: string;
+  /** Clock time when the handler started. */
+  atMs: number;
+}>;
+
+/** A scheduler on a manual clock and a store, with helpers to read what it recorded. */
+export type Harness = Readonly<{
+  clock: TestClock;
+  store: EventStore;
+  scheduler: SmartScheduler;
+  /** Calls of the handlers created by {@link recordingHandler}, in order. */
+  calls: Call[];
+  /** Every entry the store holds now. */
+  events(): Promise<StoredEvent[]>;
+}>;
+
+export type HarnessOptions = Omit<SchedulerOptions, 'clock' | 'store'> & {
+  clock?: TestClock;
+  store?: EventStore;
+};
+
+/** A handler that records its calls in `calls` and then runs `body` (if any). */
+export function recordingHandler(
+  calls: Call[],
+  clock: TestClock,
+  body?: (occurrence: Occurrence, context: HandlerContext) => unknown,
+) {
+  return (occurrence: Occurrence, context: HandlerContext): unknown => {
+    calls.push({
+      occurrenceId: occurrence.id,
+      cause: occurrence.cause,
+      attempt: context.attempt,
+      idempotencyKey: context.idempotencyKey,
+      atMs: clock.now(),
+    });
+    return body?.(occurrence, context);
+  };
+}
+
+/**
+ * A scheduler at {@link T0} on a {@link TestClock} and (unless given) a fresh memory store.
+ * A handler named `record` is always registered: it records its calls and succeeds.
+ */
+export function harness(options: HarnessOptions = {}): Harness {
+  const clock = options.clock ?? new TestClock(T0);
+  const store = options.store ?? memoryStore({ clock });
+  const calls: Call[] = [];
+  const scheduler = createScheduler({
+    ...options,
+    clock,
+    store,
+    handlers: { record: recordingHandler(calls, clock), ...options.handlers },
+  });
+  return { clock, store, scheduler, calls, events: () => readAll(store) };
+}
+
+/** A one-shot task input that fires once at `T0 + inMs` through the `record` handler. */
+export function oneShot(id: string, inMs: number, extra: Record<string, unknown> = {}) {
+  return { id, title: id, startAt: at(inMs), handler: 'record', ...extra };
+}
+
+/** A task input with no schedule of its own: it runs only when an occurrence is scheduled for it. */
+export function manualTask(id: string, extra: Record<string, unknown> = {}) {
+  return { id, title: id, handler: 'record', ...extra };
+}
+
+/** An occurrence of `taskId` at `T0 + inMs` (cause `initial` unless the spec says otherwise). */
+export function occurrenceAt(
+  taskId: string,
+  inMs: number,
+  spec: Partial<OccurrenceSpec> = {},
+): Occurrence {
+  return makeOccurrence({ taskId, cause: 'initial', scheduledFor: at(inMs), ...spec });
+}
+
+/** Stops a scheduler and swallows a second stop, for `afterEach`. */
+export async function stopQuietly(scheduler: SmartScheduler): Promise<void> {
+  if (scheduler.status !== 'stopped') await scheduler.stop();
+}
