@@ -37,6 +37,8 @@ export type Harness = Readonly<{
   scheduler: SmartScheduler;
   /** Calls of the handlers created by {@link recordingHandler}, in order. */
   calls: Call[];
+  /** Errors the scheduler reported with no caller waiting (expected empty). */
+  errors: unknown[];
   /** Every entry the store holds now. */
   events(): Promise<StoredEvent[]>;
 }>;
@@ -72,13 +74,18 @@ export function harness(options: HarnessOptions = {}): Harness {
   const clock = options.clock ?? new TestClock(T0);
   const store = options.store ?? memoryStore({ clock });
   const calls: Call[] = [];
+  const errors: unknown[] = [];
   const scheduler = createScheduler({
     ...options,
     clock,
     store,
     handlers: { record: recordingHandler(calls, clock), ...options.handlers },
+    onError: (error) => {
+      errors.push(error);
+      options.onError?.(error);
+    },
   });
-  return { clock, store, scheduler, calls, events: () => readAll(store) };
+  return { clock, store, scheduler, calls, errors, events: () => readAll(store) };
 }
 
 /** A one-shot task input that fires once at `T0 + inMs` through the `record` handler. */
@@ -103,4 +110,15 @@ export function occurrenceAt(
 /** Stops a scheduler and swallows a second stop, for `afterEach`. */
 export async function stopQuietly(scheduler: SmartScheduler): Promise<void> {
   if (scheduler.status !== 'stopped') await scheduler.stop();
+}
+
+/** A promise a test settles by hand: a handler that is still running until the test says so. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import type { EventStore, StoreClock } from '../../src/log/EventStore.js';
+import { memoryStore } from '../../src/log/memoryStore.js';
+import { sqliteStore } from '../../src/sqlite/index.js';
+
+/** A kind of store the scheduler tests run against. */
+export type StoreKind = Readonly<{
+  name: 'memory' | 'sqlite';
+  /** A fresh, empty store. */
+  open(clock: StoreClock): Promise<EventStore>;
+  /** Opens the same log again, as a restarted process would (memory: the same object). */
+  reopen(store: EventStore, clock: StoreClock): Promise<EventStore>;
+}>;
+
+/**
+ * The stores the integration tests run against: memory, and SQLite on a temp file. Stores
+ * opened during a test are closed and their files removed after it.
+ */
+export function useStores(): readonly StoreKind[] {
+  const dirs: string[] = [];
+  const opened: EventStore[] = [];
+  const paths = new WeakMap<EventStore, string>();
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close().catch(() => undefined);
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const openSqlite = async (path: string, clock: StoreClock): Promise<EventStore> => {
+    const store = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
+    opened.push(store);
+    paths.set(store, path);
+    return store;
+  };
+  return [
+    {
+      name: 'memory',
+      open: async (clock) => memoryStore({ clock }),
+      reopen: async (store) => store,
+    },
+    {
+      name: 'sqlite',
+      open: async (clock) => {
+        const dir = mkdtempSync(join(tmpdir(), 'planflow-scheduler-'));
+        dirs.push(dir);
+        return openSqlite(join(dir, 'log.db'), clock);
+      },
+      reopen: async (store, clock) => {
+        const path = paths.get(store);
+        if (path === undefined) throw new Error('reopen: not a store opened by useStores()');
+        await store.close();
+        return openSqlite(path, clock);
+      },
+    },
+  ];
+}
