@@ -138,6 +138,7 @@ describe('TestClock', () => {
       clock.advance(1);
       expect(fn).toHaveBeenCalledTimes(1);
       expect(() => clock.set(new Date('nope'))).toThrow(/valid Date/);
+      expect(() => clock.jump(Number.NaN)).toThrow(/jump: ms must be a finite number/);
     });
   });
 

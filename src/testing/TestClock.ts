@@ -110,7 +110,14 @@ export class TestClock implements Clock {
    * sleep or clock change. Overdue timers fire late on the next `advance` or `runDue`.
    */
   jump(ms: number): void {
-    this.#now = toMs('ms', this.#now + ms);
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      throw new ValidationError(
+        'planflow:invalid-input',
+        'ms',
+        `TestClock.jump: ms must be a finite number (negative sets the clock back), got ${String(ms)}`,
+      );
+    }
+    this.#now += ms;
   }
 
   /** Moves time forward by `ms`, firing due timers in order. Returns how many fired. */
