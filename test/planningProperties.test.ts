@@ -24,7 +24,7 @@ const ANCHORS = [
   '2026-11-01',
 ].map((d) => Date.parse(`${d}T00:00:00Z`));
 const SLOT_IDS = ['a', 'b', 'c', 'd', 'e'];
-const runs = { numRuns: 150 };
+const runs = { numRuns: Number(process.env.PF_RUNS ?? 150) };
 
 const oracles = new Map<string, Intl.DateTimeFormat>();
 
@@ -168,10 +168,13 @@ function expectFits(
   if (hours.slots !== undefined) expect(hours.slots).toContain(slotName);
   expect(others.some((o) => Date.parse(o.scheduledFor) === atMs)).toBe(false);
   if (calendar.maxPerDay !== undefined) {
-    const sameDay = others.filter(
-      (o) => wallClock(Date.parse(o.scheduledFor), calendar.timeZone).date === local.date,
+    // An occurrence listed twice (same id) holds one place, as the planners count it.
+    const sameDay = new Set(
+      others
+        .filter((o) => wallClock(Date.parse(o.scheduledFor), calendar.timeZone).date === local.date)
+        .map((o) => o.id),
     );
-    expect(sameDay.length).toBeLessThan(calendar.maxPerDay);
+    expect(sameDay.size).toBeLessThan(calendar.maxPerDay);
   }
 }
 
