@@ -113,6 +113,17 @@ describe('SmartScheduler', () => {
       expect(h.scheduler.listExecutions({ taskId: task.id })[0]?.state).toBe('done');
     });
 
+    it('triggers an occurrence due exactly now when started (late by 0)', async () => {
+      const h = track(harness());
+      await h.scheduler.defineTask(oneShot('exact', HOUR));
+      h.clock.jump(HOUR); // neither in the future (scheduleAll) nor in the past
+
+      await h.scheduler.start();
+      await h.clock.settle();
+
+      expect(h.calls.map((c) => c.atMs)).toEqual([T0 + HOUR]);
+    });
+
     it('delegates an occurrence missed beyond the grace period to recovery', async () => {
       const recovery = new RecoveryStub([]);
       const h = track(harness({ recoveryService: recovery }));

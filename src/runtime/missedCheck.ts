@@ -10,8 +10,12 @@ export type MissedSplit = Readonly<{
 
 /**
  * The seed's `check_for_missed_tasks` split: every occurrence still waiting (`scheduled`,
- * never triggered) whose time is before `nowMs`, earliest first. `isBusy` excludes
+ * never triggered) whose time is at or before `nowMs`, earliest first. `isBusy` excludes
  * occurrences an actor is already triggering in this process.
+ *
+ * Due exactly at `nowMs` counts (late by 0): `scheduleAll` only re-arms occurrences strictly
+ * in the future, so skipping this instant too would leave such an occurrence neither armed
+ * nor triggered.
  */
 export function splitMissed(
   executions: readonly Execution[],
@@ -24,7 +28,7 @@ export function splitMissed(
   for (const execution of executions) {
     if (execution.state !== 'scheduled' || execution.triggered) continue;
     const dueMs = Date.parse(execution.scheduledFor);
-    if (dueMs >= nowMs || isBusy(execution.occurrenceId)) continue;
+    if (dueMs > nowMs || isBusy(execution.occurrenceId)) continue;
     const occurrence = occurrenceOf(execution.occurrenceId);
     if (occurrence !== undefined) late.push({ occurrence, dueMs });
   }
