@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPlanflowError } from '../src/domain/errors.js';
+import { memoryStore } from '../src/log/memoryStore.js';
+import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
+import { TestClock } from '../src/testing/TestClock.js';
+import {
+  at,
+  deferred,
+  type Harness,
+  type HarnessOptions,
+  HOUR,
+  harness,
+  manualTask,
+  occurrenceAt,
+  oneShot,
+  SECOND,
+  stopQuietly,
+  T0,
+} from './helpers/harness.js';
+import { ofType, triggerCounts, triggeredTwice } from './helpers/logQueries.js';
+
+// At most one `occurrence.triggered` per occurrence, whatever the interleaving of commands,
+// timers and handlers; and what pause and stop do to a handler that is already running.
+
+const open: SmartScheduler[] = [];
+const setUp = (options: HarnessOptions = {}): Harness => {
+  const h = harness(options);
+  open.push(h.scheduler);
+  return h;
+};
+afterEach(async () => {
+  for (const s of open.splice(0)) await stopQuietly(s);
+});
+
+/** Settles a promise into its value or its error, so a race can be asserted either way. */
+const settled = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+async function expectTriggeredOnce(h: Harness, occurrenceId: string): Promise<void> {
+  const events = await h.events();
+  expect(triggerCounts(events).get(occurrenceId)).toBe(1);
+  expect(triggeredTwice(events)).toEqual([]);
+  expect(h.calls.filter((c) => c.occurrenceId === occurrenceId)).toHaveLength(1);
+}
+
+describe('SmartScheduler', () => {
+  describe('triggers each occurrence at most once', () => {
+    it('when the same due occurrence is scheduled several times at once', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(manualTask('dup'));
+      await h.scheduler.start();
+      const occ = occurrenceAt('dup', 0);
+
+      await Promise.all([1, 2, 3].map(() => h.scheduler.scheduleOccurrence(occ)));
+      await h.scheduler.scheduleOccurrence(occ);
+      await h.clock.advanceAsync(HOUR);
+
+      await expectTriggeredOnce(h, occ.id);
+      expect(ofType(await h.events(), 'occurrence.scheduled')).toHaveLength(1);
+    });
+
+    it('when pause is queued just before the timer fires', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      const paused = h.scheduler.pause();
+      h.clock.advance(30 * SECOND); // the timer fires in this tick; its claim queues behind pause
+      await paused;
+      await h.clock.advanceAsync(0);
+      expect(h.calls).toEqual([]);
+      expect(h.scheduler.getExecution(occ!.id)?.triggered).toBe(false);
+
+      await h.scheduler.start(); // 0 s late: the missed check triggers it now
+      await h.clock.advanceAsync(HOUR);
+      await expectTriggeredOnce(h, occ!.id);
+    });
+
+    it('when pause is queued just after the timer fired', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      h.clock.advance(30 * SECOND); // the claim is queued first and wins
+      await h.scheduler.pause();
+      await h.clock.advanceAsync(0);
+      expect(h.scheduler.getExecution(occ!.id)?.state).toBe('done');
+
+      await h.scheduler.start();
+      await h.clock.advanceAsync(HOUR);
+      await expectTriggeredOnce(h, occ!.id);
+    });
+
+    it('when start is called twice at once with an occurrence late within grace', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('late', HOUR));
+      await h.scheduler.defineTask(oneShot('future', 2 * HOUR));
+      h.clock.jump(HOUR + 5 * SECOND);
+
+      await Promise.all([h.scheduler.start(), h.scheduler.start()]);
+      await h.clock.settle();
+
+      expect(h.scheduler.armedCount).toBe(1);
+      await h.clock.advanceAsync(2 * HOUR);
+      for (const occ of h.scheduler.listOccurrences()) await expectTriggeredOnce(h, occ.id);
+      expect(ofType(await h.events(), 'scheduler.started')).toHaveLength(1);
+    });
+
+    it('when triggerNow is called in the same tick as the timer fires', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      const manual = settled(h.scheduler.triggerNow({ occurrenceId: occ!.id }));
+      h.clock.advance(30 * SECOND);
+      const result = await manual;
+      await h.clock.advanceAsync(HOUR);
+
+      // The timer's claim and the manual trigger meet in the command queue: one of them
+      // records the trigger; triggerNow resolves because its occurrence did trigger.
+      expect(result).toEqual({ ok: true, value: occ!.id });
+      await expectTriggeredOnce(h, occ!.id);
+    });
+
+    it('when triggerNow fires an armed occurrence before its timer', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('early', 30 * SECOND));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      await expect(h.scheduler.triggerNow({ occurrenceId: occ!.id })).resolves.toBe(occ!.id);
+      await h.clock.advanceAsync(HOUR);
+
+      await expectTriggeredOnce(h, occ!.id);
+      const [triggered] = ofType(await h.events(), 'occurrence.triggered');
+      expect(triggered?.data).toMatchObject({ manual: true, lateByMs: 0 });
+      expect(h.calls[0]?.atMs).toBe(T0);
+    });
+
+    it('when two schedulers share one store and both arm the occurrence', async () => {
+      const clock = new TestClock(T0);
+      const store = memoryStore({ clock });
+      const a = setUp({ clock, store });
+      await a.scheduler.defineTask(oneShot('shared', 30 * SECOND));
+      const b = setUp({ clock, store });
+      await Promise.all([a.scheduler.start(), b.scheduler.start()]);
+      expect([a.scheduler.armedCount, b.scheduler.armedCount]).toEqual([1, 1]);
+
+      await a.clock.advanceAsync(HOUR);
+
+      const [occ] = a.scheduler.listOccurrences();
+      expect(triggerCounts(await a.events()).get(occ!.id)).toBe(1);
+      expect(a.calls.length + b.calls.length).toBe(1);
+      expect([...a.errors, ...b.errors]).toEqual([]);
+    });
+  });
+
+  describe('with a handler running', () => {
+    it('lets it finish on pause: the outcome and follow-up are recorded, armed only at start', async () => {
+      const running = deferred();
+      const h = setUp({ handlers: { slow: () => running.promise } });
+      await h.scheduler.defineTask({
+        ...manualTask('hourly', { handler: 'slow' }),
+        recurrence: { everyMs: HOUR, anchor: at(HOUR) },
+      });
+      await h.scheduler.start();
+      await h.clock.advanceAsync(HOUR);
+      const [first] = h.scheduler.listOccurrences();
+
+      await h.scheduler.pause();
+      running.resolve();
+      await h.clock.advanceAsync(0);
+
+      const [, next] = h.scheduler.listOccurrences();
+      expect(h.scheduler.getExecution(first!.id)).toMatchObject({
+        state: 'recurred',
+        outcome: 'completed',
+        followUpId: next!.id,
+      });
+      expect(h.scheduler.getExecution(next!.id)?.state).toBe('scheduled');
+      expect(h.scheduler.armedCount).toBe(0);
+      await h.clock.advanceAsync(2 * HOUR); // past the follow-up's time: nothing fires
+      expect(h.scheduler.getExecution(next!.id)?.triggered).toBe(false);
+
+      await h.scheduler.start(); // now +3 h: the follow-up (due +2 h) is recovered, not run late
+      expect(h.scheduler.getExecution(next!.id)?.outcome).toBe('missed');
+      expect(h.scheduler.armedCount).toBe(1);
+      expect(triggeredTwice(await h.events())).toEqual([]);
+    });
+
+    it('records its outcome after stop without arming its follow-up', async () => {
+      const running = deferred();
+      const h = setUp({ handlers: { slow: () => running.promise } });
+      await h.scheduler.defineTask({
+        ...manualTask('hourly', { handler: 'slow' }),
+        recurrence: { everyMs: HOUR, anchor: at(HOUR) },
+      });
+      await h.scheduler.start();
+      await h.clock.advanceAsync(HOUR);
+
+      const stopping = h.scheduler.stop();
+      await h.clock.settle();
+      running.resolve();
+      await stopping;
+
+      const events = await h.events();
+      const types = events.map((e) => e.type);
+      expect(types.slice(-4)).toEqual([
+        'occurrence.completed',
+        'occurrence.scheduled',
+        'occurrence.recurred',
+        'scheduler.stopped',
+      ]);
+      expect(h.scheduler.armedCount).toBe(0);
+      expect(h.clock.pending).toBe(0);
+      await h.clock.advanceAsync(3 * HOUR);
+      expect(ofType(await h.events(), 'occurrence.triggered')).toHaveLength(1);
+      await expect(h.scheduler.start()).rejects.toMatchObject({
+        code: 'planflow:scheduler-stopped',
+      });
+    });
+  });
+});
