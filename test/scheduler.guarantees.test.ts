@@ -143,6 +143,21 @@ describe('SmartScheduler', () => {
       expect(h.calls[0]?.atMs).toBe(T0);
     });
 
+    it('when the timer fires first and triggerNow loses', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      h.clock.advance(30 * SECOND);
+      const result = await settled(h.scheduler.triggerNow({ occurrenceId: occ!.id }));
+      await h.clock.advanceAsync(HOUR);
+
+      expect(result.ok).toBe(false);
+      expect(!result.ok && isPlanflowError(result.error, 'planflow:invalid-state')).toBe(true);
+      await expectTriggeredOnce(h, occ!.id);
+    });
+
     it('when two schedulers share one store and both arm the occurrence', async () => {
       const clock = new TestClock(T0);
       const store = memoryStore({ clock });
