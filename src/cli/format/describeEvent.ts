@@ -1,0 +1,118 @@
+import type { Execution, Task } from '../../domain/types.js';
+import type { StoredEvent } from '../../log/events.js';
+import { formatDuration } from '../parse/duration.js';
+import type { Style } from './style.js';
+import { formatInstant, shortId } from './time.js';
+
+/** What an event line needs to name things: the read model, or the scheduler in front of it. */
+export type EventLookup = Readonly<{
+  getTask(taskId: string): Task | undefined;
+  getExecution(occurrenceId: string): Execution | undefined;
+}>;
+
+/** One event, described for a person: who it is about and what happened. */
+export type EventSummary = Readonly<{
+  taskId?: string;
+  /** The task's title, or its id when the task is gone. */
+  task?: string;
+  occurrenceId?: string;
+  /** Outcome or detail, coloured when the style has colour. */
+  detail: string;
+}>;
+
+function occurrenceIdOf(event: StoredEvent): string | undefined {
+  if (event.type === 'occurrence.scheduled') return event.data.occurrence.id;
+  if (event.type.startsWith('occurrence.'))
+    return (event.data as { occurrenceId: string }).occurrenceId;
+  return undefined;
+}
+
+function taskIdOf(event: StoredEvent, lookup: EventLookup): string | undefined {
+  switch (event.type) {
+    case 'task.defined':
+    case 'task.updated':
+      return event.data.task.id;
+    case 'task.removed':
+      return event.data.taskId;
+    case 'occurrence.scheduled':
+      return event.data.occurrence.taskId;
+    default: {
+      const id = occurrenceIdOf(event);
+      return id === undefined ? undefined : lookup.getExecution(id)?.taskId;
+    }
+  }
+}
+
+function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
+  switch (event.type) {
+    case 'task.defined':
+    case 'task.updated':
+      return JSON.stringify(event.data.task.title);
+    case 'task.removed':
+      return style.yellow('removed');
+    case 'calendar.configured': {
+      const c = event.data.calendar;
+      const cap = c.maxPerDay === undefined ? '' : `, at most ${c.maxPerDay}/day`;
+      return `zone ${c.timeZone}, ${c.slots.length} slot(s)${cap}`;
+    }
+    case 'occurrence.scheduled': {
+      const o = event.data.occurrence;
+      const slot = o.slotName === undefined ? '' : `, slot ${o.slotName}`;
+      return `for ${formatInstant(o.scheduledFor, timeZone)} (${o.cause}, attempt ${o.attempt}${slot})`;
+    }
+    case 'occurrence.skipped':
+      return style.yellow(`skipped: ${event.data.reason}`);
+    case 'occurrence.triggered': {
+      const manual = event.data.manual === true ? ', by hand' : '';
+      const late = event.data.lateByMs > 0 ? `, ${formatDuration(event.data.lateByMs)} late` : '';
+      return style.cyan(`attempt ${event.data.attempt}${late}${manual}`);
+    }
+    case 'occurrence.completed':
+      return style.green(`ok in ${formatDuration(event.data.durationMs)}`);
+    case 'occurrence.failed': {
+      const { error, durationMs, interrupted } = event.data;
+      const why =
+        interrupted === true ? 'interrupted' : error.timedOut === true ? 'timed out' : 'failed';
+      return style.red(`${why}: ${error.message} (${formatDuration(durationMs)})`);
+    }
+    case 'occurrence.missed':
+      return style.yellow(`missed by ${formatDuration(event.data.lateByMs)}`);
+    case 'occurrence.retried':
+      return `retry → ${shortId(event.data.retryId)}`;
+    case 'occurrence.recurred':
+      return `next → ${shortId(event.data.nextId)}`;
+    case 'occurrence.recovered':
+      return `replaced by ${shortId(event.data.replacementId)}`;
+    case 'occurrence.cancelled':
+      return style.yellow(`cancelled (${event.data.reason})`);
+    case 'scheduler.started':
+    case 'scheduler.paused':
+    case 'scheduler.stopped':
+      return style.dim(`instance ${event.data.instanceId}`);
+    case 'scheduler.clock_jumped':
+      return style.yellow(`clock jumped by ${formatDuration(Math.abs(event.data.driftMs))}`);
+  }
+}
+
+/**
+ * Describes one log entry: the task it concerns (title when known), the occurrence, and the
+ * outcome in a few words (`ok in 52ms`, `failed: command exited with code 1 (40ms)`).
+ */
+export function describeEvent(
+  event: StoredEvent,
+  lookup: EventLookup,
+  style: Style,
+  timeZone: string,
+): EventSummary {
+  const taskId = taskIdOf(event, lookup);
+  const occurrenceId = occurrenceIdOf(event);
+  const summary: { -readonly [K in keyof EventSummary]: EventSummary[K] } = {
+    detail: detailOf(event, style, timeZone),
+  };
+  if (taskId !== undefined) {
+    summary.taskId = taskId;
+    summary.task = lookup.getTask(taskId)?.title ?? taskId;
+  }
+  if (occurrenceId !== undefined) summary.occurrenceId = occurrenceId;
+  return summary;
+}
