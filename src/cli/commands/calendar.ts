@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { parseCalendar } from '../../domain/validateCalendar.js';
+import type { CommandContext } from '../context.js';
+import { renderCalendar } from '../format/calendarView.js';
+import { openScheduler, withLog, withStore } from '../openLog.js';
+import {
+  applyCalendarFlags,
+  type CalendarFlags,
+  hasCalendarChanges,
+} from '../parse/calendarFlags.js';
+import { type FieldFlags, withFlags } from '../parse/flagErrors.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const CALENDAR_FIELD_FLAGS: FieldFlags = [
+  ['timeZone', '--tz'],
+  ['workingHours', '--hours'],
+  ['slots', '--slot'],
+  ['maxPerDay', '--max-per-day'],
+  ['holidays', '--holiday'],
+];
+
+/** A calendar any flag can be applied to, to check flag syntax before the log is opened. */
+const PROBE = parseCalendar({ timeZone: 'UTC' });
+
+/**
+ * `planflow calendar [flags]`: shows the calendar, or changes it. The change is validated as
+ * a whole against the recorded calendar before it is appended, so a refused change leaves
+ * the log untouched.
+ */
+export function registerCalendar(program: Command, ctx: CommandContext): void {
+  program
+    .command('calendar')
+    .description('show the calendar, or change it with the flags below')
+    .option('--tz <zone>', 'IANA time zone, e.g. Europe/Berlin')
+    .option(
+      '--hours <days=hours>',
+      'working hours, e.g. mon-fri=09:00-17:00, sat=10:00-12:00@morning, sun=off; the --hours given replace the whole week',
+      collect,
+    )
+    .option(
+      '--slot <id=HH:MM>',
+      'add or move a named slot, e.g. morning=09:30 (morning=off removes it)',
+      collect,
+    )
+    .option('--max-per-day <n>', 'cap on runs per day, or "none"')
+    .option('--holiday <date>', 'a day off, YYYY-MM-DD (repeatable)', collect)
+    .option('--remove-holiday <date>', 'remove a day off (repeatable)', collect)
+    .option('--json', 'print the calendar as JSON')
+    .action(async (flags: CalendarFlags & { json?: boolean }) => {
+      const { io, style } = ctx;
+      const print = (calendar: Parameters<typeof renderCalendar>[0]) =>
+        io.stdout(
+          flags.json === true ? `${JSON.stringify(calendar, null, 2)}\n` : renderCalendar(calendar),
+        );
+      if (!hasCalendarChanges(flags)) {
+        const calendar = await withLog(ctx.dbPath(), (log) => log.model.calendar);
+        if (calendar === undefined) {
+          io.stdout('No calendar recorded yet; run planflow init first.\n');
+          return;
+        }
+        print(calendar);
+        return;
+      }
+      withFlags('calendar', CALENDAR_FIELD_FLAGS, () => applyCalendarFlags(PROBE, flags));
+      const calendar = await withStore(ctx.dbPath(), async (store) => {
+        const scheduler = await openScheduler(store, io, { nowMs: io.clock.now() });
+        const next = withFlags('calendar', CALENDAR_FIELD_FLAGS, () =>
+          parseCalendar(applyCalendarFlags(scheduler.calendar, flags)),
+        );
+        return scheduler.configureCalendar(next);
+      });
+      if (flags.json !== true) io.stdout(`${style.green('Calendar updated')}\n`);
+      print(calendar);
+    });
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parseCalendar } from '../../domain/validateCalendar.js';
+import { sqliteStore } from '../../sqlite/index.js';
+import type { CommandContext } from '../context.js';
+import { openScheduler, withLog } from '../openLog.js';
+import { withFlags } from '../parse/flagErrors.js';
+
+/** The machine's own zone: what someone typing `planflow init` most likely means. */
+function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/**
+ * `planflow init [--tz <zone>]`: creates the log with a calendar open every day in the given
+ * zone. Running it again on an initialised log changes nothing (use `planflow calendar`).
+ */
+export function registerInit(program: Command, ctx: CommandContext): void {
+  program
+    .command('init')
+    .description('create the log file with a calendar (open all day, every day)')
+    .option('--tz <zone>', "the calendar's IANA time zone (default: this machine's zone)")
+    .action(async (flags: { tz?: string }) => {
+      const calendar = withFlags('init', [['timeZone', '--tz']], () =>
+        parseCalendar({ timeZone: flags.tz ?? localTimeZone() }),
+      );
+      const path = ctx.dbPath();
+      const { io, style } = ctx;
+      if (existsSync(path)) {
+        const known = await withLog(path, (log) => log.model.calendar);
+        if (known !== undefined) {
+          io.stdout(
+            `${path} is already initialised (calendar zone ${known.timeZone}); nothing changed. Change the calendar with: planflow calendar --help\n`,
+          );
+          return;
+        }
+      }
+      const store = await sqliteStore({ path });
+      try {
+        await openScheduler(store, io, { calendar, nowMs: io.clock.now() });
+      } finally {
+        await store.close();
+      }
+      io.stdout(
+        `${style.green('Initialised')} ${path} (calendar zone ${calendar.timeZone}, open all day, every day)\n` +
+          'Next: planflow calendar --hours mon-fri=09:00-17:00   then   planflow task add "Title" --at +15m --run "<command>"\n',
+      );
+    });
+}

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import type { SmartScheduler } from '../../runtime/SmartScheduler.js';
+import type { CommandContext } from '../context.js';
+import { eventLine } from '../format/eventLine.js';
+import { openScheduler, withStore } from '../openLog.js';
+import { parseDuration } from '../parse/duration.js';
+import { withFlags } from '../parse/flagErrors.js';
+import { SHELL_HANDLER } from '../parse/taskFlags.js';
+import { RunSummary } from '../runSummary.js';
+import { shellHandler } from '../shellHandler.js';
+
+/** How long `stop()` lets running commands finish before their signal aborts them. */
+const STOP_TIMEOUT_MS = 5000;
+
+type RunFlags = { for?: string; untilIdle?: boolean; json?: boolean; output?: boolean };
+
+/** Nothing running, and nothing pending that is due before `deadlineMs`. */
+function isIdle(scheduler: SmartScheduler, deadlineMs: number): boolean {
+  return scheduler
+    .listExecutions({ state: ['scheduled', 'triggered'] })
+    .every(
+      (e) => e.state === 'scheduled' && !e.triggered && Date.parse(e.scheduledFor) > deadlineMs,
+    );
+}
+
+/**
+ * `planflow run`: the scheduler in the foreground. Registers the `shell` handler, prints one
+ * line per appended event, and stops gracefully (running commands get a few seconds, then
+ * SIGTERM) on Ctrl-C, SIGTERM, the end of `--for`, or — with `--until-idle` — as soon as
+ * nothing is running and nothing more is due within `--for`.
+ */
+export function registerRun(program: Command, ctx: CommandContext): void {
+  program
+    .command('run')
+    .description('run the scheduler in the foreground until Ctrl-C')
+    .option('--for <duration>', 'stop after this long, e.g. 30s, 2h')
+    .option('--until-idle', 'stop once nothing is running and nothing more is due (within --for)')
+    .option('--output', "echo the commands' own output")
+    .option('--json', 'print each event as a JSON line instead of a text line')
+    .action(async (flags: RunFlags) => {
+      const forMs =
+        flags.for === undefined
+          ? undefined
+          : withFlags('run', [], () => parseDuration(flags.for ?? '', '--for'));
+      const { io, style } = ctx;
+      await withStore(ctx.dbPath(), async (store) => {
+        const shell = shellHandler({
+          cwd: io.cwd,
+          ...(flags.output === true ? { onOutput: (_occ, chunk) => io.stdout(chunk) } : {}),
+        });
+        const scheduler = await openScheduler(store, io, {
+          handlers: { [SHELL_HANDLER]: shell.handler },
+          stopTimeoutMs: STOP_TIMEOUT_MS,
+        });
+        const zone = scheduler.calendar.timeZone;
+        const startedAt = io.clock.now();
+        const deadlineMs = forMs === undefined ? Number.POSITIVE_INFINITY : startedAt + forMs;
+        const summary = new RunSummary();
+
+        let finish: (why: string) => void = () => {};
+        const finished = new Promise<string>((resolve) => {
+          finish = resolve;
+        });
+        let idleCheck: NodeJS.Immediate | undefined;
+        const checkIdleSoon = () => {
+          if (flags.untilIdle !== true || idleCheck !== undefined) return;
+          // After the current batch of events is folded and its follow-ups are planned.
+          idleCheck = setImmediate(() => {
+            idleCheck = undefined;
+            if (scheduler.status === 'running' && isIdle(scheduler, deadlineMs)) finish('idle');
+          });
+        };
+
+        scheduler.events.subscribe((event) => {
+          summary.add(event);
+          io.stdout(
+            flags.json === true
+              ? `${JSON.stringify(event)}\n`
+              : `${eventLine(event, scheduler, style, zone)}\n`,
+          );
+          checkIdleSoon();
+        });
+        scheduler.errors.subscribe((error) => {
+          io.stderr(
+            `${style.red('error:')} ${error instanceof Error ? error.message : String(error)}\n`,
+          );
+        });
+        const unsubscribe = io.onInterrupt((signal) => finish(signal));
+        const timer =
+          forMs === undefined ? undefined : io.clock.setTimeout(() => finish('time'), forMs);
+        try {
+          if (flags.json !== true) {
+            io.stderr(
+              `planflow run: ${scheduler.listTasks().length} task(s) in ${ctx.dbPath()}, calendar zone ${zone}; Ctrl-C stops\n`,
+            );
+          }
+          await scheduler.start();
+          checkIdleSoon();
+          await finished;
+        } finally {
+          unsubscribe();
+          if (timer !== undefined) io.clock.clearTimeout(timer);
+          if (idleCheck !== undefined) clearImmediate(idleCheck);
+          await scheduler.stop();
+          await shell.drained();
+        }
+        const pending = scheduler
+          .listExecutions({ state: 'scheduled' })
+          .filter((e) => !e.triggered).length;
+        if (flags.json !== true) io.stderr(summary.text(io.clock.now() - startedAt, pending));
+      });
+    });
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { registerTaskAdd } from './taskAdd.js';
+import { registerTaskList } from './taskList.js';
+import { registerTaskRm } from './taskRm.js';
+
+/** `planflow task add|list|rm`. */
+export function registerTask(program: Command, ctx: CommandContext): void {
+  const task = program.command('task').description('add, list and remove tasks');
+  registerTaskAdd(task, ctx);
+  registerTaskList(task, ctx);
+  registerTaskRm(task, ctx);
+}

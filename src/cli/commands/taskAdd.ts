@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { parseTask } from '../../domain/validateTask.js';
+import type { CommandContext } from '../context.js';
+import { inputError } from '../exitCodes.js';
+import { formatInstant, shortId } from '../format/time.js';
+import { openScheduler, withStore } from '../openLog.js';
+import { withFlags } from '../parse/flagErrors.js';
+import { slugify, uniqueId } from '../parse/slug.js';
+import { TASK_FIELD_FLAGS, type TaskAddFlags, taskInputFromFlags } from '../parse/taskFlags.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * `planflow task add <title> …`: defines a task and plans its first occurrence. Everything
+ * that can be checked without the log (flag syntax, the task's own fields) is checked before
+ * the log is opened; slot names are checked against the recorded calendar before anything is
+ * appended.
+ */
+export function registerTaskAdd(task: Command, ctx: CommandContext): void {
+  task
+    .command('add')
+    .description('define a task and plan its first run')
+    .argument('<title>', 'what the task is, e.g. "Back up the database"')
+    .option('--id <id>', 'task id (default: made from the title, made unique)')
+    .option('--at <instant>', 'first (or only) run: now, +15m, or ISO-8601 with an offset')
+    .option('--every <duration>', 'repeat at a fixed interval: 90s, 15m, 2h, 1d')
+    .option('--cron <expression>', 'repeat on a cron schedule, e.g. "30 9 * * 1-5"')
+    .option('--tz <zone>', "time zone of --cron (default: the calendar's)")
+    .option('--pin <instant>', 'an exact time that bypasses the slots (still within working hours)')
+    .option('--run <command>', 'shell command to run; a non-zero exit is a failure')
+    .option('--timeout <duration>', 'per-attempt limit of --run (default 60s)')
+    .option('--retries <n>', 'retries after a failure or a miss (default 0)')
+    .option('--retry-delay <duration>', 'wait before a retry (default 1h)')
+    .option('--backoff <kind>', 'fixed or exponential retry delays (default fixed)')
+    .option('--slot <id>', 'preferred calendar slot; repeat or comma-separate for several', collect)
+    .option('--priority <level>', 'low, medium or high (default medium)')
+    .option('--description <text>', 'a longer description')
+    .action(async (title: string, flags: TaskAddFlags) => {
+      const { io, style } = ctx;
+      const nowMs = io.clock.now();
+      // Everything but slot names and the final id, before the log is even opened.
+      const draft = withFlags('task add', TASK_FIELD_FLAGS, () =>
+        taskInputFromFlags(flags.id ?? slugify(title), title, flags, nowMs),
+      );
+      withFlags('task add', TASK_FIELD_FLAGS, () => parseTask(draft, undefined, new Date(nowMs)));
+
+      const added = await withStore(ctx.dbPath(), async (store) => {
+        const scheduler = await openScheduler(store, io, { nowMs });
+        const exists = (id: string) => scheduler.getTask(id) !== undefined;
+        if (flags.id !== undefined && exists(flags.id)) {
+          throw inputError(
+            '--id',
+            `task add: a task "${flags.id}" exists already; choose another --id, or remove it first with: planflow task rm ${flags.id}`,
+          );
+        }
+        // A default id also skips ids of removed tasks, so their histories never mix.
+        const used = (id: string) =>
+          exists(id) || scheduler.listOccurrences({ taskId: id }).length > 0;
+        const id = flags.id ?? uniqueId(slugify(title), used);
+        const task = withFlags('task add', TASK_FIELD_FLAGS, () =>
+          parseTask({ ...draft, id }, scheduler.calendar, new Date(nowMs)),
+        );
+        const before = new Set(scheduler.listOccurrences({ taskId: id }).map((o) => o.id));
+        await scheduler.defineTask(task);
+        const first = scheduler
+          .listExecutions({ taskId: id })
+          .find((e) => !before.has(e.occurrenceId));
+        return { task, first, timeZone: scheduler.calendar.timeZone };
+      });
+
+      const { task, first, timeZone } = added;
+      io.stdout(
+        `${style.green('Added')} task ${style.bold(task.id)} ${JSON.stringify(task.title)}\n`,
+      );
+      if (first === undefined) {
+        io.stderr(
+          `${style.yellow('warning:')} no new run could be planned for "${task.id}": the calendar leaves no room for it (see planflow calendar)\n`,
+        );
+      } else if (first.state === 'skipped') {
+        io.stderr(
+          `${style.yellow('warning:')} the first run of "${task.id}" (${formatInstant(first.scheduledFor, timeZone)}) was skipped: the calendar rejects that time\n`,
+        );
+      } else {
+        io.stdout(
+          `  first run ${formatInstant(first.scheduledFor, timeZone)} (${shortId(first.occurrenceId)}) — start the scheduler with: planflow run\n`,
+        );
+      }
+    });
+}

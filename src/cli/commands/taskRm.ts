@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { NotFoundError } from '../../domain/errors.js';
+import type { CommandContext } from '../context.js';
+import { openScheduler, withStore } from '../openLog.js';
+
+/** `planflow task rm <id>`: removes a task and cancels its pending runs. */
+export function registerTaskRm(task: Command, ctx: CommandContext): void {
+  task
+    .command('rm')
+    .alias('remove')
+    .description('remove a task and cancel its pending runs')
+    .argument('<id>', 'the task id (see planflow task list)')
+    .action(async (id: string) => {
+      const { io, style } = ctx;
+      const cancelled = await withStore(ctx.dbPath(), async (store) => {
+        const scheduler = await openScheduler(store, io, { nowMs: io.clock.now() });
+        if (scheduler.getTask(id) === undefined) {
+          throw new NotFoundError(`task rm: no task "${id}"; see planflow task list`);
+        }
+        const pending = scheduler
+          .listExecutions({ taskId: id, state: 'scheduled' })
+          .filter((e) => !e.triggered).length;
+        await scheduler.removeTask(id);
+        return pending;
+      });
+      io.stdout(
+        `${style.green('Removed')} task ${style.bold(id)} (${cancelled} pending run(s) cancelled)\n`,
+      );
+    });
+}

@@ -1,0 +1,12 @@
+import type { Style } from './format/style.js';
+import type { ResolvedIo } from './io.js';
+
+/** What every command gets from the program: output, style, the log path and its exit code. */
+export type CommandContext = Readonly<{
+  io: ResolvedIo;
+  style: Style;
+  /** The global `--db` path, resolved against the working directory. */
+  dbPath: () => string;
+  /** Sets the exit code the CLI returns when the command finishes without throwing. */
+  setExitCode: (code: number) => void;
+}>;

@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { registerCalendar } from './commands/calendar.js';
+import { registerExport } from './commands/export.js';
+import { registerHistory } from './commands/history.js';
+import { registerInit } from './commands/init.js';
+import { registerRepair } from './commands/repair.js';
+import { registerRun } from './commands/run.js';
+import { registerTask } from './commands/task.js';
+import { registerVerify } from './commands/verify.js';
+import type { CommandContext } from './context.js';
+import { createStyle } from './format/style.js';
+import type { ResolvedIo } from './io.js';
+import { resolveDbPath } from './openLog.js';
+import { packageVersion } from './version.js';
+
+/** The log file used when `--db` is not given. */
+export const DEFAULT_DB = './planflow.db';
+
+/**
+ * Builds a fresh commander program for one invocation. Output goes to the given writers and
+ * commander never exits the process (`exitOverride`), so the program runs in-process.
+ * `setExitCode` receives the code a command asks for without failing (e.g. `verify`).
+ */
+export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('planflow')
+    .description('Auditable scheduled tasks: every run is recorded in a hash-chained log.')
+    .version(packageVersion(), '-V, --version')
+    .option('--db <path>', 'the log file', DEFAULT_DB)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+  const ctx: CommandContext = {
+    io,
+    style: createStyle(io.colour),
+    dbPath: () => resolveDbPath(program.opts<{ db: string }>().db, io),
+    setExitCode,
+  };
+  registerInit(program, ctx);
+  registerTask(program, ctx);
+  registerCalendar(program, ctx);
+  registerRun(program, ctx);
+  registerHistory(program, ctx);
+  registerVerify(program, ctx);
+  registerExport(program, ctx);
+  registerRepair(program, ctx);
+  return program;
+}
