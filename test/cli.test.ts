@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/runCli.js';
 import type { StoredEvent } from '../src/log/events.js';
 import { verifyChain } from '../src/log/verifyChain.js';
 import { nodeExit, planflow, readLog, useProjectDirs } from './cliHarness.js';
@@ -173,7 +174,7 @@ describe('planflow CLI', () => {
       let interrupt: ((signal: string) => void) | undefined;
       let unsubscribed = false;
       let out = '';
-      const code = await (await import('../src/cli/runCli.js')).runCli(['run'], {
+      const code = await runCli(['run'], {
         cwd: dir,
         stdout: (text) => {
           out += text;
@@ -192,6 +193,45 @@ describe('planflow CLI', () => {
       const types = (await readLog(join(dir, 'planflow.db'))).map((e) => e.type);
       expect(types.slice(-2)).toEqual(['occurrence.completed', 'scheduler.stopped']);
       expect(out).toContain('scheduler.stopped');
+    });
+
+    it('kills running commands at once on a second interrupt', async () => {
+      const dir = newDir();
+      await planflow(dir, ['init', '--tz', 'UTC']);
+      await planflow(dir, [
+        'task',
+        'add',
+        'Stuck',
+        '--at',
+        'now',
+        '--run',
+        'echo started; sleep 60',
+      ]);
+      let interrupt: ((signal: string) => void) | undefined;
+      let err = '';
+      const code = await runCli(['run', '--output'], {
+        cwd: dir,
+        stdout: (text) => {
+          if (text.startsWith('started')) {
+            interrupt?.('SIGINT');
+            interrupt?.('SIGINT');
+          }
+        },
+        stderr: (text) => {
+          err += text;
+        },
+        onInterrupt: (listener) => {
+          interrupt = listener;
+          return () => {};
+        },
+      });
+      expect(code).toBe(0);
+      expect(err).toContain('SIGINT: killing running commands');
+      const failed = ofType(await readLog(join(dir, 'planflow.db')), 'occurrence.failed')[0];
+      // Killed by the second interrupt, not aborted after the graceful wait.
+      expect(failed?.type === 'occurrence.failed' && failed.data.error.message).toBe(
+        'command was killed by SIGKILL',
+      );
     });
   });
 });

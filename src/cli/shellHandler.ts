@@ -34,6 +34,7 @@ function lastLine(text: string): string {
  */
 export function shellHandler(options: ShellHandlerOptions): ShellHandler {
   const running = new Set<Promise<unknown>>();
+  const children = new Set<ChildProcess>();
   const handler: Handler = (occurrence: Occurrence, context: HandlerContext) => {
     const command = context.task.payload?.run;
     if (typeof command !== 'string' || command.trim() === '') {
@@ -41,7 +42,7 @@ export function shellHandler(options: ShellHandlerOptions): ShellHandler {
         `task "${context.task.id}" has no command in payload.run; add it again with --run "<command>"`,
       );
     }
-    const run = runCommand(command, occurrence, context, options);
+    const run = runCommand(command, occurrence, context, options, children);
     const settled = run.catch(() => {});
     running.add(settled);
     void settled.then(() => running.delete(settled));
@@ -51,6 +52,9 @@ export function shellHandler(options: ShellHandlerOptions): ShellHandler {
     handler,
     drained: async () => {
       while (running.size > 0) await Promise.all([...running]);
+    },
+    killAll: () => {
+      for (const child of children) signalTree(child, 'SIGKILL');
     },
   };
 }
@@ -63,6 +67,8 @@ export type ShellHandler = Readonly<{
    * moment its signal aborts; `run` waits here too, so no command outlives it.
    */
   drained: () => Promise<void>;
+  /** Kills every running command outright (a second Ctrl-C: stop now, not gracefully). */
+  killAll: () => void;
 }>;
 
 /**
@@ -83,6 +89,7 @@ function runCommand(
   occurrence: Occurrence,
   context: HandlerContext,
   options: ShellHandlerOptions,
+  children: Set<ChildProcess>,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     if (context.signal.aborted) {
@@ -103,6 +110,7 @@ function runCommand(
         PLANFLOW_IDEMPOTENCY_KEY: context.idempotencyKey,
       },
     });
+    children.add(child);
     let stderrTail = '';
     const onChunk = (chunk: Buffer, isErr: boolean) => {
       const text = chunk.toString('utf8');
@@ -121,10 +129,12 @@ function runCommand(
     context.signal.addEventListener('abort', onAbort, { once: true });
 
     child.once('error', (error) => {
+      children.delete(child);
       context.signal.removeEventListener('abort', onAbort);
       reject(new Error(`command could not be started: ${error.message}`));
     });
     child.once('close', (code, signal) => {
+      children.delete(child);
       context.signal.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
       if (code === 0) {

@@ -27,7 +27,8 @@ function isIdle(scheduler: SmartScheduler, deadlineMs: number): boolean {
  * `planflow run`: the scheduler in the foreground. Registers the `shell` handler, prints one
  * line per appended event, and stops gracefully (running commands get a few seconds, then
  * SIGTERM) on Ctrl-C, SIGTERM, the end of `--for`, or — with `--until-idle` — as soon as
- * nothing is running and nothing more is due within `--for`.
+ * nothing is running and nothing more is due within `--for`. A second Ctrl-C kills the
+ * running commands at once.
  */
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
@@ -85,7 +86,19 @@ export function registerRun(program: Command, ctx: CommandContext): void {
             `${style.red('error:')} ${error instanceof Error ? error.message : String(error)}\n`,
           );
         });
-        const unsubscribe = io.onInterrupt((signal) => finish(signal));
+        let interrupts = 0;
+        const unsubscribe = io.onInterrupt((signal) => {
+          interrupts++;
+          if (interrupts === 1) {
+            io.stderr(
+              `${signal}: stopping; running commands get ${STOP_TIMEOUT_MS / 1000}s (again to kill them now)\n`,
+            );
+            finish(signal);
+          } else {
+            io.stderr(`${signal}: killing running commands\n`);
+            shell.killAll();
+          }
+        });
         const timer =
           forMs === undefined ? undefined : io.clock.setTimeout(() => finish('time'), forMs);
         try {
