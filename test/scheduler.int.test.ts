@@ -300,6 +300,60 @@ describe.each(stores)('SmartScheduler on the $name store', (kind) => {
       await expectSound(h);
     });
 
+    it('records each occurrence recovery replaces as missed before the replacement', async () => {
+      const h = await setUp();
+      const retry = { maxRetries: 1, delayMs: 10 * MINUTE };
+      await h.scheduler.defineTask(oneShot('a', 10 * SECOND, { retry }));
+      await h.scheduler.defineTask(oneShot('b', 20 * SECOND, { retry }));
+      await h.scheduler.start();
+
+      // Both timers fire in this tick; their claims run at +60 s, both beyond grace. The
+      // recovery run for 'a' also replaces 'b', which must be recorded missed first.
+      h.clock.advance(MINUTE);
+      await h.clock.advanceAsync(0);
+
+      const events = await h.events();
+      for (const taskId of ['a', 'b']) {
+        const [missed, retried] = h.scheduler.listOccurrences({ taskId });
+        expect(typesFor(events, missed!.id)).toEqual([
+          'occurrence.scheduled',
+          'occurrence.missed',
+          'occurrence.retried',
+        ]);
+        expect(h.scheduler.getExecution(missed!.id)).toMatchObject({
+          outcome: 'missed',
+          followUpId: retried!.id,
+        });
+      }
+      await h.clock.advanceAsync(HOUR);
+      expect(h.calls.map((c) => c.attempt)).toEqual([1, 1]);
+      await expectSound(h);
+    });
+
+    it('does not link a recovered occurrence to one that already ran', async () => {
+      const h = await setUp({
+        recoveryService: new RecoveryStub((input) => {
+          const done = input.occurrences.find((o) => o.taskId === 'done');
+          return [occurrenceAt('done', 3 * HOUR, { cause: 'recovery', parentId: done!.id })];
+        }),
+      });
+      await h.scheduler.defineTask(oneShot('done', MINUTE));
+      await h.scheduler.defineTask(oneShot('missed', HOUR));
+      await h.scheduler.start();
+      await h.clock.advanceAsync(MINUTE);
+      await h.scheduler.pause();
+      h.clock.jump(2 * HOUR);
+
+      await h.scheduler.start();
+
+      const [done, replacement] = h.scheduler.listOccurrences({ taskId: 'done' });
+      expect(h.scheduler.getExecution(done!.id)).toMatchObject({ state: 'done' });
+      expect(h.scheduler.getExecution(done!.id)?.followUpId).toBeUndefined();
+      expect(h.scheduler.getExecution(replacement!.id)?.state).toBe('scheduled');
+      expect(h.scheduler.armedCount).toBe(1);
+      await expectSound(h);
+    });
+
     it('skips occurrences that are done', async () => {
       const recovery = new RecoveryStub([]);
       const h = await setUp({ recoveryService: recovery });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Observable, Subject } from 'rxjs';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import { isPlanflowError, NotFoundError, StateError } from '../domain/errors.js';
@@ -68,6 +69,8 @@ export class SmartScheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.#o = resolveSchedulerOptions(options);
+    // Every running handler listens on the stop signal; thousands may run at once.
+    setMaxListeners(0, this.#stopSignal.signal);
     this.#timers = new TimerQueue({
       clock: this.#o.clock,
       maxWaitMs: this.#o.maxWaitMs,
@@ -703,13 +706,7 @@ export class SmartScheduler {
   /** Records occurrences as missed, then schedules what the recovery service returns. */
   async #markMissedAndRecover(missed: readonly Occurrence[], nowMs: number): Promise<void> {
     for (const occ of missed) this.#disarm(occ.id);
-    await this.#append(
-      missed.map((occ) => ({
-        type: 'occurrence.missed' as const,
-        stream: streams.occurrence(occ.id),
-        data: { occurrenceId: occ.id, lateByMs: nowMs - Date.parse(occ.scheduledFor) },
-      })),
-    );
+    await this.#append(missed.map((occ) => missedEvent(occ, nowMs)));
     const model = this.#model();
     const executions = new Map(model.listExecutions().map((e) => [e.occurrenceId, e]));
     const tasks = new Map(model.listTasks().map((t) => [t.id, t]));
@@ -722,12 +719,25 @@ export class SmartScheduler {
     });
     const events: NewEvent[] = [];
     const known = new Set<string>();
+    const linked = new Set<string>();
     const isKnown = (id: string) => known.has(id) || model.getOccurrence(id) !== undefined;
     for (const occ of recovered) {
       const parent = occ.parentId === undefined ? undefined : model.getOccurrence(occ.parentId);
-      if (parent === undefined) {
+      // Recovery sees every occurrence, so it may replace one this check did not record as
+      // missed (its actor is still claiming, or its timer has not woken yet): record that miss
+      // first. A link to an occurrence that ran, or was already followed up, is not followed.
+      const link =
+        parent === undefined || linked.has(parent.id)
+          ? undefined
+          : recoveryLink(model.getExecution(parent.id), nowMs, this.#o.graceMs);
+      if (parent === undefined || link === undefined) {
         if (!isKnown(occ.id)) events.push(scheduledEvent(occ));
       } else {
+        if (link === 'late') {
+          this.#disarm(parent.id);
+          events.push(missedEvent(parent, nowMs));
+        }
+        linked.add(parent.id);
         const kind = occ.cause === 'retry' ? 'retry' : 'recovery';
         events.push(...linkEvents(parent, { kind, occurrence: occ }, isKnown));
       }
@@ -861,6 +871,31 @@ export class SmartScheduler {
 function missedStateOf(execution: Execution | undefined): 'missed' | 'recovered' | 'retrying' {
   const state = execution?.state;
   return state === 'recovered' || state === 'retrying' ? state : 'missed';
+}
+
+/**
+ * Whether a recovered occurrence may be recorded as following up `parent`: it was recorded
+ * missed (`'missed'`), or is still waiting and late beyond grace, so its miss is recorded with
+ * the link (`'late'`). Anything else (it ran, was cancelled, or already has a follow-up) is
+ * not linked, so its record stays true.
+ */
+function recoveryLink(
+  parent: Execution | undefined,
+  nowMs: number,
+  graceMs: number,
+): 'missed' | 'late' | undefined {
+  if (parent === undefined || parent.triggered || parent.followUpId !== undefined) return;
+  if (parent.state === 'missed') return 'missed';
+  const lateByMs = nowMs - Date.parse(parent.scheduledFor);
+  return parent.state === 'scheduled' && lateByMs > graceMs ? 'late' : undefined;
+}
+
+function missedEvent(occurrence: Occurrence, nowMs: number): NewEvent {
+  return {
+    type: 'occurrence.missed',
+    stream: streams.occurrence(occurrence.id),
+    data: { occurrenceId: occurrence.id, lateByMs: nowMs - Date.parse(occurrence.scheduledFor) },
+  };
 }
 
 function scheduledEvent(occurrence: Occurrence): NewEvent {
