@@ -42,3 +42,57 @@ export function ofType<T extends PlanflowEventType>(
 ): StoredEvent<T>[] {
   return events.filter((e) => e.type === type) as unknown as StoredEvent<T>[];
 }
+
+/**
+ * One occurrence's legal histories, as a pattern over its event types: scheduled (again any
+ * number of times), then either skipped, cancelled, missed (possibly followed up), or
+ * triggered with at most one outcome (possibly followed up).
+ */
+const LIFECYCLE = /^S+(|K|C|M[RV]?|T(|DY?|F[RY]?))$/;
+const LETTER: Partial<Record<PlanflowEventType, string>> = {
+  'occurrence.scheduled': 'S',
+  'occurrence.skipped': 'K',
+  'occurrence.cancelled': 'C',
+  'occurrence.missed': 'M',
+  'occurrence.triggered': 'T',
+  'occurrence.completed': 'D',
+  'occurrence.failed': 'F',
+  'occurrence.retried': 'R',
+  'occurrence.recurred': 'Y',
+  'occurrence.recovered': 'V',
+};
+
+/** Occurrences whose recorded history is not a legal lifecycle, with that history. */
+export function illegalLifecycles(events: readonly StoredEvent[]): string[] {
+  const histories = new Map<string, string>();
+  for (const event of events) {
+    const id = occurrenceOf(event);
+    const letter = LETTER[event.type];
+    if (id === undefined || letter === undefined) continue;
+    histories.set(id, (histories.get(id) ?? '') + letter);
+  }
+  return [...histories].filter(([, h]) => !LIFECYCLE.test(h)).map(([id, h]) => `${id}: ${h}`);
+}
+
+/**
+ * Timer-driven triggers that break the timing rules: fired before their time, later than
+ * `graceMs` (those must be recorded missed instead), or while the scheduler was paused.
+ */
+export function badlyTimedTriggers(events: readonly StoredEvent[], graceMs: number): string[] {
+  const due = new Map<string, number>();
+  const bad: string[] = [];
+  let paused = false;
+  for (const event of events) {
+    if (event.type === 'scheduler.paused') paused = true;
+    if (event.type === 'scheduler.started') paused = false;
+    if (event.type === 'occurrence.scheduled') {
+      due.set(event.data.occurrence.id, Date.parse(event.data.occurrence.scheduledFor));
+    }
+    if (event.type !== 'occurrence.triggered' || event.data.manual === true) continue;
+    const late = Date.parse(event.time) - (due.get(event.data.occurrenceId) ?? Number.NaN);
+    if (!(late >= 0 && late <= graceMs) || late !== event.data.lateByMs || paused) {
+      bad.push(`#${event.seq} ${event.data.occurrenceId} late ${late} ms, paused ${paused}`);
+    }
+  }
+  return bad;
+}
