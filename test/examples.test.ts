@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,18 @@ function simulated() {
     },
   };
 }
+
+it('runs every example: each file in examples/ is tested here or in its own test file', () => {
+  const tested = ['calendar', 'durable', 'inspector', 'quickstart', 'testing'];
+  const ownTest = { demo: 'test/demo.test.ts' };
+  const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts'));
+  expect(files.sort()).toEqual(
+    [...tested, ...Object.keys(ownTest)].map((name) => `${name}.ts`).sort(),
+  );
+  for (const [name, test] of Object.entries(ownTest)) {
+    expect(readFileSync(join(root, test), 'utf8')).toContain(`from '../examples/${name}.js'`);
+  }
+});
 
 describe('examples/quickstart.ts', () => {
   it('fires the one-shot once and the recurring task on its grid, then prints the history', async () => {
