@@ -266,3 +266,38 @@ describe('a hand-built, unfrozen calendar', () => {
     expect(planner.isSlotAvailable(mondayTen, ctx)).toBe(false);
   });
 });
+
+describe('exclusiveInstants', () => {
+  const at = new Date('2026-03-02T10:00:00.000Z');
+  const busy = [makeOccurrence({ taskId: 'other', cause: 'initial', scheduledFor: at })];
+  const planner = new DefaultCalendarPlanner();
+
+  it('by default refuses a second occurrence at the same instant (the seed rule)', () => {
+    const cal = parseCalendar({ timeZone: 'UTC' });
+    const ctx: PlanningContext = { calendar: cal, occupancy: occupancyOf(busy, cal) };
+    expect(planner.isSlotAvailable(at, ctx)).toBe(false);
+    expect(planner.nextAvailableSlot(new Date(at.getTime() - 1), ctx)?.at).toBe(
+      '2026-03-02T10:01:00.000Z',
+    );
+  });
+
+  it('when false lets occurrences share an instant, still under the cap', () => {
+    const cal = parseCalendar({ timeZone: 'UTC', exclusiveInstants: false, maxPerDay: 2 });
+    const ctx: PlanningContext = { calendar: cal, occupancy: occupancyOf(busy, cal) };
+    expect(planner.isSlotAvailable(at, ctx)).toBe(true);
+    const full: PlanningContext = {
+      calendar: cal,
+      occupancy: occupancyOf(
+        [...busy, makeOccurrence({ taskId: 'third', cause: 'initial', scheduledFor: at })],
+        cal,
+      ),
+    };
+    expect(planner.isSlotAvailable(at, full)).toBe(false);
+  });
+
+  it('must be a boolean', () => {
+    expect(() => parseCalendar({ timeZone: 'UTC', exclusiveInstants: 'no' })).toThrow(
+      /exclusiveInstants/,
+    );
+  });
+});

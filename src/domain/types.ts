@@ -50,6 +50,12 @@ export type CalendarConfig = Readonly<{
   /** Cap on occurrences per calendar day (in `timeZone`). `undefined` = no cap. */
   maxPerDay?: number;
   holidays?: readonly LocalDate[];
+  /**
+   * When true (the seed's rule, the default) no two occurrences start at the same instant:
+   * a second one moves to the next free slot or minute. Set false for job-style schedules
+   * where many occurrences may share a time (the cap per day still applies).
+   */
+  exclusiveInstants?: boolean;
 }>;
 
 /** A fixed interval, anchored so that due times never drift: anchor + k × everyMs. */

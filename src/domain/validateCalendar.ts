@@ -21,7 +21,14 @@ const SCOPE: InputScope = Object.freeze({
   path: '',
 });
 
-const KEYS = ['timeZone', 'workingHours', 'slots', 'maxPerDay', 'holidays'] as const;
+const KEYS = [
+  'timeZone',
+  'workingHours',
+  'slots',
+  'maxPerDay',
+  'holidays',
+  'exclusiveInstants',
+] as const;
 
 /** Hours used when a calendar gives none: every day, all day — a calendar that only caps. */
 const ALWAYS_OPEN: Readonly<Record<Weekday, WorkingHours>> = Object.fromEntries(
@@ -159,5 +166,11 @@ export function parseCalendar(input: unknown): CalendarConfig {
     calendar.maxPerDay = readInteger(record.maxPerDay, SCOPE, 'maxPerDay', 1);
   }
   if (record.holidays !== undefined) calendar.holidays = readHolidays(record.holidays);
+  if (record.exclusiveInstants !== undefined) {
+    if (typeof record.exclusiveInstants !== 'boolean') {
+      throw invalid(SCOPE, 'exclusiveInstants', 'true or false', record.exclusiveInstants);
+    }
+    calendar.exclusiveInstants = record.exclusiveInstants;
+  }
   return deepFreeze(calendar);
 }

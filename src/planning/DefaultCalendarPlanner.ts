@@ -20,8 +20,13 @@ function hasRoom(day: CalendarDay, ctx: PlanningContext, excludeId: string | und
   return cap === undefined || ctx.occupancy.countOnDay(day.localDate, excludeId) < cap;
 }
 
+/** Whether another occurrence already starts at `atMs` and the calendar forbids sharing it. */
+function isTaken(ctx: PlanningContext, atMs: number, excludeId: string | undefined): boolean {
+  return ctx.calendar.exclusiveInstants !== false && ctx.occupancy.isTaken(atMs, excludeId);
+}
+
 function usable(c: Candidate, s: Search): boolean {
-  return c.atMs > s.afterMs && c.atMs <= s.limitMs && !s.ctx.occupancy.isTaken(c.atMs, s.excludeId);
+  return c.atMs > s.afterMs && c.atMs <= s.limitMs && !isTaken(s.ctx, c.atMs, s.excludeId);
 }
 
 /**
@@ -33,7 +38,7 @@ function firstFreeMinute(day: CalendarDay, s: Search): number | undefined {
   let at = Math.max(day.openMs, (Math.floor(s.afterMs / MINUTE_MS) + 1) * MINUTE_MS);
   const end = Math.min(day.closeMs, s.limitMs + 1);
   for (; at < end; at += MINUTE_MS) {
-    if (s.ctx.occupancy.isTaken(at, s.excludeId)) continue;
+    if (isTaken(s.ctx, at, s.excludeId)) continue;
     const local = zonedParts(at, zone);
     if (
       local.dayNumber === day.dayNumber &&
@@ -121,7 +126,7 @@ export class DefaultCalendarPlanner implements CalendarPlanner {
     if (day.closed || local.msOfDay < day.startMsOfDay || local.msOfDay >= day.endMsOfDay)
       return false;
     if (slotsApply && day.restricted && !day.candidates.some((c) => c.atMs === atMs)) return false;
-    return hasRoom(day, ctx, excludeId) && !ctx.occupancy.isTaken(atMs, excludeId);
+    return hasRoom(day, ctx, excludeId) && !isTaken(ctx, atMs, excludeId);
   }
 
   /** Walks the local days the window touches, in order, until `pickDay` finds a placement. */
