@@ -10,6 +10,7 @@ import {
   type HarnessOptions,
   HOUR,
   harness,
+  MINUTE,
   manualTask,
   occurrenceAt,
   oneShot,
@@ -18,6 +19,7 @@ import {
   T0,
 } from './helpers/harness.js';
 import { ofType, triggerCounts, triggeredTwice } from './helpers/logQueries.js';
+import { flakyStore } from './helpers/stores.js';
 
 // At most one `occurrence.triggered` per occurrence, whatever the interleaving of commands,
 // timers and handlers; and what pause and stop do to a handler that is already running.
@@ -239,6 +241,65 @@ describe('SmartScheduler', () => {
       await expect(h.scheduler.start()).rejects.toMatchObject({
         code: 'planflow:scheduler-stopped',
       });
+    });
+  });
+
+  describe('when the store fails', () => {
+    it('reports a failed timer-driven trigger instead of swallowing it', async () => {
+      const clock = new TestClock(T0);
+      const store = flakyStore(memoryStore({ clock }));
+      const reported: unknown[] = [];
+      const h = setUp({ clock, store, onError: (error) => reported.push(error) });
+      const published: unknown[] = [];
+      h.scheduler.errors.subscribe((error) => published.push(error));
+      await h.scheduler.defineTask(oneShot('a', 30 * SECOND));
+      await h.scheduler.start();
+
+      store.failing = true;
+      await h.clock.advanceAsync(MINUTE);
+
+      expect(reported).toHaveLength(1);
+      expect(String(reported[0])).toContain('disk I/O error');
+      expect(published).toEqual(reported);
+      expect(h.calls).toEqual([]);
+      expect(h.scheduler.listExecutions()[0]?.triggered).toBe(false);
+      store.failing = false;
+    });
+
+    it('reports an outcome that could not be recorded', async () => {
+      const running = deferred();
+      const clock = new TestClock(T0);
+      const store = flakyStore(memoryStore({ clock }));
+      const h = setUp({ clock, store, handlers: { slow: () => running.promise } });
+      await h.scheduler.defineTask(oneShot('a', 30 * SECOND, { handler: 'slow' }));
+      await h.scheduler.start();
+      await h.clock.advanceAsync(30 * SECOND);
+
+      store.failing = true;
+      running.resolve();
+      await h.clock.advanceAsync(0);
+
+      expect(h.errors.map(String)).toEqual(['Error: disk I/O error']);
+      expect(h.scheduler.listExecutions()[0]?.state).toBe('triggered');
+      store.failing = false;
+    });
+
+    it('rejects triggerNow when the trigger could not be recorded', async () => {
+      const clock = new TestClock(T0);
+      const store = flakyStore(memoryStore({ clock }));
+      const h = setUp({ clock, store });
+      await h.scheduler.defineTask(oneShot('a', HOUR));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      store.failing = true;
+      await expect(h.scheduler.triggerNow({ occurrenceId: occ!.id })).rejects.toMatchObject({
+        code: 'planflow:invalid-state',
+      });
+
+      expect(h.errors.map(String)).toEqual(['Error: disk I/O error']);
+      expect(h.calls).toEqual([]);
+      store.failing = false;
     });
   });
 });

@@ -103,10 +103,15 @@ export class SmartScheduler {
     this.#host = {
       clock: this.#timers,
       inspect: this.#o.inspect,
-      claim: (occurrence, manual) => this.#command(() => this.#claim(occurrence, manual)),
+      // An actor turns a failed effect into its `lost` state, so nobody would hear of it:
+      // report it here (e.g. the store failed during a timer-driven trigger).
+      claim: (occurrence, manual) =>
+        this.#reported(this.#command(() => this.#claim(occurrence, manual))),
       run: (occurrence, claim) => this.#run(occurrence, claim),
-      record: (occurrence, outcome) => this.#command(() => this.#record(occurrence, outcome)),
-      miss: (occurrence, lateByMs) => this.#command(() => this.#miss(occurrence, lateByMs)),
+      record: (occurrence, outcome) =>
+        this.#reported(this.#command(() => this.#record(occurrence, outcome))),
+      miss: (occurrence, lateByMs) =>
+        this.#reported(this.#command(() => this.#miss(occurrence, lateByMs))),
       finished: (occurrence, runner) => {
         if (this.#live.get(occurrence.id) === runner) this.#live.delete(occurrence.id);
       },
@@ -272,7 +277,13 @@ export class SmartScheduler {
       return { occurrence: occ, claim: this.#spawn(occ, { manual: true }) };
     });
     const granted = await claim;
-    if (granted !== undefined && granted.kind !== 'granted') {
+    if (granted === undefined) {
+      throw new StateError(
+        'planflow:invalid-state',
+        `SmartScheduler.triggerNow: occurrence "${occurrence.id}" did not trigger (its actor found it missed, the scheduler stopped, or the store failed: see scheduler.errors); check getExecution() before trying again`,
+      );
+    }
+    if (granted.kind !== 'granted') {
       throw new StateError(
         'planflow:invalid-state',
         `SmartScheduler.triggerNow: occurrence "${occurrence.id}" could not be triggered (${granted.kind}); it already ran or was cancelled`,
@@ -447,6 +458,14 @@ export class SmartScheduler {
     const claims = this.#lateClaims;
     this.#lateClaims = [];
     return claims;
+  }
+
+  /** Passes `promise` through, reporting its failure (the caller still sees it). */
+  #reported<T>(promise: Promise<T>): Promise<T> {
+    return promise.catch((error: unknown) => {
+      this.#report(error);
+      throw error;
+    });
   }
 
   readonly #report = (error: unknown): void => {

@@ -55,3 +55,19 @@ export function useStores(): readonly StoreKind[] {
     },
   ];
 }
+
+/** A store whose appends fail while `failing` is set: a full disk or a dropped connection. */
+export type FlakyStore = EventStore & { failing: boolean };
+
+/** Wraps `store` so a test can make its appends fail (reads keep working). */
+export function flakyStore(store: EventStore): FlakyStore {
+  const flaky: FlakyStore = {
+    failing: false,
+    append: (events, options) =>
+      flaky.failing ? Promise.reject(new Error('disk I/O error')) : store.append(events, options),
+    read: (options) => store.read(options),
+    head: () => store.head(),
+    close: () => store.close(),
+  };
+  return flaky;
+}
