@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { type Observable, Subject } from 'rxjs';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import { isPlanflowError, NotFoundError, StateError } from '../domain/errors.js';
@@ -69,8 +68,6 @@ export class SmartScheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.#o = resolveSchedulerOptions(options);
-    // Every running handler listens on the stop signal; thousands may run at once.
-    setMaxListeners(0, this.#stopSignal.signal);
     this.#timers = new TimerQueue({
       clock: this.#o.clock,
       maxWaitMs: this.#o.maxWaitMs,
