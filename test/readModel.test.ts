@@ -148,3 +148,29 @@ describe('EventLog', () => {
     await expect(log.verify()).resolves.toMatchObject({ ok: true, entries: 6 });
   });
 });
+
+describe('EventLog with another writer on the same store', () => {
+  it('reads in entries it did not append, so its model never stalls on a gap', async () => {
+    const store = memoryStore({ clock });
+    const log = await EventLog.open(store);
+    const seen: string[] = [];
+    log.events.subscribe((e) => seen.push(`${e.seq}:${e.type}`));
+    // Another process appends directly to the shared store.
+    await store.append([{ type: 'task.defined', stream: streams.task('standup'), data: { task } }]);
+    await log.append([
+      { type: 'scheduler.started', stream: 'scheduler', data: { instanceId: 'a' } },
+    ]);
+    expect(seen).toEqual(['1:task.defined', '2:scheduler.started']);
+    expect(log.model.getTask('standup')).toEqual(task);
+    expect(log.model.lastSeq).toBe(2);
+  });
+
+  it('catchUp() refreshes a reader', async () => {
+    const store = memoryStore({ clock });
+    const log = await EventLog.open(store);
+    await store.append([{ type: 'task.defined', stream: streams.task('standup'), data: { task } }]);
+    expect(log.model.listTasks()).toEqual([]);
+    await log.catchUp();
+    expect(log.model.listTasks()).toEqual([task]);
+  });
+});

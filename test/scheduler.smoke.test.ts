@@ -50,3 +50,40 @@ describe('SmartScheduler smoke', () => {
     await scheduler.stop();
   });
 });
+
+describe('SmartScheduler clock readings', () => {
+  it('plans an interval task anchored at definition time from the same instant as createdAt', async () => {
+    let now = T0;
+    // A clock that moves 1 ms on every reading: two readings in defineTask would disagree.
+    const clock = new TestClock(T0);
+    const ticking = {
+      now: () => {
+        now += 1;
+        clock.set(now);
+        return now;
+      },
+      setTimeout: clock.setTimeout.bind(clock),
+      clearTimeout: clock.clearTimeout.bind(clock),
+    };
+    const scheduler = createScheduler({ clock: ticking, store: memoryStore({ clock: ticking }) });
+    const task = await scheduler.defineTask({
+      id: 'tick',
+      title: 'Tick',
+      recurrence: { everyMs: 3_600_000 },
+    });
+    const [first] = scheduler.listOccurrences({ taskId: 'tick' });
+    expect(first?.scheduledFor).toBe(task.createdAt);
+    await scheduler.stop();
+  });
+
+  it('leaves no trace when a scheduler that never started is stopped', async () => {
+    const clock = new TestClock(T0);
+    const store = memoryStore({ clock });
+    const scheduler = createScheduler({ clock, store });
+    await scheduler.defineTask({ id: 'once', title: 'Once', startAt: new Date(T0 + 60_000) });
+    await scheduler.stop();
+    const types: string[] = [];
+    for await (const batch of store.read()) types.push(...batch.map((e) => e.type));
+    expect(types).toEqual(['calendar.configured', 'task.defined', 'occurrence.scheduled']);
+  });
+});

@@ -21,6 +21,8 @@ export class EventLog {
   readonly #subject = new Subject<StoredEvent>();
   /** Stored entries that arrived ahead of an earlier one (concurrent appends), keyed by seq. */
   readonly #pending = new Map<number, StoredEvent>();
+  /** Appends of ours not yet answered by the store. */
+  #inFlight = 0;
 
   /**
    * Every appended entry, in sequence order, after it is durable and folded into the model.
@@ -53,13 +55,33 @@ export class EventLog {
     events: readonly NewEvent[],
     options?: AppendOptions,
   ): Promise<readonly StoredEvent[]> {
-    const stored = await this.store.append(events, options);
-    for (const event of stored) this.#pending.set(event.seq, event);
-    this.#drain();
+    this.#inFlight++;
+    let stored: readonly StoredEvent[];
+    try {
+      stored = await this.store.append(events, options);
+    } finally {
+      this.#inFlight--;
+    }
+    for (const event of stored) this.#accept(event);
+    // A gap no append of ours can fill was written by another process: read it in.
+    if (this.#inFlight === 0 && this.#pending.size > 0) await this.catchUp();
     return stored;
   }
 
-  #drain(): void {
+  /**
+   * Folds in and publishes every entry the store holds beyond the model, e.g. entries
+   * another process appended to the same file. Appends call it by themselves when they
+   * see a gap; a reader may call it to refresh.
+   */
+  async catchUp(): Promise<void> {
+    for await (const batch of this.store.read({ fromSeq: this.model.lastSeq + 1 })) {
+      for (const event of batch) this.#accept(event);
+    }
+  }
+
+  #accept(event: StoredEvent): void {
+    if (event.seq <= this.model.lastSeq) return;
+    this.#pending.set(event.seq, event);
     for (;;) {
       const next = this.#pending.get(this.model.lastSeq + 1);
       if (next === undefined) return;

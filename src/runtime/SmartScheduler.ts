@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Observable, Subject } from 'rxjs';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import { isPlanflowError, NotFoundError, StateError } from '../domain/errors.js';
@@ -68,6 +69,8 @@ export class SmartScheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.#o = resolveSchedulerOptions(options);
+    // Every running handler listens on the stop signal; thousands may run at once.
+    setMaxListeners(0, this.#stopSignal.signal);
     this.#timers = new TimerQueue({
       clock: this.#o.clock,
       maxWaitMs: this.#o.maxWaitMs,
@@ -189,14 +192,17 @@ export class SmartScheduler {
    */
   async defineTask(input: unknown): Promise<Task> {
     return this.#command(async () => {
-      const task = parseTask(input, this.#calendar(), new Date(this.#o.clock.now()));
+      // One reading of the clock: `createdAt`, an interval's default anchor and the first
+      // occurrence must agree on what "now" was.
+      const now = new Date(this.#o.clock.now());
+      const task = parseTask(input, this.#calendar(), now);
       const existing = this.#model().getTask(task.id);
       if (existing !== undefined) {
         if (areSameDefinition(existing, task)) return existing;
-        return this.#replaceTask(existing, { ...task, createdAt: existing.createdAt });
+        return this.#replaceTask(existing, { ...task, createdAt: existing.createdAt }, now);
       }
       await this.#append([{ type: 'task.defined', stream: streams.task(task.id), data: { task } }]);
-      await this.#planFirst(task);
+      await this.#planFirst(task, now);
       return task;
     });
   }
@@ -214,7 +220,7 @@ export class SmartScheduler {
         this.#calendar(),
       );
       if (areSameDefinition(existing, task)) return existing;
-      return this.#replaceTask(existing, task);
+      return this.#replaceTask(existing, task, new Date(this.#o.clock.now()));
     });
   }
 
@@ -304,12 +310,19 @@ export class SmartScheduler {
    * Stops for good: disarms every timer, waits up to `stopTimeoutMs` for running handlers,
    * then aborts the rest (their runs are recorded as failed with an `AbortError`), records
    * `scheduler.stopped` and releases the timer so the process can exit. The store stays open;
-   * close it yourself.
+   * close it yourself. Stopping a scheduler that never started appends nothing, so a
+   * read-and-write tool can open one, define tasks and let go without leaving a trace.
+   * An aborted handler that ignores its signal is not awaited: its run is already recorded
+   * as failed and its late result is dropped.
    */
   async stop(): Promise<void> {
-    const jobs = await this.#command(() =>
-      this.#supervisor.status === 'stopped' ? undefined : this.#supervisor.send({ type: 'STOP' }),
-    );
+    const jobs = await this.#command(() => {
+      const status = this.#supervisor.status;
+      if (status === 'stopped') return undefined;
+      const requested = this.#supervisor.send({ type: 'STOP' });
+      // A scheduler that never started has nothing to record: stopping it only releases it.
+      return status === 'idle' ? [] : requested;
+    });
     if (jobs === undefined) return;
     if (this.#runs.size > 0) {
       await waitOrTimeout([...this.#runs], this.#timers, this.#o.stopTimeoutMs);
@@ -476,8 +489,7 @@ export class SmartScheduler {
     return { calendar: this.#calendar(), occupancy: this.#occupancy! };
   }
 
-  async #planFirst(task: Task): Promise<void> {
-    const now = new Date(this.#o.clock.now());
+  async #planFirst(task: Task, now: Date): Promise<void> {
     const first = this.#o.taskScheduler.firstOccurrence(task, now, this.#ctx());
     if (first !== undefined) await this.#plan(first);
   }
@@ -814,12 +826,12 @@ export class SmartScheduler {
     ]);
   }
 
-  async #replaceTask(existing: Task, task: Task): Promise<Task> {
+  async #replaceTask(existing: Task, task: Task, now: Date): Promise<Task> {
     await this.#append([
       { type: 'task.updated', stream: streams.task(task.id), data: { task } },
       ...this.#cancelPending(existing.id, 'task-updated'),
     ]);
-    await this.#planFirst(task);
+    await this.#planFirst(task, now);
     return task;
   }
 
