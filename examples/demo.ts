@@ -50,7 +50,7 @@ export async function runDemo(
     // A short grace so the pause below makes one occurrence late enough to be recovered.
     graceMs: 1_000,
     handlers: {
-      sendReport: async (occurrence, { attempt, idempotencyKey }) => {
+      sendReport: async (_occurrence, { attempt, idempotencyKey }) => {
         if (failuresLeft-- > 0) throw new Error('mail server unavailable');
         print(`${since()}  report sent (attempt ${attempt}, key ${idempotencyKey.slice(-8)})`);
       },
