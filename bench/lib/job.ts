@@ -1,0 +1,28 @@
+/**
+ * The contract between the harness (bench/run.ts) and the child process that runs one
+ * measurement (bench/child.ts): a job goes in as JSON on argv, one result line comes out on
+ * stdout. One child per (scenario, subject, size) keeps heap figures clean and stops one
+ * library's timers or garbage from slowing the next one down.
+ */
+
+/** The five scenarios of the benchmark. */
+export type ScenarioName = 'arm' | 'fire' | 'append' | 'rebuild' | 'burst';
+
+/** Parameters are flat JSON scalars so they can key result groups and print in tables. */
+export type JobParams = Readonly<Record<string, number | string | boolean>>;
+
+/** One measurement to run in a fresh process. */
+export type Job = Readonly<{
+  scenario: ScenarioName;
+  subject: string;
+  params: JobParams;
+}>;
+
+/** Named figures a scenario measured; units are in the names (`usPerOcc`, `p99Ms`, …). */
+export type Metrics = Readonly<Record<string, number>>;
+
+/** What a child reports: its figures plus anything a reader must know to trust them. */
+export type ChildOutput = Readonly<{ metrics: Metrics; notes: readonly string[] }>;
+
+/** The prefix of the one stdout line that carries a child's {@link ChildOutput}. */
+export const RESULT_PREFIX = 'BENCH_RESULT ';

@@ -1,0 +1,103 @@
+import type { ScenarioName } from './job.js';
+import type { GroupSummary, SubjectSummary } from './summarize.js';
+import type { TargetCheck } from './targets.js';
+
+type Column = Readonly<{ metric: string; label: string; digits: number; ratio?: boolean }>;
+
+/** What each scenario's table shows; `ratio` adds a "× baseline" column after the figure. */
+const COLUMNS: Readonly<Record<ScenarioName, readonly Column[]>> = {
+  arm: [
+    { metric: 'usPerOcc', label: 'µs/occ', digits: 2, ratio: true },
+    { metric: 'heapBytesPerPending', label: 'heap B/pending', digits: 0, ratio: true },
+    { metric: 'heapUsedMB', label: 'heap MB', digits: 0 },
+  ],
+  fire: [
+    { metric: 'p50Ms', label: 'p50 ms', digits: 2 },
+    { metric: 'p99Ms', label: 'p99 ms', digits: 2, ratio: true },
+    { metric: 'maxMs', label: 'max ms', digits: 2 },
+    { metric: 'fired', label: 'fired', digits: 0 },
+  ],
+  append: [
+    { metric: 'eventsPerSec', label: 'events/s', digits: 0, ratio: true },
+    { metric: 'usPerEvent', label: 'µs/event', digits: 2 },
+  ],
+  rebuild: [
+    { metric: 'eventsPerSec', label: 'events/s', digits: 0, ratio: true },
+    { metric: 'totalMs', label: 'total ms', digits: 0 },
+    { metric: 'heapUsedMB', label: 'heap MB', digits: 0 },
+  ],
+  burst: [
+    { metric: 'triggersPerSec', label: 'triggers/s', digits: 0 },
+    { metric: 'allTriggeredMs', label: 'all triggered ms', digits: 0 },
+    { metric: 'allDoneMs', label: 'all done ms', digits: 0 },
+    { metric: 'firstLateMs', label: 'first late ms', digits: 1 },
+  ],
+};
+
+const fmt = (value: number | undefined, digits: number): string =>
+  value === undefined || !Number.isFinite(value)
+    ? '–'
+    : value.toLocaleString('en-US', {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+
+function row(summary: SubjectSummary, columns: readonly Column[], isBaseline: boolean): string[] {
+  const cells = [isBaseline ? `${summary.subject} (base)` : summary.subject];
+  for (const c of columns) {
+    cells.push(summary.rounds === 0 ? '–' : fmt(summary.medians[c.metric], c.digits));
+    if (c.ratio) cells.push(summary.rounds === 0 ? '–' : `${fmt(summary.ratios[c.metric], 2)}×`);
+  }
+  const noise = columns[0] === undefined ? undefined : summary.spread[columns[0].metric];
+  cells.push(summary.rounds === 0 ? '' : `±${fmt((noise ?? 0) * 50, 0)}%`);
+  const remark = summary.failures[0] ?? summary.notes[0] ?? '';
+  cells.push(summary.rounds === 0 ? `NOT FINISHED: ${remark}` : remark);
+  return cells;
+}
+
+function render(rows: readonly string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) {
+    r.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) =>
+          i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Every group as a small aligned table (medians across rounds, ratios to the baseline). */
+export function formatGroups(groups: readonly GroupSummary[]): string {
+  return groups
+    .map((group) => {
+      const columns = COLUMNS[group.scenario];
+      const header = ['subject'];
+      for (const c of columns) {
+        header.push(c.label);
+        if (c.ratio) header.push('× base');
+      }
+      header.push('noise', 'remarks');
+      const body = group.subjects.map((s) => row(s, columns, s.subject === group.baseline));
+      return `── ${group.id} ──\n${render([header, ...body])}`;
+    })
+    .join('\n\n');
+}
+
+/** The targets as a checklist: met, missed, or not measured in this run. */
+export function formatTargets(targets: readonly TargetCheck[]): string {
+  const rows = targets.map((t) => [
+    t.met === undefined ? '·' : t.met ? 'met' : 'MISSED',
+    t.description,
+    t.value === undefined ? 'not measured' : fmt(t.value, t.limit >= 100 ? 0 : 2),
+    `${t.comparison === '<=' ? '≤' : '≥'} ${t.limit}`,
+  ]);
+  return `── targets ──\n${render(rows)}`;
+}

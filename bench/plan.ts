@@ -1,0 +1,105 @@
+import type { JobParams, ScenarioName } from './lib/job.js';
+
+/**
+ * One comparison: the same scenario and parameters for several subjects, one of which is the
+ * baseline every ratio is taken against. Each subject runs in its own process once per round.
+ */
+export type Group = Readonly<{
+  id: string;
+  scenario: ScenarioName;
+  params: JobParams;
+  subjects: readonly string[];
+  /** The subject ratios are taken against; none for scenarios with nothing to compare to. */
+  baseline: string | undefined;
+  /** A child still running after this is killed and reported as not finished. */
+  timeoutMs: number;
+}>;
+
+/** The whole run: groups, rounds, and the sizes chosen by the mode. */
+export type Plan = Readonly<{ mode: 'quick' | 'full'; rounds: number; groups: readonly Group[] }>;
+
+const TIMER_PEERS = ['setTimeout', 'node-schedule', 'croner', 'toad-scheduler'] as const;
+const PLANFLOW_TIMERS = ['planflow-timerqueue', 'planflow'] as const;
+
+/** Scenario names the command line may restrict a run to. */
+export const SCENARIOS: readonly ScenarioName[] = ['arm', 'fire', 'append', 'rebuild', 'burst'];
+
+/**
+ * The issue's five scenarios at full size, or a smoke-sized version (one round, small N) that
+ * finishes in under a minute and exercises every code path the full run takes.
+ */
+export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]): Plan {
+  const quick = mode === 'quick';
+  const groups: Group[] = [];
+  const armSizes = quick ? [2_000] : [10_000, 100_000];
+  for (const n of armSizes) {
+    for (const order of quick ? ['shuffled'] : ['ascending', 'shuffled']) {
+      groups.push({
+        id: `arm n=${n} ${order}`,
+        scenario: 'arm',
+        params: { n, order },
+        subjects: [...TIMER_PEERS, ...PLANFLOW_TIMERS, 'planflow-sqlite'],
+        baseline: 'setTimeout',
+        timeoutMs: quick ? 30_000 : 120_000,
+      });
+    }
+  }
+  if (!quick) {
+    for (const order of ['ascending', 'shuffled']) {
+      groups.push({
+        id: `arm n=1000000 ${order}`,
+        scenario: 'arm',
+        params: { n: 1_000_000, order },
+        subjects: ['setTimeout', ...PLANFLOW_TIMERS],
+        baseline: 'setTimeout',
+        timeoutMs: 300_000,
+      });
+    }
+  }
+  const fireN = quick ? 500 : 10_000;
+  groups.push({
+    id: `fire n=${fireN}`,
+    scenario: 'fire',
+    params: { n: fireN, windowMs: quick ? 500 : 5_000, leadMs: quick ? 1_000 : 3_000 },
+    subjects: [...TIMER_PEERS, ...PLANFLOW_TIMERS],
+    baseline: 'setTimeout',
+    timeoutMs: 90_000,
+  });
+  const appendN = quick ? 10_000 : 200_000;
+  for (const synchronous of ['NORMAL', 'FULL']) {
+    for (const appendMode of quick ? ['batch'] : ['batch', 'group', 'single']) {
+      const n = appendMode === 'single' ? (quick ? 300 : 3_000) : appendN;
+      groups.push({
+        id: `append ${synchronous} ${appendMode}`,
+        scenario: 'append',
+        params: { n, synchronous, mode: appendMode, batch: appendMode === 'single' ? 1 : 1_000 },
+        subjects:
+          synchronous === 'NORMAL'
+            ? ['raw-sqlite', 'planflow-sqlite', 'planflow-memory']
+            : ['raw-sqlite', 'planflow-sqlite'],
+        baseline: 'raw-sqlite',
+        timeoutMs: 120_000,
+      });
+    }
+  }
+  const rebuildN = quick ? 20_000 : 1_000_000;
+  groups.push({
+    id: `rebuild events=${rebuildN}`,
+    scenario: 'rebuild',
+    params: { events: rebuildN },
+    subjects: ['raw-iterate-parse', 'planflow-fold', 'planflow-open-verified'],
+    baseline: 'raw-iterate-parse',
+    timeoutMs: 300_000,
+  });
+  const burstN = quick ? 500 : 10_000;
+  groups.push({
+    id: `burst n=${burstN}`,
+    scenario: 'burst',
+    params: { n: burstN, leadMs: quick ? 2_000 : 8_000 },
+    subjects: ['planflow-sqlite-full', 'planflow-sqlite-normal', 'planflow-memory'],
+    baseline: undefined,
+    timeoutMs: 180_000,
+  });
+  const selected = only === undefined ? groups : groups.filter((g) => only.includes(g.scenario));
+  return { mode, rounds: quick ? 1 : 3, groups: selected };
+}
