@@ -418,6 +418,46 @@ describe.each(stores)('SmartScheduler on the $name store', (kind) => {
       await expectSound(h);
     });
 
+    it('follows an occurrence triggered early by hand with the one after its own time', async () => {
+      const h = await setUp();
+      await h.scheduler.defineTask({
+        ...manualTask('hourly'),
+        recurrence: { everyMs: HOUR, anchor: at(5 * MINUTE) },
+      });
+      await h.scheduler.start();
+      const [first] = h.scheduler.listOccurrences();
+
+      await h.scheduler.triggerNow({ occurrenceId: first!.id });
+      await h.clock.advanceAsync(2 * HOUR);
+
+      expect(h.calls.map((c) => [c.cause, c.atMs - T0])).toEqual([
+        ['initial', 0],
+        ['recurrence', HOUR + 5 * MINUTE],
+      ]);
+      await expectSound(h);
+    });
+
+    it('keeps a single series when a recurring task is also run by hand', async () => {
+      const h = await setUp();
+      await h.scheduler.defineTask({
+        ...manualTask('hourly'),
+        recurrence: { everyMs: HOUR, anchor: at(5 * MINUTE) },
+      });
+      await h.scheduler.start();
+
+      await h.scheduler.triggerNow({ taskId: 'hourly' });
+      await h.clock.advanceAsync(3 * HOUR);
+
+      expect(h.calls.map((c) => [c.cause, c.atMs - T0])).toEqual([
+        ['manual', 0],
+        ['initial', 5 * MINUTE],
+        ['recurrence', HOUR + 5 * MINUTE],
+        ['recurrence', 2 * HOUR + 5 * MINUTE],
+      ]);
+      expect(h.scheduler.listExecutions({ state: 'scheduled' })).toHaveLength(1);
+      await expectSound(h);
+    });
+
     it('schedules nothing further after a trigger whose task was removed', async () => {
       const running = deferred();
       const h = await setUp({ handlers: { slow: () => running.promise } });

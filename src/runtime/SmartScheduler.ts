@@ -13,7 +13,7 @@ import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import type { PlanningContext } from '../planning/ports.js';
 import { CommandQueue } from './CommandQueue.js';
-import { decideFollowUp, linkEvents, outcomeEvents } from './followUps.js';
+import { decideFollowUp, linkEvents, outcomeEvents, seriesContinues } from './followUps.js';
 import { type HandlerOutcome, invokeHandler } from './handlers.js';
 import { idempotencyKey } from './idempotencyKey.js';
 import { LiveOccupancy } from './LiveOccupancy.js';
@@ -690,6 +690,7 @@ export class SmartScheduler {
       now,
       this.#ctx(),
       this.#o.taskScheduler,
+      seriesContinues(model.listExecutions({ taskId: occurrence.taskId }), occurrence),
     );
     await this.#append(
       outcomeEvents(occurrence, outcome, followUp, (id) => model.getOccurrence(id) !== undefined),
@@ -797,6 +798,7 @@ export class SmartScheduler {
         now,
         this.#ctx(),
         this.#o.taskScheduler,
+        seriesContinues(model.listExecutions({ taskId: occurrence.taskId }), occurrence),
       );
       const events = outcomeEvents(
         occurrence,

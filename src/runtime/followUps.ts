@@ -1,4 +1,4 @@
-import type { Occurrence, Task } from '../domain/types.js';
+import type { Execution, Occurrence, Task } from '../domain/types.js';
 import { type NewEvent, streams } from '../log/events.js';
 import type { PlanningContext, TaskScheduler } from '../planning/ports.js';
 import type { HandlerOutcome } from './handlers.js';
@@ -11,8 +11,11 @@ export type FollowUp =
 /**
  * Decides the follow-up of an occurrence that ran, per the design's rule: a failed run is
  * retried while the task's policy allows and a slot is free; otherwise (and after a success)
- * the task's next recurrence strictly after `now` is planned. A task removed meanwhile gets
- * nothing further.
+ * the task's next recurrence strictly after `now` — and after the occurrence's own time, so
+ * one triggered early by hand is not followed by itself again — is planned. A task removed
+ * meanwhile gets nothing further, and neither does one whose series already continues with
+ * another pending occurrence (`seriesPending`, e.g. after an extra manual run): a second
+ * recurrence would start a second, parallel series.
  */
 export function decideFollowUp(
   occurrence: Occurrence,
@@ -21,16 +24,33 @@ export function decideFollowUp(
   now: Date,
   ctx: PlanningContext,
   scheduler: TaskScheduler,
+  seriesPending = false,
 ): FollowUp {
   if (task === undefined) return { kind: 'none' };
   if (!outcome.ok && scheduler.shouldRetry(occurrence, task)) {
     const retry = scheduler.retryOccurrence(occurrence, task, now, ctx);
     if (retry !== undefined) return { kind: 'retry', occurrence: withParent(retry, occurrence) };
   }
-  if (task.recurrence === undefined) return { kind: 'none' };
-  const next = scheduler.nextOccurrence(task, now, ctx);
+  if (task.recurrence === undefined || seriesPending) return { kind: 'none' };
+  const from = new Date(Math.max(now.getTime(), Date.parse(occurrence.scheduledFor)));
+  const next = scheduler.nextOccurrence(task, from, ctx);
   if (next === undefined || next.id === occurrence.id) return { kind: 'none' };
   return { kind: 'recurrence', occurrence: withParent(next, occurrence) };
+}
+
+/**
+ * True when a task's series already continues without `occurrence`: another of the task's
+ * `executions` is still waiting to trigger. Extra manual occurrences do not carry the
+ * series, so they do not count.
+ */
+export function seriesContinues(executions: readonly Execution[], occurrence: Occurrence): boolean {
+  return executions.some(
+    (e) =>
+      e.occurrenceId !== occurrence.id &&
+      e.state === 'scheduled' &&
+      !e.triggered &&
+      e.cause !== 'manual',
+  );
 }
 
 function withParent(next: Occurrence, parent: Occurrence): Occurrence {
