@@ -43,7 +43,8 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('crash safety (SIGKILL at random moments)', () => {
   it(`loses no occurrence and never triggers one twice across ${KILLS} kills`, async () => {
     const path = join(dir, 'crash.db');
-    let current = start(path, true);
+    expect(await start(path, true).exit).toBe(0);
+    let current = start(path, false);
     let killed = 0;
     while (killed < KILLS) {
       // Kill at a random moment: while opening, or after start() while handlers run. A life
