@@ -145,6 +145,41 @@ describe('SmartScheduler', () => {
       expect(h.calls[0]?.atMs).toBe(T0);
     });
 
+    it('when triggerNow fires an occurrence still beyond the horizon', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('far', 2 * HOUR));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+      expect(h.scheduler.armedCount).toBe(1);
+
+      await h.scheduler.triggerNow({ occurrenceId: occ!.id });
+      await h.clock.settle();
+
+      expect(h.scheduler.armedCount).toBe(0);
+      expect(h.clock.pending).toBe(0); // its far-future timer entry went with it
+      await h.clock.advanceAsync(3 * HOUR);
+      await expectTriggeredOnce(h, occ!.id);
+    });
+
+    it('when start re-arms an occurrence whose manual trigger is still queued', async () => {
+      const h = setUp();
+      await h.scheduler.defineTask(oneShot('far', 2 * HOUR));
+      await h.scheduler.start();
+      const [occ] = h.scheduler.listOccurrences();
+
+      await Promise.all([
+        h.scheduler.triggerNow({ occurrenceId: occ!.id }),
+        h.scheduler.start(), // runs before the trigger's claim: the occurrence is still pending
+        h.scheduler.scheduleOccurrence(occ!),
+      ]);
+      await h.clock.settle();
+
+      expect(h.scheduler.armedCount).toBe(0);
+      expect(h.clock.pending).toBe(0);
+      await h.clock.advanceAsync(3 * HOUR);
+      await expectTriggeredOnce(h, occ!.id);
+    });
+
     it('when the timer fires first and triggerNow loses', async () => {
       const h = setUp();
       await h.scheduler.defineTask(oneShot('race', 30 * SECOND));

@@ -536,6 +536,10 @@ export class SmartScheduler {
    * actor now. Due now or earlier: the actor triggers at once and its claim is returned.
    */
   #arm(occurrence: Occurrence): Promise<ClaimResult | undefined> | undefined {
+    // Already triggering (e.g. triggerNow's claim is queued): a new timer would only fire
+    // into a lost claim later, and count as armed meanwhile.
+    const triggering = this.#live.get(occurrence.id);
+    if (triggering !== undefined && !triggering.isWaiting) return triggering.claimed;
     this.#disarm(occurrence.id);
     const dueMs = Date.parse(occurrence.scheduledFor);
     const now = this.#timers.now();
@@ -560,6 +564,12 @@ export class SmartScheduler {
     occurrence: Occurrence,
     how: Readonly<{ manual: boolean; dueMs?: number }>,
   ): Promise<ClaimResult | undefined> {
+    // A far-future entry is obsolete once the occurrence has an actor (triggerNow skips #arm).
+    const promotion = this.#promotions.get(occurrence.id);
+    if (promotion !== undefined) {
+      this.#timers.cancel(promotion);
+      this.#promotions.delete(occurrence.id);
+    }
     const previous = this.#live.get(occurrence.id);
     if (previous !== undefined && !previous.isWaiting) return previous.claimed;
     previous?.stop();
