@@ -102,10 +102,11 @@ export class ReadModel {
     }
   }
 
+  /** Allocated once: a rebuild calls it for every occurrence event. */
+  readonly #taskOf = (id: string): Task | undefined => this.#tasks.get(id);
+
   #evolve(occurrenceId: string, event: StoredEvent): void {
-    const next = evolveExecution(this.#executions.get(occurrenceId), event, (id) =>
-      this.#tasks.get(id),
-    );
+    const next = evolveExecution(this.#executions.get(occurrenceId), event, this.#taskOf);
     if (next !== undefined) this.#executions.set(occurrenceId, next);
   }
 
