@@ -1,5 +1,6 @@
 import { nanoid } from 'nanoid';
 import { ValidationError } from '../domain/errors.js';
+import { parseCalendar } from '../domain/validateCalendar.js';
 import type { EventStore } from '../log/EventStore.js';
 import { memoryStore } from '../log/memoryStore.js';
 import { DefaultCalendarPlanner } from '../planning/DefaultCalendarPlanner.js';
@@ -122,7 +123,8 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
     options.taskScheduler ?? new DefaultTaskScheduler({ planner: calendarPlanner });
   return Object.freeze({
     store: options.store ?? memoryStore({ clock: options.clock ?? systemClock }),
-    calendar: options.calendar,
+    // Validated here, not when the log opens, so a bad calendar throws from createScheduler.
+    calendar: options.calendar === undefined ? undefined : parseCalendar(options.calendar),
     handlers: Object.freeze({ ...handlers }),
     clock: options.clock ?? systemClock,
     graceMs,
