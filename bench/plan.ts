@@ -38,9 +38,13 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
         id: `arm n=${n} ${order}`,
         scenario: 'arm',
         params: { n, order },
-        subjects: [...TIMER_PEERS, ...PLANFLOW_TIMERS, 'planflow-sqlite'],
+        subjects: [
+          ...TIMER_PEERS,
+          ...PLANFLOW_TIMERS,
+          ...(n >= 100_000 ? ['planflow-sqlite'] : []),
+        ],
         baseline: 'setTimeout',
-        timeoutMs: quick ? 30_000 : 120_000,
+        timeoutMs: quick ? 30_000 : 60_000,
       });
     }
   }
@@ -60,7 +64,15 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
   groups.push({
     id: `fire n=${fireN}`,
     scenario: 'fire',
-    params: { n: fireN, windowMs: quick ? 500 : 5_000, leadMs: quick ? 1_000 : 3_000 },
+    // PlanFlow gives every occurrence within its horizon a live actor when it is armed, which
+    // takes far longer than a peer's arming (see Arm); its longer lead keeps arming out of the
+    // lateness figures. Its arming time is reported as `armMs`.
+    params: {
+      n: fireN,
+      windowMs: quick ? 500 : 5_000,
+      leadMs: quick ? 1_000 : 3_000,
+      planflowLeadMs: quick ? 3_000 : 30_000,
+    },
     subjects: [...TIMER_PEERS, ...PLANFLOW_TIMERS],
     baseline: 'setTimeout',
     timeoutMs: 90_000,
@@ -68,7 +80,8 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
   const appendN = quick ? 10_000 : 200_000;
   for (const synchronous of ['NORMAL', 'FULL']) {
     for (const appendMode of quick ? ['batch'] : ['batch', 'group', 'single']) {
-      const n = appendMode === 'single' ? (quick ? 300 : 3_000) : appendN;
+      const single = synchronous === 'FULL' ? 1_000 : 3_000;
+      const n = appendMode === 'single' ? (quick ? 300 : single) : appendN;
       groups.push({
         id: `append ${synchronous} ${appendMode}`,
         scenario: 'append',
@@ -95,8 +108,9 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
   groups.push({
     id: `burst n=${burstN}`,
     scenario: 'burst',
-    params: { n: burstN, leadMs: quick ? 2_000 : 8_000 },
-    subjects: ['planflow-sqlite-full', 'planflow-sqlite-normal', 'planflow-memory'],
+    // The lead covers giving 10 000 occurrences their live actors at start (see Fire).
+    params: { n: burstN, leadMs: quick ? 3_000 : 30_000 },
+    subjects: ['planflow-sqlite-full', 'planflow-sqlite-normal'],
     baseline: undefined,
     timeoutMs: 180_000,
   });

@@ -16,6 +16,7 @@ const COLUMNS: Readonly<Record<ScenarioName, readonly Column[]>> = {
     { metric: 'p99Ms', label: 'p99 ms', digits: 2, ratio: true },
     { metric: 'maxMs', label: 'max ms', digits: 2 },
     { metric: 'fired', label: 'fired', digits: 0 },
+    { metric: 'armMs', label: 'arm ms', digits: 0 },
   ],
   append: [
     { metric: 'eventsPerSec', label: 'events/s', digits: 0, ratio: true },

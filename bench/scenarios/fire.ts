@@ -6,12 +6,13 @@ import { loadTimerSubject } from '../subjects/timerSubjects.js';
 /**
  * Fire: `n` occurrences due over `windowMs`, the first `leadMs` after arming starts. Lateness
  * is the callback's (or handler's) entry time minus the due time, in ms. The lead must cover
- * the slowest subject's arming; a run that armed too slowly says so in its notes.
+ * the subject's arming (`planflowLeadMs` for the scheduler, which arms far more slowly); a
+ * run that armed too slowly says so in its notes.
  */
 export async function runFire(subjectName: string, params: JobParams): Promise<ChildOutput> {
   const n = Number(params.n);
   const windowMs = Number(params.windowMs);
-  const leadMs = Number(params.leadMs);
+  const leadMs = Number(subjectName === 'planflow' ? params.planflowLeadMs : params.leadMs);
   const first = Date.now() + leadMs;
   const dues = dueTimes(n, first, windowMs, 'ascending');
   const lateness = new Float64Array(n);
@@ -27,6 +28,7 @@ export async function runFire(subjectName: string, params: JobParams): Promise<C
   };
   const subject = await loadTimerSubject(subjectName);
   const armed = await subject.setup(dues, onFire);
+  const armStarted = Date.now();
   await armed.arm();
   const armedAt = Date.now();
   const notes: string[] = [];
@@ -46,5 +48,5 @@ export async function runFire(subjectName: string, params: JobParams): Promise<C
   if (fired > n) notes.push(`${fired - n} extra firings`);
   await armed.dispose();
   const summary = latencySummary(lateness.subarray(0, Math.min(fired, n)));
-  return { metrics: { ...summary, fired: Math.min(fired, n) }, notes };
+  return { metrics: { ...summary, fired: Math.min(fired, n), armMs: armedAt - armStarted }, notes };
 }
