@@ -19,6 +19,14 @@ import { idempotencyKey } from './idempotencyKey.js';
 import { LiveOccupancy } from './LiveOccupancy.js';
 import { splitMissed } from './missedCheck.js';
 import { type ClaimResult, type OccurrenceHost, OccurrenceRunner } from './OccurrenceRunner.js';
+import {
+  cancelledEvent,
+  clockJumpedEvent,
+  missedEvent,
+  type SchedulerLifecycleType,
+  scheduledEvent,
+  schedulerEvent,
+} from './runtimeEvents.js';
 import { SupervisorRef } from './SupervisorRef.js';
 import {
   type ResolvedSchedulerOptions,
@@ -81,7 +89,7 @@ export class SmartScheduler {
       },
       onError: this.#report,
     });
-    const record = (type: 'scheduler.started' | 'scheduler.paused' | 'scheduler.stopped') => () =>
+    const record = (type: SchedulerLifecycleType) => () =>
       this.#append([schedulerEvent(type, this.#o.instanceId)]).then(() => undefined);
     this.#supervisor = new SupervisorRef(
       {
@@ -243,13 +251,7 @@ export class SmartScheduler {
     await this.#command(async () => {
       const execution = this.#requirePending(occurrenceId, 'cancelOccurrence');
       this.#disarm(execution.occurrenceId);
-      await this.#append([
-        {
-          type: 'occurrence.cancelled',
-          stream: streams.occurrence(occurrenceId),
-          data: { occurrenceId, reason: 'user' },
-        },
-      ]);
+      await this.#append([cancelledEvent(occurrenceId, 'user')]);
     });
   }
 
@@ -825,17 +827,7 @@ export class SmartScheduler {
   }
 
   async #recordClockJump(expectedAt: number, observedAt: number): Promise<void> {
-    await this.#append([
-      {
-        type: 'scheduler.clock_jumped',
-        stream: streams.scheduler,
-        data: {
-          expectedAt: new Date(expectedAt).toISOString(),
-          observedAt: new Date(observedAt).toISOString(),
-          driftMs: observedAt - expectedAt,
-        },
-      },
-    ]);
+    await this.#append([clockJumpedEvent(expectedAt, observedAt)]);
   }
 
   async #replaceTask(existing: Task, task: Task, now: Date): Promise<Task> {
@@ -854,11 +846,7 @@ export class SmartScheduler {
       .filter((e) => !e.triggered)
       .map((e) => {
         this.#disarm(e.occurrenceId);
-        return {
-          type: 'occurrence.cancelled' as const,
-          stream: streams.occurrence(e.occurrenceId),
-          data: { occurrenceId: e.occurrenceId, reason },
-        };
+        return cancelledEvent(e.occurrenceId, reason);
       });
   }
 
@@ -928,29 +916,6 @@ function recoveryLink(
   if (parent.state === 'missed') return 'missed';
   const lateByMs = nowMs - Date.parse(parent.scheduledFor);
   return parent.state === 'scheduled' && lateByMs > graceMs ? 'late' : undefined;
-}
-
-function missedEvent(occurrence: Occurrence, nowMs: number): NewEvent {
-  return {
-    type: 'occurrence.missed',
-    stream: streams.occurrence(occurrence.id),
-    data: { occurrenceId: occurrence.id, lateByMs: nowMs - Date.parse(occurrence.scheduledFor) },
-  };
-}
-
-function scheduledEvent(occurrence: Occurrence): NewEvent {
-  return {
-    type: 'occurrence.scheduled',
-    stream: streams.occurrence(occurrence.id),
-    data: { occurrence },
-  };
-}
-
-function schedulerEvent(
-  type: 'scheduler.started' | 'scheduler.paused' | 'scheduler.stopped',
-  instanceId: string,
-): NewEvent {
-  return { type, stream: streams.scheduler, data: { instanceId } };
 }
 
 function stoppedError(method: string): StateError {
