@@ -12,13 +12,14 @@ import { type NewEvent, type StoredEvent, streams } from '../log/events.js';
 import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import type { PlanningContext } from '../planning/ports.js';
+import { Arming } from './Arming.js';
 import { CommandQueue } from './CommandQueue.js';
 import { decideFollowUp, linkEvents, outcomeEvents, seriesContinues } from './followUps.js';
 import { type HandlerOutcome, invokeHandler } from './handlers.js';
 import { idempotencyKey } from './idempotencyKey.js';
 import { LiveOccupancy } from './LiveOccupancy.js';
 import { splitMissed } from './missedCheck.js';
-import { type ClaimResult, type OccurrenceHost, OccurrenceRunner } from './OccurrenceRunner.js';
+import type { ClaimResult } from './OccurrenceRunner.js';
 import {
   cancelledEvent,
   clockJumpedEvent,
@@ -60,17 +61,14 @@ export class SmartScheduler {
   readonly #events = new Subject<StoredEvent>();
   readonly #errors = new Subject<unknown>();
   readonly #stopSignal = new AbortController();
-  /** Occurrences beyond the horizon: one timer-queue entry each, promoting them to an actor. */
-  readonly #promotions = new Map<string, ReturnType<TimerQueue['schedule']>>();
-  /** Occurrences with a live actor (within the horizon, or triggering). */
-  readonly #live = new Map<string, OccurrenceRunner>();
   /** Handler runs in flight, for `stop()` to wait on. */
   readonly #runs = new Set<Promise<unknown>>();
   /** Claims of occurrences the last missed check triggered late (within grace). */
   #lateClaims: Promise<unknown>[] = [];
   #log: EventLog | undefined;
   #occupancy: LiveOccupancy | undefined;
-  readonly #host: OccurrenceHost;
+  /** Far-future timer entries and live occurrence actors. */
+  readonly #arming: Arming;
 
   /** Resolves once the log is open and folded; every method waits for it on its own. */
   readonly ready: Promise<void>;
@@ -97,7 +95,7 @@ export class SmartScheduler {
           await this.#recoverInterrupted();
           await this.#scheduleAll();
         },
-        disarmAll: () => this.#disarmAll(),
+        disarmAll: () => this.#arming.disarmAll(),
         checkMissed: async () => {
           this.#lateClaims.push(...(await this.#checkMissed()));
         },
@@ -108,7 +106,7 @@ export class SmartScheduler {
       },
       this.#o.inspect,
     );
-    this.#host = {
+    this.#arming = new Arming(this.#timers, this.#o, {
       clock: this.#timers,
       inspect: this.#o.inspect,
       // An actor turns a failed effect into its `lost` state, so nobody would hear of it:
@@ -120,10 +118,7 @@ export class SmartScheduler {
         this.#reported(this.#command(() => this.#record(occurrence, outcome))),
       miss: (occurrence, lateByMs) =>
         this.#reported(this.#command(() => this.#miss(occurrence, lateByMs))),
-      finished: (occurrence, runner) => {
-        if (this.#live.get(occurrence.id) === runner) this.#live.delete(occurrence.id);
-      },
-    };
+    });
     this.ready = this.#queue.run(() => this.#open());
     this.ready.catch(this.#report);
   }
@@ -250,7 +245,7 @@ export class SmartScheduler {
   async cancelOccurrence(occurrenceId: string): Promise<void> {
     await this.#command(async () => {
       const execution = this.#requirePending(occurrenceId, 'cancelOccurrence');
-      this.#disarm(execution.occurrenceId);
+      this.#arming.disarm(execution.occurrenceId);
       await this.#append([cancelledEvent(occurrenceId, 'user')]);
     });
   }
@@ -279,7 +274,7 @@ export class SmartScheduler {
           await this.#append([scheduledEvent(occ)]);
         }
       }
-      return { occurrence: occ, claim: this.#spawn(occ, { manual: true }) };
+      return { occurrence: occ, claim: this.#arming.spawn(occ, { manual: true }) };
     });
     const granted = await claim;
     if (granted === undefined) {
@@ -336,8 +331,7 @@ export class SmartScheduler {
       for (const job of jobs) await job();
     });
     await this.#queue.idle();
-    for (const runner of this.#live.values()) runner.stop();
-    this.#live.clear();
+    this.#arming.stopAll();
     this.#timers.dispose();
     this.#supervisor.stop();
     this.#events.complete();
@@ -364,9 +358,7 @@ export class SmartScheduler {
 
   /** Occurrences currently armed: live actors waiting plus far-future timer entries. */
   get armedCount(): number {
-    let armed = 0;
-    for (const runner of this.#live.values()) if (runner.isArmed) armed++;
-    return armed + this.#promotions.size;
+    return this.#arming.armedCount;
   }
 
   listTasks(): readonly Task[] {
@@ -515,7 +507,7 @@ export class SmartScheduler {
         : this.#o.calendarPlanner.isSlotAvailable(at, ctx, occurrence.id);
     const known = execution !== undefined;
     if (!fits) {
-      this.#disarm(occurrence.id);
+      this.#arming.disarm(occurrence.id);
       await this.#append([
         ...(known ? [] : [scheduledEvent(occurrence)]),
         {
@@ -528,87 +520,13 @@ export class SmartScheduler {
     }
     if (!known) await this.#append([scheduledEvent(occurrence)]);
     if (this.#supervisor.status !== 'running') return { result: 'paused' };
-    const claim = this.#arm(occurrence);
+    const claim = this.#arming.arm(occurrence);
     return claim === undefined ? { result: 'armed' } : { result: 'armed', claim };
-  }
-
-  /**
-   * Arms a recorded occurrence, replacing any timer it had: far-future ones get one
-   * timer-queue entry that promotes them to an actor at the horizon; nearer ones get their
-   * actor now. Due now or earlier: the actor triggers at once and its claim is returned.
-   */
-  #arm(occurrence: Occurrence): Promise<ClaimResult | undefined> | undefined {
-    // Already triggering (e.g. triggerNow's claim is queued): a new timer would only fire
-    // into a lost claim later, and count as armed meanwhile.
-    const triggering = this.#live.get(occurrence.id);
-    if (triggering !== undefined && !triggering.isWaiting) return triggering.claimed;
-    this.#disarm(occurrence.id);
-    const dueMs = Date.parse(occurrence.scheduledFor);
-    const now = this.#timers.now();
-    if (dueMs <= now) return this.#spawn(occurrence, { manual: false });
-    if (dueMs - now <= this.#o.horizonMs) {
-      this.#spawn(occurrence, { manual: false, dueMs });
-      return undefined;
-    }
-    const handle = this.#timers.schedule(dueMs - this.#o.horizonMs, () => {
-      this.#promotions.delete(occurrence.id);
-      this.#spawn(occurrence, { manual: false, dueMs });
-    });
-    this.#promotions.set(occurrence.id, handle);
-    return undefined;
-  }
-
-  /**
-   * Gives an occurrence a live actor. With `dueMs` it waits on the clock; without, it
-   * triggers at once and the returned promise settles with its claim.
-   */
-  #spawn(
-    occurrence: Occurrence,
-    how: Readonly<{ manual: boolean; dueMs?: number }>,
-  ): Promise<ClaimResult | undefined> {
-    // A far-future entry is obsolete once the occurrence has an actor (triggerNow skips #arm).
-    const promotion = this.#promotions.get(occurrence.id);
-    if (promotion !== undefined) {
-      this.#timers.cancel(promotion);
-      this.#promotions.delete(occurrence.id);
-    }
-    const previous = this.#live.get(occurrence.id);
-    if (previous !== undefined && !previous.isWaiting) return previous.claimed;
-    previous?.stop();
-    const runner = new OccurrenceRunner(occurrence, this.#host, this.#o.graceMs, how.dueMs);
-    this.#live.set(occurrence.id, runner);
-    runner.start();
-    if (how.dueMs === undefined) runner.triggerNow(how.manual);
-    return runner.claimed;
-  }
-
-  #disarm(occurrenceId: string): void {
-    const promotion = this.#promotions.get(occurrenceId);
-    if (promotion !== undefined) {
-      this.#timers.cancel(promotion);
-      this.#promotions.delete(occurrenceId);
-    }
-    const runner = this.#live.get(occurrenceId);
-    if (runner?.isWaiting) {
-      runner.stop();
-      this.#live.delete(occurrenceId);
-    }
-  }
-
-  /**
-   * Disarms every waiting occurrence: far-future entries are dropped, live actors move to
-   * `scheduled.paused` (still visible in the inspector) until the next `start` re-arms them.
-   * Occurrences already triggering are left to finish.
-   */
-  #disarmAll(): void {
-    for (const handle of this.#promotions.values()) this.#timers.cancel(handle);
-    this.#promotions.clear();
-    for (const runner of this.#live.values()) if (runner.isArmed) runner.pause();
   }
 
   async #scheduleAll(): Promise<void> {
     if (this.#supervisor.status !== 'running') return;
-    this.#disarmAll();
+    this.#arming.disarmAll();
     const now = this.#timers.now();
     for (const execution of this.#model().listExecutions({ state: 'scheduled' })) {
       if (execution.triggered || Date.parse(execution.scheduledFor) <= now) continue;
@@ -734,11 +652,11 @@ export class SmartScheduler {
       (id) => model.getOccurrence(id),
       nowMs,
       this.#o.graceMs,
-      (id) => this.#live.get(id)?.isWaiting === false,
+      (id) => this.#arming.isTriggering(id),
     );
     const claims = lateWithinGrace.map((occ) => {
-      this.#disarm(occ.id);
-      return this.#spawn(occ, { manual: false });
+      this.#arming.disarm(occ.id);
+      return this.#arming.spawn(occ, { manual: false });
     });
     if (beyondGrace.length > 0) await this.#markMissedAndRecover(beyondGrace, nowMs);
     return claims;
@@ -746,7 +664,7 @@ export class SmartScheduler {
 
   /** Records occurrences as missed, then schedules what the recovery service returns. */
   async #markMissedAndRecover(missed: readonly Occurrence[], nowMs: number): Promise<void> {
-    for (const occ of missed) this.#disarm(occ.id);
+    for (const occ of missed) this.#arming.disarm(occ.id);
     await this.#append(missed.map((occ) => missedEvent(occ, nowMs)));
     const model = this.#model();
     const executions = new Map(model.listExecutions().map((e) => [e.occurrenceId, e]));
@@ -775,7 +693,7 @@ export class SmartScheduler {
         if (!isKnown(occ.id)) events.push(scheduledEvent(occ));
       } else {
         if (link === 'late') {
-          this.#disarm(parent.id);
+          this.#arming.disarm(parent.id);
           events.push(missedEvent(parent, nowMs));
         }
         linked.add(parent.id);
@@ -798,7 +716,7 @@ export class SmartScheduler {
   async #recoverInterrupted(): Promise<void> {
     const model = this.#model();
     for (const execution of model.listExecutions({ state: 'triggered' })) {
-      if (this.#live.has(execution.occurrenceId)) continue;
+      if (this.#arming.hasActor(execution.occurrenceId)) continue;
       const occurrence = model.getOccurrence(execution.occurrenceId)!;
       const outcome: HandlerOutcome = { ok: false, durationMs: 0, error: interruptedError() };
       const task = model.getTask(occurrence.taskId);
@@ -845,7 +763,7 @@ export class SmartScheduler {
       .listExecutions({ taskId, state: 'scheduled' })
       .filter((e) => !e.triggered)
       .map((e) => {
-        this.#disarm(e.occurrenceId);
+        this.#arming.disarm(e.occurrenceId);
         return cancelledEvent(e.occurrenceId, reason);
       });
   }
