@@ -1,20 +1,22 @@
 import type { Observable } from 'rxjs';
-import { NotFoundError, StateError } from '../domain/errors.js';
-import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { CalendarConfig, Execution, Occurrence, Task } from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { parseOccurrence } from '../domain/validateOccurrence.js';
-import { parseTask } from '../domain/validateTask.js';
 import type { HistoryQuery } from '../log/EventLog.js';
-import { type NewEvent, type StoredEvent, streams } from '../log/events.js';
+import { type StoredEvent, streams } from '../log/events.js';
 import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
-import { plan, planFirst, scheduleAll } from './planOccurrence.js';
-import { cancelledEvent, scheduledEvent } from './runtimeEvents.js';
+import {
+  cancelOccurrence,
+  scheduleOccurrence,
+  triggeredId,
+  triggerNow,
+} from './occurrenceCommands.js';
+import { scheduleAll } from './planOccurrence.js';
 import { SchedulerContext, stoppedError } from './SchedulerContext.js';
 import { resolveSchedulerOptions, type SchedulerOptions } from './schedulerOptions.js';
-import type { TimerQueue } from './TimerQueue.js';
-import { areSameDefinition } from './taskChanges.js';
+import { stopScheduler } from './stopScheduler.js';
+import { defineTask, removeTask, updateTask } from './taskCommands.js';
 
 /** What `scheduleOccurrence` did with the occurrence it was given. */
 export type ScheduleResult = 'armed' | 'skipped' | 'not-pending' | 'paused';
@@ -83,16 +85,7 @@ export class SmartScheduler {
    */
   async scheduleOccurrence(occurrence: Occurrence): Promise<ScheduleResult> {
     const valid = parseOccurrence(occurrence);
-    const ctx = this.#ctx;
-    const result = await ctx.command(async () => {
-      if (ctx.supervisor.status !== 'running') return { result: 'paused' as const };
-      if (ctx.model().getTask(valid.taskId) === undefined) {
-        throw new NotFoundError(
-          `SmartScheduler.scheduleOccurrence: task "${valid.taskId}" does not exist; define it first with defineTask()`,
-        );
-      }
-      return plan(ctx, valid);
-    });
+    const result = await this.#ctx.command(() => scheduleOccurrence(this.#ctx, valid));
     if (result.claim !== undefined) await result.claim;
     return result.result;
   }
@@ -117,21 +110,7 @@ export class SmartScheduler {
    * @throws ValidationError with the field at fault.
    */
   async defineTask(input: unknown): Promise<Task> {
-    const ctx = this.#ctx;
-    return ctx.command(async () => {
-      // One reading of the clock: `createdAt`, an interval's default anchor and the first
-      // occurrence must agree on what "now" was.
-      const now = new Date(ctx.options.clock.now());
-      const task = parseTask(input, ctx.calendar(), now);
-      const existing = ctx.model().getTask(task.id);
-      if (existing !== undefined) {
-        if (areSameDefinition(existing, task)) return existing;
-        return this.#replaceTask(existing, { ...task, createdAt: existing.createdAt }, now);
-      }
-      await ctx.append([{ type: 'task.defined', stream: streams.task(task.id), data: { task } }]);
-      await planFirst(ctx, task, now);
-      return task;
-    });
+    return this.#ctx.command(() => defineTask(this.#ctx, input));
   }
 
   /**
@@ -140,28 +119,12 @@ export class SmartScheduler {
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
    */
   async updateTask(taskId: string, changes: Readonly<Record<string, unknown>>): Promise<Task> {
-    const ctx = this.#ctx;
-    return ctx.command(async () => {
-      const existing = ctx.requireTask(taskId, 'updateTask');
-      const task = parseTask(
-        { ...existing, ...changes, id: existing.id, createdAt: existing.createdAt },
-        ctx.calendar(),
-      );
-      if (areSameDefinition(existing, task)) return existing;
-      return this.#replaceTask(existing, task, new Date(ctx.options.clock.now()));
-    });
+    return this.#ctx.command(() => updateTask(this.#ctx, taskId, changes));
   }
 
   /** Removes a task and cancels its pending occurrences. @throws NotFoundError */
   async removeTask(taskId: string): Promise<void> {
-    const ctx = this.#ctx;
-    await ctx.command(async () => {
-      ctx.requireTask(taskId, 'removeTask');
-      await ctx.append([
-        { type: 'task.removed', stream: streams.task(taskId), data: { taskId } },
-        ...this.#cancelPending(taskId, 'task-removed'),
-      ]);
-    });
+    await this.#ctx.command(() => removeTask(this.#ctx, taskId));
   }
 
   /**
@@ -169,12 +132,7 @@ export class SmartScheduler {
    * @throws NotFoundError for an unknown occurrence; StateError when it already triggered.
    */
   async cancelOccurrence(occurrenceId: string): Promise<void> {
-    const ctx = this.#ctx;
-    await ctx.command(async () => {
-      const execution = ctx.requirePending(occurrenceId, 'cancelOccurrence');
-      ctx.arming.disarm(execution.occurrenceId);
-      await ctx.append([cancelledEvent(occurrenceId, 'user')]);
-    });
+    await this.#ctx.command(() => cancelOccurrence(this.#ctx, occurrenceId));
   }
 
   /**
@@ -184,40 +142,8 @@ export class SmartScheduler {
    * @throws NotFoundError, or StateError when the occurrence already triggered.
    */
   async triggerNow(target: TriggerTarget): Promise<string> {
-    const ctx = this.#ctx;
-    const { occurrence, claim } = await ctx.command(async () => {
-      if (ctx.supervisor.status === 'stopped') throw stoppedError('triggerNow');
-      let occ: Occurrence;
-      if ('occurrenceId' in target) {
-        ctx.requirePending(target.occurrenceId, 'triggerNow');
-        occ = ctx.model().getOccurrence(target.occurrenceId)!;
-      } else {
-        ctx.requireTask(target.taskId, 'triggerNow');
-        occ = makeOccurrence({
-          taskId: target.taskId,
-          cause: 'manual',
-          scheduledFor: new Date(ctx.options.clock.now()),
-        });
-        if (ctx.model().getOccurrence(occ.id) === undefined) {
-          await ctx.append([scheduledEvent(occ)]);
-        }
-      }
-      return { occurrence: occ, claim: ctx.arming.spawn(occ, { manual: true }) };
-    });
-    const granted = await claim;
-    if (granted === undefined) {
-      throw new StateError(
-        'planflow:invalid-state',
-        `SmartScheduler.triggerNow: occurrence "${occurrence.id}" did not trigger (its actor found it missed, the scheduler stopped, or the store failed: see scheduler.errors); check getExecution() before trying again`,
-      );
-    }
-    if (granted.kind !== 'granted') {
-      throw new StateError(
-        'planflow:invalid-state',
-        `SmartScheduler.triggerNow: occurrence "${occurrence.id}" could not be triggered (${granted.kind}); it already ran or was cancelled`,
-      );
-    }
-    return occurrence.id;
+    const trigger = await this.#ctx.command(() => triggerNow(this.#ctx, target));
+    return triggeredId(trigger);
   }
 
   /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
@@ -241,31 +167,7 @@ export class SmartScheduler {
    * as failed and its late result is dropped.
    */
   async stop(): Promise<void> {
-    const ctx = this.#ctx;
-    const jobs = await ctx.command(() => {
-      const status = ctx.supervisor.status;
-      if (status === 'stopped') return undefined;
-      const requested = ctx.supervisor.send({ type: 'STOP' });
-      // A scheduler that never started has nothing to record: stopping it only releases it.
-      return status === 'idle' ? [] : requested;
-    });
-    if (jobs === undefined) return;
-    if (ctx.runs.size > 0) {
-      await waitOrTimeout([...ctx.runs], ctx.timers, ctx.options.stopTimeoutMs);
-      ctx.stopSignal.abort();
-      await Promise.allSettled([...ctx.runs]);
-    }
-    // The outcomes of drained runs are recorded first; `scheduler.stopped` comes last.
-    await ctx.command(async () => {
-      for (const job of jobs) await job();
-    });
-    await ctx.queue.idle();
-    ctx.arming.stopAll();
-    ctx.timers.dispose();
-    ctx.supervisor.stop();
-    ctx.events.complete();
-    ctx.errors.complete();
-    ctx.log?.complete();
+    await stopScheduler(this.#ctx);
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────
@@ -329,42 +231,4 @@ export class SmartScheduler {
     await this.ready;
     return this.#ctx.requireLog().verify();
   }
-
-  // ── internals ─────────────────────────────────────────────────────────────────────────
-
-  async #replaceTask(existing: Task, task: Task, now: Date): Promise<Task> {
-    await this.#ctx.append([
-      { type: 'task.updated', stream: streams.task(task.id), data: { task } },
-      ...this.#cancelPending(existing.id, 'task-updated'),
-    ]);
-    await planFirst(this.#ctx, task, now);
-    return task;
-  }
-
-  /** Disarms a task's pending occurrences and returns the events that cancel them. */
-  #cancelPending(taskId: string, reason: 'task-removed' | 'task-updated'): NewEvent[] {
-    return this.#ctx
-      .model()
-      .listExecutions({ taskId, state: 'scheduled' })
-      .filter((e) => !e.triggered)
-      .map((e) => {
-        this.#ctx.arming.disarm(e.occurrenceId);
-        return cancelledEvent(e.occurrenceId, reason);
-      });
-  }
-}
-
-/** Waits for `promises` or until `timeoutMs` passes on `clock`, whichever comes first. */
-function waitOrTimeout(
-  promises: readonly Promise<unknown>[],
-  clock: TimerQueue,
-  timeoutMs: number,
-): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimeout(resolve, timeoutMs);
-    void Promise.allSettled(promises).then(() => {
-      clock.clearTimeout(timer);
-      resolve();
-    });
-  });
 }
