@@ -42,7 +42,8 @@ export async function benchScheduler(
     seen.set(due, rank + 1);
     return rank;
   });
-  const tasks = Math.max(1, ...seen.values());
+  let tasks = 1;
+  for (const count of seen.values()) if (count > tasks) tasks = count;
   for (let t = 0; t < tasks; t++) {
     await scheduler.defineTask({
       id: `bench-${t}`,
