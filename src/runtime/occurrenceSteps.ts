@@ -2,10 +2,10 @@ import { isPlanflowError } from '../domain/errors.js';
 import type { Occurrence } from '../domain/types.js';
 import { streams } from '../log/events.js';
 import type { OccurrenceSteps } from './Arming.js';
-import { decideFollowUp, outcomeEvents, seriesContinues } from './followUps.js';
 import { type HandlerOutcome, invokeHandler } from './handlers.js';
 import { idempotencyKey } from './idempotencyKey.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
+import { outcomeBatch } from './outcomeBatch.js';
 import { plan } from './planOccurrence.js';
 import { markMissedAndRecover, missedStateOf } from './recovery.js';
 import type { SchedulerContext } from './SchedulerContext.js';
@@ -114,21 +114,8 @@ async function record(
   occurrence: Occurrence,
   outcome: HandlerOutcome,
 ): Promise<'done' | 'failed' | 'retrying' | 'recurred'> {
-  const model = ctx.model();
-  const task = model.getTask(occurrence.taskId);
-  const now = new Date(ctx.timers.now());
-  const followUp = decideFollowUp(
-    occurrence,
-    task,
-    outcome,
-    now,
-    ctx.planning(),
-    ctx.options.taskScheduler,
-    seriesContinues(model.listExecutions({ taskId: occurrence.taskId }), occurrence),
-  );
-  await ctx.append(
-    outcomeEvents(occurrence, outcome, followUp, (id) => model.getOccurrence(id) !== undefined),
-  );
+  const { followUp, events } = outcomeBatch(ctx, occurrence, outcome);
+  await ctx.append(events);
   if (followUp.kind === 'none') return outcome.ok ? 'done' : 'failed';
   if (ctx.supervisor.status === 'running') await plan(ctx, followUp.occurrence);
   return followUp.kind === 'retry' ? 'retrying' : 'recurred';

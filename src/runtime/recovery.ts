@@ -1,12 +1,11 @@
 import type { Execution, Occurrence } from '../domain/types.js';
 import type { NewEvent } from '../log/events.js';
-import { decideFollowUp, linkEvents, outcomeEvents, seriesContinues } from './followUps.js';
-import type { HandlerOutcome } from './handlers.js';
+import { linkEvents } from './followUps.js';
 import { splitMissed } from './missedCheck.js';
+import { interruptedBatch } from './outcomeBatch.js';
 import { plan } from './planOccurrence.js';
 import { missedEvent, scheduledEvent } from './runtimeEvents.js';
 import type { SchedulerContext } from './SchedulerContext.js';
-import { interruptedError } from './taskChanges.js';
 
 // Recovery: what becomes of occurrences that did not run as planned — found late by the
 // missed check (or by their own actor), or interrupted mid-run by a crash. Every function
@@ -93,29 +92,7 @@ export async function recoverInterrupted(ctx: SchedulerContext): Promise<void> {
   for (const execution of model.listExecutions({ state: 'triggered' })) {
     if (ctx.arming.hasActor(execution.occurrenceId)) continue;
     const occurrence = model.getOccurrence(execution.occurrenceId)!;
-    const outcome: HandlerOutcome = { ok: false, durationMs: 0, error: interruptedError() };
-    const task = model.getTask(occurrence.taskId);
-    const now = new Date(ctx.timers.now());
-    const followUp = decideFollowUp(
-      occurrence,
-      task,
-      outcome,
-      now,
-      ctx.planning(),
-      ctx.options.taskScheduler,
-      seriesContinues(model.listExecutions({ taskId: occurrence.taskId }), occurrence),
-    );
-    const events = outcomeEvents(
-      occurrence,
-      outcome,
-      followUp,
-      (id) => model.getOccurrence(id) !== undefined,
-    );
-    const failed = events[0];
-    if (failed?.type === 'occurrence.failed') {
-      events[0] = { ...failed, data: { ...failed.data, interrupted: true } };
-    }
-    await ctx.append(events);
+    await ctx.append(interruptedBatch(ctx, occurrence).events);
   }
 }
 
