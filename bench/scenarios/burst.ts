@@ -9,7 +9,6 @@ import { sqliteStore } from '../../src/sqlite/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { ChildOutput, JobParams } from '../lib/job.js';
 import { scratchDir } from '../lib/scratch.js';
-import { openPlanner } from '../subjects/openPlanner.js';
 
 async function openStore(subject: string, path: string): Promise<EventStore> {
   switch (subject) {
@@ -61,8 +60,8 @@ function pendingLog(n: number, dueMs: number): NewEvent[] {
  * that already holds them (as after a restart), arms them, and at the instant triggers each:
  * records `occurrence.triggered`, runs the handler, records `occurrence.completed`. Times are
  * measured from the due instant to the moment the last entry of each kind was durable and
- * published. The calendar accepts every instant ({@link openPlanner}): the default one keeps
- * one occurrence per instant.
+ * published. The calendar sets `exclusiveInstants: false`; by default an instant holds one
+ * occurrence.
  */
 export async function runBurst(subject: string, params: JobParams): Promise<ChildOutput> {
   const n = Number(params.n);
@@ -81,8 +80,7 @@ export async function runBurst(subject: string, params: JobParams): Promise<Chil
     });
     const scheduler = createScheduler({
       store,
-      calendar: { timeZone: 'UTC' },
-      calendarPlanner: openPlanner,
+      calendar: { timeZone: 'UTC', exclusiveInstants: false },
       handlers: {
         record: () => {
           if (Number.isNaN(firstRun)) firstRun = wallNow();

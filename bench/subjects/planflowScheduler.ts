@@ -12,7 +12,7 @@ import type { TimerSubject } from './timerSubject.js';
  * `occurrence.scheduled` in the log, folds it into the read model and arms the timer (far
  * ones as one queue entry, ones within the horizon as a live actor). Lateness is taken when
  * the handler is invoked, i.e. after the trigger was recorded. When several due times fall
- * in one millisecond (Fire) the calendar accepts them all (see `openPlanner`).
+ * in one millisecond (Fire) the calendar accepts them all (`exclusiveInstants: false`).
  */
 function schedulerSubject(openStore: (file: string) => Promise<EventStore>): TimerSubject {
   return {
