@@ -1,22 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isPlanflowError } from '../src/domain/errors.js';
 import { memoryStore } from '../src/log/memoryStore.js';
-import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
 import { TestClock } from '../src/testing/TestClock.js';
 import {
   at,
   deferred,
   type Harness,
-  type HarnessOptions,
   HOUR,
-  harness,
   MINUTE,
   manualTask,
   occurrenceAt,
   oneShot,
   SECOND,
-  stopQuietly,
   T0,
+  useHarnesses,
 } from './helpers/harness.js';
 import { ofType, triggerCounts, triggeredTwice } from './helpers/logQueries.js';
 import { flakyStore } from './helpers/stores.js';
@@ -24,15 +21,7 @@ import { flakyStore } from './helpers/stores.js';
 // At most one `occurrence.triggered` per occurrence, whatever the interleaving of commands,
 // timers and handlers; and what pause and stop do to a handler that is already running.
 
-const open: SmartScheduler[] = [];
-const setUp = (options: HarnessOptions = {}): Harness => {
-  const h = harness(options);
-  open.push(h.scheduler);
-  return h;
-};
-afterEach(async () => {
-  for (const s of open.splice(0)) await stopQuietly(s);
-});
+const { setUp } = useHarnesses();
 
 /** Settles a promise into its value or its error, so a race can be asserted either way. */
 const settled = <T>(promise: Promise<T>) =>

@@ -1,35 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
 import { TestClock } from '../src/testing/TestClock.js';
 import {
   at,
   type Call,
-  type Harness,
-  type HarnessOptions,
   HOUR,
-  harness,
   MINUTE,
   manualTask,
   oneShot,
   recordingHandler,
   SECOND,
-  stopQuietly,
   T0,
+  useHarnesses,
 } from './helpers/harness.js';
 import { ofType } from './helpers/logQueries.js';
 
 // What a handler sees (attempt, idempotency key, abort signal) and what the log records when
 // it fails, times out, is aborted by stop(), or does not exist.
 
-const open: SmartScheduler[] = [];
-const setUp = (options: HarnessOptions = {}): Harness => {
-  const h = harness(options);
-  open.push(h.scheduler);
-  return h;
-};
-afterEach(async () => {
-  for (const s of open.splice(0)) await stopQuietly(s);
-});
+const { setUp } = useHarnesses();
 
 /** A handler that never settles by itself and notes when its signal is aborted. */
 function hangUntilAborted(log: { abortedAt?: number }, clock: { now(): number }) {

@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
+import { describe, expect, it } from 'vitest';
 import { TestClock } from '../src/testing/TestClock.js';
 import { RecoveryStub } from './helpers/collaborators.js';
 import {
@@ -9,14 +8,13 @@ import {
   type Harness,
   type HarnessOptions,
   HOUR,
-  harness,
   MINUTE,
   manualTask,
   occurrenceAt,
   oneShot,
   SECOND,
-  stopQuietly,
   T0,
+  useHarnesses,
 } from './helpers/harness.js';
 import { ofType, triggerCounts, triggeredTwice, typesFor } from './helpers/logQueries.js';
 import { useStores } from './helpers/stores.js';
@@ -25,17 +23,12 @@ import { useStores } from './helpers/stores.js';
 // assertion reads what the log recorded, not what a mock was told.
 
 const stores = useStores();
-const open: SmartScheduler[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await stopQuietly(s);
-});
+const harnesses = useHarnesses();
 
 describe.each(stores)('SmartScheduler on the $name store', (kind) => {
   async function setUp(options: HarnessOptions = {}): Promise<Harness> {
     const clock = options.clock ?? new TestClock(T0);
-    const h = harness({ ...options, clock, store: options.store ?? (await kind.open(clock)) });
-    open.push(h.scheduler);
-    return h;
+    return harnesses.setUp({ ...options, clock, store: options.store ?? (await kind.open(clock)) });
   }
 
   /** No double trigger, a verifying chain and no stray errors: true after every scenario. */

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../src/log/EventStore.js';
-import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
 import { TestClock } from '../src/testing/TestClock.js';
 import {
   at,
@@ -12,8 +11,8 @@ import {
   MINUTE,
   oneShot,
   SECOND,
-  stopQuietly,
   T0,
+  useHarnesses,
 } from './helpers/harness.js';
 import { ofType, triggeredTwice } from './helpers/logQueries.js';
 import { useStores } from './helpers/stores.js';
@@ -22,10 +21,7 @@ import { useStores } from './helpers/stores.js';
 // same memory store object, or the same SQLite file) must carry on from what was recorded.
 
 const stores = useStores();
-const open: SmartScheduler[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await stopQuietly(s);
-});
+const { setUp } = useHarnesses();
 
 describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
   /** Stamps log entries with whichever process's clock is current. */
@@ -45,8 +41,7 @@ describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
     options: HarnessOptions = {},
   ): Promise<Harness> {
     current = new TestClock(atMs);
-    const h = harness({ ...options, clock: current, store: await kind.reopen(store, wall) });
-    open.push(h.scheduler);
+    const h = setUp({ ...options, clock: current, store: await kind.reopen(store, wall) });
     await h.scheduler.ready;
     return h;
   }

@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
+import { describe, expect, it } from 'vitest';
 import { RecoveryStub, RejectingPlanner, ScriptedTaskScheduler } from './helpers/collaborators.js';
 import {
   at,
   HOUR,
-  harness,
   MINUTE,
   manualTask,
   occurrenceAt,
   oneShot,
   SECOND,
-  stopQuietly,
   T0,
+  useHarnesses,
 } from './helpers/harness.js';
 import { ofType, triggerCounts, typesFor } from './helpers/logQueries.js';
 
@@ -19,19 +17,12 @@ import { ofType, triggerCounts, typesFor } from './helpers/logQueries.js';
 // seed mocked the repository, planners and timers; here the log is a real memory store, time
 // is a TestClock, and the collaborators the seed mocked are injected stubs.
 
-const open: SmartScheduler[] = [];
-const track = <T extends { scheduler: SmartScheduler }>(h: T): T => {
-  open.push(h.scheduler);
-  return h;
-};
-afterEach(async () => {
-  for (const s of open.splice(0)) await stopQuietly(s);
-});
+const { setUp } = useHarnesses();
 
 describe('SmartScheduler', () => {
   describe('scheduleOccurrence', () => {
     it('triggers a task due immediately at once, without waiting on the clock', async () => {
-      const h = track(harness());
+      const h = setUp();
       await h.scheduler.defineTask(manualTask('now'));
       await h.scheduler.start();
       const occ = occurrenceAt('now', 0);
@@ -45,7 +36,7 @@ describe('SmartScheduler', () => {
     });
 
     it('gives a future task a timer that fires at its time, not before', async () => {
-      const h = track(harness());
+      const h = setUp();
       await h.scheduler.defineTask(oneShot('later', HOUR));
       await h.scheduler.start();
       expect(h.scheduler.armedCount).toBe(1);
@@ -59,7 +50,7 @@ describe('SmartScheduler', () => {
     });
 
     it('does not reschedule a task already executed', async () => {
-      const h = track(harness());
+      const h = setUp();
       const task = await h.scheduler.defineTask(oneShot('once', HOUR));
       await h.scheduler.start();
       await h.clock.advanceAsync(HOUR);
@@ -76,7 +67,7 @@ describe('SmartScheduler', () => {
 
     it('skips an occurrence whose slot the calendar rejects', async () => {
       const planner = new RejectingPlanner((ms) => ms === T0 + HOUR);
-      const h = track(harness({ calendarPlanner: planner }));
+      const h = setUp({ calendarPlanner: planner });
       await h.scheduler.defineTask(manualTask('blocked'));
       await h.scheduler.start();
       const occ = occurrenceAt('blocked', HOUR);
@@ -98,7 +89,7 @@ describe('SmartScheduler', () => {
   describe('checkForMissedTasks', () => {
     it('triggers an occurrence missed by less than the grace period at once', async () => {
       const recovery = new RecoveryStub([]);
-      const h = track(harness({ recoveryService: recovery }));
+      const h = setUp({ recoveryService: recovery });
       const task = await h.scheduler.defineTask(oneShot('late', HOUR));
       await h.scheduler.start();
       h.clock.jump(HOUR + 10 * SECOND); // asleep past its time; no timer ran
@@ -114,7 +105,7 @@ describe('SmartScheduler', () => {
     });
 
     it('triggers an occurrence due exactly now when started (late by 0)', async () => {
-      const h = track(harness());
+      const h = setUp();
       await h.scheduler.defineTask(oneShot('exact', HOUR));
       h.clock.jump(HOUR); // neither in the future (scheduleAll) nor in the past
 
@@ -126,7 +117,7 @@ describe('SmartScheduler', () => {
 
     it('delegates an occurrence missed beyond the grace period to recovery', async () => {
       const recovery = new RecoveryStub([]);
-      const h = track(harness({ recoveryService: recovery }));
+      const h = setUp({ recoveryService: recovery });
       await h.scheduler.defineTask(oneShot('asleep', HOUR));
       await h.scheduler.start();
       const [occ] = h.scheduler.listOccurrences();
@@ -148,16 +139,14 @@ describe('SmartScheduler', () => {
     it('schedules the retry the task scheduler returns for a failed run', async () => {
       const retry = occurrenceAt('flaky', 2 * HOUR, { cause: 'retry', attempt: 1 });
       const taskScheduler = new ScriptedTaskScheduler({ retries: [retry] });
-      const h = track(
-        harness({
-          taskScheduler,
-          handlers: {
-            failOnce: (_occ, { attempt }) => {
-              if (attempt === 0) throw new Error('boom');
-            },
+      const h = setUp({
+        taskScheduler,
+        handlers: {
+          failOnce: (_occ, { attempt }) => {
+            if (attempt === 0) throw new Error('boom');
           },
-        }),
-      );
+        },
+      });
       await h.scheduler.defineTask(oneShot('flaky', HOUR, { handler: 'failOnce' }));
       await h.scheduler.start();
 
@@ -175,7 +164,7 @@ describe('SmartScheduler', () => {
     it('schedules the recurrence the task scheduler returns after a success', async () => {
       const next = occurrenceAt('daily', 3 * HOUR, { cause: 'recurrence' });
       const taskScheduler = new ScriptedTaskScheduler({ recurrences: [next] });
-      const h = track(harness({ taskScheduler }));
+      const h = setUp({ taskScheduler });
       await h.scheduler.defineTask(
         oneShot('daily', HOUR, { recurrence: { everyMs: 24 * HOUR, anchor: at(HOUR) } }),
       );
@@ -196,7 +185,7 @@ describe('SmartScheduler', () => {
 
   describe('when paused', () => {
     it('creates no timers and fires nothing', async () => {
-      const h = track(harness());
+      const h = setUp();
       await h.scheduler.defineTask(oneShot('a', 30 * SECOND));
       await h.scheduler.defineTask(oneShot('b', HOUR));
       await h.scheduler.start();
@@ -217,7 +206,7 @@ describe('SmartScheduler', () => {
     });
 
     it('restarts scheduling on resume: timers are re-created and fire', async () => {
-      const h = track(harness());
+      const h = setUp();
       await h.scheduler.defineTask(oneShot('a', 2 * HOUR));
       await h.scheduler.defineTask(oneShot('b', 3 * HOUR));
       await h.scheduler.start();

@@ -2,37 +2,28 @@ import FakeTimers from '@sinonjs/fake-timers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../src/log/memoryStore.js';
 import { createScheduler } from '../src/runtime/createScheduler.js';
-import type { SmartScheduler } from '../src/runtime/SmartScheduler.js';
 import {
   at,
   DAY,
-  type Harness,
-  type HarnessOptions,
   HOUR,
-  harness,
   MINUTE,
   manualTask,
   oneShot,
   SECOND,
-  stopQuietly,
   T0,
+  useHarnesses,
 } from './helpers/harness.js';
 import { ofType, readAll, triggeredTwice } from './helpers/logQueries.js';
 
 // Long delays and machine sleep: the two ways host timers mislead a scheduler.
 
-const open: SmartScheduler[] = [];
-const setUp = (options: HarnessOptions = {}): Harness => {
-  const h = harness(options);
-  open.push(h.scheduler);
-  return h;
-};
 let fake: ReturnType<typeof FakeTimers.install> | undefined;
-afterEach(async () => {
-  for (const s of open.splice(0)) await stopQuietly(s);
+// Registered before useHarnesses, so it runs after the schedulers were stopped.
+afterEach(() => {
   fake?.uninstall();
   fake = undefined;
 });
+const { setUp, track } = useHarnesses();
 
 const FORTY_DAYS = 40 * DAY; // above 2^31-1 ms, where a host timer fires at once
 
@@ -63,7 +54,7 @@ describe('SmartScheduler', () => {
         store: memoryStore(),
         handlers: { record: () => void ran.push(Date.now()) },
       });
-      open.push(scheduler);
+      track(scheduler);
       await scheduler.defineTask(oneShot('far', FORTY_DAYS));
       await scheduler.start();
 
@@ -122,7 +113,7 @@ describe('SmartScheduler', () => {
         store,
         handlers: { record: (occ) => void ran.push(occ.taskId) },
       });
-      open.push(scheduler);
+      track(scheduler);
       await scheduler.defineTask(oneShot('missed', 30 * MINUTE));
       await scheduler.defineTask(oneShot('edge', 2 * HOUR));
       await scheduler.start();

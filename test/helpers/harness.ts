@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { makeOccurrence, type OccurrenceSpec } from '../../src/domain/makeOccurrence.js';
 import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
@@ -86,6 +87,36 @@ export function harness(options: HarnessOptions = {}): Harness {
     },
   });
   return { clock, store, scheduler, calls, errors, events: () => readAll(store) };
+}
+
+/** What {@link useHarnesses} gives a test file. */
+export type Harnesses = Readonly<{
+  /** A {@link harness} whose scheduler is stopped after the test. */
+  setUp(options?: HarnessOptions): Harness;
+  /** Stops a scheduler made without {@link harness} after the test; returns it. */
+  track(scheduler: SmartScheduler): SmartScheduler;
+}>;
+
+/**
+ * Registers an `afterEach` that stops every scheduler the test set up (a test that fails
+ * half-way leaves no timer behind), and returns the functions that set them up. Call it
+ * once per file, at the top level; `afterEach` hooks registered before it run after it.
+ */
+export function useHarnesses(): Harnesses {
+  const open: SmartScheduler[] = [];
+  afterEach(async () => {
+    for (const s of open.splice(0)) await stopQuietly(s);
+  });
+  const track = (scheduler: SmartScheduler): SmartScheduler => {
+    open.push(scheduler);
+    return scheduler;
+  };
+  const setUp = (options: HarnessOptions = {}): Harness => {
+    const h = harness(options);
+    track(h.scheduler);
+    return h;
+  };
+  return { setUp, track };
 }
 
 /** A one-shot task input that fires once at `T0 + inMs` through the `record` handler. */
