@@ -6,6 +6,7 @@ import {
   at,
   deferred,
   type Harness,
+  type HarnessOptions,
   HOUR,
   MINUTE,
   manualTask,
@@ -22,6 +23,15 @@ import { flakyStore } from './helpers/stores.js';
 // timers and handlers; and what pause and stop do to a handler that is already running.
 
 const { setUp } = useHarnesses();
+
+/** A running scheduler with one one-shot task, due `inMs` after T0, and its occurrence. */
+async function startedOneShot(id: string, inMs: number, options: HarnessOptions = {}) {
+  const h = setUp(options);
+  await h.scheduler.defineTask(oneShot(id, inMs));
+  await h.scheduler.start();
+  const [occ] = h.scheduler.listOccurrences();
+  return { h, occ: occ! };
+}
 
 /** Settles a promise into its value or its error, so a race can be asserted either way. */
 const settled = <T>(promise: Promise<T>) =>
@@ -54,37 +64,31 @@ describe('SmartScheduler', () => {
     });
 
     it('when pause is queued just before the timer fires', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('race', 30 * SECOND);
 
       const paused = h.scheduler.pause();
       h.clock.advance(30 * SECOND); // the timer fires in this tick; its claim queues behind pause
       await paused;
       await h.clock.advanceAsync(0);
       expect(h.calls).toEqual([]);
-      expect(h.scheduler.getExecution(occ!.id)?.triggered).toBe(false);
+      expect(h.scheduler.getExecution(occ.id)?.triggered).toBe(false);
 
       await h.scheduler.start(); // 0 s late: the missed check triggers it now
       await h.clock.advanceAsync(HOUR);
-      await expectTriggeredOnce(h, occ!.id);
+      await expectTriggeredOnce(h, occ.id);
     });
 
     it('when pause is queued just after the timer fired', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('race', 30 * SECOND);
 
       h.clock.advance(30 * SECOND); // the claim is queued first and wins
       await h.scheduler.pause();
       await h.clock.advanceAsync(0);
-      expect(h.scheduler.getExecution(occ!.id)?.state).toBe('done');
+      expect(h.scheduler.getExecution(occ.id)?.state).toBe('done');
 
       await h.scheduler.start();
       await h.clock.advanceAsync(HOUR);
-      await expectTriggeredOnce(h, occ!.id);
+      await expectTriggeredOnce(h, occ.id);
     });
 
     it('when start is called twice at once with an occurrence late within grace', async () => {
@@ -103,85 +107,70 @@ describe('SmartScheduler', () => {
     });
 
     it('when triggerNow is called in the same tick as the timer fires', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('race', 30 * SECOND);
 
-      const manual = settled(h.scheduler.triggerNow({ occurrenceId: occ!.id }));
+      const manual = settled(h.scheduler.triggerNow({ occurrenceId: occ.id }));
       h.clock.advance(30 * SECOND);
       const result = await manual;
       await h.clock.advanceAsync(HOUR);
 
       // The timer's claim and the manual trigger meet in the command queue: one of them
       // records the trigger; triggerNow resolves because its occurrence did trigger.
-      expect(result).toEqual({ ok: true, value: occ!.id });
-      await expectTriggeredOnce(h, occ!.id);
+      expect(result).toEqual({ ok: true, value: occ.id });
+      await expectTriggeredOnce(h, occ.id);
     });
 
     it('when triggerNow fires an armed occurrence before its timer', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('early', 30 * SECOND));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('early', 30 * SECOND);
 
-      await expect(h.scheduler.triggerNow({ occurrenceId: occ!.id })).resolves.toBe(occ!.id);
+      await expect(h.scheduler.triggerNow({ occurrenceId: occ.id })).resolves.toBe(occ.id);
       await h.clock.advanceAsync(HOUR);
 
-      await expectTriggeredOnce(h, occ!.id);
+      await expectTriggeredOnce(h, occ.id);
       const [triggered] = ofType(await h.events(), 'occurrence.triggered');
       expect(triggered?.data).toMatchObject({ manual: true, lateByMs: 0 });
       expect(h.calls[0]?.atMs).toBe(T0);
     });
 
     it('when triggerNow fires an occurrence still beyond the horizon', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('far', 2 * HOUR));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('far', 2 * HOUR);
       expect(h.scheduler.armedCount).toBe(1);
 
-      await h.scheduler.triggerNow({ occurrenceId: occ!.id });
+      await h.scheduler.triggerNow({ occurrenceId: occ.id });
       await h.clock.settle();
 
       expect(h.scheduler.armedCount).toBe(0);
       expect(h.clock.pending).toBe(0); // its far-future timer entry went with it
       await h.clock.advanceAsync(3 * HOUR);
-      await expectTriggeredOnce(h, occ!.id);
+      await expectTriggeredOnce(h, occ.id);
     });
 
     it('when start re-arms an occurrence whose manual trigger is still queued', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('far', 2 * HOUR));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('far', 2 * HOUR);
 
       await Promise.all([
-        h.scheduler.triggerNow({ occurrenceId: occ!.id }),
+        h.scheduler.triggerNow({ occurrenceId: occ.id }),
         h.scheduler.start(), // runs before the trigger's claim: the occurrence is still pending
-        h.scheduler.scheduleOccurrence(occ!),
+        h.scheduler.scheduleOccurrence(occ),
       ]);
       await h.clock.settle();
 
       expect(h.scheduler.armedCount).toBe(0);
       expect(h.clock.pending).toBe(0);
       await h.clock.advanceAsync(3 * HOUR);
-      await expectTriggeredOnce(h, occ!.id);
+      await expectTriggeredOnce(h, occ.id);
     });
 
     it('when the timer fires first and triggerNow loses', async () => {
-      const h = setUp();
-      await h.scheduler.defineTask(oneShot('race', 30 * SECOND));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('race', 30 * SECOND);
 
       h.clock.advance(30 * SECOND);
-      const result = await settled(h.scheduler.triggerNow({ occurrenceId: occ!.id }));
+      const result = await settled(h.scheduler.triggerNow({ occurrenceId: occ.id }));
       await h.clock.advanceAsync(HOUR);
 
       expect(result.ok).toBe(false);
       expect(!result.ok && isPlanflowError(result.error, 'planflow:invalid-state')).toBe(true);
-      await expectTriggeredOnce(h, occ!.id);
+      await expectTriggeredOnce(h, occ.id);
     });
 
     it('when two schedulers share one store and both arm the occurrence', async () => {
@@ -311,13 +300,10 @@ describe('SmartScheduler', () => {
     it('rejects triggerNow when the trigger could not be recorded', async () => {
       const clock = new TestClock(T0);
       const store = flakyStore(memoryStore({ clock }));
-      const h = setUp({ clock, store });
-      await h.scheduler.defineTask(oneShot('a', HOUR));
-      await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const { h, occ } = await startedOneShot('a', HOUR, { clock, store });
 
       store.failing = true;
-      await expect(h.scheduler.triggerNow({ occurrenceId: occ!.id })).rejects.toMatchObject({
+      await expect(h.scheduler.triggerNow({ occurrenceId: occ.id })).rejects.toMatchObject({
         code: 'planflow:invalid-state',
       });
 
