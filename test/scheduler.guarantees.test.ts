@@ -192,7 +192,8 @@ describe('SmartScheduler', () => {
   });
 
   describe('with a handler running', () => {
-    it('lets it finish on pause: the outcome and follow-up are recorded, armed only at start', async () => {
+    /** An hourly task whose first run (at +1 h) is still running until `running` resolves. */
+    async function hourlyTaskRunning() {
       const running = deferred();
       const h = setUp({ handlers: { slow: () => running.promise } });
       await h.scheduler.defineTask({
@@ -201,6 +202,11 @@ describe('SmartScheduler', () => {
       });
       await h.scheduler.start();
       await h.clock.advanceAsync(HOUR);
+      return { h, running };
+    }
+
+    it('lets it finish on pause: the outcome and follow-up are recorded, armed only at start', async () => {
+      const { h, running } = await hourlyTaskRunning();
       const [first] = h.scheduler.listOccurrences();
 
       await h.scheduler.pause();
@@ -225,14 +231,7 @@ describe('SmartScheduler', () => {
     });
 
     it('records its outcome after stop without arming its follow-up', async () => {
-      const running = deferred();
-      const h = setUp({ handlers: { slow: () => running.promise } });
-      await h.scheduler.defineTask({
-        ...manualTask('hourly', { handler: 'slow' }),
-        recurrence: { everyMs: HOUR, anchor: at(HOUR) },
-      });
-      await h.scheduler.start();
-      await h.clock.advanceAsync(HOUR);
+      const { h, running } = await hourlyTaskRunning();
 
       const stopping = h.scheduler.stop();
       await h.clock.settle();
