@@ -18,6 +18,13 @@ export type OccurrenceFilter = Readonly<{
 }>;
 
 /**
+ * One occurrence as the model keeps it. Internal and mutable: `execution` is replaced (never
+ * edited) on each event, so one map lookup per event serves both the occurrence and its
+ * record, and the frozen values handed out never change.
+ */
+type Entry = { readonly occurrence: Occurrence; execution: Execution };
+
+/**
  * The read model the seed calls `ExecutionRepository`: tasks, the calendar, occurrences and
  * their executions, answered from memory. It is nothing but a fold of the log — `apply` is
  * the only way it changes, so a model folded from scratch equals one kept up to date live.
@@ -26,9 +33,10 @@ export type OccurrenceFilter = Readonly<{
  */
 export class ReadModel {
   #tasks = new Map<string, Task>();
-  #occurrences = new Map<string, Occurrence>();
-  #executions = new Map<string, Execution>();
-  #byTask = new Map<string, Set<string>>();
+  /** Every occurrence with its latest execution record, in first-scheduled order. */
+  #entries = new Map<string, Entry>();
+  /** Occurrence ids per task, in first-scheduled order (an id is added once, never removed). */
+  #byTask = new Map<string, string[]>();
   #calendar: CalendarConfig | undefined;
   #status: SchedulerStatus = 'idle';
   #lastSeq = 0;
@@ -85,30 +93,33 @@ export class ReadModel {
         return;
       case 'occurrence.scheduled': {
         const occ = event.data.occurrence;
-        if (!this.#occurrences.has(occ.id)) {
-          this.#occurrences.set(occ.id, occ);
-          let ids = this.#byTask.get(occ.taskId);
-          if (ids === undefined) {
-            ids = new Set();
-            this.#byTask.set(occ.taskId, ids);
-          }
-          ids.add(occ.id);
+        const entry = this.#entries.get(occ.id);
+        if (entry !== undefined) {
+          entry.execution =
+            evolveExecution(entry.execution, event, this.#taskOf) ?? entry.execution;
+          return;
         }
-        this.#evolve(occ.id, event);
+        const execution = evolveExecution(undefined, event, this.#taskOf);
+        if (execution === undefined) return;
+        this.#entries.set(occ.id, { occurrence: occ, execution });
+        const ids = this.#byTask.get(occ.taskId);
+        if (ids === undefined) this.#byTask.set(occ.taskId, [occ.id]);
+        else ids.push(occ.id);
         return;
       }
-      default:
-        this.#evolve(event.data.occurrenceId, event);
+      default: {
+        // Events about an occurrence the log never scheduled change nothing.
+        const entry = this.#entries.get(event.data.occurrenceId);
+        if (entry !== undefined) {
+          entry.execution =
+            evolveExecution(entry.execution, event, this.#taskOf) ?? entry.execution;
+        }
+      }
     }
   }
 
   /** Allocated once: a rebuild calls it for every occurrence event. */
   readonly #taskOf = (id: string): Task | undefined => this.#tasks.get(id);
-
-  #evolve(occurrenceId: string, event: StoredEvent): void {
-    const next = evolveExecution(this.#executions.get(occurrenceId), event, this.#taskOf);
-    if (next !== undefined) this.#executions.set(occurrenceId, next);
-  }
 
   listTasks(): readonly Task[] {
     return [...this.#tasks.values()];
@@ -119,36 +130,36 @@ export class ReadModel {
   }
 
   getOccurrence(id: string): Occurrence | undefined {
-    return this.#occurrences.get(id);
+    return this.#entries.get(id)?.occurrence;
   }
 
   getExecution(occurrenceId: string): Execution | undefined {
-    return this.#executions.get(occurrenceId);
+    return this.#entries.get(occurrenceId)?.execution;
   }
 
   /** Occurrences in the order they were first scheduled, optionally filtered. */
   listOccurrences(filter: OccurrenceFilter = {}): readonly Occurrence[] {
-    return this.#select(filter).map((id) => this.#occurrences.get(id)!);
+    return this.#select(filter).map((entry) => entry.occurrence);
   }
 
   /** Execution records in the order their occurrences were first scheduled. */
   listExecutions(filter: OccurrenceFilter = {}): readonly Execution[] {
-    return this.#select(filter).map((id) => this.#executions.get(id)!);
+    return this.#select(filter).map((entry) => entry.execution);
   }
 
   /** Number of occurrences known to the log. */
   get occurrenceCount(): number {
-    return this.#occurrences.size;
+    return this.#entries.size;
   }
 
-  #select(filter: OccurrenceFilter): string[] {
-    const ids =
+  #select(filter: OccurrenceFilter): Entry[] {
+    const entries =
       filter.taskId === undefined
-        ? [...this.#occurrences.keys()]
-        : [...(this.#byTask.get(filter.taskId) ?? [])];
-    if (filter.state === undefined) return ids;
+        ? [...this.#entries.values()]
+        : (this.#byTask.get(filter.taskId) ?? []).map((id) => this.#entries.get(id)!);
+    if (filter.state === undefined) return entries;
     const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
-    return ids.filter((id) => states.includes(this.#executions.get(id)!.state));
+    return entries.filter((entry) => states.includes(entry.execution.state));
   }
 
   /**
