@@ -37,6 +37,13 @@ export function spawnJob(job: Job, options: SpawnOptions): Promise<SpawnOutcome>
   ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Interrupting the harness must not leave a child measuring (and loading the machine).
+    const stopChild = (signal: NodeJS.Signals) => {
+      child.kill('SIGKILL');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', stopChild);
+    process.once('SIGTERM', stopChild);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -52,6 +59,8 @@ export function spawnJob(job: Job, options: SpawnOptions): Promise<SpawnOutcome>
     }, options.timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      process.off('SIGINT', stopChild);
+      process.off('SIGTERM', stopChild);
       const wallMs = performance.now() - started;
       const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (line !== undefined && code === 0) {

@@ -6,13 +6,14 @@ import { loadTimerSubject } from '../subjects/timerSubjects.js';
 /**
  * Fire: `n` occurrences due over `windowMs`, the first `leadMs` after arming starts. Lateness
  * is the callback's (or handler's) entry time minus the due time, in ms. The lead must cover
- * the subject's arming (`planflowLeadMs` for the scheduler, which arms far more slowly); a
- * run that armed too slowly says so in its notes.
+ * the subject's arming (`slowLeadMs` for the subjects named in `slowArming`, whose arming of
+ * 10 000 takes seconds); a run that armed too slowly says so in its notes.
  */
 export async function runFire(subjectName: string, params: JobParams): Promise<ChildOutput> {
   const n = Number(params.n);
   const windowMs = Number(params.windowMs);
-  const leadMs = Number(subjectName === 'planflow' ? params.planflowLeadMs : params.leadMs);
+  const slow = String(params.slowArming).split(',').includes(subjectName);
+  const leadMs = Number(slow ? params.slowLeadMs : params.leadMs);
   const first = Date.now() + leadMs;
   const dues = dueTimes(n, first, windowMs, 'ascending');
   const lateness = new Float64Array(n);
