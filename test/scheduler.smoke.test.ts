@@ -87,3 +87,36 @@ describe('SmartScheduler clock readings', () => {
     expect(types).toEqual(['calendar.configured', 'task.defined', 'occurrence.scheduled']);
   });
 });
+
+describe('SmartScheduler bursts', () => {
+  it('records the triggers of occurrences due at the same instant in one append', async () => {
+    const clock = new TestClock(T0);
+    const inner = memoryStore({ clock });
+    const triggeredPerAppend: number[] = [];
+    const store: typeof inner = {
+      ...inner,
+      append: (events, options) => {
+        const triggers = events.filter((e) => e.type === 'occurrence.triggered').length;
+        if (triggers > 0) triggeredPerAppend.push(triggers);
+        return inner.append(events, options);
+      },
+    };
+    const scheduler = createScheduler({
+      clock,
+      store,
+      calendar: { timeZone: 'UTC', exclusiveInstants: false },
+    });
+    for (let i = 0; i < 20; i++) {
+      await scheduler.defineTask({
+        id: `job-${i}`,
+        title: `Job ${i}`,
+        startAt: new Date(T0 + 60_000),
+      });
+    }
+    await scheduler.start();
+    await clock.advanceAsync(120_000);
+    expect(scheduler.listExecutions({ state: 'done' })).toHaveLength(20);
+    expect(triggeredPerAppend).toEqual([20]);
+    await scheduler.stop();
+  });
+});
