@@ -89,15 +89,20 @@ describe('SmartScheduler clock readings', () => {
 });
 
 describe('SmartScheduler bursts', () => {
-  it('records the triggers of occurrences due at the same instant in one append', async () => {
+  it('records the triggers, and then the outcomes, of occurrences due together in one append each', async () => {
     const clock = new TestClock(T0);
     const inner = memoryStore({ clock });
     const triggeredPerAppend: number[] = [];
+    const completedPerAppend: number[] = [];
+    const count = (events: readonly { type: string }[], type: string) =>
+      events.filter((e) => e.type === type).length;
     const store: typeof inner = {
       ...inner,
       append: (events, options) => {
-        const triggers = events.filter((e) => e.type === 'occurrence.triggered').length;
+        const triggers = count(events, 'occurrence.triggered');
         if (triggers > 0) triggeredPerAppend.push(triggers);
+        const completions = count(events, 'occurrence.completed');
+        if (completions > 0) completedPerAppend.push(completions);
         return inner.append(events, options);
       },
     };
@@ -117,6 +122,7 @@ describe('SmartScheduler bursts', () => {
     await clock.advanceAsync(120_000);
     expect(scheduler.listExecutions({ state: 'done' })).toHaveLength(20);
     expect(triggeredPerAppend).toEqual([20]);
+    expect(completedPerAppend).toEqual([20]);
     await scheduler.stop();
   });
 });

@@ -2,6 +2,7 @@ import { isPlanflowError } from '../domain/errors.js';
 import type { Occurrence } from '../domain/types.js';
 import { type NewEvent, streams } from '../log/events.js';
 import type { OccurrenceSteps } from './Arming.js';
+import { commandBatcher, type Pending } from './commandBatcher.js';
 import { type HandlerOutcome, invokeHandler } from './handlers.js';
 import { idempotencyKey } from './idempotencyKey.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
@@ -16,59 +17,24 @@ import type { SchedulerContext } from './SchedulerContext.js';
  * are commands on the queue; running the handler is not.
  */
 export function occurrenceSteps(ctx: SchedulerContext): OccurrenceSteps {
-  const claim = claimBatcher(ctx);
+  // Claims and outcomes are decided in batches (see commandBatcher): a burst of occurrences
+  // due together costs one append for its triggers and one for its plain outcomes.
+  const claim = commandBatcher(ctx, (batch: readonly ClaimRequest[]) => claimAll(ctx, batch));
+  const record = commandBatcher(ctx, (batch: readonly RecordRequest[]) => recordAll(ctx, batch));
   return {
     clock: ctx.timers,
     inspect: ctx.options.inspect,
     // An actor turns a failed effect into its `lost` state, so nobody would hear of it:
     // report it here (e.g. the store failed during a timer-driven trigger).
-    claim: (occurrence, manual) => ctx.reported(claim(occurrence, manual)),
+    claim: (occurrence, manual) => ctx.reported(claim({ occurrence, manual })),
     run: (occurrence, granted) => run(ctx, occurrence, granted),
-    record: (occurrence, outcome) =>
-      ctx.reported(ctx.command(() => record(ctx, occurrence, outcome))),
+    record: (occurrence, outcome) => ctx.reported(record({ occurrence, outcome })),
     miss: (occurrence, lateByMs) =>
       ctx.reported(ctx.command(() => miss(ctx, occurrence, lateByMs))),
   };
 }
 
-type ClaimRequest = Readonly<{
-  occurrence: Occurrence;
-  manual: boolean;
-  resolve: (claim: ClaimResult) => void;
-  reject: (error: unknown) => void;
-}>;
-
-/**
- * Claims are decided in batches: the first claim reserves its place in the command queue at
- * once (so a trigger whose timer fired before a `pause()` call still comes first), and every
- * claim asked for until that command starts (a burst of timers in one wake-up) joins it. The
- * batch's triggers are recorded in one append: one transaction for a burst instead of one
- * each, which is what lets group commit help.
- */
-function claimBatcher(
-  ctx: SchedulerContext,
-): (occurrence: Occurrence, manual: boolean) => Promise<ClaimResult> {
-  let open: ClaimRequest[] | undefined;
-  return (occurrence, manual) =>
-    new Promise<ClaimResult>((resolve, reject) => {
-      const request = { occurrence, manual, resolve, reject };
-      if (open !== undefined) {
-        open.push(request);
-        return;
-      }
-      const batch: ClaimRequest[] = [request];
-      open = batch;
-      ctx
-        .command(() => {
-          open = undefined;
-          return claimAll(ctx, batch);
-        })
-        .catch((error: unknown) => {
-          if (open === batch) open = undefined;
-          for (const r of batch) r.reject(error);
-        });
-    });
-}
+type ClaimRequest = Pending<Readonly<{ occurrence: Occurrence; manual: boolean }>, ClaimResult>;
 
 type Grant = Readonly<{ request: ClaimRequest; key: string; event: NewEvent }>;
 
@@ -81,7 +47,7 @@ async function claimAll(ctx: SchedulerContext, batch: readonly ClaimRequest[]): 
   const missed: ClaimRequest[] = [];
   const seen = new Set<string>();
   for (const request of batch) {
-    const { occurrence, manual } = request;
+    const { occurrence, manual } = request.input;
     if (status === 'stopped' || (!manual && status !== 'running')) {
       request.resolve({ kind: 'refused' });
       continue;
@@ -109,11 +75,11 @@ async function claimAll(ctx: SchedulerContext, batch: readonly ClaimRequest[]): 
   if (missed.length > 0) {
     await markMissedAndRecover(
       ctx,
-      missed.map((r) => r.occurrence),
+      missed.map((r) => r.input.occurrence),
       now,
     );
     for (const request of missed) {
-      const state = missedStateOf(model.getExecution(request.occurrence.id));
+      const state = missedStateOf(model.getExecution(request.input.occurrence.id));
       request.resolve({ kind: 'missed', state });
     }
   }
@@ -198,17 +164,41 @@ function run(
   return running;
 }
 
-/** Records a run's outcome with its follow-up in one batch; arms the follow-up if running. */
-async function record(
-  ctx: SchedulerContext,
-  occurrence: Occurrence,
-  outcome: HandlerOutcome,
-): Promise<'done' | 'failed' | 'retrying' | 'recurred'> {
-  const { followUp, events } = outcomeBatch(ctx, occurrence, outcome);
-  await ctx.append(events);
-  if (followUp.kind === 'none') return outcome.ok ? 'done' : 'failed';
-  if (ctx.supervisor.status === 'running') await plan(ctx, followUp.occurrence);
-  return followUp.kind === 'retry' ? 'retrying' : 'recurred';
+type Recorded = 'done' | 'failed' | 'retrying' | 'recurred';
+type RecordRequest = Pending<
+  Readonly<{ occurrence: Occurrence; outcome: HandlerOutcome }>,
+  Recorded
+>;
+
+/**
+ * Records each run's outcome with its follow-up (one atomic batch per run) and arms the
+ * follow-up if running. Outcomes that plan nothing further are held and appended together;
+ * one that plans a follow-up first flushes them, then appends and plans on its own, so
+ * every plan sees the calendar as recorded so far.
+ */
+async function recordAll(ctx: SchedulerContext, batch: readonly RecordRequest[]): Promise<void> {
+  const held: { events: NewEvent[]; answers: (() => void)[] } = { events: [], answers: [] };
+  const flush = async () => {
+    if (held.events.length === 0) return;
+    const events = held.events.splice(0);
+    const answers = held.answers.splice(0);
+    await ctx.append(events);
+    for (const answer of answers) answer();
+  };
+  for (const request of batch) {
+    const { occurrence, outcome } = request.input;
+    const { followUp, events } = outcomeBatch(ctx, occurrence, outcome);
+    if (followUp.kind === 'none') {
+      held.events.push(...events);
+      held.answers.push(() => request.resolve(outcome.ok ? 'done' : 'failed'));
+      continue;
+    }
+    await flush();
+    await ctx.append(events);
+    if (ctx.supervisor.status === 'running') await plan(ctx, followUp.occurrence);
+    request.resolve(followUp.kind === 'retry' ? 'retrying' : 'recurred');
+  }
+  await flush();
 }
 
 /** An actor found its occurrence late beyond grace: record the miss and recover it. */
