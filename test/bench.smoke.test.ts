@@ -64,6 +64,24 @@ describe('benchmark harness', () => {
     expect(formatTargets(targets)).toMatch(/met\s+Arm 100k \(shuffled\): PlanFlow time/);
   });
 
+  it('pairs each round with the baseline run of the same round for ratios', () => {
+    // Round 2 ran under heavy load for both: paired ratios are 2, 2, 3 (median 2), while the
+    // ratio of the medians (9 / 3) would blame PlanFlow for the noise.
+    const records = [
+      record('setTimeout', 0, 2, 400),
+      record('setTimeout', 1, 10, 400),
+      record('setTimeout', 2, 3, 400),
+      record('planflow', 0, 4, 800),
+      record('planflow', 1, 20, 800),
+      record('planflow', 2, 9, 800),
+    ];
+    const [summary] = summarize([group], records);
+    const planflow = summary!.subjects.find((s) => s.subject === 'planflow')!;
+    expect(planflow.medians.usPerOcc).toBe(9);
+    expect(planflow.ratios.usPerOcc).toBe(2);
+    expect(planflow.ratios.heapBytesPerPending).toBe(2);
+  });
+
   it('reports a subject that never finished instead of dropping it', () => {
     const failed: CaseRecord = {
       ...record('node-schedule', 0, 0, 0),

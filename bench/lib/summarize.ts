@@ -28,7 +28,11 @@ export type SubjectSummary = Readonly<{
   medians: Metrics;
   /** (max − min) / median per metric across rounds: the run-to-run noise. */
   spread: Metrics;
-  /** Median of this subject ÷ median of the baseline, per metric. */
+  /**
+   * This subject ÷ the baseline per metric: the median over rounds of the ratio between the
+   * two runs of the same round (which ran minutes apart, under the same load), or the ratio
+   * of the medians when no round has both.
+   */
   ratios: Metrics;
   notes: readonly string[];
 }>;
@@ -51,12 +55,21 @@ export function summarize(
     const mine = records.filter((r) => r.group === group.id);
     const perSubject = group.subjects.map((subject) => summarizeSubject(subject, mine));
     const base = perSubject.find((s) => s.subject === group.baseline);
+    const baseRuns = mine.filter((r) => r.subject === group.baseline && r.ok);
     return {
       id: group.id,
       scenario: group.scenario,
       params: group.params,
       baseline: group.baseline,
-      subjects: perSubject.map((s) => ({ ...s, ratios: ratiosOf(s.medians, base?.medians) })),
+      subjects: perSubject.map((s) => ({
+        ...s,
+        ratios: ratiosOf(
+          s.medians,
+          base?.medians,
+          mine.filter((r) => r.subject === s.subject && r.ok),
+          baseRuns,
+        ),
+      })),
     };
   });
 }
@@ -85,12 +98,24 @@ function summarizeSubject(subject: string, records: readonly CaseRecord[]): Subj
   };
 }
 
-function ratiosOf(medians: Metrics, base: Metrics | undefined): Metrics {
+function ratiosOf(
+  medians: Metrics,
+  base: Metrics | undefined,
+  runs: readonly CaseRecord[],
+  baseRuns: readonly CaseRecord[],
+): Metrics {
   if (base === undefined) return {};
   const ratios: Record<string, number> = {};
   for (const [name, value] of Object.entries(medians)) {
+    const paired: number[] = [];
+    for (const run of runs) {
+      const b = baseRuns.find((r) => r.round === run.round)?.metrics[name];
+      const v = run.metrics[name];
+      if (v !== undefined && b !== undefined && b !== 0 && Number.isFinite(b)) paired.push(v / b);
+    }
     const b = base[name];
-    if (b !== undefined && b !== 0 && Number.isFinite(b)) ratios[name] = value / b;
+    if (paired.length > 0) ratios[name] = median(paired);
+    else if (b !== undefined && b !== 0 && Number.isFinite(b)) ratios[name] = value / b;
   }
   return ratios;
 }
