@@ -50,7 +50,7 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
   }
   if (!quick) {
     // A million PlanFlow occurrences take about a minute to arm: shuffled only (the order
-    // that costs the heap-based queues more), to keep the full run near twenty minutes.
+    // that costs the heap-based queues more), to keep the full run under half an hour.
     for (const order of ['shuffled']) {
       groups.push({
         id: `arm n=1000000 ${order}`,

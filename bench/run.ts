@@ -14,7 +14,7 @@ import { buildPlan, SCENARIOS } from './plan.js';
  * order from round to round, then prints medians and ratios and writes
  * bench/results/latest.json.
  *
- *   npm run bench                      full run (3 rounds; ~15–20 minutes)
+ *   npm run bench                      full run (3 rounds; about 25 minutes on 2 cores)
  *   npm run bench -- --quick           smoke run (1 round, small N; under a minute)
  *   npm run bench -- arm fire          only these scenarios
  *   BENCH_ROUNDS=5 npm run bench       more rounds
