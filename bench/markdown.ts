@@ -111,4 +111,31 @@ for (const t of targets) {
     `| ${t.description} | ${t.value === undefined ? 'not measured' : fmt(t.value, t.limit >= 100 ? 0 : 2)} | ${t.comparison === '<=' ? '≤' : '≥'} ${t.limit} | ${t.met === undefined ? '' : t.met ? 'met' : '**missed**'} |`,
   );
 }
-process.stdout.write(`${out.join('\n')}\n`);
+/** Pads every table's cells to its column widths, as the project's Markdown is formatted. */
+function alignTables(lines: readonly string[]): string[] {
+  const result: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]!.startsWith('|')) {
+      result.push(lines[i++]!);
+      continue;
+    }
+    const block: string[][] = [];
+    while (i < lines.length && lines[i]!.startsWith('|')) {
+      block.push(
+        lines[i++]!.slice(1, -1)
+          .split('|')
+          .map((cell) => cell.trim()),
+      );
+    }
+    const widths = block[0]!.map((_, c) =>
+      Math.max(...block.filter((_, r) => r !== 1).map((row) => (row[c] ?? '').length)),
+    );
+    block.forEach((row, r) => {
+      const cells = widths.map((w, c) => (r === 1 ? '-'.repeat(w) : (row[c] ?? '').padEnd(w)));
+      result.push(`| ${cells.join(' | ')} |`);
+    });
+  }
+  return result;
+}
+
+process.stdout.write(`${alignTables(out).join('\n')}\n`);
