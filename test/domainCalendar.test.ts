@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/domain/errors.js';
+import type { ValidationError } from '../src/domain/errors.js';
 import { parseCalendar } from '../src/domain/validateCalendar.js';
+import { rejection as rejectionOf } from './helpers/rejection.js';
 
 const CODE = 'planflow:invalid-calendar';
 
 function rejection(input: unknown, field: string): ValidationError {
-  let caught: unknown;
-  try {
-    parseCalendar(input);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe(CODE);
-  expect(error.field).toBe(field);
-  expect(error.message).toContain(field);
+  const error = rejectionOf(() => parseCalendar(input), CODE, field);
   expect(error.message.startsWith('Calendar: ')).toBe(true);
   return error;
 }

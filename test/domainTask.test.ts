@@ -5,6 +5,7 @@ import { parseCalendar } from '../src/domain/validateCalendar.js';
 import { parseRecurrence } from '../src/domain/validateRecurrence.js';
 import { parseRetryPolicy } from '../src/domain/validateRetryPolicy.js';
 import { parseTask } from '../src/domain/validateTask.js';
+import { rejection } from './helpers/rejection.js';
 
 const NOW = new Date('2026-03-02T08:00:00.000Z');
 
@@ -18,20 +19,6 @@ const calendar: CalendarConfig = parseCalendar({
 });
 
 /** Runs `fn`, expecting a ValidationError with `code` whose field and message name `field`. */
-function rejection(fn: () => unknown, code: string, field: string): ValidationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe(code);
-  expect(error.field).toBe(field);
-  expect(error.message).toContain(field);
-  return error;
-}
 
 const base = { id: 'standup', title: 'Stand-up' };
 

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/domain/errors.js';
 import { makeOccurrence } from '../src/domain/makeOccurrence.js';
 import { occurrenceId } from '../src/domain/occurrenceId.js';
 import { parseInstant } from '../src/domain/validateInstant.js';
 import { parseOccurrence } from '../src/domain/validateOccurrence.js';
-
-function rejection(fn: () => unknown, code: string, field: string): ValidationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe(code);
-  expect(error.field).toBe(field);
-  expect(error.message).toContain(field);
-  return error;
-}
+import { rejection } from './helpers/rejection.js';
 
 describe('parseInstant', () => {
   it.each([
