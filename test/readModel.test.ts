@@ -109,6 +109,26 @@ describe('ReadModel', () => {
     expect(() => rebuilt.apply(second!)).toThrow(/expected event #7, got #2/);
   });
 
+  it('knows which of a task’s occurrences still wait to trigger', async () => {
+    const log = await logWithHistory();
+    const model = log.model;
+    // The first attempt triggered and failed; only its retry waits.
+    expect(model.hasWaiting('standup', first.id)).toBe(true);
+    expect(model.hasWaiting('standup', retry.id)).toBe(false);
+    expect(model.hasWaiting('standup', first.id, (e) => e.cause !== 'retry')).toBe(false);
+    expect(model.hasWaiting('nobody', first.id)).toBe(false);
+    await log.append([
+      {
+        type: 'occurrence.triggered',
+        stream: streams.occurrence(retry.id),
+        data: { occurrenceId: retry.id, attempt: 1, idempotencyKey: 'k', lateByMs: 0 },
+      },
+    ]);
+    expect(model.hasWaiting('standup', first.id)).toBe(false);
+    const rebuilt = await EventLog.fold(log.store);
+    expect(rebuilt.hasWaiting('standup', first.id)).toBe(false);
+  });
+
   it('folded from scratch equals the live model', async () => {
     const log = await logWithHistory();
     const rebuilt = await EventLog.fold(log.store);

@@ -37,6 +37,11 @@ export class ReadModel {
   #entries = new Map<string, Entry>();
   /** Occurrence ids per task, in first-scheduled order (an id is added once, never removed). */
   #byTask = new Map<string, string[]>();
+  /**
+   * Per task, the occurrences still waiting to trigger (`scheduled`, never triggered), so
+   * that "does this task's series continue?" is answered without scanning its history.
+   */
+  #waiting = new Map<string, Set<string>>();
   #calendar: CalendarConfig | undefined;
   #status: SchedulerStatus = 'idle';
   #lastSeq = 0;
@@ -95,8 +100,7 @@ export class ReadModel {
         const occ = event.data.occurrence;
         const entry = this.#entries.get(occ.id);
         if (entry !== undefined) {
-          entry.execution =
-            evolveExecution(entry.execution, event, this.#taskOf) ?? entry.execution;
+          this.#evolve(entry, event);
           return;
         }
         const execution = evolveExecution(undefined, event, this.#taskOf);
@@ -105,16 +109,33 @@ export class ReadModel {
         const ids = this.#byTask.get(occ.taskId);
         if (ids === undefined) this.#byTask.set(occ.taskId, [occ.id]);
         else ids.push(occ.id);
+        this.#markWaiting(execution);
         return;
       }
       default: {
         // Events about an occurrence the log never scheduled change nothing.
         const entry = this.#entries.get(event.data.occurrenceId);
-        if (entry !== undefined) {
-          entry.execution =
-            evolveExecution(entry.execution, event, this.#taskOf) ?? entry.execution;
-        }
+        if (entry !== undefined) this.#evolve(entry, event);
       }
+    }
+  }
+
+  #evolve(entry: Entry, event: StoredEvent): void {
+    const before = entry.execution;
+    const after = evolveExecution(before, event, this.#taskOf) ?? before;
+    entry.execution = after;
+    if (isWaiting(before) !== isWaiting(after)) this.#markWaiting(after);
+  }
+
+  #markWaiting(execution: Execution): void {
+    const { taskId, occurrenceId } = execution;
+    const ids = this.#waiting.get(taskId);
+    if (isWaiting(execution)) {
+      if (ids === undefined) this.#waiting.set(taskId, new Set([occurrenceId]));
+      else ids.add(occurrenceId);
+    } else if (ids !== undefined) {
+      ids.delete(occurrenceId);
+      if (ids.size === 0) this.#waiting.delete(taskId);
     }
   }
 
@@ -135,6 +156,26 @@ export class ReadModel {
 
   getExecution(occurrenceId: string): Execution | undefined {
     return this.#entries.get(occurrenceId)?.execution;
+  }
+
+  /**
+   * True when one of the task's occurrences other than `exceptId` still waits to trigger
+   * (`scheduled`, never triggered) and `matches` it. Costs what the task has waiting, not
+   * its history.
+   */
+  hasWaiting(
+    taskId: string,
+    exceptId: string,
+    matches: (execution: Execution) => boolean = () => true,
+  ): boolean {
+    const ids = this.#waiting.get(taskId);
+    if (ids === undefined) return false;
+    for (const id of ids) {
+      if (id === exceptId) continue;
+      const execution = this.#entries.get(id)?.execution;
+      if (execution !== undefined && matches(execution)) return true;
+    }
+    return false;
   }
 
   /** Occurrences in the order they were first scheduled, optionally filtered. */
@@ -183,4 +224,8 @@ export class ReadModel {
       executions: this.listExecutions(),
     };
   }
+}
+
+function isWaiting(execution: Execution): boolean {
+  return execution.state === 'scheduled' && !execution.triggered;
 }

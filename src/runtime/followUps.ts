@@ -1,5 +1,6 @@
-import type { Execution, Occurrence, Task } from '../domain/types.js';
+import type { Occurrence, Task } from '../domain/types.js';
 import { type NewEvent, streams } from '../log/events.js';
+import type { ReadModel } from '../log/ReadModel.js';
 import type { PlanningContext, TaskScheduler } from '../planning/ports.js';
 import type { HandlerOutcome } from './handlers.js';
 
@@ -24,14 +25,14 @@ export function decideFollowUp(
   now: Date,
   ctx: PlanningContext,
   scheduler: TaskScheduler,
-  seriesPending = false,
+  seriesPending: () => boolean = () => false,
 ): FollowUp {
   if (task === undefined) return { kind: 'none' };
   if (!outcome.ok && scheduler.shouldRetry(occurrence, task)) {
     const retry = scheduler.retryOccurrence(occurrence, task, now, ctx);
     if (retry !== undefined) return { kind: 'retry', occurrence: withParent(retry, occurrence) };
   }
-  if (task.recurrence === undefined || seriesPending) return { kind: 'none' };
+  if (task.recurrence === undefined || seriesPending()) return { kind: 'none' };
   const from = new Date(Math.max(now.getTime(), Date.parse(occurrence.scheduledFor)));
   const next = scheduler.nextOccurrence(task, from, ctx);
   if (next === undefined || next.id === occurrence.id) return { kind: 'none' };
@@ -40,17 +41,11 @@ export function decideFollowUp(
 
 /**
  * True when a task's series already continues without `occurrence`: another of the task's
- * `executions` is still waiting to trigger. Extra manual occurrences do not carry the
+ * occurrences is still waiting to trigger. Extra manual occurrences do not carry the
  * series, so they do not count.
  */
-export function seriesContinues(executions: readonly Execution[], occurrence: Occurrence): boolean {
-  return executions.some(
-    (e) =>
-      e.occurrenceId !== occurrence.id &&
-      e.state === 'scheduled' &&
-      !e.triggered &&
-      e.cause !== 'manual',
-  );
+export function seriesContinues(model: ReadModel, occurrence: Occurrence): boolean {
+  return model.hasWaiting(occurrence.taskId, occurrence.id, (e) => e.cause !== 'manual');
 }
 
 function withParent(next: Occurrence, parent: Occurrence): Occurrence {

@@ -26,7 +26,7 @@ export function outcomeBatch(
     new Date(ctx.timers.now()),
     ctx.planning(),
     ctx.options.taskScheduler,
-    seriesContinues(model.listExecutions({ taskId: occurrence.taskId }), occurrence),
+    () => seriesContinues(model, occurrence),
   );
   const events = outcomeEvents(
     occurrence,
