@@ -7,6 +7,15 @@ import { type VerifyResult, verifyChain } from './verifyChain.js';
 /** What `history` is asked about: one task (its own events and all its occurrences') or one occurrence. */
 export type HistoryQuery = Readonly<{ taskId: string } | { occurrenceId: string }>;
 
+/**
+ * Entries per batch when folding. Far below the store's default on purpose: a fold allocates
+ * the model's records while a batch is alive, and a batch of a few thousand parsed entries
+ * outlives the young generation, so it gets promoted and dies in the old one. Measured on a
+ * million-entry SQLite log: 250–1 000 fold in about 0.75 of the time 5 000 take, with a
+ * quarter less CPU (garbage collection). See docs/performance.md.
+ */
+const FOLD_BATCH_SIZE = 500;
+
 /** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
 type SelfVerifyingStore = EventStore & { verify(): Promise<VerifyResult> };
 
@@ -44,7 +53,7 @@ export class EventLog {
   /** Folds a whole store into a new read model: the reference rebuild, from scratch. */
   static async fold(store: EventStore): Promise<ReadModel> {
     const model = new ReadModel();
-    for await (const batch of store.read()) {
+    for await (const batch of store.read({ batchSize: FOLD_BATCH_SIZE })) {
       for (const event of batch) model.apply(event);
     }
     return model;
@@ -74,7 +83,8 @@ export class EventLog {
    * see a gap; a reader may call it to refresh.
    */
   async catchUp(): Promise<void> {
-    for await (const batch of this.store.read({ fromSeq: this.model.lastSeq + 1 })) {
+    const fromSeq = this.model.lastSeq + 1;
+    for await (const batch of this.store.read({ fromSeq, batchSize: FOLD_BATCH_SIZE })) {
       for (const event of batch) this.#accept(event);
     }
   }
