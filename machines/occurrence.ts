@@ -36,6 +36,8 @@ export type OccurrenceContext = {
   lateByMs: number;
   /** True when triggered by hand (`TRIGGER_NOW` with `manual`), which skips the grace check. */
   manual: boolean;
+  /** How the runtime answered the request to trigger, once it did. */
+  claim: ClaimResult | undefined;
   /** The granted claim's idempotency key, once triggered. */
   idempotencyKey: string | undefined;
   /** The handler run's outcome, once it finished. */
@@ -63,6 +65,16 @@ export type OccurrenceOutcome =
 
 type RecordedOutcome = 'done' | 'failed' | 'retrying' | 'recurred';
 type RecordedMiss = 'missed' | 'recovered' | 'retrying';
+
+/**
+ * What each invoked actor is given. Every input carries the occurrence, so the runtime
+ * provides the actors once per scheduler (one machine for all its occurrences, whose
+ * transition caches stay warm) rather than once per occurrence.
+ */
+export type ClaimInput = Readonly<{ occurrence: Occurrence; manual: boolean; lateByMs: number }>;
+export type RunInput = Readonly<{ occurrence: Occurrence; idempotencyKey: string }>;
+export type RecordInput = Readonly<{ occurrence: Occurrence; outcome: RunOutcome }>;
+export type MissInput = Readonly<{ occurrence: Occurrence; lateByMs: number }>;
 
 /**
  * Wall time from the clock the actor runs on. Guards cannot see the clock, so the actions
@@ -96,7 +108,7 @@ const outputIs =
  * `missed`, `recovered` or `retrying`. `cancelled` ends a not-yet-triggered occurrence.
  *
  * The machine does no I/O: the four actors are defaults the runtime replaces with
- * `machine.provide(...)`; a handler timeout lives inside `runHandler` (its outcome is a
+ * `machine.provide(...)` once per scheduler; a handler timeout lives inside `runHandler` (its outcome is a
  * failure marked `timedOut`).
  */
 export const occurrenceMachine = setup({
@@ -107,21 +119,21 @@ export const occurrenceMachine = setup({
   },
   actors: {
     /** Asks the runtime to record `occurrence.triggered`. */
-    claimTrigger: fromPromise<ClaimResult, { manual: boolean; lateByMs: number }>(async () => ({
+    claimTrigger: fromPromise<ClaimResult, ClaimInput>(async () => ({
       kind: 'granted',
       idempotencyKey: '',
     })),
     /** Runs the task's handler; the default is a plain reminder that just completes. */
-    runHandler: fromPromise<RunOutcome, { idempotencyKey: string }>(async () => ({
+    runHandler: fromPromise<RunOutcome, RunInput>(async () => ({
       ok: true,
       durationMs: 0,
     })),
     /** Records the outcome and its follow-up; answers with the final state. */
-    recordOutcome: fromPromise<RecordedOutcome, { outcome: RunOutcome }>(async ({ input }) =>
+    recordOutcome: fromPromise<RecordedOutcome, RecordInput>(async ({ input }) =>
       input.outcome.ok ? 'done' : 'failed',
     ),
     /** Records a miss and its recovery; answers with the final state. */
-    recordMiss: fromPromise<RecordedMiss, { lateByMs: number }>(async () => 'missed'),
+    recordMiss: fromPromise<RecordedMiss, MissInput>(async () => 'missed'),
   },
   delays: {
     untilDue: ({ context, system }) => Math.max(0, context.dueAtMs - clockNow(system)),
@@ -150,11 +162,12 @@ export const occurrenceMachine = setup({
       manual: event.type === 'TRIGGER_NOW' && event.manual !== false,
       lateByMs: Math.max(0, clockNow(system) - context.dueAtMs),
     })),
-    markGranted: assign({
-      idempotencyKey: ({ event }) => {
-        const output = (event as { output?: ClaimResult }).output;
-        return output?.kind === 'granted' ? output.idempotencyKey : undefined;
-      },
+    markClaim: assign(({ event }) => {
+      const claim = (event as { output?: ClaimResult }).output;
+      return {
+        claim,
+        idempotencyKey: claim?.kind === 'granted' ? claim.idempotencyKey : undefined,
+      };
     }),
     markOutcome: assign({
       outcome: ({ event }) => (event as { output?: RunOutcome }).output,
@@ -175,6 +188,7 @@ export const occurrenceMachine = setup({
     firedAtMs: undefined,
     lateByMs: 0,
     manual: false,
+    claim: undefined,
     idempotencyKey: undefined,
     outcome: undefined,
   }),
@@ -208,13 +222,25 @@ export const occurrenceMachine = setup({
         claiming: {
           invoke: {
             src: 'claimTrigger',
-            input: ({ context }) => ({ manual: context.manual, lateByMs: context.lateByMs }),
+            input: ({ context }) => ({
+              occurrence: context.occurrence,
+              manual: context.manual,
+              lateByMs: context.lateByMs,
+            }),
             onDone: [
-              { guard: 'claimGranted', target: 'running', actions: 'markGranted' },
-              { guard: 'claimMissedAndRecovered', target: '#occurrence.recovered' },
-              { guard: 'claimMissedAndRetried', target: '#occurrence.retrying' },
-              { guard: 'claimMissed', target: '#occurrence.missed' },
-              { target: '#occurrence.lost' },
+              { guard: 'claimGranted', target: 'running', actions: 'markClaim' },
+              {
+                guard: 'claimMissedAndRecovered',
+                target: '#occurrence.recovered',
+                actions: 'markClaim',
+              },
+              {
+                guard: 'claimMissedAndRetried',
+                target: '#occurrence.retrying',
+                actions: 'markClaim',
+              },
+              { guard: 'claimMissed', target: '#occurrence.missed', actions: 'markClaim' },
+              { target: '#occurrence.lost', actions: 'markClaim' },
             ],
             onError: { target: '#occurrence.lost' },
           },
@@ -222,7 +248,10 @@ export const occurrenceMachine = setup({
         running: {
           invoke: {
             src: 'runHandler',
-            input: ({ context }) => ({ idempotencyKey: context.idempotencyKey ?? '' }),
+            input: ({ context }) => ({
+              occurrence: context.occurrence,
+              idempotencyKey: context.idempotencyKey ?? '',
+            }),
             onDone: { target: '#occurrence.recording', actions: 'markOutcome' },
             onError: { target: '#occurrence.lost' },
           },
@@ -232,7 +261,10 @@ export const occurrenceMachine = setup({
     recording: {
       invoke: {
         src: 'recordOutcome',
-        input: ({ context }) => ({ outcome: context.outcome ?? { ok: true, durationMs: 0 } }),
+        input: ({ context }) => ({
+          occurrence: context.occurrence,
+          outcome: context.outcome ?? { ok: true, durationMs: 0 },
+        }),
         onDone: [
           { guard: 'recordedRetrying', target: 'retrying' },
           { guard: 'recordedRecurred', target: 'recurred' },
@@ -246,7 +278,7 @@ export const occurrenceMachine = setup({
       entry: 'markMissed',
       invoke: {
         src: 'recordMiss',
-        input: ({ context }) => ({ lateByMs: context.lateByMs }),
+        input: ({ context }) => ({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
         onDone: [
           { guard: 'recordedRecovered', target: 'recovered' },
           { guard: 'recordedRetrying', target: 'retrying' },

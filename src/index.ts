@@ -6,12 +6,16 @@
 
 // The machines, for visualising and for model-based tests of one's own
 export {
+  type ClaimInput,
   type ClaimResult,
+  type MissInput,
   type OccurrenceContext,
   type OccurrenceEvent,
   type OccurrenceInput,
   type OccurrenceOutcome,
   occurrenceMachine,
+  type RecordInput,
+  type RunInput,
 } from '../machines/occurrence.js';
 export {
   type SupervisorContext,

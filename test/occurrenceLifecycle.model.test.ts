@@ -9,7 +9,15 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, fromPromise, setup } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { type ClaimResult, occurrenceMachine, type RunOutcome } from '../machines/occurrence.js';
+import {
+  type ClaimInput,
+  type ClaimResult,
+  type MissInput,
+  occurrenceMachine,
+  type RecordInput,
+  type RunInput,
+  type RunOutcome,
+} from '../machines/occurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
 import { TestClock } from '../src/testing/index.js';
 
@@ -164,19 +172,19 @@ function realOccurrence() {
   const counts = { claims: 0, runs: 0, records: 0, misses: 0 };
   const machine = occurrenceMachine.provide({
     actors: {
-      claimTrigger: fromPromise<ClaimResult, { manual: boolean; lateByMs: number }>(() => {
+      claimTrigger: fromPromise<ClaimResult, ClaimInput>(() => {
         counts.claims++;
         return claim.promise;
       }),
-      runHandler: fromPromise<RunOutcome, { idempotencyKey: string }>(() => {
+      runHandler: fromPromise<RunOutcome, RunInput>(() => {
         counts.runs++;
         return run.promise;
       }),
-      recordOutcome: fromPromise<Recorded, { outcome: RunOutcome }>(() => {
+      recordOutcome: fromPromise<Recorded, RecordInput>(() => {
         counts.records++;
         return record.promise;
       }),
-      recordMiss: fromPromise<Missed, { lateByMs: number }>(() => {
+      recordMiss: fromPromise<Missed, MissInput>(() => {
         counts.misses++;
         return miss.promise;
       }),

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import {
+  type ClaimInput,
   type ClaimResult,
+  type MissInput,
   occurrenceMachine,
   outcomeOf,
+  type RecordInput,
+  type RunInput,
   type RunOutcome,
 } from '../machines/occurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
@@ -48,22 +52,25 @@ function harness(options: Options = {}) {
   };
   const machine = occurrenceMachine.provide({
     actors: {
-      claimTrigger: fromPromise<ClaimResult, { manual: boolean; lateByMs: number }>(
-        async ({ input }) => {
-          calls.claims.push(input);
-          return options.claim ? options.claim() : granted;
-        },
-      ),
-      runHandler: fromPromise<RunOutcome, { idempotencyKey: string }>(async ({ input }) => {
-        calls.runs.push(input);
+      claimTrigger: fromPromise<ClaimResult, ClaimInput>(async ({ input }) => {
+        // Every invoked actor is handed its occurrence: the runtime provides them once.
+        expect(input.occurrence).toBe(occurrence);
+        calls.claims.push({ manual: input.manual, lateByMs: input.lateByMs });
+        return options.claim ? options.claim() : granted;
+      }),
+      runHandler: fromPromise<RunOutcome, RunInput>(async ({ input }) => {
+        expect(input.occurrence).toBe(occurrence);
+        calls.runs.push({ idempotencyKey: input.idempotencyKey });
         return options.run ? options.run() : ok;
       }),
-      recordOutcome: fromPromise<Recorded, { outcome: RunOutcome }>(async ({ input }) => {
+      recordOutcome: fromPromise<Recorded, RecordInput>(async ({ input }) => {
+        expect(input.occurrence).toBe(occurrence);
         calls.records.push(input.outcome);
         if (options.record) return options.record(input.outcome);
         return input.outcome.ok ? 'done' : 'failed';
       }),
-      recordMiss: fromPromise<Missed, { lateByMs: number }>(async ({ input }) => {
+      recordMiss: fromPromise<Missed, MissInput>(async ({ input }) => {
+        expect(input.occurrence).toBe(occurrence);
         calls.misses.push(input.lateByMs);
         return options.miss ? options.miss() : 'missed';
       }),
@@ -190,10 +197,13 @@ describe('occurrence machine', () => {
       await h.clock.advanceAsync(10 * MINUTE);
       expect(h.state()).toEqual({ triggered: 'claiming' });
       expect(h.calls.runs).toEqual([]);
+      expect(h.actor.getSnapshot().context.claim).toBeUndefined();
       claim.resolve(granted);
       await h.clock.settle();
       expect(h.calls.runs).toHaveLength(1);
       expect(h.state()).toBe('done');
+      // The answer stays in context: the runtime hands it to whoever asked to trigger.
+      expect(h.actor.getSnapshot().context.claim).toEqual(granted);
     });
 
     it.each([
@@ -207,6 +217,7 @@ describe('occurrence machine', () => {
       await h.clock.advanceAsync(10 * MINUTE);
       expect(h.calls.runs).toEqual([]);
       expect(h.state()).toBe(final);
+      expect(h.actor.getSnapshot().context.claim).toEqual(claim);
     });
 
     it('ends lost when the claim itself fails (the store could not say)', async () => {

@@ -1,5 +1,11 @@
 import type { Occurrence } from '../domain/types.js';
-import { type ClaimResult, type OccurrenceHost, OccurrenceRunner } from './OccurrenceRunner.js';
+import {
+  type BoundOccurrenceMachine,
+  bindOccurrenceMachine,
+  type ClaimResult,
+  type OccurrenceHost,
+  OccurrenceRunner,
+} from './OccurrenceRunner.js';
 import type { TimerQueue } from './TimerQueue.js';
 
 /** The steps an occurrence's actor calls; arming adds `finished`, since it owns the map. */
@@ -20,6 +26,7 @@ export class Arming {
   readonly #horizonMs: number;
   readonly #graceMs: number;
   readonly #host: OccurrenceHost;
+  readonly #machine: BoundOccurrenceMachine;
   /** Occurrences beyond the horizon: one timer-queue entry each, promoting them to an actor. */
   readonly #promotions = new Map<string, ReturnType<TimerQueue['schedule']>>();
   /** Occurrences with a live actor (within the horizon, or triggering). */
@@ -39,6 +46,7 @@ export class Arming {
         if (this.#live.get(occurrence.id) === runner) this.#live.delete(occurrence.id);
       },
     };
+    this.#machine = bindOccurrenceMachine(this.#host);
   }
 
   /** Occurrences currently armed: live actors waiting plus far-future timer entries. */
@@ -94,7 +102,13 @@ export class Arming {
     const previous = this.#live.get(occurrence.id);
     if (previous !== undefined && !previous.isWaiting) return previous.claimed;
     previous?.stop();
-    const runner = new OccurrenceRunner(occurrence, this.#host, this.#graceMs, how.dueMs);
+    const runner = new OccurrenceRunner(
+      occurrence,
+      this.#machine,
+      this.#host,
+      this.#graceMs,
+      how.dueMs,
+    );
     this.#live.set(occurrence.id, runner);
     runner.start();
     if (how.dueMs === undefined) runner.triggerNow(how.manual);

@@ -1,9 +1,13 @@
 import { type Actor, createActor, fromPromise } from 'xstate';
 import {
+  type ClaimInput,
   type ClaimResult,
+  type MissInput,
   type OccurrenceOutcome,
   occurrenceMachine,
   outcomeOf,
+  type RecordInput,
+  type RunInput,
 } from '../../machines/occurrence.js';
 import type { Occurrence } from '../domain/types.js';
 import type { Clock } from './Clock.js';
@@ -31,6 +35,33 @@ export interface OccurrenceHost {
   finished(occurrence: Occurrence, runner: OccurrenceRunner, outcome: OccurrenceOutcome): void;
 }
 
+/** The occurrence machine with its effects bound to one scheduler. */
+export type BoundOccurrenceMachine = typeof occurrenceMachine;
+
+/**
+ * Binds the machine's four actors to a scheduler's steps, once per scheduler: each invoked
+ * actor finds its occurrence in its input. (Providing per occurrence would build a new
+ * machine with all its state nodes for every actor and keep XState's transition caches cold.)
+ */
+export function bindOccurrenceMachine(host: OccurrenceHost): BoundOccurrenceMachine {
+  return occurrenceMachine.provide({
+    actors: {
+      claimTrigger: fromPromise<ClaimResult, ClaimInput>(({ input }) =>
+        host.claim(input.occurrence, input.manual),
+      ),
+      runHandler: fromPromise<HandlerOutcome, RunInput>(({ input }) =>
+        host.run(input.occurrence, { kind: 'granted', idempotencyKey: input.idempotencyKey }),
+      ),
+      recordOutcome: fromPromise<'done' | 'failed' | 'retrying' | 'recurred', RecordInput>(
+        ({ input }) => host.record(input.occurrence, input.outcome),
+      ),
+      recordMiss: fromPromise<'missed' | 'recovered' | 'retrying', MissInput>(({ input }) =>
+        host.miss(input.occurrence, input.lateByMs),
+      ),
+    },
+  });
+}
+
 /**
  * One occurrence's live actor, with the machine's effects bound to the scheduler. The runner
  * exists from the horizon before the occurrence's time until it reaches a final state.
@@ -41,34 +72,16 @@ export class OccurrenceRunner {
   #claimed: Promise<ClaimResult | undefined>;
   #resolveClaim!: (claim: ClaimResult | undefined) => void;
 
-  constructor(occurrence: Occurrence, host: OccurrenceHost, graceMs: number, dueAtMs?: number) {
+  constructor(
+    occurrence: Occurrence,
+    machine: BoundOccurrenceMachine,
+    host: OccurrenceHost,
+    graceMs: number,
+    dueAtMs?: number,
+  ) {
     this.occurrence = occurrence;
     this.#claimed = new Promise((resolve) => {
       this.#resolveClaim = resolve;
-    });
-    const machine = occurrenceMachine.provide({
-      actors: {
-        claimTrigger: fromPromise<ClaimResult, { manual: boolean; lateByMs: number }>(
-          async ({ input }) => {
-            const claim = await host.claim(occurrence, input.manual).catch((error: unknown) => {
-              this.#resolveClaim(undefined);
-              throw error;
-            });
-            this.#resolveClaim(claim);
-            return claim;
-          },
-        ),
-        runHandler: fromPromise<HandlerOutcome, { idempotencyKey: string }>(({ input }) =>
-          host.run(occurrence, { kind: 'granted', idempotencyKey: input.idempotencyKey }),
-        ),
-        recordOutcome: fromPromise<
-          'done' | 'failed' | 'retrying' | 'recurred',
-          { outcome: HandlerOutcome }
-        >(({ input }) => host.record(occurrence, input.outcome)),
-        recordMiss: fromPromise<'missed' | 'recovered' | 'retrying', { lateByMs: number }>(
-          ({ input }) => host.miss(occurrence, input.lateByMs),
-        ),
-      },
     });
     this.#actor = createActor(machine, {
       clock: host.clock,
@@ -77,6 +90,9 @@ export class OccurrenceRunner {
     });
     this.#actor.subscribe({
       next: (snapshot) => {
+        // The claim's answer is in context from the transition that received it.
+        const claim = snapshot.context.claim;
+        if (claim !== undefined) this.#resolveClaim(claim);
         const outcome = outcomeOf(snapshot);
         if (outcome === undefined) return;
         this.#resolveClaim(undefined);
