@@ -124,6 +124,50 @@ describe('TimerQueue', () => {
       clock.advance(2000);
       expect(fn).not.toHaveBeenCalled();
     });
+
+    it('hands one shared callback the entry it fires for, so keys tell the entries apart', () => {
+      const { clock, queue } = setupQueue();
+      const fired: [string | undefined, number][] = [];
+      const shared = (entry: TimerHandle) => fired.push([entry.key, entry.dueAt]);
+      queue.schedule(T0 + 2000, shared, 'occ-2');
+      queue.schedule(T0 + 1000, shared, 'occ-1');
+      clock.advance(3000);
+      expect(fired).toEqual([
+        ['occ-1', T0 + 1000],
+        ['occ-2', T0 + 2000],
+      ]);
+    });
+
+    it('cancels every entry of one callback in one call and keeps the others in order', () => {
+      const { clock, queue } = setupQueue();
+      const fired: string[] = [];
+      const shared = (entry: TimerHandle) => fired.push(`shared ${entry.key}`);
+      const handles: TimerHandle[] = [];
+      for (let i = 0; i < 50; i++) {
+        handles.push(queue.schedule(T0 + ((i * 37) % 50) * 100, shared, `occ-${i}`));
+        queue.schedule(T0 + ((i * 13) % 50) * 100 + 50, () => fired.push(`other ${i}`));
+      }
+      expect(queue.cancelAll(shared)).toBe(50);
+      expect(queue.cancelAll(shared)).toBe(0);
+      expect(handles.every((h) => !h.pending)).toBe(true);
+      expect(queue.get('occ-3')).toBeUndefined();
+      expect(queue.size).toBe(50);
+      clock.advance(10_000);
+      const expected = [...Array(50).keys()]
+        .sort((a, b) => ((a * 13) % 50) - ((b * 13) % 50))
+        .map((i) => `other ${i}`);
+      expect(fired).toEqual(expected);
+    });
+
+    it('releases the real timer when cancelAll empties the queue', () => {
+      const { clock, queue } = setupQueue();
+      const shared = () => {};
+      queue.schedule(T0 + 1000, shared, 'a');
+      queue.schedule(T0 + 2000, shared, 'b');
+      expect(clock.pending).toBe(1);
+      queue.cancelAll(shared);
+      expect(clock.pending).toBe(0);
+    });
   });
 
   describe('real timer', () => {

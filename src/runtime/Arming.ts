@@ -6,7 +6,7 @@ import {
   type OccurrenceHost,
   OccurrenceRunner,
 } from './OccurrenceRunner.js';
-import type { TimerQueue } from './TimerQueue.js';
+import type { TimerHandle, TimerQueue } from './TimerQueue.js';
 
 /** The steps an occurrence's actor calls; arming adds `finished`, since it owns the map. */
 export type OccurrenceSteps = Omit<OccurrenceHost, 'finished'>;
@@ -14,12 +14,20 @@ export type OccurrenceSteps = Omit<OccurrenceHost, 'finished'>;
 /** How a live actor is started: waiting for `dueMs`, or triggering at once. */
 export type SpawnHow = Readonly<{ manual: boolean; dueMs?: number }>;
 
+/** The recorded occurrence with this id, as the read model holds it. */
+export type RecordedOccurrence = (occurrenceId: string) => Occurrence | undefined;
+
 /**
  * Which occurrences are armed, and how. A pending occurrence beyond the horizon holds one
  * timer-queue entry (a promotion) and no actor, which keeps 100 000 of them cheap; at the
  * horizon, or when due sooner, it gets a live {@link OccurrenceRunner} that waits out the
  * rest, triggers, runs and records. Arming only touches timers and actors: it records
  * nothing, so callers inside the command queue decide and append first.
+ *
+ * A promotion is nothing but a timer-queue entry keyed by the occurrence id, due a horizon
+ * before the occurrence, all sharing one callback that looks the occurrence up in the read
+ * model when it fires: no closure, no map of our own, no copy of the occurrence per pending
+ * one. Occurrence ids are therefore the only keys on the scheduler's queue.
  */
 export class Arming {
   readonly #timers: TimerQueue;
@@ -27,8 +35,9 @@ export class Arming {
   readonly #graceMs: number;
   readonly #host: OccurrenceHost;
   readonly #machine: BoundOccurrenceMachine;
-  /** Occurrences beyond the horizon: one timer-queue entry each, promoting them to an actor. */
-  readonly #promotions = new Map<string, ReturnType<TimerQueue['schedule']>>();
+  readonly #recorded: RecordedOccurrence;
+  /** Occurrences beyond the horizon: keyed timer-queue entries with {@link #promote}. */
+  #promotions = 0;
   /** Occurrences with a live actor (within the horizon, or triggering). */
   readonly #live = new Map<string, OccurrenceRunner>();
 
@@ -36,8 +45,10 @@ export class Arming {
     timers: TimerQueue,
     windows: Readonly<{ horizonMs: number; graceMs: number }>,
     steps: OccurrenceSteps,
+    recorded: RecordedOccurrence,
   ) {
     this.#timers = timers;
+    this.#recorded = recorded;
     this.#horizonMs = windows.horizonMs;
     this.#graceMs = windows.graceMs;
     this.#host = {
@@ -53,7 +64,7 @@ export class Arming {
   get armedCount(): number {
     let armed = 0;
     for (const runner of this.#live.values()) if (runner.isArmed) armed++;
-    return armed + this.#promotions.size;
+    return armed + this.#promotions;
   }
 
   /** True when the occurrence has a live actor (waiting, triggering or running). */
@@ -84,13 +95,22 @@ export class Arming {
       this.spawn(occurrence, { manual: false, dueMs });
       return undefined;
     }
-    const handle = this.#timers.schedule(dueMs - this.#horizonMs, () => {
-      this.#promotions.delete(occurrence.id);
-      this.spawn(occurrence, { manual: false, dueMs });
-    });
-    this.#promotions.set(occurrence.id, handle);
+    // Keyed by the model's copy of the id where there is one, so the entry keeps no string
+    // of the caller's alive.
+    const key = this.#recorded(occurrence.id)?.id ?? occurrence.id;
+    this.#timers.schedule(dueMs - this.#horizonMs, this.#promote, key);
+    this.#promotions++;
     return undefined;
   }
+
+  /** The shared promotion callback: the occurrence's horizon came, give it its actor. */
+  readonly #promote = (entry: TimerHandle): void => {
+    this.#promotions--;
+    const occurrence = this.#recorded(entry.key!);
+    if (occurrence !== undefined) {
+      this.spawn(occurrence, { manual: false, dueMs: entry.dueAt + this.#horizonMs });
+    }
+  };
 
   /**
    * Gives an occurrence a live actor. With `dueMs` it waits on the clock; without, it
@@ -131,8 +151,8 @@ export class Arming {
    * Occurrences already triggering are left to finish.
    */
   disarmAll(): void {
-    for (const handle of this.#promotions.values()) this.#timers.cancel(handle);
-    this.#promotions.clear();
+    this.#timers.cancelAll(this.#promote);
+    this.#promotions = 0;
     for (const runner of this.#live.values()) if (runner.isArmed) runner.pause();
   }
 
@@ -143,10 +163,6 @@ export class Arming {
   }
 
   #dropPromotion(occurrenceId: string): void {
-    const promotion = this.#promotions.get(occurrenceId);
-    if (promotion !== undefined) {
-      this.#timers.cancel(promotion);
-      this.#promotions.delete(occurrenceId);
-    }
+    if (this.#promotions > 0 && this.#timers.cancelKey(occurrenceId)) this.#promotions--;
   }
 }

@@ -65,7 +65,9 @@ export class SchedulerContext {
       onError: this.report,
     });
     this.supervisor = new SupervisorRef(supervisorEffects(this), options.inspect);
-    this.arming = new Arming(this.timers, options, occurrenceSteps(this));
+    this.arming = new Arming(this.timers, options, occurrenceSteps(this), (id) =>
+      this.log?.model.getOccurrence(id),
+    );
     this.ready = this.queue.run(() => attachLog(this));
     this.ready.catch(this.report);
   }

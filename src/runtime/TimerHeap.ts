@@ -1,4 +1,11 @@
 /**
+ * What a timer runs. It is handed its own entry, so one callback can serve many entries and
+ * tell them apart by `key` (e.g. the scheduler's far-future promotions: one shared function,
+ * the occurrence id as key, instead of a closure per occurrence).
+ */
+export type TimerCallback = (entry: TimerEntry) => void;
+
+/**
  * One pending timer. The object itself is the handle returned to callers: it carries its
  * own heap position, so cancelling is O(log n) without a lookup table or lazy deletion
  * (lazy deletion would keep a million cancelled closures alive until they reach the top).
@@ -12,9 +19,9 @@ export class TimerEntry {
   readonly key: string | undefined;
   /** Position in the heap array, or -1 once fired, cancelled or cleared. */
   index = -1;
-  #callback: (() => void) | undefined;
+  #callback: TimerCallback | undefined;
 
-  constructor(dueAt: number, seq: number, callback: () => void, key: string | undefined) {
+  constructor(dueAt: number, seq: number, callback: TimerCallback, key: string | undefined) {
     this.dueAt = dueAt;
     this.seq = seq;
     this.#callback = callback;
@@ -26,8 +33,13 @@ export class TimerEntry {
     return this.index >= 0;
   }
 
+  /** True when the entry still holds `callback` (it has neither fired nor been cancelled). */
+  hasCallback(callback: unknown): boolean {
+    return this.#callback === callback;
+  }
+
   /** Detaches the callback so a fired or cancelled entry keeps nothing alive. */
-  takeCallback(): (() => void) | undefined {
+  takeCallback(): TimerCallback | undefined {
     const callback = this.#callback;
     this.#callback = undefined;
     return callback;
@@ -87,6 +99,28 @@ export class TimerHeap {
       this.#up(last.index);
     }
     return true;
+  }
+
+  /**
+   * Removes every entry `drop` selects in one pass (O(n), not a removal per entry) and
+   * returns them; the rest keep their order.
+   */
+  removeWhere(drop: (entry: TimerEntry) => boolean): TimerEntry[] {
+    const removed: TimerEntry[] = [];
+    const kept: TimerEntry[] = [];
+    for (const entry of this.#items) {
+      if (drop(entry)) {
+        entry.index = -1;
+        removed.push(entry);
+      } else {
+        entry.index = kept.length;
+        kept.push(entry);
+      }
+    }
+    if (removed.length === 0) return removed;
+    this.#items = kept;
+    for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.#down(i);
+    return removed;
   }
 
   /** Drops every entry (their handles report `pending === false`). */

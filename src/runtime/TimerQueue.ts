@@ -85,11 +85,12 @@ export class TimerQueue implements Clock {
   /**
    * Runs `callback` at the absolute time `dueAtMs` (epoch ms; a past time fires on the next
    * wake-up, `Infinity` never). With a `key`, an entry already pending under that key is
-   * replaced, so re-scheduling an occurrence never leaves a second timer behind.
+   * replaced, so re-scheduling an occurrence never leaves a second timer behind. The callback
+   * is handed the entry it fires for, so one function can serve many keyed entries.
    * @throws {ValidationError} when `dueAtMs` is not a number.
    * @throws {StateError} after {@link dispose}.
    */
-  schedule(dueAtMs: number, callback: () => void, key?: string): TimerHandle {
+  schedule(dueAtMs: number, callback: (handle: TimerHandle) => void, key?: string): TimerHandle {
     if (this.#disposed) {
       throw new StateError(
         'planflow:scheduler-stopped',
@@ -135,6 +136,22 @@ export class TimerQueue implements Clock {
   cancelKey(key: string): boolean {
     const entry = this.#byKey.get(key);
     return entry !== undefined && this.cancel(entry);
+  }
+
+  /**
+   * Cancels every pending entry scheduled with `callback` (compared by identity), in one pass
+   * over the queue; returns how many. For a callback shared by many keyed entries.
+   */
+  cancelAll(callback: (handle: TimerHandle) => void): number {
+    const removed = this.#heap.removeWhere((entry) => entry.hasCallback(callback));
+    for (const entry of removed) {
+      entry.takeCallback();
+      if (entry.key !== undefined && this.#byKey.get(entry.key) === entry) {
+        this.#byKey.delete(entry.key);
+      }
+    }
+    if (this.#heap.size === 0) this.#disarm();
+    return removed.length;
   }
 
   /** The entry pending under `key`, if any. */
@@ -208,7 +225,7 @@ export class TimerQueue implements Clock {
     this.#firing = true;
     try {
       if (onClockJump !== undefined && Math.abs(driftMs) > jumpThresholdMs) {
-        this.#guard(() => onClockJump({ expectedAt, observedAt, driftMs }));
+        this.#guard(() => onClockJump({ expectedAt, observedAt, driftMs }), undefined);
       }
       this.#fireDue(observedAt, this.#seq);
     } finally {
@@ -225,14 +242,14 @@ export class TimerQueue implements Clock {
       this.#heap.remove(top);
       if (top.key !== undefined && this.#byKey.get(top.key) === top) this.#byKey.delete(top.key);
       const callback = top.takeCallback();
-      if (callback !== undefined) this.#guard(callback);
+      if (callback !== undefined) this.#guard(callback, top);
       if (this.#disposed) return;
     }
   }
 
-  #guard(run: () => void): void {
+  #guard<T>(run: (arg: T) => void, arg: T): void {
     try {
-      run();
+      run(arg);
     } catch (error) {
       try {
         this.#options.onError?.(error);

@@ -211,7 +211,7 @@ export class TestClock implements Clock {
   #fire(entry: TimerEntry): void {
     this.#heap.remove(entry);
     this.#now = Math.max(this.#now, entry.dueAt);
-    entry.takeCallback()?.();
+    entry.takeCallback()?.(entry);
   }
 
   #enter(method: string): void {
