@@ -4,10 +4,11 @@ import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
 import { type LogStatements, readPage } from './logStatements.js';
 
 /**
- * Rows per page while verifying. Measured: 5 000-row pages read as fast as one open
- * iterator, while 10 000-row pages get slower (the page arrays outlive the young GC space).
+ * Rows per page while verifying. A page's rows and the entries made from them must die young:
+ * measured on a million-entry log with the other core busy, 500-row pages verify in 2.7 s of
+ * CPU against 3.9 s for 5 000-row pages, whose arrays outlive the young generation.
  */
-const VERIFY_PAGE = 5000;
+const VERIFY_PAGE = 500;
 
 /**
  * Pages through the file handing `verifyChain` entries whose `data` is still the stored JSON
