@@ -163,6 +163,43 @@ describe('EventLog', () => {
     expect(ofTask.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('folds and catches up across read batches exactly as it applied the entries live', async () => {
+    // More entries than one fold batch holds, so batch boundaries fall inside occurrences.
+    const log = await EventLog.open(memoryStore({ clock }));
+    const reader = await EventLog.open(log.store);
+    await log.append([{ type: 'task.defined', stream: streams.task('standup'), data: { task } }]);
+    for (let k = 0; k < 450; k++) {
+      const occ = makeOccurrence({
+        taskId: 'standup',
+        cause: 'initial',
+        scheduledFor: new Date(NOW + k * 60_000).toISOString(),
+      });
+      const stream = streams.occurrence(occ.id);
+      await log.append([
+        { type: 'occurrence.scheduled', stream, data: { occurrence: occ } },
+        {
+          type: 'occurrence.triggered',
+          stream,
+          data: { occurrenceId: occ.id, attempt: 0, idempotencyKey: `k${k}`, lateByMs: 0 },
+        },
+      ]);
+      await log.append([
+        k % 3 === 0
+          ? {
+              type: 'occurrence.failed',
+              stream,
+              data: { occurrenceId: occ.id, durationMs: 1, error: { name: 'E', message: 'm' } },
+            }
+          : { type: 'occurrence.completed', stream, data: { occurrenceId: occ.id, durationMs: 1 } },
+      ]);
+    }
+    expect(log.model.lastSeq).toBe(1351);
+    const rebuilt = await EventLog.fold(log.store);
+    expect(rebuilt.snapshot()).toEqual(log.model.snapshot());
+    await reader.catchUp();
+    expect(reader.model.snapshot()).toEqual(log.model.snapshot());
+  });
+
   it('verifies its chain', async () => {
     const log = await logWithHistory();
     await expect(log.verify()).resolves.toMatchObject({ ok: true, entries: 6 });
