@@ -29,8 +29,10 @@ export type InspectorOptions = Readonly<{
 
 export type InspectorResult = Readonly<{
   inspector: 'local' | 'stately' | 'stately-connected';
-  /** Actors created, by machine id (invoked promise actors by their name). */
+  /** Actors created, by machine id. */
   actors: Readonly<Record<string, number>>;
+  /** Events the occurrence actors received, by type (user commands and effect answers). */
+  events: Readonly<Record<string, number>>;
   /** The states each occurrence actor went through, by task id. */
   states: Readonly<Record<string, readonly string[]>>;
 }>;
@@ -43,7 +45,7 @@ const stateName = (value: unknown): string =>
         .join(',')
     : String(value);
 
-/** The machine id of an inspected actor (`occurrence`, `supervisor`), or an invoked actor's name. */
+/** The machine id of an inspected actor (`occurrence`, `supervisor`). */
 function actorName(actorRef: unknown): string {
   const src = (actorRef as { src?: unknown }).src;
   if (typeof src === 'string') return src;
@@ -61,14 +63,18 @@ export async function runInspector(options: InspectorOptions = {}): Promise<Insp
 
   // The local observer: counts actors and prints every occurrence's and the supervisor's state.
   const actors: Record<string, number> = {};
+  const events: Record<string, number> = {};
   const states: Record<string, string[]> = {};
   const local: Observer<InspectionEvent> = {
     next: (event) => {
       const name = actorName(event.actorRef);
       if (event.type === '@xstate.actor') actors[name] = (actors[name] ?? 0) + 1;
+      if (event.type === '@xstate.event' && name === 'occurrence') {
+        // e.g. CLAIM_ANSWERED, RUN_SETTLED, RECORDED: the runtime's answers to its effects.
+        events[event.event.type] = (events[event.event.type] ?? 0) + 1;
+      }
       if (event.type !== '@xstate.snapshot') return;
       const snapshot = event.snapshot as { value?: unknown; context?: unknown };
-      if (snapshot.value === undefined) return; // a promise actor (claimTrigger, runHandler…)
       const context = snapshot.context as { occurrence?: { taskId: string } } | undefined;
       const who = context?.occurrence?.taskId ?? name;
       const label = who === name ? name : `${name} ${who}`;
@@ -126,7 +132,7 @@ export async function runInspector(options: InspectorOptions = {}): Promise<Insp
       .map(([name, n]) => `${name} ×${n}`)
       .join(', ')}`,
   );
-  return { inspector: kind, actors, states };
+  return { inspector: kind, actors, events, states };
 }
 
 /** True when something accepts TCP connections at the URL's host and port. */

@@ -1,4 +1,4 @@
-import { assign, fromPromise, type SnapshotFrom, setup } from 'xstate';
+import { assign, type SnapshotFrom, setup } from 'xstate';
 import type { ErrorRecord, Occurrence } from '../src/domain/types.js';
 
 /** What an occurrence actor is created with. */
@@ -44,13 +44,25 @@ export type OccurrenceContext = {
   outcome: RunOutcome | undefined;
 };
 
+/** What the runtime's effects answer, sent back to the actor that asked. */
+export type EffectEvent =
+  /** The answer to `claim`. */
+  | { type: 'CLAIM_ANSWERED'; claim: ClaimResult }
+  /** The handler run finished (a run never rejects: a failure is an outcome). */
+  | { type: 'RUN_SETTLED'; outcome: RunOutcome }
+  /** The outcome or the miss was recorded; `state` is the occurrence's final state. */
+  | { type: 'RECORDED'; state: RecordedOutcome | RecordedMiss }
+  /** An effect threw (e.g. the store failed): nobody can say what became of it. */
+  | { type: 'EFFECT_FAILED'; error: unknown };
+
 export type OccurrenceEvent =
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
   | { type: 'CANCEL' }
   /** Trigger now: `manual` (the default) by a user; otherwise a due-now occurrence. */
   | { type: 'TRIGGER_NOW'; manual?: boolean }
-  | { type: 'MISSED'; lateByMs?: number };
+  | { type: 'MISSED'; lateByMs?: number }
+  | EffectEvent;
 
 /** The final states: the occurrence's last `ExecutionState` (plus `lost`). */
 export type OccurrenceOutcome =
@@ -67,14 +79,112 @@ type RecordedOutcome = 'done' | 'failed' | 'retrying' | 'recurred';
 type RecordedMiss = 'missed' | 'recovered' | 'retrying';
 
 /**
- * What each invoked actor is given. Every input carries the occurrence, so the runtime
- * provides the actors once per scheduler (one machine for all its occurrences, whose
- * transition caches stay warm) rather than once per occurrence.
+ * What each effect is given. Every input carries the occurrence, so the runtime provides
+ * the effects once per scheduler (one machine for all its occurrences, whose transition
+ * caches stay warm) rather than once per occurrence.
  */
 export type ClaimInput = Readonly<{ occurrence: Occurrence; manual: boolean; lateByMs: number }>;
 export type RunInput = Readonly<{ occurrence: Occurrence; idempotencyKey: string }>;
 export type RecordInput = Readonly<{ occurrence: Occurrence; outcome: RunOutcome }>;
 export type MissInput = Readonly<{ occurrence: Occurrence; lateByMs: number }>;
+
+/**
+ * The four asynchronous steps of an occurrence, as the runtime implements them. The machine
+ * starts each on entering its state and moves on when it answers (an {@link EffectEvent});
+ * a rejection ends the occurrence `lost`.
+ */
+export type OccurrenceEffects = Readonly<{
+  /** Asks to record `occurrence.triggered`. */
+  claim(input: ClaimInput): Promise<ClaimResult>;
+  /** Runs the task's handler; settles with the outcome, failures included. */
+  run(input: RunInput): Promise<RunOutcome>;
+  /** Records the outcome and its follow-up; answers with the final state. */
+  record(input: RecordInput): Promise<RecordedOutcome>;
+  /** Records a miss and its recovery; answers with the final state. */
+  recordMiss(input: MissInput): Promise<RecordedMiss>;
+}>;
+
+/** What the machine does on its own: every claim granted, every run ok, every miss missed. */
+const standaloneEffects: OccurrenceEffects = {
+  claim: async () => ({ kind: 'granted', idempotencyKey: '' }),
+  run: async () => ({ ok: true, durationMs: 0 }),
+  record: async ({ outcome }) => (outcome.ok ? 'done' : 'failed'),
+  recordMiss: async () => 'missed',
+};
+
+/** The part of an action's arguments the effect actions use. */
+type EffectArgs = {
+  context: OccurrenceContext;
+  self: {
+    send(event: OccurrenceEvent): void;
+    getSnapshot(): { status: string };
+  };
+};
+
+/**
+ * The effects as the machine's four named actions. Each starts its step and sends the
+ * answer back as an event, unless the actor stopped meanwhile (the answer has nobody to go
+ * to; what was recorded stays in the log). Effects are actions rather than invoked actors
+ * because an invoked actor per step cost three child actors per trigger: measured, twice
+ * the CPU and the garbage of this.
+ */
+function effectActions(effects: OccurrenceEffects) {
+  const answer =
+    <T>(self: EffectArgs['self'], toEvent: (value: T) => OccurrenceEvent) =>
+    (step: Promise<T>) => {
+      step.then(
+        (value) => {
+          if (self.getSnapshot().status === 'active') self.send(toEvent(value));
+        },
+        (error: unknown) => {
+          if (self.getSnapshot().status === 'active') self.send({ type: 'EFFECT_FAILED', error });
+        },
+      );
+    };
+  const attempt = <T>(start: () => Promise<T>): Promise<T> => {
+    try {
+      return start();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return {
+    claim: ({ context, self }: EffectArgs) =>
+      answer(self, (claim: ClaimResult) => ({ type: 'CLAIM_ANSWERED', claim }))(
+        attempt(() =>
+          effects.claim({
+            occurrence: context.occurrence,
+            manual: context.manual,
+            lateByMs: context.lateByMs,
+          }),
+        ),
+      ),
+    run: ({ context, self }: EffectArgs) =>
+      answer(self, (outcome: RunOutcome) => ({ type: 'RUN_SETTLED', outcome }))(
+        attempt(() =>
+          effects.run({
+            occurrence: context.occurrence,
+            idempotencyKey: context.idempotencyKey ?? '',
+          }),
+        ),
+      ),
+    record: ({ context, self }: EffectArgs) =>
+      answer(self, (state: RecordedOutcome) => ({ type: 'RECORDED', state }))(
+        attempt(() =>
+          effects.record({
+            occurrence: context.occurrence,
+            outcome: context.outcome ?? { ok: true, durationMs: 0 },
+          }),
+        ),
+      ),
+    recordMiss: ({ context, self }: EffectArgs) =>
+      answer(self, (state: RecordedMiss) => ({ type: 'RECORDED', state }))(
+        attempt(() =>
+          effects.recordMiss({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
+        ),
+      ),
+  };
+}
 
 /**
  * Wall time from the clock the actor runs on. Guards cannot see the clock, so the actions
@@ -86,30 +196,37 @@ const clockNow = (system: { readonly _clock: object }): number => {
   return typeof clock.now === 'function' ? (clock.now as () => number)() : Date.now();
 };
 
-const outputIs =
-  <T extends string>(value: T) =>
-  ({ event }: { event: unknown }) =>
-    (event as { output?: unknown }).output === value;
+const recorded =
+  (state: RecordedOutcome | RecordedMiss) =>
+  ({ event }: { event: OccurrenceEvent }) =>
+    event.type === 'RECORDED' && event.state === state;
+
+const claimOf = (event: OccurrenceEvent): ClaimResult | undefined =>
+  event.type === 'CLAIM_ANSWERED' ? event.claim : undefined;
 
 /**
  * The lifecycle of ONE occurrence, as a diagram:
  *
  * `scheduled` (`armed` ⇄ `paused`) waits on the actor's clock (`untilDue`); when the timer
  * fires, `due` decides: late beyond grace → `overdue`, else → `triggered`. `triggered` first
- * `claiming`: the `claimTrigger` actor asks the runtime, which appends `occurrence.triggered`
+ * `claiming`: the `claim` effect asks the runtime, which appends `occurrence.triggered`
  * only if the occurrence is still pending and the store accepts it (the store refuses a
- * second trigger of the same occurrence). Only a granted claim goes on to `running`, which
- * invokes `runHandler`; anything else ends without running the handler — so a handler runs at
- * most once per occurrence, across actors and instances. `triggered` has no way back.
+ * second trigger of the same occurrence). Only a granted claim goes on to `running`, whose
+ * `run` effect runs the handler; anything else ends without running the handler — so a
+ * handler runs at most once per occurrence, across actors and instances. `triggered` has no
+ * way back.
  *
- * `recording` hands the run's outcome to `recordOutcome`, which appends it together with the
- * follow-up the planners chose, and answers with the final state: `done`, `failed`,
+ * `recording` hands the run's outcome to the `record` effect, which appends it together with
+ * the follow-up the planners chose, and answers with the final state: `done`, `failed`,
  * `retrying` or `recurred`. `overdue` does the same for a miss through `recordMiss`:
- * `missed`, `recovered` or `retrying`. `cancelled` ends a not-yet-triggered occurrence.
+ * `missed`, `recovered` or `retrying`. `cancelled` ends a not-yet-triggered occurrence. An
+ * effect that throws ends the occurrence `lost`.
  *
- * The machine does no I/O: the four actors are defaults the runtime replaces with
- * `machine.provide(...)` once per scheduler; a handler timeout lives inside `runHandler` (its outcome is a
- * failure marked `timedOut`).
+ * The machine does no I/O: each effect is a named entry action that starts the step and
+ * sends its answer back as an {@link EffectEvent}. On its own the machine grants every claim
+ * and completes every run; the runtime binds real effects once per scheduler with
+ * {@link withEffects}. A handler timeout lives inside `run` (its outcome is a failure marked
+ * `timedOut`).
  */
 export const occurrenceMachine = setup({
   types: {
@@ -117,60 +234,43 @@ export const occurrenceMachine = setup({
     events: {} as OccurrenceEvent,
     input: {} as OccurrenceInput,
   },
-  actors: {
-    /** Asks the runtime to record `occurrence.triggered`. */
-    claimTrigger: fromPromise<ClaimResult, ClaimInput>(async () => ({
-      kind: 'granted',
-      idempotencyKey: '',
-    })),
-    /** Runs the task's handler; the default is a plain reminder that just completes. */
-    runHandler: fromPromise<RunOutcome, RunInput>(async () => ({
-      ok: true,
-      durationMs: 0,
-    })),
-    /** Records the outcome and its follow-up; answers with the final state. */
-    recordOutcome: fromPromise<RecordedOutcome, RecordInput>(async ({ input }) =>
-      input.outcome.ok ? 'done' : 'failed',
-    ),
-    /** Records a miss and its recovery; answers with the final state. */
-    recordMiss: fromPromise<RecordedMiss, MissInput>(async () => 'missed'),
-  },
   delays: {
     untilDue: ({ context, system }) => Math.max(0, context.dueAtMs - clockNow(system)),
   },
   guards: {
     isBeyondGrace: ({ context }) =>
       (context.firedAtMs ?? context.dueAtMs) - context.dueAtMs > context.graceMs,
-    claimGranted: ({ event }) => (event as { output?: ClaimResult }).output?.kind === 'granted',
+    claimGranted: ({ event }) => claimOf(event)?.kind === 'granted',
     claimMissedAndRecovered: ({ event }) => {
-      const output = (event as { output?: ClaimResult }).output;
-      return output?.kind === 'missed' && output.state === 'recovered';
+      const claim = claimOf(event);
+      return claim?.kind === 'missed' && claim.state === 'recovered';
     },
     claimMissedAndRetried: ({ event }) => {
-      const output = (event as { output?: ClaimResult }).output;
-      return output?.kind === 'missed' && output.state === 'retrying';
+      const claim = claimOf(event);
+      return claim?.kind === 'missed' && claim.state === 'retrying';
     },
-    claimMissed: ({ event }) => (event as { output?: ClaimResult }).output?.kind === 'missed',
-    recordedFailed: outputIs('failed'),
-    recordedRetrying: outputIs('retrying'),
-    recordedRecurred: outputIs('recurred'),
-    recordedRecovered: outputIs('recovered'),
+    claimMissed: ({ event }) => claimOf(event)?.kind === 'missed',
+    recordedFailed: recorded('failed'),
+    recordedRetrying: recorded('retrying'),
+    recordedRecurred: recorded('recurred'),
+    recordedRecovered: recorded('recovered'),
   },
   actions: {
+    ...effectActions(standaloneEffects),
     markDue: assign({ firedAtMs: ({ system }) => clockNow(system) }),
     markTriggered: assign(({ context, event, system }) => ({
       manual: event.type === 'TRIGGER_NOW' && event.manual !== false,
       lateByMs: Math.max(0, clockNow(system) - context.dueAtMs),
     })),
     markClaim: assign(({ event }) => {
-      const claim = (event as { output?: ClaimResult }).output;
+      const claim = claimOf(event);
       return {
         claim,
         idempotencyKey: claim?.kind === 'granted' ? claim.idempotencyKey : undefined,
       };
     }),
     markOutcome: assign({
-      outcome: ({ event }) => (event as { output?: RunOutcome }).output,
+      outcome: ({ event }) => (event.type === 'RUN_SETTLED' ? event.outcome : undefined),
     }),
     markMissed: assign({
       lateByMs: ({ context, event, system }) =>
@@ -220,14 +320,9 @@ export const occurrenceMachine = setup({
       initial: 'claiming',
       states: {
         claiming: {
-          invoke: {
-            src: 'claimTrigger',
-            input: ({ context }) => ({
-              occurrence: context.occurrence,
-              manual: context.manual,
-              lateByMs: context.lateByMs,
-            }),
-            onDone: [
+          entry: 'claim',
+          on: {
+            CLAIM_ANSWERED: [
               { guard: 'claimGranted', target: 'running', actions: 'markClaim' },
               {
                 guard: 'claimMissedAndRecovered',
@@ -242,49 +337,39 @@ export const occurrenceMachine = setup({
               { guard: 'claimMissed', target: '#occurrence.missed', actions: 'markClaim' },
               { target: '#occurrence.lost', actions: 'markClaim' },
             ],
-            onError: { target: '#occurrence.lost' },
+            EFFECT_FAILED: { target: '#occurrence.lost' },
           },
         },
         running: {
-          invoke: {
-            src: 'runHandler',
-            input: ({ context }) => ({
-              occurrence: context.occurrence,
-              idempotencyKey: context.idempotencyKey ?? '',
-            }),
-            onDone: { target: '#occurrence.recording', actions: 'markOutcome' },
-            onError: { target: '#occurrence.lost' },
+          entry: 'run',
+          on: {
+            RUN_SETTLED: { target: '#occurrence.recording', actions: 'markOutcome' },
+            EFFECT_FAILED: { target: '#occurrence.lost' },
           },
         },
       },
     },
     recording: {
-      invoke: {
-        src: 'recordOutcome',
-        input: ({ context }) => ({
-          occurrence: context.occurrence,
-          outcome: context.outcome ?? { ok: true, durationMs: 0 },
-        }),
-        onDone: [
+      entry: 'record',
+      on: {
+        RECORDED: [
           { guard: 'recordedRetrying', target: 'retrying' },
           { guard: 'recordedRecurred', target: 'recurred' },
           { guard: 'recordedFailed', target: 'failed' },
           { target: 'done' },
         ],
-        onError: { target: 'lost' },
+        EFFECT_FAILED: { target: 'lost' },
       },
     },
     overdue: {
-      entry: 'markMissed',
-      invoke: {
-        src: 'recordMiss',
-        input: ({ context }) => ({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
-        onDone: [
+      entry: ['markMissed', 'recordMiss'],
+      on: {
+        RECORDED: [
           { guard: 'recordedRecovered', target: 'recovered' },
           { guard: 'recordedRetrying', target: 'retrying' },
           { target: 'missed' },
         ],
-        onError: { target: 'lost' },
+        EFFECT_FAILED: { target: 'lost' },
       },
     },
     done: { type: 'final' },
@@ -299,6 +384,14 @@ export const occurrenceMachine = setup({
 });
 
 export type OccurrenceSnapshot = SnapshotFrom<typeof occurrenceMachine>;
+
+/**
+ * The machine with its four effects bound to `effects`. A scheduler calls this once and
+ * creates every occurrence actor from the result; tests pass effects of their own.
+ */
+export function withEffects(effects: OccurrenceEffects): typeof occurrenceMachine {
+  return occurrenceMachine.provide({ actions: effectActions(effects) });
+}
 
 /** The final state an occurrence actor ended in, or `undefined` while it is still live. */
 export function outcomeOf(snapshot: OccurrenceSnapshot): OccurrenceOutcome | undefined {

@@ -8,14 +8,17 @@
 export {
   type ClaimInput,
   type ClaimResult,
+  type EffectEvent,
   type MissInput,
   type OccurrenceContext,
+  type OccurrenceEffects,
   type OccurrenceEvent,
   type OccurrenceInput,
   type OccurrenceOutcome,
   occurrenceMachine,
   type RecordInput,
   type RunInput,
+  withEffects,
 } from '../machines/occurrence.js';
 export {
   type SupervisorContext,

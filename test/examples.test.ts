@@ -166,9 +166,11 @@ describe('examples/inspector.ts', () => {
     const sim = simulated();
     const result = await runInspector({ ...sim, stately: false });
     expect(result.inspector).toBe('local');
-    expect(result.actors).toMatchObject({ supervisor: 1, claimTrigger: 1, runHandler: 1 });
     // 'later' is far in the future but live (horizonMs: Infinity); start() re-arms it anew.
-    expect(result.actors.occurrence).toBe(3);
+    // The effects are actions, not invoked actors: no actor besides these two kinds.
+    expect(result.actors).toEqual({ supervisor: 1, occurrence: 3 });
+    // 'stretch' ran once: its claim, its run and its record were each answered once.
+    expect(result.events).toMatchObject({ CLAIM_ANSWERED: 1, RUN_SETTLED: 1, RECORDED: 1 });
     expect(result.states.supervisor).toEqual(supervisorStates);
     expect(result.states.stretch).toEqual([
       'scheduled.armed',

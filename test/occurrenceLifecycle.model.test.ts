@@ -7,17 +7,9 @@
  * REAL occurrence machine running on a TestClock, comparing states after every step.
  */
 import { describe, expect, it } from 'vitest';
-import { assign, createActor, fromPromise, setup } from 'xstate';
+import { assign, createActor, setup } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import {
-  type ClaimInput,
-  type ClaimResult,
-  type MissInput,
-  occurrenceMachine,
-  type RecordInput,
-  type RunInput,
-  type RunOutcome,
-} from '../machines/occurrence.js';
+import { type ClaimResult, type RunOutcome, withEffects } from '../machines/occurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
 import { TestClock } from '../src/testing/index.js';
 
@@ -170,24 +162,22 @@ function realOccurrence() {
   const record = deferred<Recorded>();
   const miss = deferred<Missed>();
   const counts = { claims: 0, runs: 0, records: 0, misses: 0 };
-  const machine = occurrenceMachine.provide({
-    actors: {
-      claimTrigger: fromPromise<ClaimResult, ClaimInput>(() => {
-        counts.claims++;
-        return claim.promise;
-      }),
-      runHandler: fromPromise<RunOutcome, RunInput>(() => {
-        counts.runs++;
-        return run.promise;
-      }),
-      recordOutcome: fromPromise<Recorded, RecordInput>(() => {
-        counts.records++;
-        return record.promise;
-      }),
-      recordMiss: fromPromise<Missed, MissInput>(() => {
-        counts.misses++;
-        return miss.promise;
-      }),
+  const machine = withEffects({
+    claim: () => {
+      counts.claims++;
+      return claim.promise;
+    },
+    run: () => {
+      counts.runs++;
+      return run.promise;
+    },
+    record: () => {
+      counts.records++;
+      return record.promise;
+    },
+    recordMiss: () => {
+      counts.misses++;
+      return miss.promise;
     },
   });
   const actor = createActor(machine, { clock, input: { occurrence } }).start();

@@ -1,14 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise } from 'xstate';
+import { describe, expect, it, vi } from 'vitest';
+import { createActor } from 'xstate';
 import {
-  type ClaimInput,
   type ClaimResult,
-  type MissInput,
-  occurrenceMachine,
   outcomeOf,
-  type RecordInput,
-  type RunInput,
   type RunOutcome,
+  withEffects,
 } from '../machines/occurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
 import { TimerQueue } from '../src/runtime/TimerQueue.js';
@@ -50,30 +46,28 @@ function harness(options: Options = {}) {
     records: [] as RunOutcome[],
     misses: [] as number[],
   };
-  const machine = occurrenceMachine.provide({
-    actors: {
-      claimTrigger: fromPromise<ClaimResult, ClaimInput>(async ({ input }) => {
-        // Every invoked actor is handed its occurrence: the runtime provides them once.
-        expect(input.occurrence).toBe(occurrence);
-        calls.claims.push({ manual: input.manual, lateByMs: input.lateByMs });
-        return options.claim ? options.claim() : granted;
-      }),
-      runHandler: fromPromise<RunOutcome, RunInput>(async ({ input }) => {
-        expect(input.occurrence).toBe(occurrence);
-        calls.runs.push({ idempotencyKey: input.idempotencyKey });
-        return options.run ? options.run() : ok;
-      }),
-      recordOutcome: fromPromise<Recorded, RecordInput>(async ({ input }) => {
-        expect(input.occurrence).toBe(occurrence);
-        calls.records.push(input.outcome);
-        if (options.record) return options.record(input.outcome);
-        return input.outcome.ok ? 'done' : 'failed';
-      }),
-      recordMiss: fromPromise<Missed, MissInput>(async ({ input }) => {
-        expect(input.occurrence).toBe(occurrence);
-        calls.misses.push(input.lateByMs);
-        return options.miss ? options.miss() : 'missed';
-      }),
+  const machine = withEffects({
+    claim: async (input) => {
+      // Every effect is handed its occurrence: the runtime binds them once per scheduler.
+      expect(input.occurrence).toBe(occurrence);
+      calls.claims.push({ manual: input.manual, lateByMs: input.lateByMs });
+      return options.claim ? options.claim() : granted;
+    },
+    run: async (input) => {
+      expect(input.occurrence).toBe(occurrence);
+      calls.runs.push({ idempotencyKey: input.idempotencyKey });
+      return options.run ? options.run() : ok;
+    },
+    record: async (input) => {
+      expect(input.occurrence).toBe(occurrence);
+      calls.records.push(input.outcome);
+      if (options.record) return options.record(input.outcome);
+      return input.outcome.ok ? 'done' : 'failed';
+    },
+    recordMiss: async (input) => {
+      expect(input.occurrence).toBe(occurrence);
+      calls.misses.push(input.lateByMs);
+      return options.miss ? options.miss() : 'missed';
     },
   });
   const actor = createActor(machine, {
@@ -218,6 +212,41 @@ describe('occurrence machine', () => {
       expect(h.calls.runs).toEqual([]);
       expect(h.state()).toBe(final);
       expect(h.actor.getSnapshot().context.claim).toEqual(claim);
+    });
+
+    it('ends lost when an effect throws instead of answering', async () => {
+      const clock = new TestClock(T0);
+      const actor = createActor(
+        withEffects({
+          claim: () => {
+            throw new Error('not even a promise');
+          },
+          run: async () => ok,
+          record: async () => 'done',
+          recordMiss: async () => 'missed',
+        }),
+        { clock, input: { occurrence, dueAtMs: DUE } },
+      ).start();
+      await clock.advanceAsync(10 * MINUTE);
+      expect(actor.getSnapshot().value).toBe('lost');
+    });
+
+    it('drops an answer that arrives after the actor was stopped', async () => {
+      const claim = deferred<ClaimResult>();
+      const h = harness({ claim: () => claim.promise });
+      await h.clock.advanceAsync(10 * MINUTE);
+      h.actor.stop();
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        claim.resolve(granted);
+        await h.clock.settle();
+        // XState warns about an event sent to a stopped actor: none was sent.
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
+      expect(h.actor.getSnapshot().status).toBe('stopped');
+      expect(h.calls.runs).toEqual([]);
     });
 
     it('ends lost when the claim itself fails (the store could not say)', async () => {

@@ -1,13 +1,10 @@
-import { type Actor, createActor, fromPromise } from 'xstate';
+import { type Actor, createActor } from 'xstate';
 import {
-  type ClaimInput,
   type ClaimResult,
-  type MissInput,
   type OccurrenceOutcome,
-  occurrenceMachine,
+  type occurrenceMachine,
   outcomeOf,
-  type RecordInput,
-  type RunInput,
+  withEffects,
 } from '../../machines/occurrence.js';
 import type { Occurrence } from '../domain/types.js';
 import type { Clock } from './Clock.js';
@@ -39,26 +36,17 @@ export interface OccurrenceHost {
 export type BoundOccurrenceMachine = typeof occurrenceMachine;
 
 /**
- * Binds the machine's four actors to a scheduler's steps, once per scheduler: each invoked
- * actor finds its occurrence in its input. (Providing per occurrence would build a new
- * machine with all its state nodes for every actor and keep XState's transition caches cold.)
+ * Binds the machine's four effects to a scheduler's steps, once per scheduler: each effect
+ * finds its occurrence in its input. (Providing per occurrence would build a new machine with
+ * all its state nodes for every actor and keep XState's transition caches cold.)
  */
 export function bindOccurrenceMachine(host: OccurrenceHost): BoundOccurrenceMachine {
-  return occurrenceMachine.provide({
-    actors: {
-      claimTrigger: fromPromise<ClaimResult, ClaimInput>(({ input }) =>
-        host.claim(input.occurrence, input.manual),
-      ),
-      runHandler: fromPromise<HandlerOutcome, RunInput>(({ input }) =>
-        host.run(input.occurrence, { kind: 'granted', idempotencyKey: input.idempotencyKey }),
-      ),
-      recordOutcome: fromPromise<'done' | 'failed' | 'retrying' | 'recurred', RecordInput>(
-        ({ input }) => host.record(input.occurrence, input.outcome),
-      ),
-      recordMiss: fromPromise<'missed' | 'recovered' | 'retrying', MissInput>(({ input }) =>
-        host.miss(input.occurrence, input.lateByMs),
-      ),
-    },
+  return withEffects({
+    claim: ({ occurrence, manual }) => host.claim(occurrence, manual),
+    run: ({ occurrence, idempotencyKey }) =>
+      host.run(occurrence, { kind: 'granted', idempotencyKey }),
+    record: ({ occurrence, outcome }) => host.record(occurrence, outcome),
+    recordMiss: ({ occurrence, lateByMs }) => host.miss(occurrence, lateByMs),
   });
 }
 
