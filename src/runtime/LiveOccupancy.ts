@@ -36,20 +36,32 @@ export class LiveOccupancy implements Occupancy {
 
   /** Adds, keeps or removes one occurrence according to its current execution record. */
   sync(execution: Execution): void {
-    const id = execution.occurrenceId;
-    const had = this.#places.get(id);
-    if (holdsPlace(execution)) {
-      if (had !== undefined) return;
-      const atMs = Date.parse(execution.scheduledFor);
-      const place = { day: zonedParts(atMs, this.#timeZone).localDate, atMs };
-      this.#places.set(id, place);
-      bump(this.#perDay, place.day, 1);
-      bump(this.#perInstant, place.atMs, 1);
-    } else if (had !== undefined) {
-      this.#places.delete(id);
-      bump(this.#perDay, had.day, -1);
-      bump(this.#perInstant, had.atMs, -1);
-    }
+    if (holdsPlace(execution)) this.hold(execution.occurrenceId, execution.scheduledFor);
+    else this.release(execution.occurrenceId);
+  }
+
+  /**
+   * Counts an occurrence at `scheduledFor` unless it already holds a place (a recorded
+   * occurrence keeps the place it was first recorded at). A batch of decisions calls this
+   * (and {@link release}) as it decides, so later decisions of the batch see earlier ones;
+   * the fold of the batch's events then finds every place already as it should be.
+   */
+  hold(occurrenceId: string, scheduledFor: string): void {
+    if (this.#places.has(occurrenceId)) return;
+    const atMs = Date.parse(scheduledFor);
+    const place = { day: zonedParts(atMs, this.#timeZone).localDate, atMs };
+    this.#places.set(occurrenceId, place);
+    bump(this.#perDay, place.day, 1);
+    bump(this.#perInstant, place.atMs, 1);
+  }
+
+  /** Frees an occurrence's place, if it holds one. */
+  release(occurrenceId: string): void {
+    const had = this.#places.get(occurrenceId);
+    if (had === undefined) return;
+    this.#places.delete(occurrenceId);
+    bump(this.#perDay, had.day, -1);
+    bump(this.#perInstant, had.atMs, -1);
   }
 
   countOnDay(localDate: string, excludeId?: string): number {

@@ -8,7 +8,9 @@ import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import {
   cancelOccurrence,
+  parseOccurrenceList,
   scheduleOccurrence,
+  scheduleOccurrences,
   triggeredId,
   triggerNow,
 } from './occurrenceCommands.js';
@@ -88,6 +90,28 @@ export class SmartScheduler {
     const result = await this.#ctx.command(() => scheduleOccurrence(this.#ctx, valid));
     if (result.claim !== undefined) await result.claim;
     return result.result;
+  }
+
+  /**
+   * {@link scheduleOccurrence} for a whole list, as one command: one validation pass, one
+   * append of every `occurrence.scheduled` and `occurrence.skipped` event, one fold, then
+   * the timers. Each item gets the result that calling `scheduleOccurrence` for the items one
+   * after another would give it (the calendar sees earlier items of the list as taken; a
+   * repeated id is decided against its earlier item), in input order. All or nothing on bad
+   * input: nothing is recorded when an item is malformed or names an unknown task. Items due
+   * now trigger at once; the call resolves once they were claimed.
+   *
+   * Much cheaper per occurrence than one call each (no await, queue pass and append per
+   * item), but the command holds the queue for the whole list: for long lists, call it in
+   * chunks of about a thousand so timers and other commands get their turn in between.
+   * @throws ValidationError naming the failing item's index (`field` `[3].scheduledFor`);
+   * NotFoundError for an unknown task.
+   */
+  async scheduleOccurrences(occurrences: readonly Occurrence[]): Promise<ScheduleResult[]> {
+    const valid = parseOccurrenceList(occurrences);
+    const planned = await this.#ctx.command(() => scheduleOccurrences(this.#ctx, valid));
+    if (planned.claims.length > 0) await Promise.all(planned.claims);
+    return planned.results;
   }
 
   /**

@@ -1,8 +1,10 @@
-import { NotFoundError, StateError } from '../domain/errors.js';
+import { NotFoundError, StateError, ValidationError } from '../domain/errors.js';
 import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { Occurrence } from '../domain/types.js';
+import { parseOccurrence } from '../domain/validateOccurrence.js';
+import { describeValue } from '../domain/validationFailure.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
-import { type PlanResult, plan } from './planOccurrence.js';
+import { type PlanResult, type PlanResults, plan, planAll } from './planOccurrence.js';
 import { cancelledEvent, scheduledEvent } from './runtimeEvents.js';
 import { type SchedulerContext, stoppedError } from './SchedulerContext.js';
 import type { TriggerTarget } from './SmartScheduler.js';
@@ -22,6 +24,61 @@ export async function scheduleOccurrence(
     );
   }
   return plan(ctx, occurrence);
+}
+
+/**
+ * Validates a list of occurrences in one pass, before anything is decided.
+ * @throws ValidationError whose field starts with the failing item's index (`[3].scheduledFor`).
+ */
+export function parseOccurrenceList(input: unknown): Occurrence[] {
+  const method = 'SmartScheduler.scheduleOccurrences';
+  if (!Array.isArray(input)) {
+    throw new ValidationError(
+      'planflow:invalid-input',
+      'occurrences',
+      `${method}: occurrences must be an array of occurrences, got ${describeValue(input)}`,
+    );
+  }
+  const valid: Occurrence[] = new Array(input.length);
+  for (let i = 0; i < input.length; i++) {
+    try {
+      valid[i] = parseOccurrence(input[i]);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const field = error.field === '' ? `[${i}]` : `[${i}].${error.field}`;
+      throw new ValidationError(
+        'planflow:invalid-occurrence',
+        field,
+        `${method}: item ${field} is invalid, nothing was scheduled: ${error.message}`,
+      );
+    }
+  }
+  return valid;
+}
+
+/**
+ * Plans a list of occurrences as one command: every item is decided as
+ * {@link scheduleOccurrence} would decide it after the items before it, and everything is
+ * recorded in one append. All or nothing: refused (`'paused'` for every item) unless the
+ * scheduler runs, and nothing is recorded when an item names an unknown task.
+ */
+export async function scheduleOccurrences(
+  ctx: SchedulerContext,
+  occurrences: readonly Occurrence[],
+): Promise<PlanResults> {
+  if (ctx.supervisor.status !== 'running') {
+    return { results: occurrences.map(() => 'paused' as const), claims: [] };
+  }
+  const model = ctx.model();
+  for (let i = 0; i < occurrences.length; i++) {
+    const taskId = occurrences[i]!.taskId;
+    if (model.getTask(taskId) === undefined) {
+      throw new NotFoundError(
+        `SmartScheduler.scheduleOccurrences: item [${i}] names task "${taskId}", which does not exist; define it first with defineTask(). Nothing was scheduled`,
+      );
+    }
+  }
+  return planAll(ctx, occurrences);
 }
 
 /** Cancels a pending occurrence: its timer goes first, then the fact is recorded. */

@@ -13,6 +13,15 @@ export function scheduledEvent(occurrence: Occurrence): NewEvent {
   };
 }
 
+/** Records that the calendar rejected an occurrence's slot; it will not run. */
+export function skippedEvent(occurrenceId: string): NewEvent {
+  return {
+    type: 'occurrence.skipped',
+    stream: streams.occurrence(occurrenceId),
+    data: { occurrenceId, reason: 'slot-unavailable' },
+  };
+}
+
 /** Records an occurrence as missed, late by the time between its due time and `nowMs`. */
 export function missedEvent(occurrence: Occurrence, nowMs: number): NewEvent {
   return {
