@@ -7,8 +7,13 @@ export type ResolvedAppendOptions = Readonly<{ expectedSeq: number | undefined }
 /** Read options with defaults filled in; `toSeq` is `Infinity` when open-ended. */
 export type ResolvedReadOptions = Readonly<{ fromSeq: number; toSeq: number; batchSize: number }>;
 
-/** Entries per batch when the caller does not say: large enough to amortise per-batch work. */
-export const DEFAULT_READ_BATCH_SIZE = 5000;
+/**
+ * Entries per batch when the caller does not say: enough to amortise per-batch work, few
+ * enough that a batch dies young. Measured on a million-entry SQLite log, a plain read in
+ * 500-entry batches takes 2.0 s of CPU against 2.5 s in 5 000-entry ones, whose parsed
+ * entries outlive the young generation and are copied into the old one.
+ */
+export const DEFAULT_READ_BATCH_SIZE = 500;
 
 /** The clock a store uses when none is injected. */
 export const systemClock: StoreClock = Object.freeze({ now: () => Date.now() });
