@@ -20,6 +20,8 @@ export type Plan = Readonly<{ mode: 'quick' | 'full'; rounds: number; groups: re
 
 const TIMER_PEERS = ['setTimeout', 'node-schedule', 'croner', 'toad-scheduler'] as const;
 const PLANFLOW_TIMERS = ['planflow-timerqueue', 'planflow'] as const;
+/** Arm only: the scheduler armed through `scheduleOccurrences` in chunks (a different API use). */
+const PLANFLOW_BATCH = 'planflow-batch';
 
 /** Scenario names the command line may restrict a run to. */
 export const SCENARIOS: readonly ScenarioName[] = ['arm', 'fire', 'append', 'rebuild', 'burst'];
@@ -41,6 +43,7 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
         subjects: [
           ...TIMER_PEERS,
           ...PLANFLOW_TIMERS,
+          PLANFLOW_BATCH,
           ...(n >= 100_000 ? ['planflow-sqlite'] : []),
         ],
         baseline: 'setTimeout',
@@ -56,7 +59,7 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
         id: `arm n=1000000 ${order}`,
         scenario: 'arm',
         params: { n: 1_000_000, order },
-        subjects: ['setTimeout', ...PLANFLOW_TIMERS],
+        subjects: ['setTimeout', ...PLANFLOW_TIMERS, PLANFLOW_BATCH],
         baseline: 'setTimeout',
         timeoutMs: 300_000,
       });

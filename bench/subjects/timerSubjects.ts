@@ -14,6 +14,7 @@ export const timerSubjects: Readonly<Record<string, () => Promise<TimerSubject>>
   'toad-scheduler': async () => toadScheduler,
   'planflow-timerqueue': async () => planflowTimerQueue,
   planflow: async () => (await import('./planflowScheduler.js')).planflowScheduler,
+  'planflow-batch': async () => (await import('./planflowScheduler.js')).planflowBatchScheduler,
   'planflow-sqlite': async () => (await import('./planflowScheduler.js')).planflowSqliteScheduler,
 };
 
