@@ -9,7 +9,6 @@ const PACKAGES = [
   'croner',
   'better-sqlite3',
   'xstate',
-  'immer',
   'tsx',
 ] as const;
 
