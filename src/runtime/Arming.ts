@@ -106,10 +106,17 @@ export class Arming {
   /** The shared promotion callback: the occurrence's horizon came, give it its actor. */
   readonly #promote = (entry: TimerHandle): void => {
     this.#promotions--;
-    const occurrence = this.#recorded(entry.key!);
-    if (occurrence !== undefined) {
-      this.spawn(occurrence, { manual: false, dueMs: entry.dueAt + this.#horizonMs });
-    }
+    const recorded = this.#recorded(entry.key!);
+    if (recorded === undefined) return;
+    const dueMs = entry.dueAt + this.#horizonMs;
+    // `arm` accepts a known id at another time than recorded (scheduleOccurrence re-arms it
+    // as given). The actor must see the time it was armed for, as a nearer one does: with
+    // the recorded time its claim would count as late by the difference and record a miss.
+    const occurrence =
+      Date.parse(recorded.scheduledFor) === dueMs
+        ? recorded
+        : Object.freeze({ ...recorded, scheduledFor: new Date(dueMs).toISOString() });
+    this.spawn(occurrence, { manual: false, dueMs });
   };
 
   /**

@@ -1,6 +1,7 @@
 import type { Occurrence, Task } from '../domain/types.js';
 import type { NewEvent } from '../log/events.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
+import { markMissedAndRecover } from './recovery.js';
 import { scheduledEvent, skippedEvent } from './runtimeEvents.js';
 import type { SchedulerContext } from './SchedulerContext.js';
 import type { ScheduleResult } from './SmartScheduler.js';
@@ -59,7 +60,10 @@ type Decided = 'pending' | 'done';
  *
  * One difference from planning the items one by one: an item due now is claimed after the
  * whole list was recorded, not before the next item, so its trigger follows the batch in
- * the log. A later item with the same id is `'not-pending'` either way.
+ * the log. A later item with the same id is `'not-pending'` either way. An item late beyond
+ * grace is the exception: its claim would record a miss and plan a recovery that takes a
+ * place, so the items before it are recorded, its miss and recovery follow, and the rest of
+ * the list is decided after them (one more append per such item).
  */
 export async function planAll(
   ctx: SchedulerContext,
@@ -67,15 +71,83 @@ export async function planAll(
 ): Promise<PlanResults> {
   const model = ctx.model();
   const occupancy = ctx.occupancy!;
+  const batch: Batch = { now: ctx.timers.now(), decided: new Map() };
+  const results: ScheduleResult[] = [];
+  const claims: Promise<ClaimResult | undefined>[] = [];
+  let next = 0;
+  do {
+    let decisions: Decisions;
+    try {
+      decisions = decideAll(ctx, occurrences, next, batch);
+      // Skipped occurrences lose their timers before the fact is recorded, as in `plan`.
+      for (const step of decisions.timerSteps) {
+        if (typeof step === 'string') ctx.arming.disarm(step);
+      }
+      if (decisions.events.length > 0) await ctx.append(decisions.events);
+    } catch (error) {
+      // Nothing of this part was recorded (a planner threw while deciding, or the append
+      // failed): the places it took or freed as it decided are put back as the log has them.
+      occupancy.reset(ctx.calendar(), model.listExecutions());
+      throw error;
+    }
+    results.push(...decisions.results);
+    for (const step of decisions.timerSteps) {
+      // Again, in order: an id armed by one item and skipped by a later one ends up disarmed.
+      if (typeof step === 'string') {
+        ctx.arming.disarm(step);
+        continue;
+      }
+      const claim = ctx.arming.arm(step);
+      if (claim !== undefined) claims.push(claim);
+    }
+    if (decisions.late !== undefined) {
+      // What its claim would do one by one, before the next item is decided: record the miss
+      // and plan its recovery, which takes a place the items after it must see. A failure is
+      // reported, as the claim's would be, and the list goes on.
+      await markMissedAndRecover(ctx, [decisions.late], batch.now).catch(ctx.report);
+    }
+    next = decisions.next;
+  } while (next < occurrences.length);
+  return { results, claims };
+}
+
+/** What the parts of one list share: the time it is decided at, and where each id stands. */
+type Batch = Readonly<{ now: number; decided: Map<string, Decided> }>;
+
+/** What deciding part of a list came to, before anything is recorded or armed. */
+type Decisions = Readonly<{
+  results: ScheduleResult[];
+  events: NewEvent[];
+  /** What each decided item does to timers, in list order: arm an occurrence, or disarm an id. */
+  timerSteps: (Occurrence | string)[];
+  /** The last item decided, when it is armed but late beyond grace: its claim records a miss. */
+  late: Occurrence | undefined;
+  /** Where the next part starts. */
+  next: number;
+}>;
+
+/**
+ * The decisions of {@link planAll}, in list order from `from`, up to and including the first
+ * item that is armed late beyond grace (its miss and recovery must be recorded before the
+ * items after it are decided). Updates the live occupancy as it decides, so the caller must
+ * reset it if it throws or nothing gets recorded.
+ */
+function decideAll(
+  ctx: SchedulerContext,
+  occurrences: readonly Occurrence[],
+  from: number,
+  batch: Batch,
+): Decisions {
+  const model = ctx.model();
+  const occupancy = ctx.occupancy!;
   const planning = ctx.planning();
   const planner = ctx.options.calendarPlanner;
-  const now = ctx.timers.now();
-  const decided = new Map<string, Decided>();
+  const { now, decided } = batch;
   const results: ScheduleResult[] = [];
   const events: NewEvent[] = [];
-  // What each decided item does to timers, in list order: arm an occurrence, or disarm an id.
   const timerSteps: (Occurrence | string)[] = [];
-  for (const occurrence of occurrences) {
+  for (let i = from; i < occurrences.length; i++) {
+    const occurrence = occurrences[i]!;
     const id = occurrence.id;
     let known: boolean;
     const earlier = decided.get(id);
@@ -111,35 +183,22 @@ export async function planAll(
       events.push(scheduledEvent(occurrence));
       occupancy.hold(id, occurrence.scheduledFor);
     }
-    // Due now (or already triggering): it triggers once armed, so a repeat of it is not
-    // pending any more, as it would not be after a one-by-one call awaited its claim.
-    const triggers = Date.parse(occurrence.scheduledFor) <= now || ctx.arming.isTriggering(id);
-    decided.set(id, triggers ? 'done' : 'pending');
-    timerSteps.push(occurrence);
     results.push('armed');
-  }
-  // Skipped occurrences lose their timers before the fact is recorded, as in `plan`.
-  for (const step of timerSteps) if (typeof step === 'string') ctx.arming.disarm(step);
-  if (events.length > 0) {
-    try {
-      await ctx.append(events);
-    } catch (error) {
-      // Nothing was recorded: the places this batch took or freed are put back as the log has them.
-      occupancy.reset(ctx.calendar(), model.listExecutions());
-      throw error;
+    decided.set(id, 'done');
+    const dueMs = Date.parse(occurrence.scheduledFor);
+    if (ctx.arming.isTriggering(id)) {
+      timerSteps.push(occurrence);
+    } else if (now - dueMs > ctx.options.graceMs) {
+      // Not armed: its claim would only record the miss, which the caller does at once.
+      return { results, events, timerSteps, late: occurrence, next: i + 1 };
+    } else {
+      // Due now: it triggers once armed, so a repeat of it is not pending any more, as it
+      // would not be after a one-by-one call awaited its claim.
+      if (dueMs > now) decided.set(id, 'pending');
+      timerSteps.push(occurrence);
     }
   }
-  const claims: Promise<ClaimResult | undefined>[] = [];
-  for (const step of timerSteps) {
-    // Again, in order: an id armed by one item and skipped by a later one ends up disarmed.
-    if (typeof step === 'string') {
-      ctx.arming.disarm(step);
-      continue;
-    }
-    const claim = ctx.arming.arm(step);
-    if (claim !== undefined) claims.push(claim);
-  }
-  return { results, claims };
+  return { results, events, timerSteps, late: undefined, next: occurrences.length };
 }
 
 /** Within the queue: plans a new or changed task's first occurrence, if it has one. */
