@@ -250,6 +250,73 @@ describe('TimerQueue', () => {
     });
   });
 
+  describe('bursts', () => {
+    /** A stub clock whose single real timer the test fires by hand, one wake-up at a time. */
+    const handClock = () => {
+      const waits: number[] = [];
+      let wake: (() => void) | undefined;
+      const clock: Clock = {
+        now: () => T0,
+        setTimeout: (callback, delayMs) => {
+          waits.push(delayMs);
+          wake = callback;
+          return 1;
+        },
+        clearTimeout: () => {
+          wake = undefined;
+        },
+      };
+      return { clock, waits, wake: () => wake!() };
+    };
+
+    it('fires at most maxFiresPerWake entries per wake-up and the rest right after, in order', () => {
+      const { clock, waits, wake } = handClock();
+      const queue = new TimerQueue({ clock, maxFiresPerWake: 100 });
+      const fired: number[] = [];
+      for (let i = 0; i < 250; i++) queue.schedule(T0 - 250 + i, () => fired.push(i));
+      wake();
+      expect(fired).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      // The rest are already due: the next wake-up is a zero-length wait.
+      expect(waits.at(-1)).toBe(0);
+      wake();
+      wake();
+      expect(fired).toEqual(Array.from({ length: 250 }, (_, i) => i));
+      expect(queue.size).toBe(0);
+    });
+
+    it('lets promises started by the first callbacks settle before the rest fire', async () => {
+      const clock = new TestClock(T0);
+      const queue = new TimerQueue({ clock, maxFiresPerWake: 2 });
+      const order: string[] = [];
+      for (const name of ['a', 'b', 'c', 'd']) {
+        queue.schedule(T0 + 10, () => {
+          order.push(`fire ${name}`);
+          void Promise.resolve().then(() => order.push(`then ${name}`));
+        });
+      }
+      await clock.advanceAsync(10);
+      expect(order).toEqual([
+        'fire a',
+        'fire b',
+        'then a',
+        'then b',
+        'fire c',
+        'fire d',
+        'then c',
+        'then d',
+      ]);
+    });
+
+    it('fires a burst of 256 in one wake-up by default', () => {
+      const { clock, wake } = handClock();
+      const queue = new TimerQueue({ clock });
+      let fired = 0;
+      for (let i = 0; i < 300; i++) queue.schedule(T0, () => fired++);
+      wake();
+      expect(fired).toBe(256);
+    });
+  });
+
   describe('long delays', () => {
     it('fires a 40-day delay at its time, not early (TestClock)', () => {
       const { clock, queue } = setupQueue();
@@ -409,6 +476,9 @@ describe('TimerQueue', () => {
         expect(isPlanflowError(error, 'planflow:invalid-options')).toBe(true);
         expect((error as ValidationError).field).toBe('maxWaitMs');
         expect((error as Error).message).toContain('got 0');
+      }
+      for (const bad of [0, 1.5, -1, Number.NaN]) {
+        expect(() => new TimerQueue({ maxFiresPerWake: bad })).toThrow(/maxFiresPerWake/);
       }
     });
   });

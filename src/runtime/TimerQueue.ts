@@ -35,7 +35,9 @@ export interface TimerHandle {
  *
  * Entries scheduled while the queue is firing are never fired in that same pass, even when
  * already due: they run on the next wake-up (a zero-length wait), so a callback that keeps
- * re-scheduling itself cannot starve the event loop.
+ * re-scheduling itself cannot starve the event loop. Likewise one wake-up fires at most
+ * `maxFiresPerWake` entries (256) and leaves the rest of a burst to the next ones, so the
+ * promises and I/O the first callbacks started run in between.
  *
  * There is no pause: the scheduler's pause cancels its entries and `start` re-schedules them
  * from their absolute due times, so a paused queue would only hold stale delayed events that
@@ -234,9 +236,12 @@ export class TimerQueue implements Clock {
     }
   };
 
-  /** Fires, in order, every entry due by `now` that existed when the wake-up began. */
+  /**
+   * Fires, in order, the entries due by `now` that existed when the wake-up began, at most
+   * `maxFiresPerWake` of them; `#arm` then wakes again at once for the rest.
+   */
   #fireDue(now: number, boundarySeq: number): void {
-    for (;;) {
+    for (let budget = this.#options.maxFiresPerWake; budget > 0; budget--) {
       const top = this.#heap.peek();
       if (top === undefined || top.dueAt > now || top.seq >= boundarySeq) return;
       this.#heap.remove(top);

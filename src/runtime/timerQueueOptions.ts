@@ -43,6 +43,15 @@ export type TimerQueueOptions = Readonly<{
    */
   onClockJump?: (jump: ClockJump) => void;
   /**
+   * Most entries one wake-up fires. When more are due (a burst at one instant), the rest
+   * fire on the following wake-ups, each a zero-length wait, in the same order; in between,
+   * the event loop runs the promises, I/O and other timers the fired callbacks started. So a
+   * burst of 10 000 never holds the loop for the whole burst, and the first of them get on
+   * (claim, run) while the rest wait their turn.
+   * @default 256
+   */
+  maxFiresPerWake?: number;
+  /**
    * Receives anything a timer callback or `onClockJump` threw. Errors never escape the real
    * timer callback (an escaping error would crash the host); without `onError` they are
    * dropped, so pass one.
@@ -63,6 +72,7 @@ export type ResolvedTimerQueueOptions = Readonly<{
   maxWaitMs: number;
   jumpThresholdMs: number;
   onClockJump: ((jump: ClockJump) => void) | undefined;
+  maxFiresPerWake: number;
   onError: ((error: unknown) => void) | undefined;
   keepAlive: boolean;
 }>;
@@ -116,6 +126,18 @@ export function resolveTimerQueueOptions(
       `TimerQueue: keepAlive must be a boolean, got ${String(options.keepAlive)}`,
     );
   }
+  const { maxFiresPerWake = 256 } = options;
+  if (
+    typeof maxFiresPerWake !== 'number' ||
+    !Number.isInteger(maxFiresPerWake) ||
+    maxFiresPerWake < 1
+  ) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'maxFiresPerWake',
+      `TimerQueue: maxFiresPerWake must be a whole number ≥ 1, got ${String(maxFiresPerWake)}; omit it for the default 256`,
+    );
+  }
   return Object.freeze({
     clock,
     maxWaitMs: positiveMs('maxWaitMs', options.maxWaitMs, 60_000, MAX_TIMER_DELAY_MS),
@@ -126,6 +148,7 @@ export function resolveTimerQueueOptions(
       Number.MAX_SAFE_INTEGER,
     ),
     onClockJump: optionalFunction('onClockJump', options.onClockJump),
+    maxFiresPerWake,
     onError: optionalFunction('onError', options.onError),
     keepAlive: options.keepAlive ?? true,
   });
