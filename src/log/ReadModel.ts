@@ -226,6 +226,10 @@ export class ReadModel {
   }
 }
 
-function isWaiting(execution: Execution): boolean {
+/**
+ * True while an occurrence waits to trigger: recorded `scheduled` and never triggered. The
+ * one definition of "pending" the runtime and the CLI decide by.
+ */
+export function isWaiting(execution: Execution): boolean {
   return execution.state === 'scheduled' && !execution.triggered;
 }

@@ -5,7 +5,7 @@ import { NotFoundError, StateError } from '../domain/errors.js';
 import type { CalendarConfig, Execution, Task } from '../domain/types.js';
 import type { EventLog } from '../log/EventLog.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
-import type { ReadModel } from '../log/ReadModel.js';
+import { isWaiting, type ReadModel } from '../log/ReadModel.js';
 import type { PlanningContext } from '../planning/ports.js';
 import { Arming } from './Arming.js';
 import { attachLog } from './attachLog.js';
@@ -150,7 +150,7 @@ export class SchedulerContext {
         `SmartScheduler.${method}: no occurrence "${occurrenceId}"; see listOccurrences()`,
       );
     }
-    if (execution.triggered || execution.state !== 'scheduled') {
+    if (!isWaiting(execution)) {
       throw new StateError(
         'planflow:invalid-state',
         `SmartScheduler.${method}: occurrence "${occurrenceId}" is ${execution.state}, not pending; only a scheduled occurrence can be ${method === 'cancelOccurrence' ? 'cancelled' : 'triggered'}`,

@@ -1,4 +1,5 @@
 import type { Execution, Occurrence } from '../domain/types.js';
+import { isWaiting } from '../log/ReadModel.js';
 
 /** How the missed check sorts the occurrences whose time has passed. */
 export type MissedSplit = Readonly<{
@@ -26,7 +27,7 @@ export function splitMissed(
 ): MissedSplit {
   const late: { occurrence: Occurrence; dueMs: number }[] = [];
   for (const execution of executions) {
-    if (execution.state !== 'scheduled' || execution.triggered) continue;
+    if (!isWaiting(execution)) continue;
     const dueMs = Date.parse(execution.scheduledFor);
     if (dueMs > nowMs || isBusy(execution.occurrenceId)) continue;
     const occurrence = occurrenceOf(execution.occurrenceId);

@@ -1,6 +1,7 @@
 import { isPlanflowError } from '../domain/errors.js';
 import type { Occurrence } from '../domain/types.js';
 import { type NewEvent, streams } from '../log/events.js';
+import { isWaiting } from '../log/ReadModel.js';
 import type { OccurrenceSteps } from './Arming.js';
 import { commandBatcher, type Pending } from './commandBatcher.js';
 import { type HandlerOutcome, invokeHandler } from './handlers.js';
@@ -53,12 +54,7 @@ async function claimAll(ctx: SchedulerContext, batch: readonly ClaimRequest[]): 
       continue;
     }
     const execution = model.getExecution(occurrence.id);
-    if (
-      seen.has(occurrence.id) ||
-      execution === undefined ||
-      execution.triggered ||
-      execution.state !== 'scheduled'
-    ) {
+    if (seen.has(occurrence.id) || execution === undefined || !isWaiting(execution)) {
       request.resolve({ kind: 'lost' });
       continue;
     }
@@ -208,7 +204,7 @@ async function miss(
   _lateByMs: number,
 ): Promise<'missed' | 'recovered' | 'retrying'> {
   const execution = ctx.model().getExecution(occurrence.id);
-  if (execution?.state === 'scheduled' && !execution.triggered) {
+  if (execution !== undefined && isWaiting(execution)) {
     await markMissedAndRecover(ctx, [occurrence], ctx.timers.now());
   }
   return missedStateOf(ctx.model().getExecution(occurrence.id));

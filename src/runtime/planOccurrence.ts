@@ -1,5 +1,7 @@
 import type { Occurrence, Task } from '../domain/types.js';
 import type { NewEvent } from '../log/events.js';
+import { isWaiting } from '../log/ReadModel.js';
+import type { PlanningContext } from '../planning/ports.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
 import { markMissedAndRecover } from './recovery.js';
 import { scheduledEvent, skippedEvent } from './runtimeEvents.js';
@@ -18,18 +20,9 @@ export type PlanResult = Readonly<{
  */
 export async function plan(ctx: SchedulerContext, occurrence: Occurrence): Promise<PlanResult> {
   const execution = ctx.model().getExecution(occurrence.id);
-  if (execution !== undefined && (execution.triggered || execution.state !== 'scheduled')) {
-    return { result: 'not-pending' };
-  }
-  const at = new Date(occurrence.scheduledFor);
-  const planning = ctx.planning();
-  const planner = ctx.options.calendarPlanner;
-  const fits =
-    occurrence.pinnedTime !== undefined
-      ? planner.isPinnedTimeValid(at, planning, occurrence.id)
-      : planner.isSlotAvailable(at, planning, occurrence.id);
+  if (execution !== undefined && !isWaiting(execution)) return { result: 'not-pending' };
   const known = execution !== undefined;
-  if (!fits) {
+  if (!fitsCalendar(ctx, occurrence, ctx.planning())) {
     ctx.arming.disarm(occurrence.id);
     await ctx.append([...(known ? [] : [scheduledEvent(occurrence)]), skippedEvent(occurrence.id)]);
     return { result: 'skipped' };
@@ -38,6 +31,18 @@ export async function plan(ctx: SchedulerContext, occurrence: Occurrence): Promi
   if (ctx.supervisor.status !== 'running') return { result: 'paused' };
   const claim = ctx.arming.arm(occurrence);
   return claim === undefined ? { result: 'armed' } : { result: 'armed', claim };
+}
+
+/**
+ * The calendar check of one occurrence (a pinned time has its own rule), excluding its own
+ * place so that re-arming never rejects itself.
+ */
+function fitsCalendar(ctx: SchedulerContext, occurrence: Occurrence, planning: PlanningContext) {
+  const at = new Date(occurrence.scheduledFor);
+  const planner = ctx.options.calendarPlanner;
+  return occurrence.pinnedTime !== undefined
+    ? planner.isPinnedTimeValid(at, planning, occurrence.id)
+    : planner.isSlotAvailable(at, planning, occurrence.id);
 }
 
 /** What planning a list of occurrences did: a result per item, and the claims of due ones. */
@@ -141,7 +146,6 @@ function decideAll(
   const model = ctx.model();
   const occupancy = ctx.occupancy!;
   const planning = ctx.planning();
-  const planner = ctx.options.calendarPlanner;
   const { now, decided } = batch;
   const results: ScheduleResult[] = [];
   const events: NewEvent[] = [];
@@ -160,17 +164,12 @@ function decideAll(
     } else {
       const execution = model.getExecution(id);
       known = execution !== undefined;
-      if (execution !== undefined && (execution.triggered || execution.state !== 'scheduled')) {
+      if (execution !== undefined && !isWaiting(execution)) {
         results.push('not-pending');
         continue;
       }
     }
-    const at = new Date(occurrence.scheduledFor);
-    const fits =
-      occurrence.pinnedTime !== undefined
-        ? planner.isPinnedTimeValid(at, planning, id)
-        : planner.isSlotAvailable(at, planning, id);
-    if (!fits) {
+    if (!fitsCalendar(ctx, occurrence, planning)) {
       if (!known) events.push(scheduledEvent(occurrence));
       events.push(skippedEvent(id));
       occupancy.release(id);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isWaiting } from '../../log/ReadModel.js';
 import type { SmartScheduler } from '../../runtime/SmartScheduler.js';
 import type { CommandContext } from '../context.js';
 import { eventLine } from '../format/eventLine.js';
@@ -18,9 +19,7 @@ type RunFlags = { for?: string; untilIdle?: boolean; json?: boolean; output?: bo
 function isIdle(scheduler: SmartScheduler, deadlineMs: number): boolean {
   return scheduler
     .listExecutions({ state: ['scheduled', 'triggered'] })
-    .every(
-      (e) => e.state === 'scheduled' && !e.triggered && Date.parse(e.scheduledFor) > deadlineMs,
-    );
+    .every((e) => isWaiting(e) && Date.parse(e.scheduledFor) > deadlineMs);
 }
 
 /**

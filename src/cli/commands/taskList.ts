@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Execution, Task } from '../../domain/types.js';
-import type { ReadModel } from '../../log/ReadModel.js';
+import { isWaiting, type ReadModel } from '../../log/ReadModel.js';
 import type { CommandContext } from '../context.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant } from '../format/time.js';
@@ -21,7 +21,7 @@ export function taskRows(model: ReadModel): TaskRow[] {
   return model.listTasks().map((task) => {
     const runs = model.listExecutions({ taskId: task.id });
     const pending = runs
-      .filter((e) => e.state === 'scheduled' && !e.triggered)
+      .filter(isWaiting)
       .sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor));
     const finished = runs
       .filter((e) => e.finishedAt !== undefined)
