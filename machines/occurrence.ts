@@ -129,61 +129,69 @@ type EffectArgs = {
  * the CPU and the garbage of this.
  */
 function effectActions(effects: OccurrenceEffects) {
-  const answer =
-    <T>(self: EffectArgs['self'], toEvent: (value: T) => OccurrenceEvent) =>
-    (step: Promise<T>) => {
-      step.then(
-        (value) => {
-          if (self.getSnapshot().status === 'active') self.send(toEvent(value));
-        },
-        (error: unknown) => {
-          if (self.getSnapshot().status === 'active') self.send({ type: 'EFFECT_FAILED', error });
-        },
-      );
-    };
-  const attempt = <T>(start: () => Promise<T>): Promise<T> => {
-    try {
-      return start();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
   return {
     claim: ({ context, self }: EffectArgs) =>
-      answer(self, (claim: ClaimResult) => ({ type: 'CLAIM_ANSWERED', claim }))(
-        attempt(() =>
+      startEffect(
+        self,
+        () =>
           effects.claim({
             occurrence: context.occurrence,
             manual: context.manual,
             lateByMs: context.lateByMs,
           }),
-        ),
+        (claim) => ({ type: 'CLAIM_ANSWERED', claim }),
       ),
     run: ({ context, self }: EffectArgs) =>
-      answer(self, (outcome: RunOutcome) => ({ type: 'RUN_SETTLED', outcome }))(
-        attempt(() =>
+      startEffect(
+        self,
+        () =>
           effects.run({
             occurrence: context.occurrence,
             idempotencyKey: context.idempotencyKey ?? '',
           }),
-        ),
+        (outcome) => ({ type: 'RUN_SETTLED', outcome }),
       ),
     record: ({ context, self }: EffectArgs) =>
-      answer(self, (state: RecordedOutcome) => ({ type: 'RECORDED', state }))(
-        attempt(() =>
+      startEffect(
+        self,
+        () =>
           effects.record({
             occurrence: context.occurrence,
             outcome: context.outcome ?? { ok: true, durationMs: 0 },
           }),
-        ),
+        (state) => ({ type: 'RECORDED', state }),
       ),
     recordMiss: ({ context, self }: EffectArgs) =>
-      answer(self, (state: RecordedMiss) => ({ type: 'RECORDED', state }))(
-        attempt(() =>
-          effects.recordMiss({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
-        ),
+      startEffect(
+        self,
+        () => effects.recordMiss({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
+        (state) => ({ type: 'RECORDED', state }),
       ),
   };
+}
+
+/**
+ * Starts one step and sends its answer (or `EFFECT_FAILED`, for a step that throws or
+ * rejects) to the actor, if it is still active.
+ */
+function startEffect<T>(
+  self: EffectArgs['self'],
+  step: () => Promise<T>,
+  toEvent: (value: T) => OccurrenceEvent,
+): void {
+  const send = (event: OccurrenceEvent) => {
+    if (self.getSnapshot().status === 'active') self.send(event);
+  };
+  let running: Promise<T>;
+  try {
+    running = step();
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  running.then(
+    (value) => send(toEvent(value)),
+    (error: unknown) => send({ type: 'EFFECT_FAILED', error }),
+  );
 }
 
 /**
