@@ -16,6 +16,7 @@ import {
   HOUR,
   MINUTE,
   manualTask,
+  OFFICE_HOURS,
   occurrenceAt,
   T0,
   useHarnesses,
@@ -26,15 +27,6 @@ import { flakyStore, type StoreKind, useStores } from './helpers/stores.js';
 
 const { setUp } = useHarnesses();
 const stores = useStores();
-
-/** Monday to Friday, 08:00–18:00 UTC, at most 3 a day, one occurrence per instant. */
-const OFFICE = {
-  timeZone: 'UTC',
-  workingHours: Object.fromEntries(
-    ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, { start: '08:00', end: '18:00' }]),
-  ),
-  maxPerDay: 3,
-};
 
 /**
  * What the entries say, without what the store adds (seq, time, hash, id) and without the
@@ -65,7 +57,7 @@ const alias = (occurrence: Occurrence, inMs: number): Occurrence =>
   Object.freeze({ ...occurrence, scheduledFor: at(inMs) });
 
 async function started(options: HarnessOptions = {}, tasks = ['a', 'b']): Promise<Harness> {
-  const h = setUp({ calendar: OFFICE, ...options });
+  const h = setUp({ calendar: OFFICE_HOURS, ...options });
   for (const id of tasks) await h.scheduler.defineTask(manualTask(id));
   await h.scheduler.start();
   return h;
@@ -368,7 +360,7 @@ describe('scheduleOccurrences', () => {
     async function prepare(kind: StoreKind, w: World) {
       const clock = new TestClock(T0);
       const store = await kind.open(clock);
-      const h = setUp({ clock, store, calendar: OFFICE });
+      const h = setUp({ clock, store, calendar: OFFICE_HOURS });
       for (const id of TASKS) await h.scheduler.defineTask(manualTask(id));
       await h.scheduler.start();
       const prior: Occurrence[] = [];
@@ -380,7 +372,7 @@ describe('scheduleOccurrences', () => {
         }
         prior.push(occ);
       }
-      if (w.tighten) await h.scheduler.configureCalendar({ ...OFFICE, maxPerDay: 1 });
+      if (w.tighten) await h.scheduler.configureCalendar({ ...OFFICE_HOURS, maxPerDay: 1 });
       return { h, list: itemsOf(w, prior) };
     }
 
@@ -430,13 +422,6 @@ describe('scheduleOccurrences', () => {
 });
 
 describe('scheduleOccurrences: failures and late items', () => {
-  async function started(options: HarnessOptions, tasks: readonly string[]) {
-    const h = setUp({ calendar: OFFICE, ...options });
-    for (const id of tasks) await h.scheduler.defineTask(manualTask(id));
-    await h.scheduler.start();
-    return h;
-  }
-
   it('leaves the calendar as the log has it when deciding a list throws', async () => {
     // A planner of the user's that throws on the third item: the first two places the batch
     // took while deciding must not stay taken, since nothing was recorded.
@@ -469,7 +454,7 @@ describe('scheduleOccurrences: failures and late items', () => {
     // One by one, the late item's claim records its miss and plans its retry (at 11:00)
     // before the next item is decided, so an item for 11:00 finds the place taken.
     const run = async (batch: boolean) => {
-      const h = setUp({ calendar: OFFICE });
+      const h = setUp({ calendar: OFFICE_HOURS });
       await h.scheduler.defineTask(manualTask('a', { retry: { maxRetries: 1, delayMs: HOUR } }));
       await h.scheduler.defineTask(manualTask('b'));
       await h.clock.advanceAsync(2 * HOUR);

@@ -2,37 +2,23 @@ import { describe, expect, it } from 'vitest';
 import type { Occurrence } from '../src/domain/types.js';
 import {
   at,
-  type HarnessOptions,
   HOUR,
   manualTask,
+  OFFICE_HOURS,
   occurrenceAt,
   useHarnesses,
 } from './helpers/harness.js';
 
 const { setUp } = useHarnesses();
 
-/** Monday to Friday, 08:00–18:00 UTC, at most 3 a day, one occurrence per instant. */
-const OFFICE = {
-  timeZone: 'UTC',
-  workingHours: Object.fromEntries(
-    ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, { start: '08:00', end: '18:00' }]),
-  ),
-  maxPerDay: 3,
-};
-
-async function started(options: HarnessOptions, tasks: readonly string[]) {
-  const h = setUp({ calendar: OFFICE, ...options });
-  for (const id of tasks) await h.scheduler.defineTask(manualTask(id));
-  await h.scheduler.start();
-  return h;
-}
-
 describe('SmartScheduler: occurrences beyond the horizon', () => {
   it('fires a far-future occurrence re-armed at another time as given, as a near one does', async () => {
     // scheduleOccurrence accepts a known pending id at another time and arms it there. The
     // far-future promotion must give the actor that occurrence, not the recorded copy: with
     // the recorded time, the claim at the new time counts as hours late and records a miss.
-    const h = await started({}, ['a']);
+    const h = setUp({ calendar: OFFICE_HOURS });
+    await h.scheduler.defineTask(manualTask('a'));
+    await h.scheduler.start();
     const occ = occurrenceAt('a', 2 * HOUR);
     await h.scheduler.scheduleOccurrence(occ);
     const moved: Occurrence = Object.freeze({ ...occ, scheduledFor: at(4 * HOUR) });

@@ -18,6 +18,15 @@ export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
+/** Monday to Friday, 08:00–18:00 UTC, at most 3 a day, one occurrence per instant. */
+export const OFFICE_HOURS = {
+  timeZone: 'UTC',
+  workingHours: Object.fromEntries(
+    ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, { start: '08:00', end: '18:00' }]),
+  ),
+  maxPerDay: 3,
+};
+
 /** ISO instant `ms` after {@link T0}. */
 export const at = (ms: number): string => new Date(T0 + ms).toISOString();
 
