@@ -24,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { type AnyActorRef, createActor, setup, spawnChild } from 'xstate';
 import { occurrenceMachine } from '../machines/occurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
-import { TimerQueue } from '../src/runtime/TimerQueue.js';
 import { TestClock } from '../src/testing/index.js';
+import { TimerQueue } from '../src/time/TimerQueue.js';
 
 const VARIANTS = ['children', 'sharded', 'standalone', 'horizon', 'queue'] as const;
 type Variant = (typeof VARIANTS)[number];

@@ -1,8 +1,8 @@
 import { assign, type SnapshotFrom, setup } from 'xstate';
-import type { ErrorRecord, Occurrence } from '../src/domain/types.js';
+import type { Occurrence, RunOutcome, Task } from '../src/domain/types.js';
 
 /** What an occurrence actor is created with. */
-export type OccurrenceInput = Readonly<{
+export type OccurrenceActorInput = Readonly<{
   occurrence: Occurrence;
   /** Due time, epoch ms. @default Date.parse(occurrence.scheduledFor) */
   dueAtMs?: number;
@@ -10,21 +10,19 @@ export type OccurrenceInput = Readonly<{
   graceMs?: number;
 }>;
 
-/** A handler run's result as the machine sees it (the runtime's `HandlerOutcome`). */
-export type RunOutcome =
-  | Readonly<{ ok: true; durationMs: number }>
-  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord }>;
-
 /** How the runtime answered a request to trigger. */
 export type ClaimResult =
-  /** `occurrence.triggered` was recorded: run the handler with this key. */
-  | Readonly<{ kind: 'granted'; idempotencyKey: string }>
+  /**
+   * `occurrence.triggered` was recorded: run the handler with this key, for the task as it
+   * was defined when the trigger was decided (none when it was removed meanwhile).
+   */
+  | Readonly<{ kind: 'granted'; idempotencyKey: string; task?: Task }>
   /** Someone else triggered it first, or it is no longer pending: do nothing. */
   | Readonly<{ kind: 'lost' }>
   /** The scheduler is paused or stopped: do nothing. */
   | Readonly<{ kind: 'refused' }>
   /** Too late by the time the claim was decided: recorded missed, and recovered or retried. */
-  | Readonly<{ kind: 'missed'; state: 'missed' | 'recovered' | 'retrying' }>;
+  | Readonly<{ kind: 'missed'; state: MissedState }>;
 
 export type OccurrenceContext = {
   occurrence: Occurrence;
@@ -51,16 +49,27 @@ export type EffectEvent =
   /** The handler run finished (a run never rejects: a failure is an outcome). */
   | { type: 'RUN_SETTLED'; outcome: RunOutcome }
   /** The outcome or the miss was recorded; `state` is the occurrence's final state. */
-  | { type: 'RECORDED'; state: RecordedOutcome | RecordedMiss }
+  | { type: 'RECORDED'; state: RecordedOutcome | MissedState }
   /** An effect threw (e.g. the store failed): nobody can say what became of it. */
   | { type: 'EFFECT_FAILED'; error: unknown };
 
+/** What the runtime tells a waiting occurrence's actor. */
 export type OccurrenceEvent =
+  /** The scheduler paused: stop waiting on the clock until `RESUME`. */
   | { type: 'PAUSE' }
+  /** The scheduler started again: wait for the due time again (at once if it passed). */
   | { type: 'RESUME' }
+  /** The occurrence was recorded cancelled (by the user, or its task changed or went). */
   | { type: 'CANCEL' }
+  /**
+   * The runtime let go of the actor without a fact of the occurrence's own: the calendar
+   * rejected it on re-planning (recorded skipped), or the scheduler is stopping (it stays
+   * scheduled in the log and is armed again at the next start).
+   */
+  | { type: 'RELEASE' }
   /** Trigger now: `manual` (the default) by a user; otherwise a due-now occurrence. */
   | { type: 'TRIGGER_NOW'; manual?: boolean }
+  /** The missed check recorded the occurrence missed while it waited (its timer never woke). */
   | { type: 'MISSED'; lateByMs?: number }
   | EffectEvent;
 
@@ -73,10 +82,13 @@ export type OccurrenceOutcome =
   | 'recurred'
   | 'recovered'
   | 'cancelled'
+  | 'released'
   | 'lost';
 
-type RecordedOutcome = 'done' | 'failed' | 'retrying' | 'recurred';
-type RecordedMiss = 'missed' | 'recovered' | 'retrying';
+/** The final state recording a run's outcome leads to. */
+export type RecordedOutcome = 'done' | 'failed' | 'retrying' | 'recurred';
+/** The final state recording a miss leads to: just missed, or followed by a recovery or retry. */
+export type MissedState = 'missed' | 'recovered' | 'retrying';
 
 /**
  * What each effect is given. Every input carries the occurrence, so the runtime provides
@@ -84,7 +96,11 @@ type RecordedMiss = 'missed' | 'recovered' | 'retrying';
  * caches stay warm) rather than once per occurrence.
  */
 export type ClaimInput = Readonly<{ occurrence: Occurrence; manual: boolean; lateByMs: number }>;
-export type RunInput = Readonly<{ occurrence: Occurrence; idempotencyKey: string }>;
+export type RunInput = Readonly<{
+  occurrence: Occurrence;
+  idempotencyKey: string;
+  task: Task | undefined;
+}>;
 export type RecordInput = Readonly<{ occurrence: Occurrence; outcome: RunOutcome }>;
 export type MissInput = Readonly<{ occurrence: Occurrence; lateByMs: number }>;
 
@@ -101,7 +117,7 @@ export type OccurrenceEffects = Readonly<{
   /** Records the outcome and its follow-up; answers with the final state. */
   record(input: RecordInput): Promise<RecordedOutcome>;
   /** Records a miss and its recovery; answers with the final state. */
-  recordMiss(input: MissInput): Promise<RecordedMiss>;
+  recordMiss(input: MissInput): Promise<MissedState>;
 }>;
 
 /** What the machine does on its own: every claim granted, every run ok, every miss missed. */
@@ -148,6 +164,7 @@ function effectActions(effects: OccurrenceEffects) {
           effects.run({
             occurrence: context.occurrence,
             idempotencyKey: context.idempotencyKey ?? '',
+            task: context.claim?.kind === 'granted' ? context.claim.task : undefined,
           }),
         (outcome) => ({ type: 'RUN_SETTLED', outcome }),
       ),
@@ -205,7 +222,7 @@ const clockNow = (system: { readonly _clock: object }): number => {
 };
 
 const recorded =
-  (state: RecordedOutcome | RecordedMiss) =>
+  (state: RecordedOutcome | MissedState) =>
   ({ event }: { event: OccurrenceEvent }) =>
     event.type === 'RECORDED' && event.state === state;
 
@@ -227,8 +244,11 @@ const claimOf = (event: OccurrenceEvent): ClaimResult | undefined =>
  * `recording` hands the run's outcome to the `record` effect, which appends it together with
  * the follow-up the planners chose, and answers with the final state: `done`, `failed`,
  * `retrying` or `recurred`. `overdue` does the same for a miss through `recordMiss`:
- * `missed`, `recovered` or `retrying`. `cancelled` ends a not-yet-triggered occurrence. An
- * effect that throws ends the occurrence `lost`.
+ * `missed`, `recovered` or `retrying` (reached from `due`, or by `MISSED` when the missed
+ * check found a waiting occurrence late). `cancelled` ends a not-yet-triggered occurrence;
+ * `released` ends the actor of one the runtime lets go of without a fact of its own (skipped
+ * on re-planning, or the scheduler stopping). An effect that throws ends the occurrence
+ * `lost`.
  *
  * The machine does no I/O: each effect is a named entry action that starts the step and
  * sends its answer back as an {@link EffectEvent}. On its own the machine grants every claim
@@ -240,7 +260,7 @@ export const occurrenceMachine = setup({
   types: {
     context: {} as OccurrenceContext,
     events: {} as OccurrenceEvent,
-    input: {} as OccurrenceInput,
+    input: {} as OccurrenceActorInput,
   },
   delays: {
     untilDue: ({ context, system }) => Math.max(0, context.dueAtMs - clockNow(system)),
@@ -306,6 +326,7 @@ export const occurrenceMachine = setup({
       initial: 'armed',
       on: {
         CANCEL: { target: 'cancelled' },
+        RELEASE: { target: 'released' },
         TRIGGER_NOW: { target: 'triggered' },
         MISSED: { target: 'overdue' },
       },
@@ -387,6 +408,7 @@ export const occurrenceMachine = setup({
     recurred: { type: 'final' },
     recovered: { type: 'final' },
     cancelled: { type: 'final' },
+    released: { type: 'final' },
     lost: { type: 'final' },
   },
 });

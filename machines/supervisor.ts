@@ -1,16 +1,20 @@
 import { assign, type SnapshotFrom, setup } from 'xstate';
+import type { SchedulerStatus } from '../src/domain/types.js';
 
 /**
- * Counts only. The supervisor does not own occurrence actors or their data: with 100 000
- * occurrences, children in one parent cost quadratic time (see docs/architecture.md), so the
- * runtime keeps pending occurrences as timer-queue entries and live actors in its own map,
- * and reports the totals here for the inspector.
+ * Counts only. The supervisor is the parent of every live occurrence actor (they are created
+ * into its actor system with it as their parent, so the inspector shows them under it and
+ * their done events reach it), but it does not hold them in its snapshot's `children`: with
+ * 100 000 occurrences, children in one parent's snapshot cost quadratic time (see
+ * docs/architecture.md). The runtime reports what is armed and running as events.
  */
 export type SupervisorContext = {
-  /** Occurrences waiting for their time (timer-queue entries or armed actors). */
+  /** Occurrences waiting for their time (far-future timer entries and armed actors). */
   pending: number;
   /** Occurrences whose handler is running. */
   active: number;
+  /** Occurrence actors that reached a final state (counted from their done events). */
+  finished: number;
 };
 
 export type SupervisorEvent =
@@ -21,9 +25,6 @@ export type SupervisorEvent =
   | { type: 'CLOCK_JUMPED'; expectedAt: number; observedAt: number; driftMs: number }
   | { type: 'COUNTS_CHANGED'; pending: number; active: number };
 
-/** The supervisor's top-level states. */
-export type SupervisorStatus = 'idle' | 'running' | 'paused' | 'stopped';
-
 /**
  * The scheduler as a diagram: `idle` until the first `START`; `running` re-arms every
  * future occurrence (`armAll`) and then looks for missed ones (`checkMissed`) — the seed's
@@ -33,7 +34,9 @@ export type SupervisorStatus = 'idle' | 'running' | 'paused' | 'stopped';
  * A `CLOCK_JUMPED` (the timer queue saw the wall clock jump: sleep, suspension, clock
  * change) is recorded and leads to the same missed-check, without waiting for a restart.
  *
- * Every effect is a named no-op the runtime provides with `machine.provide(...)`.
+ * Every effect is a named no-op the runtime provides with `machine.provide(...)`: the
+ * runtime's versions only note which job the transition asked for, and the runtime runs the
+ * jobs in this order inside its command queue, so the machine stays free of I/O.
  */
 export const supervisorMachine = setup({
   types: {
@@ -51,13 +54,16 @@ export const supervisorMachine = setup({
     updateCounts: assign(({ event }) =>
       event.type === 'COUNTS_CHANGED' ? { pending: event.pending, active: event.active } : {},
     ),
+    countFinished: assign({ finished: ({ context }) => context.finished + 1 }),
   },
 }).createMachine({
   id: 'supervisor',
-  context: { pending: 0, active: 0 },
+  context: { pending: 0, active: 0, finished: 0 },
   initial: 'idle',
   on: {
     COUNTS_CHANGED: { actions: 'updateCounts' },
+    // An occurrence actor (a child in the system, not in the snapshot) reached a final state.
+    'xstate.done.actor.*': { actions: 'countFinished' },
   },
   states: {
     idle: {
@@ -93,6 +99,6 @@ export const supervisorMachine = setup({
 export type SupervisorSnapshot = SnapshotFrom<typeof supervisorMachine>;
 
 /** The supervisor's current top-level state. */
-export function statusOf(snapshot: SupervisorSnapshot): SupervisorStatus {
-  return snapshot.value as SupervisorStatus;
+export function statusOf(snapshot: SupervisorSnapshot): SchedulerStatus {
+  return snapshot.value as SchedulerStatus;
 }

@@ -9,13 +9,15 @@ export {
   type ClaimInput,
   type ClaimResult,
   type EffectEvent,
+  type MissedState,
   type MissInput,
+  type OccurrenceActorInput,
   type OccurrenceContext,
   type OccurrenceEffects,
   type OccurrenceEvent,
-  type OccurrenceInput,
   type OccurrenceOutcome,
   occurrenceMachine,
+  type RecordedOutcome,
   type RecordInput,
   type RunInput,
   withEffects,
@@ -23,7 +25,6 @@ export {
 export {
   type SupervisorContext,
   type SupervisorEvent,
-  type SupervisorStatus,
   supervisorMachine,
 } from '../machines/supervisor.js';
 // Domain values and errors
@@ -41,6 +42,7 @@ export { makeOccurrence, type OccurrenceSpec } from './domain/makeOccurrence.js'
 export { occurrenceId } from './domain/occurrenceId.js';
 export type {
   CalendarConfig,
+  CancelReason,
   CronRecurrence,
   ErrorRecord,
   Execution,
@@ -54,6 +56,8 @@ export type {
   Priority,
   Recurrence,
   RetryPolicy,
+  RunOutcome,
+  SchedulerStatus,
   Task,
   TimeSlot,
   WallTime,
@@ -86,8 +90,9 @@ export {
 } from './log/events.js';
 export { entryHash, GENESIS_HASH, type HashedFields } from './log/hashChain.js';
 export { type MemoryStoreOptions, memoryStore } from './log/memoryStore.js';
-export { type OccurrenceFilter, ReadModel, type SchedulerStatus } from './log/ReadModel.js';
+export { type OccurrenceFilter, ReadModel } from './log/ReadModel.js';
 export { type VerifyResult, verifyChain } from './log/verifyChain.js';
+export { CalendarOccupancy, occupancyOf } from './planning/CalendarOccupancy.js';
 // Planning: the seed's collaborators (ports and default implementations)
 export {
   createCalendarPlanner,
@@ -105,7 +110,6 @@ export {
   type FollowUpOptions,
   type TaskSchedulerOptions,
 } from './planning/DefaultTaskScheduler.js';
-export { GrowingOccupancy, occupancyOf } from './planning/occupancyOf.js';
 export type {
   CalendarPlanner,
   Occupancy,
@@ -117,24 +121,17 @@ export type {
   TaskScheduler,
 } from './planning/ports.js';
 export { retryDelayMs } from './planning/retryDelay.js';
-// The runtime
-export type { Clock } from './runtime/Clock.js';
-export { createScheduler } from './runtime/createScheduler.js';
-export type {
-  Handler,
-  HandlerContext,
-  HandlerOutcome,
-  Handlers,
-} from './runtime/handlers.js';
+// The scheduler
+export { createScheduler } from './scheduler/createScheduler.js';
+export type { Handler, HandlerContext, Handlers } from './scheduler/handlers.js';
 export {
   type ScheduleResult,
   SmartScheduler,
   type TriggerTarget,
-} from './runtime/SmartScheduler.js';
-export type {
-  InspectOption,
-  SchedulerOptions,
-} from './runtime/schedulerOptions.js';
-export { systemClock } from './runtime/systemClock.js';
-export { type TimerHandle, TimerQueue } from './runtime/TimerQueue.js';
-export type { ClockJump, TimerQueueOptions } from './runtime/timerQueueOptions.js';
+} from './scheduler/SmartScheduler.js';
+export type { InspectOption, SchedulerOptions } from './scheduler/schedulerOptions.js';
+// Time
+export type { Clock } from './time/Clock.js';
+export { systemClock } from './time/systemClock.js';
+export { type TimerHandle, TimerQueue } from './time/TimerQueue.js';
+export type { ClockJump, TimerQueueOptions } from './time/timerQueueOptions.js';

@@ -3,9 +3,9 @@ import { makeOccurrence } from '../src/domain/makeOccurrence.js';
 import type { CalendarConfig, Occurrence } from '../src/domain/types.js';
 import { parseCalendar } from '../src/domain/validateCalendar.js';
 import { parseTask } from '../src/domain/validateTask.js';
+import { occupancyOf } from '../src/planning/CalendarOccupancy.js';
 import { DefaultCalendarPlanner } from '../src/planning/DefaultCalendarPlanner.js';
 import { DefaultTaskScheduler } from '../src/planning/DefaultTaskScheduler.js';
-import { occupancyOf } from '../src/planning/occupancyOf.js';
 import type { PlanningContext } from '../src/planning/ports.js';
 import { zonedInstant, zonedParts } from '../src/planning/zonedTime.js';
 

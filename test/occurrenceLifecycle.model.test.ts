@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { type ClaimResult, type RunOutcome, withEffects } from '../machines/occurrence.js';
-import type { Occurrence } from '../src/domain/types.js';
+import { type ClaimResult, withEffects } from '../machines/occurrence.js';
+import type { Occurrence, RunOutcome } from '../src/domain/types.js';
 import { TestClock } from '../src/testing/index.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');

@@ -1,14 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
-import {
-  type ClaimResult,
-  outcomeOf,
-  type RunOutcome,
-  withEffects,
-} from '../machines/occurrence.js';
-import type { Occurrence } from '../src/domain/types.js';
-import { TimerQueue } from '../src/runtime/TimerQueue.js';
+import { type ClaimResult, outcomeOf, withEffects } from '../machines/occurrence.js';
+import type { Occurrence, RunOutcome } from '../src/domain/types.js';
 import { TestClock } from '../src/testing/index.js';
+import { TimerQueue } from '../src/time/TimerQueue.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 const MINUTE = 60_000;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { makeOccurrence } from '../src/domain/makeOccurrence.js';
 import type { Occurrence } from '../src/domain/types.js';
 import { parseCalendar } from '../src/domain/validateCalendar.js';
+import { occupancyOf } from '../src/planning/CalendarOccupancy.js';
 import { DefaultCalendarPlanner } from '../src/planning/DefaultCalendarPlanner.js';
-import { occupancyOf } from '../src/planning/occupancyOf.js';
 import type { PlanningContext } from '../src/planning/ports.js';
 
 /** Berlin in early March is UTC+1: 2026-03-02 is a Monday. */

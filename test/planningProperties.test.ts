@@ -6,10 +6,10 @@ import { WEEKDAYS } from '../src/domain/types.js';
 import { parseCalendar } from '../src/domain/validateCalendar.js';
 import { parseTask } from '../src/domain/validateTask.js';
 import { minutesToWallTime } from '../src/domain/wallTime.js';
+import { occupancyOf } from '../src/planning/CalendarOccupancy.js';
 import { DefaultCalendarPlanner } from '../src/planning/DefaultCalendarPlanner.js';
 import { DefaultRecoveryService } from '../src/planning/DefaultRecoveryService.js';
 import { DefaultTaskScheduler } from '../src/planning/DefaultTaskScheduler.js';
-import { occupancyOf } from '../src/planning/occupancyOf.js';
 import type { PlanningContext } from '../src/planning/ports.js';
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata'];

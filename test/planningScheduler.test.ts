@@ -4,8 +4,8 @@ import { occurrenceId } from '../src/domain/occurrenceId.js';
 import type { Occurrence, Task } from '../src/domain/types.js';
 import { parseCalendar } from '../src/domain/validateCalendar.js';
 import { parseTask } from '../src/domain/validateTask.js';
+import { occupancyOf } from '../src/planning/CalendarOccupancy.js';
 import { DefaultTaskScheduler } from '../src/planning/DefaultTaskScheduler.js';
-import { occupancyOf } from '../src/planning/occupancyOf.js';
 import type { PlanningContext } from '../src/planning/ports.js';
 import { retryDelayMs } from '../src/planning/retryDelay.js';
 

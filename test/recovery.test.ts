@@ -3,8 +3,8 @@ import { makeOccurrence } from '../src/domain/makeOccurrence.js';
 import type { Execution, ExecutionState, Occurrence, Task } from '../src/domain/types.js';
 import { parseCalendar } from '../src/domain/validateCalendar.js';
 import { parseTask } from '../src/domain/validateTask.js';
+import { occupancyOf } from '../src/planning/CalendarOccupancy.js';
 import { DefaultRecoveryService } from '../src/planning/DefaultRecoveryService.js';
-import { occupancyOf } from '../src/planning/occupancyOf.js';
 import type { RecoveryInput } from '../src/planning/ports.js';
 
 /** Berlin in early March is UTC+1: 2026-03-02 is a Monday. */

@@ -6,7 +6,7 @@ import type { EventStore } from '../src/log/EventStore.js';
 import type { StoredEvent } from '../src/log/events.js';
 import { DefaultCalendarPlanner } from '../src/planning/DefaultCalendarPlanner.js';
 import type { PlanningContext } from '../src/planning/ports.js';
-import type { ScheduleResult, SmartScheduler } from '../src/runtime/SmartScheduler.js';
+import type { ScheduleResult, SmartScheduler } from '../src/scheduler/SmartScheduler.js';
 import { TestClock } from '../src/testing/TestClock.js';
 import {
   at,

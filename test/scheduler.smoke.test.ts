@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../src/log/memoryStore.js';
-import { createScheduler } from '../src/runtime/createScheduler.js';
+import { createScheduler } from '../src/scheduler/createScheduler.js';
 import { TestClock } from '../src/testing/TestClock.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z'); // a Monday

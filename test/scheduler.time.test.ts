@@ -1,7 +1,7 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../src/log/memoryStore.js';
-import { createScheduler } from '../src/runtime/createScheduler.js';
+import { createScheduler } from '../src/scheduler/createScheduler.js';
 import {
   at,
   DAY,

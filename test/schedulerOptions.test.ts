@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPlanflowError } from '../src/domain/errors.js';
-import { createScheduler } from '../src/runtime/createScheduler.js';
+import { createScheduler } from '../src/scheduler/createScheduler.js';
 
 function thrown(fn: () => unknown): unknown {
   try {

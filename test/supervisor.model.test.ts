@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
 import { createTestModel } from 'xstate/graph';
 import { statusOf, supervisorMachine } from '../machines/supervisor.js';
-import { TimerQueue } from '../src/runtime/TimerQueue.js';
 import { TestClock } from '../src/testing/index.js';
+import { TimerQueue } from '../src/time/TimerQueue.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 const GRACE_MS = 1_500;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { statusOf, supervisorMachine } from '../machines/supervisor.js';
-import { TimerQueue } from '../src/runtime/TimerQueue.js';
 import { TestClock } from '../src/testing/index.js';
+import { TimerQueue } from '../src/time/TimerQueue.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 
@@ -125,11 +125,11 @@ describe('supervisor machine', () => {
   it('keeps only counts in its context, in any live state', () => {
     const h = harness();
     h.actor.send({ type: 'COUNTS_CHANGED', pending: 100_000, active: 3 });
-    expect(h.actor.getSnapshot().context).toEqual({ pending: 100_000, active: 3 });
+    expect(h.actor.getSnapshot().context).toEqual({ pending: 100_000, active: 3, finished: 0 });
     h.actor.send({ type: 'START' });
     h.actor.send({ type: 'PAUSE' });
     h.actor.send({ type: 'COUNTS_CHANGED', pending: 7, active: 0 });
-    expect(h.actor.getSnapshot().context).toEqual({ pending: 7, active: 0 });
+    expect(h.actor.getSnapshot().context).toEqual({ pending: 7, active: 0, finished: 0 });
   });
 
   it('drives a timer queue: paused means no timers and nothing fires', () => {

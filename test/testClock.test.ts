@@ -1,8 +1,8 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { describe, expect, it, vi } from 'vitest';
 import { isPlanflowError, ValidationError } from '../src/domain/errors.js';
-import { TimerQueue } from '../src/runtime/TimerQueue.js';
 import { fakeTimersClock, settleMicrotasks, TestClock } from '../src/testing/index.js';
+import { TimerQueue } from '../src/time/TimerQueue.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 

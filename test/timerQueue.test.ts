@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { isPlanflowError, StateError, ValidationError } from '../src/domain/errors.js';
-import type { Clock } from '../src/runtime/Clock.js';
-import { systemClock } from '../src/runtime/systemClock.js';
-import { type TimerHandle, TimerQueue } from '../src/runtime/TimerQueue.js';
-import type { ClockJump } from '../src/runtime/timerQueueOptions.js';
 import { TestClock } from '../src/testing/index.js';
+import type { Clock } from '../src/time/Clock.js';
+import { systemClock } from '../src/time/systemClock.js';
+import { type TimerHandle, TimerQueue } from '../src/time/TimerQueue.js';
+import type { ClockJump } from '../src/time/timerQueueOptions.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 const MINUTE = 60_000;

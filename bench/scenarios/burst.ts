@@ -4,7 +4,7 @@ import { parseTask } from '../../src/domain/validateTask.js';
 import type { EventStore } from '../../src/log/EventStore.js';
 import { type NewEvent, streams } from '../../src/log/events.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
-import { createScheduler } from '../../src/runtime/createScheduler.js';
+import { createScheduler } from '../../src/scheduler/createScheduler.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { ChildOutput, JobParams } from '../lib/job.js';

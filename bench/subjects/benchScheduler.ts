@@ -1,8 +1,8 @@
 import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
 import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
-import { createScheduler } from '../../src/runtime/createScheduler.js';
-import type { SmartScheduler } from '../../src/runtime/SmartScheduler.js';
+import { createScheduler } from '../../src/scheduler/createScheduler.js';
+import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 
 /** A started scheduler with the tasks and occurrences a scenario needs. */
 export type BenchScheduler = Readonly<{

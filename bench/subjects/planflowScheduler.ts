@@ -1,7 +1,7 @@
 import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
-import type { SmartScheduler } from '../../src/runtime/SmartScheduler.js';
+import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { wallNow } from '../lib/clock.js';
 import { scratchDir } from '../lib/scratch.js';

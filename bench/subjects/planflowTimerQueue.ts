@@ -1,4 +1,4 @@
-import { TimerQueue } from '../../src/runtime/TimerQueue.js';
+import { TimerQueue } from '../../src/time/TimerQueue.js';
 import { wallNow } from '../lib/clock.js';
 import type { TimerSubject } from './timerSubject.js';
 

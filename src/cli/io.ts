@@ -1,5 +1,5 @@
-import type { Clock } from '../runtime/Clock.js';
-import { systemClock } from '../runtime/systemClock.js';
+import type { Clock } from '../time/Clock.js';
+import { systemClock } from '../time/systemClock.js';
 
 /**
  * Everything the CLI touches outside its arguments. `runCli` takes it as a parameter so the

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EventLog } from '../log/EventLog.js';
-import type { Clock } from '../runtime/Clock.js';
-import type { Handlers } from '../runtime/handlers.js';
-import { SmartScheduler } from '../runtime/SmartScheduler.js';
+import { createScheduler } from '../scheduler/createScheduler.js';
+import type { Handlers } from '../scheduler/handlers.js';
+import type { SmartScheduler } from '../scheduler/SmartScheduler.js';
 import { type SqliteStore, sqliteStore } from '../sqlite/index.js';
+import type { Clock } from '../time/Clock.js';
 import { inputError } from './exitCodes.js';
 import type { ResolvedIo } from './io.js';
 
@@ -81,7 +82,7 @@ export async function openScheduler(
     nowMs?: number;
   }> = {},
 ): Promise<SmartScheduler> {
-  const scheduler = new SmartScheduler({
+  const scheduler = createScheduler({
     store,
     clock: options.nowMs === undefined ? io.clock : frozenAt(io.clock, options.nowMs),
     ...(options.handlers === undefined ? {} : { handlers: options.handlers }),

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Occurrence } from '../domain/types.js';
-import type { Handler, HandlerContext } from '../runtime/handlers.js';
+import type { Handler, HandlerContext } from '../scheduler/handlers.js';
 
 /** How long a command gets after SIGTERM before it is killed outright. */
 const KILL_GRACE_MS = 2000;

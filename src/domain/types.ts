@@ -149,6 +149,17 @@ export type ExecutionState =
 
 export type ErrorRecord = Readonly<{ name: string; message: string; timedOut?: boolean }>;
 
+/** The outcome of one handler run, as recorded: it succeeded, or it failed with an error. */
+export type RunOutcome =
+  | Readonly<{ ok: true; durationMs: number }>
+  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord }>;
+
+/** Whether the scheduler has not started yet, is running, is paused or was stopped for good. */
+export type SchedulerStatus = 'idle' | 'running' | 'paused' | 'stopped';
+
+/** Why a waiting occurrence was cancelled: by the user, or because its task changed or went. */
+export type CancelReason = 'user' | 'task-removed' | 'task-updated';
+
 /** One step of an occurrence's history: the event that caused it and the state it led to. */
 export type HistoryEntry = Readonly<{
   seq: number;

@@ -2,15 +2,14 @@ import type {
   CalendarConfig,
   Execution,
   ExecutionState,
-  IsoInstant,
   Occurrence,
+  SchedulerStatus,
   Task,
 } from '../domain/types.js';
 import type { StoredEvent } from './events.js';
 import { evolveExecution } from './evolveExecution.js';
 
 /** Whether the scheduler was last recorded running, paused or stopped. */
-export type SchedulerStatus = 'idle' | 'running' | 'paused' | 'stopped';
 
 export type OccurrenceFilter = Readonly<{
   taskId?: string;
@@ -45,16 +44,10 @@ export class ReadModel {
   #calendar: CalendarConfig | undefined;
   #status: SchedulerStatus = 'idle';
   #lastSeq = 0;
-  #lastTime: IsoInstant | undefined;
 
   /** Sequence number of the last event folded in (0 for an empty log). */
   get lastSeq(): number {
     return this.#lastSeq;
-  }
-
-  /** Time of the last event folded in: the latest moment the log knows the scheduler was alive. */
-  get lastEventTime(): IsoInstant | undefined {
-    return this.#lastTime;
   }
 
   get calendar(): CalendarConfig | undefined {
@@ -73,7 +66,6 @@ export class ReadModel {
       );
     }
     this.#lastSeq = event.seq;
-    this.#lastTime = event.time;
     switch (event.type) {
       case 'task.defined':
       case 'task.updated':
@@ -186,11 +178,6 @@ export class ReadModel {
   /** Execution records in the order their occurrences were first scheduled. */
   listExecutions(filter: OccurrenceFilter = {}): readonly Execution[] {
     return this.#select(filter).map((entry) => entry.execution);
-  }
-
-  /** Number of occurrences known to the log. */
-  get occurrenceCount(): number {
-    return this.#entries.size;
   }
 
   #select(filter: OccurrenceFilter): Entry[] {

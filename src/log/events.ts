@@ -1,9 +1,17 @@
-import type { CalendarConfig, ErrorRecord, IsoInstant, Occurrence, Task } from '../domain/types.js';
+import type {
+  CalendarConfig,
+  CancelReason,
+  ErrorRecord,
+  IsoInstant,
+  Occurrence,
+  Task,
+} from '../domain/types.js';
 
 /**
  * The event catalogue. Names are past-tense facts; the log says what happened and the
  * projection decides what it means now. `data` is always JSON-serialisable.
- * Bump {@link SCHEMA_VERSION} and add an upcaster when a payload changes shape.
+ * Bump {@link SCHEMA_VERSION} and add an upcaster when a payload changes shape. Every entry
+ * the runtime appends is built by one constructor in `facts.ts`.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -19,7 +27,7 @@ export type PlanflowEventMap = {
   /** An occurrence was planned and (unless paused) armed on the clock. */
   'occurrence.scheduled': { occurrence: Occurrence };
   /** The calendar rejected the occurrence's slot when it was scheduled; it will not run. */
-  'occurrence.skipped': { occurrenceId: string; reason: 'slot-unavailable' | 'task-removed' };
+  'occurrence.skipped': { occurrenceId: string; reason: 'slot-unavailable' };
   /** The occurrence fired: its handler starts now. Recorded at most once per occurrence. */
   'occurrence.triggered': {
     occurrenceId: string;
@@ -47,10 +55,7 @@ export type PlanflowEventMap = {
   /** Recovery scheduled a replacement for this missed occurrence. */
   'occurrence.recovered': { occurrenceId: string; replacementId: string };
   /** The occurrence was cancelled before it triggered. */
-  'occurrence.cancelled': {
-    occurrenceId: string;
-    reason: 'user' | 'task-removed' | 'task-updated';
-  };
+  'occurrence.cancelled': { occurrenceId: string; reason: CancelReason };
   /** The scheduler began running (`start`). */
   'scheduler.started': { instanceId: string };
   /** The scheduler was paused: every timer disarmed. */

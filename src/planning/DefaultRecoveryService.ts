@@ -1,7 +1,7 @@
 import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { Execution, Occurrence, Task } from '../domain/types.js';
+import { CalendarOccupancy } from './CalendarOccupancy.js';
 import { DefaultTaskScheduler, type FollowUpOptions } from './DefaultTaskScheduler.js';
-import { GrowingOccupancy } from './occupancyOf.js';
 import type { PlanningContext, RecoveryInput, RecoveryService, TaskScheduler } from './ports.js';
 
 /** The seed's `_RECOVERY_GRACE_SECONDS = 30`. */
@@ -77,7 +77,7 @@ export class DefaultRecoveryService implements RecoveryService {
         (a, b) => Date.parse(a.scheduledFor) - Date.parse(b.scheduledFor) || (a.id < b.id ? -1 : 1),
       );
 
-    const occupancy = new GrowingOccupancy(input.ctx.calendar, input.ctx.occupancy);
+    const occupancy = new CalendarOccupancy(input.ctx.calendar, input.ctx.occupancy);
     const ctx: PlanningContext = { calendar: input.ctx.calendar, occupancy };
     const recurred = new Set<string>();
     const created: Occurrence[] = [];
@@ -87,7 +87,7 @@ export class DefaultRecoveryService implements RecoveryService {
       const replacement = this.#replace(occurrence, task, input.now, ctx, recurred);
       if (replacement === undefined || known.has(replacement.id)) continue;
       known.add(replacement.id);
-      occupancy.add(replacement);
+      occupancy.hold(replacement.id, replacement.scheduledFor);
       created.push(replacement);
     }
     return Object.freeze(created);

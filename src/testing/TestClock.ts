@@ -1,6 +1,6 @@
 import { PlanflowError, ValidationError } from '../domain/errors.js';
-import type { Clock } from '../runtime/Clock.js';
-import { TimerEntry, TimerHeap } from '../runtime/TimerHeap.js';
+import type { Clock } from '../time/Clock.js';
+import { TimerEntry, TimerHeap } from '../time/TimerHeap.js';
 import { settleMacrotask } from './settle.js';
 
 export type TestClockOptions = Readonly<{

@@ -1,4 +1,4 @@
-import type { Clock } from '../runtime/Clock.js';
+import type { Clock } from '../time/Clock.js';
 
 /**
  * The parts of an `@sinonjs/fake-timers` clock this adapter uses (typed structurally so the

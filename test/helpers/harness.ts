@@ -4,10 +4,10 @@ import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
 import type { StoredEvent } from '../../src/log/events.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
-import { createScheduler } from '../../src/runtime/createScheduler.js';
-import type { HandlerContext } from '../../src/runtime/handlers.js';
-import type { SmartScheduler } from '../../src/runtime/SmartScheduler.js';
-import type { SchedulerOptions } from '../../src/runtime/schedulerOptions.js';
+import { createScheduler } from '../../src/scheduler/createScheduler.js';
+import type { HandlerContext } from '../../src/scheduler/handlers.js';
+import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
+import type { SchedulerOptions } from '../../src/scheduler/schedulerOptions.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import { readAll } from './logQueries.js';
 

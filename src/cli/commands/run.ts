@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isWaiting } from '../../log/ReadModel.js';
-import type { SmartScheduler } from '../../runtime/SmartScheduler.js';
+import type { SmartScheduler } from '../../scheduler/SmartScheduler.js';
 import type { CommandContext } from '../context.js';
 import { eventLine } from '../format/eventLine.js';
 import { openScheduler, withStore } from '../openLog.js';

@@ -1,5 +1,8 @@
-import type { Execution, Occurrence } from '../domain/types.js';
-import { isWaiting } from '../log/ReadModel.js';
+import type { Execution, Occurrence } from '../../domain/types.js';
+import { isWaiting } from '../../log/ReadModel.js';
+import type { SchedulerTx } from '../SchedulerParts.js';
+import type { Claim } from './plan.js';
+import { recoverMissed } from './recoverMissed.js';
 
 /** How the missed check sorts the occurrences whose time has passed. */
 export type MissedSplit = Readonly<{
@@ -8,6 +11,29 @@ export type MissedSplit = Readonly<{
   /** Late beyond grace: record them missed and hand them to recovery. */
   beyondGrace: readonly Occurrence[];
 }>;
+
+/**
+ * The seed's missed check: every pending occurrence whose time has passed is triggered now
+ * when late by at most grace, otherwise recorded missed and recovered. Returns the claims of
+ * the ones triggered, for the caller to await outside the queue.
+ */
+export async function checkMissed(tx: SchedulerTx): Promise<Claim[]> {
+  const parts = tx.parts;
+  if (parts.supervisor.status !== 'running') return [];
+  const { actors, log } = parts;
+  const model = log.model;
+  const nowMs = parts.timers.now();
+  const { lateWithinGrace, beyondGrace } = splitMissed(
+    model.listExecutions({ state: 'scheduled' }),
+    (id) => model.getOccurrence(id),
+    nowMs,
+    parts.options.graceMs,
+    (id) => actors.isTriggering(id),
+  );
+  const claims = lateWithinGrace.map((occ) => actors.trigger(occ, false));
+  if (beyondGrace.length > 0) await recoverMissed(tx, beyondGrace, nowMs);
+  return claims;
+}
 
 /**
  * The seed's `check_for_missed_tasks` split: every occurrence still waiting (`scheduled`,

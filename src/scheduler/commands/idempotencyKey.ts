@@ -1,4 +1,4 @@
-import type { Occurrence } from '../domain/types.js';
+import type { Occurrence } from '../../domain/types.js';
 
 /**
  * The idempotency key of an occurrence: the id of the first attempt of its unit of work.

@@ -1,13 +1,13 @@
-import type { Occurrence, Task } from '../domain/types.js';
-import { type NewEvent, streams } from '../log/events.js';
-import type { ReadModel } from '../log/ReadModel.js';
-import type { PlanningContext, TaskScheduler } from '../planning/ports.js';
-import type { HandlerOutcome } from './handlers.js';
+import type { Occurrence, RunOutcome, Task } from '../../domain/types.js';
+import type { NewEvent } from '../../log/events.js';
+import { type FollowUpKind, followedUp, occurrenceScheduled } from '../../log/facts.js';
+import type { ReadModel } from '../../log/ReadModel.js';
+import type { PlanningContext, TaskScheduler } from '../../planning/ports.js';
 
 /** What an occurrence led to after it ran: nothing, a retry, or the task's next recurrence. */
 export type FollowUp =
   | Readonly<{ kind: 'none' }>
-  | Readonly<{ kind: 'retry' | 'recurrence'; occurrence: Occurrence }>;
+  | Readonly<{ kind: Exclude<FollowUpKind, 'recovery'>; occurrence: Occurrence }>;
 
 /**
  * Decides the follow-up of an occurrence that ran, per the design's rule: a failed run is
@@ -21,7 +21,7 @@ export type FollowUp =
 export function decideFollowUp(
   occurrence: Occurrence,
   task: Task | undefined,
-  outcome: HandlerOutcome,
+  outcome: RunOutcome,
   now: Date,
   ctx: PlanningContext,
   scheduler: TaskScheduler,
@@ -52,62 +52,15 @@ function withParent(next: Occurrence, parent: Occurrence): Occurrence {
   return next.parentId === undefined ? Object.freeze({ ...next, parentId: parent.id }) : next;
 }
 
-/** The events recording a run's outcome and its follow-up, appended as one atomic batch. */
-export function outcomeEvents(
-  occurrence: Occurrence,
-  outcome: HandlerOutcome,
-  followUp: FollowUp,
-  alreadyKnown: (occurrenceId: string) => boolean,
-): NewEvent[] {
-  const stream = streams.occurrence(occurrence.id);
-  const events: NewEvent[] = [
-    outcome.ok
-      ? {
-          type: 'occurrence.completed',
-          stream,
-          data: { occurrenceId: occurrence.id, durationMs: outcome.durationMs },
-        }
-      : {
-          type: 'occurrence.failed',
-          stream,
-          data: {
-            occurrenceId: occurrence.id,
-            durationMs: outcome.durationMs,
-            error: outcome.error,
-          },
-        },
-  ];
-  if (followUp.kind !== 'none') events.push(...linkEvents(occurrence, followUp, alreadyKnown));
-  return events;
-}
-
 /** `occurrence.scheduled` for the follow-up (unless the log already has it) and the link. */
 export function linkEvents(
   parent: Occurrence,
-  followUp: Readonly<{ kind: 'retry' | 'recurrence' | 'recovery'; occurrence: Occurrence }>,
+  kind: FollowUpKind,
+  next: Occurrence,
   alreadyKnown: (occurrenceId: string) => boolean,
 ): NewEvent[] {
-  const next = followUp.occurrence;
   const events: NewEvent[] = [];
-  if (!alreadyKnown(next.id)) {
-    events.push({
-      type: 'occurrence.scheduled',
-      stream: streams.occurrence(next.id),
-      data: { occurrence: next },
-    });
-  }
-  const stream = streams.occurrence(parent.id);
-  const occurrenceId = parent.id;
-  if (followUp.kind === 'retry') {
-    events.push({ type: 'occurrence.retried', stream, data: { occurrenceId, retryId: next.id } });
-  } else if (followUp.kind === 'recurrence') {
-    events.push({ type: 'occurrence.recurred', stream, data: { occurrenceId, nextId: next.id } });
-  } else {
-    events.push({
-      type: 'occurrence.recovered',
-      stream,
-      data: { occurrenceId, replacementId: next.id },
-    });
-  }
+  if (!alreadyKnown(next.id)) events.push(occurrenceScheduled(next));
+  events.push(followedUp(parent.id, kind, next.id));
   return events;
 }

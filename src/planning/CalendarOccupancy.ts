@@ -1,6 +1,6 @@
-import type { CalendarConfig, Execution } from '../domain/types.js';
-import type { Occupancy } from '../planning/ports.js';
-import { zonedParts } from '../planning/zonedTime.js';
+import type { CalendarConfig, Execution, Occurrence } from '../domain/types.js';
+import type { Occupancy } from './ports.js';
+import { zonedParts } from './zonedTime.js';
 
 type Place = Readonly<{ day: string; atMs: number }>;
 
@@ -10,24 +10,37 @@ export function holdsPlace(execution: Execution): boolean {
 }
 
 /**
- * The scheduler's calendar occupancy, kept up to date as the log grows instead of being
- * recomputed from every occurrence for each planning decision. `sync` is called with an
- * occurrence's execution after each of its events; a new calendar re-indexes everything
- * (the local date of an instant depends on the zone).
+ * The one {@link Occupancy} implementation: how many occurrences fall on each local date of
+ * the calendar's zone and which instants are taken, kept up to date place by place instead
+ * of being recomputed from every occurrence for each decision.
+ *
+ * Three users: the scheduler keeps one in step with its log (`sync` after each folded
+ * occurrence event, `reset` when the calendar changes, since the local date of an instant
+ * depends on the zone); a planner that places several occurrences in one call layers one
+ * over the caller's (`base`) so they do not collide with each other; and
+ * {@link occupancyOf} builds one from a plain list.
  */
-export class LiveOccupancy implements Occupancy {
-  #timeZone: string;
+export class CalendarOccupancy implements Occupancy {
+  #calendar: CalendarConfig;
+  readonly #base: Occupancy | undefined;
   readonly #places = new Map<string, Place>();
   readonly #perDay = new Map<string, number>();
   readonly #perInstant = new Map<number, number>();
 
-  constructor(calendar: CalendarConfig) {
-    this.#timeZone = calendar.timeZone;
+  /** An empty occupancy in `calendar`'s zone, counted on top of `base` when given. */
+  constructor(calendar: CalendarConfig, base?: Occupancy) {
+    this.#calendar = calendar;
+    this.#base = base;
   }
 
-  /** Re-indexes for a (possibly) new calendar zone from the executions given. */
+  /** The calendar whose days and instants are counted. */
+  get calendar(): CalendarConfig {
+    return this.#calendar;
+  }
+
+  /** Re-indexes for a (possibly) new calendar from the executions given. */
   reset(calendar: CalendarConfig, executions: Iterable<Execution>): void {
-    this.#timeZone = calendar.timeZone;
+    this.#calendar = calendar;
     this.#places.clear();
     this.#perDay.clear();
     this.#perInstant.clear();
@@ -49,7 +62,7 @@ export class LiveOccupancy implements Occupancy {
   hold(occurrenceId: string, scheduledFor: string): void {
     if (this.#places.has(occurrenceId)) return;
     const atMs = Date.parse(scheduledFor);
-    const place = { day: zonedParts(atMs, this.#timeZone).localDate, atMs };
+    const place = { day: zonedParts(atMs, this.#calendar.timeZone).localDate, atMs };
     this.#places.set(occurrenceId, place);
     bump(this.#perDay, place.day, 1);
     bump(this.#perInstant, place.atMs, 1);
@@ -67,14 +80,32 @@ export class LiveOccupancy implements Occupancy {
   countOnDay(localDate: string, excludeId?: string): number {
     const count = this.#perDay.get(localDate) ?? 0;
     const own = excludeId === undefined ? undefined : this.#places.get(excludeId);
-    return own?.day === localDate ? count - 1 : count;
+    const mine = own?.day === localDate ? count - 1 : count;
+    return mine + (this.#base?.countOnDay(localDate, excludeId) ?? 0);
   }
 
   isTaken(atMs: number, excludeId?: string): boolean {
     const count = this.#perInstant.get(atMs) ?? 0;
     const own = excludeId === undefined ? undefined : this.#places.get(excludeId);
-    return (own?.atMs === atMs ? count - 1 : count) > 0;
+    const mine = own?.atMs === atMs ? count - 1 : count;
+    return mine > 0 || (this.#base?.isTaken(atMs, excludeId) ?? false);
   }
+}
+
+/**
+ * The occupancy of a plain list of occurrences. The list is read once and not kept; an
+ * occurrence listed twice (same id) counts once. Callers pass only occurrences that still
+ * hold their place (not cancelled or skipped).
+ * @example
+ * const ctx = { calendar, occupancy: occupancyOf(pending, calendar) };
+ */
+export function occupancyOf(
+  occurrences: Iterable<Occurrence>,
+  calendar: CalendarConfig,
+): CalendarOccupancy {
+  const occupancy = new CalendarOccupancy(calendar);
+  for (const occurrence of occurrences) occupancy.hold(occurrence.id, occurrence.scheduledFor);
+  return occupancy;
 }
 
 function bump<K>(counts: Map<K, number>, key: K, delta: number): void {

@@ -1,29 +1,33 @@
-import { NotFoundError, StateError, ValidationError } from '../domain/errors.js';
-import { makeOccurrence } from '../domain/makeOccurrence.js';
-import type { Occurrence } from '../domain/types.js';
-import { parseOccurrence } from '../domain/validateOccurrence.js';
-import { describeValue } from '../domain/validationFailure.js';
-import type { ClaimResult } from './OccurrenceRunner.js';
-import { type PlanResult, type PlanResults, plan, planAll } from './planOccurrence.js';
-import { cancelledEvent, scheduledEvent } from './runtimeEvents.js';
-import { type SchedulerContext, stoppedError } from './SchedulerContext.js';
-import type { TriggerTarget } from './SmartScheduler.js';
+import { NotFoundError, StateError, ValidationError } from '../../domain/errors.js';
+import { makeOccurrence } from '../../domain/makeOccurrence.js';
+import type { Occurrence } from '../../domain/types.js';
+import { parseOccurrence } from '../../domain/validateOccurrence.js';
+import { describeValue } from '../../domain/validationFailure.js';
+import { occurrenceCancelled, occurrenceScheduled } from '../../log/facts.js';
+import type { SchedulerTx } from '../SchedulerParts.js';
+import { requirePending, requireTask, stoppedError } from './lookups.js';
+import { type Claim, type PlanResult, plan } from './plan.js';
+import { type PlanResults, planAll } from './planList.js';
 
-// The facade's occurrence commands. The functions taking a context run within the command
-// queue; a claim they return is awaited by the caller outside it.
+// The facade's occurrence commands. A claim they return is awaited by the caller outside
+// the queue.
+
+/** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
+export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
 
 /** Plans one occurrence of a known task; refused (`'paused'`) unless the scheduler runs. */
 export async function scheduleOccurrence(
-  ctx: SchedulerContext,
+  tx: SchedulerTx,
   occurrence: Occurrence,
 ): Promise<PlanResult> {
-  if (ctx.supervisor.status !== 'running') return { result: 'paused' as const };
-  if (ctx.model().getTask(occurrence.taskId) === undefined) {
+  const parts = tx.parts;
+  if (parts.supervisor.status !== 'running') return { result: 'paused' as const };
+  if (parts.log.model.getTask(occurrence.taskId) === undefined) {
     throw new NotFoundError(
       `SmartScheduler.scheduleOccurrence: task "${occurrence.taskId}" does not exist; define it first with defineTask()`,
     );
   }
-  return plan(ctx, occurrence);
+  return plan(tx, occurrence);
 }
 
 /**
@@ -63,13 +67,14 @@ export function parseOccurrenceList(input: unknown): Occurrence[] {
  * scheduler runs, and nothing is recorded when an item names an unknown task.
  */
 export async function scheduleOccurrences(
-  ctx: SchedulerContext,
+  tx: SchedulerTx,
   occurrences: readonly Occurrence[],
 ): Promise<PlanResults> {
-  if (ctx.supervisor.status !== 'running') {
+  const parts = tx.parts;
+  if (parts.supervisor.status !== 'running') {
     return { results: occurrences.map(() => 'paused' as const), claims: [] };
   }
-  const model = ctx.model();
+  const model = parts.log.model;
   for (let i = 0; i < occurrences.length; i++) {
     const taskId = occurrences[i]!.taskId;
     if (model.getTask(taskId) === undefined) {
@@ -78,47 +83,44 @@ export async function scheduleOccurrences(
       );
     }
   }
-  return planAll(ctx, occurrences);
+  return planAll(tx, occurrences);
 }
 
-/** Cancels a pending occurrence: its timer goes first, then the fact is recorded. */
-export async function cancelOccurrence(ctx: SchedulerContext, occurrenceId: string): Promise<void> {
-  const execution = ctx.requirePending(occurrenceId, 'cancelOccurrence');
-  ctx.arming.disarm(execution.occurrenceId);
-  await ctx.append([cancelledEvent(occurrenceId, 'user')]);
+/** Cancels a pending occurrence: its timer and actor go first, then the fact is recorded. */
+export async function cancelOccurrence(tx: SchedulerTx, occurrenceId: string): Promise<void> {
+  const parts = tx.parts;
+  const execution = requirePending(parts, occurrenceId, 'cancelOccurrence');
+  parts.actors.cancel(execution.occurrenceId);
+  await parts.log.append([occurrenceCancelled(occurrenceId, 'user')]);
 }
 
-/** What `triggerNow` started within the queue: the occurrence and its actor's claim. */
-export type ManualTrigger = Readonly<{
-  occurrence: Occurrence;
-  claim: Promise<ClaimResult | undefined>;
-}>;
+/** What `triggerNow` started: the occurrence and its actor's claim. */
+export type ManualTrigger = Readonly<{ occurrence: Occurrence; claim: Claim }>;
 
 /**
  * Gives the target occurrence (a pending one, or a new manual occurrence of a task, recorded
  * first) an actor that triggers at once, whatever its time and even while paused.
  */
-export async function triggerNow(
-  ctx: SchedulerContext,
-  target: TriggerTarget,
-): Promise<ManualTrigger> {
-  if (ctx.supervisor.status === 'stopped') throw stoppedError('triggerNow');
+export async function triggerNow(tx: SchedulerTx, target: TriggerTarget): Promise<ManualTrigger> {
+  const parts = tx.parts;
+  const model = parts.log.model;
+  if (parts.supervisor.status === 'stopped') throw stoppedError('triggerNow');
   let occ: Occurrence;
   if ('occurrenceId' in target) {
-    ctx.requirePending(target.occurrenceId, 'triggerNow');
-    occ = ctx.model().getOccurrence(target.occurrenceId)!;
+    requirePending(parts, target.occurrenceId, 'triggerNow');
+    occ = model.getOccurrence(target.occurrenceId)!;
   } else {
-    ctx.requireTask(target.taskId, 'triggerNow');
+    requireTask(parts, target.taskId, 'triggerNow');
     occ = makeOccurrence({
       taskId: target.taskId,
       cause: 'manual',
-      scheduledFor: new Date(ctx.options.clock.now()),
+      scheduledFor: new Date(parts.options.clock.now()),
     });
-    if (ctx.model().getOccurrence(occ.id) === undefined) {
-      await ctx.append([scheduledEvent(occ)]);
+    if (model.getOccurrence(occ.id) === undefined) {
+      await parts.log.append([occurrenceScheduled(occ)]);
     }
   }
-  return { occurrence: occ, claim: ctx.arming.spawn(occ, { manual: true }) };
+  return { occurrence: occ, claim: parts.actors.trigger(occ, true) };
 }
 
 /**

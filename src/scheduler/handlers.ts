@@ -1,5 +1,5 @@
-import type { ErrorRecord, Occurrence, Task } from '../domain/types.js';
-import type { Clock } from './Clock.js';
+import type { ErrorRecord, Occurrence, RunOutcome, Task } from '../domain/types.js';
+import type { Clock } from '../time/Clock.js';
 
 /** What a handler receives besides the occurrence. */
 export type HandlerContext = Readonly<{
@@ -25,11 +25,6 @@ export type Handler = (occurrence: Occurrence, context: HandlerContext) => unkno
 /** Handlers by name; a task names its handler in `task.handler`. */
 export type Handlers = Readonly<Record<string, Handler>>;
 
-/** The outcome of one handler run, ready to be recorded. */
-export type HandlerOutcome =
-  | Readonly<{ ok: true; durationMs: number }>
-  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord }>;
-
 export type InvokeOptions = Readonly<{
   clock: Clock;
   task: Task;
@@ -48,7 +43,7 @@ export async function invokeHandler(
   handler: Handler,
   occurrence: Occurrence,
   options: InvokeOptions,
-): Promise<HandlerOutcome> {
+): Promise<RunOutcome> {
   const { clock, task } = options;
   const startedAt = clock.now();
   const controller = new AbortController();

@@ -1,51 +1,85 @@
-import type { Observable } from 'rxjs';
-import type { CalendarConfig, Execution, Occurrence, Task } from '../domain/types.js';
+import type { Observable, Subject } from 'rxjs';
+import { StateError } from '../domain/errors.js';
+import type {
+  CalendarConfig,
+  Execution,
+  Occurrence,
+  SchedulerStatus,
+  Task,
+} from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { parseOccurrence } from '../domain/validateOccurrence.js';
-import type { HistoryQuery } from '../log/EventLog.js';
-import { type StoredEvent, streams } from '../log/events.js';
+import type { EventLog, HistoryQuery } from '../log/EventLog.js';
+import type { StoredEvent } from '../log/events.js';
+import { calendarConfigured } from '../log/facts.js';
 import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
+import type { TimerQueue } from '../time/TimerQueue.js';
+import type { OccurrenceActors } from './actors/OccurrenceActors.js';
+import type { RunningHandlers } from './actors/RunningHandlers.js';
+import type { Supervisor } from './actors/Supervisor.js';
+import type { CommandQueue } from './CommandQueue.js';
+import { transition } from './commands/lifecycle.js';
+import { stoppedError } from './commands/lookups.js';
 import {
   cancelOccurrence,
   parseOccurrenceList,
   scheduleOccurrence,
   scheduleOccurrences,
+  type TriggerTarget,
   triggeredId,
   triggerNow,
-} from './occurrenceCommands.js';
-import { scheduleAll } from './planOccurrence.js';
-import { SchedulerContext, stoppedError } from './SchedulerContext.js';
-import { resolveSchedulerOptions, type SchedulerOptions } from './schedulerOptions.js';
+} from './commands/occurrenceCommands.js';
+import { type ScheduleResult, scheduleAll } from './commands/plan.js';
+import { defineTask, removeTask, updateTask } from './commands/taskCommands.js';
+import type { SchedulerParts } from './SchedulerParts.js';
 import { stopScheduler } from './stopScheduler.js';
-import { defineTask, removeTask, updateTask } from './taskCommands.js';
 
-/** What `scheduleOccurrence` did with the occurrence it was given. */
-export type ScheduleResult = 'armed' | 'skipped' | 'not-pending' | 'paused';
-
-/** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
-export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
+/** What `createScheduler` hands the facade: the queue and the parts it talks to directly. */
+export type SchedulerWiring = Readonly<{
+  queue: CommandQueue<SchedulerParts>;
+  supervisor: Supervisor;
+  handlers: RunningHandlers;
+  timers: TimerQueue;
+  events: Subject<StoredEvent>;
+  errors: Subject<unknown>;
+  /** Settles once the log is open and the parts are built. */
+  opening: Promise<SchedulerParts>;
+}>;
 
 /**
  * The scheduler: the seed's `SmartSchedulerService` as an event-sourced actor system.
  *
  * Every decision goes through one command queue (read the model, decide with the planners,
  * append), every fact is appended to the log before anything acts on it, and each active
- * occurrence runs as an XState actor on the scheduler's timer queue. See
- * docs/architecture.md for the design and docs/lifecycle.md for the rules.
+ * occurrence runs as an XState actor, a child of the supervisor, on the scheduler's timer
+ * queue. See docs/architecture.md for the design and docs/lifecycle.md for the rules.
  *
  * Create one with {@link createScheduler}.
  */
 export class SmartScheduler {
-  /** The state the scheduler's parts share; each public method is a command on its queue. */
-  readonly #ctx: SchedulerContext;
+  readonly #wiring: SchedulerWiring;
+  readonly #queue: CommandQueue<SchedulerParts>;
+  /** The open log, for reads outside the queue (the model, history, verify). */
+  #log: EventLog | undefined;
+  /** The live set, for `armedCount`. */
+  #actors: OccurrenceActors | undefined;
+  #stopTimeoutMs = 0;
 
   /** Resolves once the log is open and folded; every method waits for it on its own. */
   readonly ready: Promise<void>;
 
-  constructor(options: SchedulerOptions = {}) {
-    this.#ctx = new SchedulerContext(resolveSchedulerOptions(options));
-    this.ready = this.#ctx.ready;
+  /** @internal Built by {@link createScheduler}, the composition root. */
+  constructor(wiring: SchedulerWiring) {
+    this.#wiring = wiring;
+    this.#queue = wiring.queue;
+    this.ready = wiring.opening.then((parts) => {
+      this.#log = parts.log;
+      this.#actors = parts.actors;
+      this.#stopTimeoutMs = parts.options.stopTimeoutMs;
+    });
+    // The failure is reported by createScheduler and seen by every method; not unhandled here.
+    this.ready.catch(() => undefined);
   }
 
   // ── the seed's five methods ───────────────────────────────────────────────────────────
@@ -57,10 +91,9 @@ export class SmartScheduler {
    * (replacing timers), which never triggers anything twice.
    */
   async start(): Promise<void> {
-    const ctx = this.#ctx;
-    const claims = await ctx.command(async () => {
-      if (ctx.supervisor.status === 'stopped') throw stoppedError('start');
-      return ctx.transition({ type: 'START' });
+    const claims = await this.#queue.run((tx) => {
+      if (tx.parts.supervisor.status === 'stopped') throw stoppedError('start');
+      return transition(tx, { type: 'START' });
     });
     await Promise.all(claims);
   }
@@ -71,12 +104,12 @@ export class SmartScheduler {
    * recorded as scheduled and armed at the next `start`.
    */
   async pause(): Promise<void> {
-    await this.#ctx.command(() => this.#ctx.transition({ type: 'PAUSE' }));
+    await this.#queue.run((tx) => transition(tx, { type: 'PAUSE' }));
   }
 
   /** Re-arms every occurrence that is still pending and due in the future (no-op when paused). */
   async scheduleAll(): Promise<void> {
-    await this.#ctx.command(() => scheduleAll(this.#ctx));
+    await this.#queue.run((tx) => scheduleAll(tx));
   }
 
   /**
@@ -87,7 +120,7 @@ export class SmartScheduler {
    */
   async scheduleOccurrence(occurrence: Occurrence): Promise<ScheduleResult> {
     const valid = parseOccurrence(occurrence);
-    const result = await this.#ctx.command(() => scheduleOccurrence(this.#ctx, valid));
+    const result = await this.#queue.run((tx) => scheduleOccurrence(tx, valid));
     if (result.claim !== undefined) await result.claim;
     return result.result;
   }
@@ -109,7 +142,7 @@ export class SmartScheduler {
    */
   async scheduleOccurrences(occurrences: readonly Occurrence[]): Promise<ScheduleResult[]> {
     const valid = parseOccurrenceList(occurrences);
-    const planned = await this.#ctx.command(() => scheduleOccurrences(this.#ctx, valid));
+    const planned = await this.#queue.run((tx) => scheduleOccurrences(tx, valid));
     if (planned.claims.length > 0) await Promise.all(planned.claims);
     return planned.results;
   }
@@ -121,7 +154,7 @@ export class SmartScheduler {
    * claimed. Runs by itself after a clock jump (sleep, suspension).
    */
   async checkForMissedTasks(): Promise<void> {
-    const claims = await this.#ctx.command(() => this.#ctx.transition({ type: 'CHECK_MISSED' }));
+    const claims = await this.#queue.run((tx) => transition(tx, { type: 'CHECK_MISSED' }));
     await Promise.all(claims);
   }
 
@@ -134,7 +167,7 @@ export class SmartScheduler {
    * @throws ValidationError with the field at fault.
    */
   async defineTask(input: unknown): Promise<Task> {
-    return this.#ctx.command(() => defineTask(this.#ctx, input));
+    return this.#queue.run((tx) => defineTask(tx, input));
   }
 
   /**
@@ -143,12 +176,12 @@ export class SmartScheduler {
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
    */
   async updateTask(taskId: string, changes: Readonly<Record<string, unknown>>): Promise<Task> {
-    return this.#ctx.command(() => updateTask(this.#ctx, taskId, changes));
+    return this.#queue.run((tx) => updateTask(tx, taskId, changes));
   }
 
   /** Removes a task and cancels its pending occurrences. @throws NotFoundError */
   async removeTask(taskId: string): Promise<void> {
-    await this.#ctx.command(() => removeTask(this.#ctx, taskId));
+    await this.#queue.run((tx) => removeTask(tx, taskId));
   }
 
   /**
@@ -156,7 +189,7 @@ export class SmartScheduler {
    * @throws NotFoundError for an unknown occurrence; StateError when it already triggered.
    */
   async cancelOccurrence(occurrenceId: string): Promise<void> {
-    await this.#ctx.command(() => cancelOccurrence(this.#ctx, occurrenceId));
+    await this.#queue.run((tx) => cancelOccurrence(tx, occurrenceId));
   }
 
   /**
@@ -166,17 +199,15 @@ export class SmartScheduler {
    * @throws NotFoundError, or StateError when the occurrence already triggered.
    */
   async triggerNow(target: TriggerTarget): Promise<string> {
-    const trigger = await this.#ctx.command(() => triggerNow(this.#ctx, target));
+    const trigger = await this.#queue.run((tx) => triggerNow(tx, target));
     return triggeredId(trigger);
   }
 
   /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
   async configureCalendar(input: unknown): Promise<CalendarConfig> {
-    return this.#ctx.command(async () => {
+    return this.#queue.run(async (tx) => {
       const calendar = parseCalendar(input);
-      await this.#ctx.append([
-        { type: 'calendar.configured', stream: streams.calendar, data: { calendar } },
-      ]);
+      await tx.parts.log.append([calendarConfigured(calendar)]);
       return calendar;
     });
   }
@@ -191,68 +222,94 @@ export class SmartScheduler {
    * as failed and its late result is dropped.
    */
   async stop(): Promise<void> {
-    await stopScheduler(this.#ctx);
+    const { queue, supervisor, handlers, timers, events, errors } = this.#wiring;
+    await this.ready;
+    await stopScheduler({
+      queue,
+      supervisor,
+      handlers,
+      timers,
+      events,
+      errors,
+      stopTimeoutMs: this.#stopTimeoutMs,
+    });
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────
 
   /** `idle` before the first `start`, then `running`, `paused` or `stopped`. */
-  get status(): 'idle' | 'running' | 'paused' | 'stopped' {
-    return this.#ctx.supervisor.status;
+  get status(): SchedulerStatus {
+    return this.#wiring.supervisor.status;
   }
 
   /** Every appended log entry, in order (an rxjs Observable; `subscribe(fn)` works as is). */
   get events(): Observable<StoredEvent> {
-    return this.#ctx.events.asObservable();
+    return this.#wiring.events.asObservable();
   }
 
   /** Errors no caller was waiting for (e.g. the store failed during a timer-driven trigger). */
   get errors(): Observable<unknown> {
-    return this.#ctx.errors.asObservable();
+    return this.#wiring.errors.asObservable();
   }
 
   /** Occurrences currently armed: live actors waiting plus far-future timer entries. */
   get armedCount(): number {
-    return this.#ctx.arming.armedCount;
+    return this.#actors?.armedCount ?? 0;
   }
 
   listTasks(): readonly Task[] {
-    return this.#ctx.model().listTasks();
+    return this.#model().listTasks();
   }
 
   getTask(taskId: string): Task | undefined {
-    return this.#ctx.model().getTask(taskId);
+    return this.#model().getTask(taskId);
   }
 
   listOccurrences(filter?: OccurrenceFilter): readonly Occurrence[] {
-    return this.#ctx.model().listOccurrences(filter);
+    return this.#model().listOccurrences(filter);
   }
 
   listExecutions(filter?: OccurrenceFilter): readonly Execution[] {
-    return this.#ctx.model().listExecutions(filter);
+    return this.#model().listExecutions(filter);
   }
 
   getOccurrence(occurrenceId: string): Occurrence | undefined {
-    return this.#ctx.model().getOccurrence(occurrenceId);
+    return this.#model().getOccurrence(occurrenceId);
   }
 
   getExecution(occurrenceId: string): Execution | undefined {
-    return this.#ctx.model().getExecution(occurrenceId);
+    return this.#model().getExecution(occurrenceId);
   }
 
   get calendar(): CalendarConfig {
-    return this.#ctx.calendar();
+    return this.#model().calendar!;
   }
 
   /** Every log entry about a task (and its occurrences) or about one occurrence. */
   async history(query: HistoryQuery): Promise<readonly StoredEvent[]> {
     await this.ready;
-    return this.#ctx.requireLog().history(query);
+    return this.#openLog().history(query);
   }
 
   /** Verifies the log's hash chain. */
   async verify(): Promise<VerifyResult> {
     await this.ready;
-    return this.#ctx.requireLog().verify();
+    return this.#openLog().verify();
+  }
+
+  #openLog(): EventLog {
+    if (this.#log === undefined) {
+      throw new StateError(
+        'planflow:invalid-state',
+        'SmartScheduler: the log is not open yet; await scheduler.ready first',
+      );
+    }
+    return this.#log;
+  }
+
+  #model() {
+    return this.#openLog().model;
   }
 }
+
+export type { ScheduleResult, TriggerTarget };

@@ -1,5 +1,6 @@
 import { nanoid } from 'nanoid';
 import { ValidationError } from '../domain/errors.js';
+import type { CalendarConfig } from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import type { EventStore } from '../log/EventStore.js';
 import { memoryStore } from '../log/memoryStore.js';
@@ -7,9 +8,9 @@ import { DefaultCalendarPlanner } from '../planning/DefaultCalendarPlanner.js';
 import { DEFAULT_GRACE_MS, DefaultRecoveryService } from '../planning/DefaultRecoveryService.js';
 import { DefaultTaskScheduler } from '../planning/DefaultTaskScheduler.js';
 import type { CalendarPlanner, RecoveryService, TaskScheduler } from '../planning/ports.js';
-import type { Clock } from './Clock.js';
+import type { Clock } from '../time/Clock.js';
+import { systemClock } from '../time/systemClock.js';
 import type { Handlers } from './handlers.js';
-import { systemClock } from './systemClock.js';
 
 /** XState's `inspect` option: an observer of inspection events (e.g. `@statelyai/inspect`). */
 export type InspectOption = NonNullable<
@@ -57,7 +58,8 @@ export type SchedulerOptions = Readonly<{
 
 export type ResolvedSchedulerOptions = Readonly<{
   store: EventStore;
-  calendar: unknown;
+  /** Parsed once, here; the log records it on open when it differs from the recorded one. */
+  calendar: CalendarConfig | undefined;
   handlers: Handlers;
   clock: Clock;
   graceMs: number;

@@ -1,4 +1,4 @@
-import type { ErrorRecord, Task } from '../domain/types.js';
+import type { Task } from './types.js';
 
 /**
  * True when two definitions of a task describe the same schedule and behaviour. `createdAt`
@@ -15,13 +15,4 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
       : v,
   );
-}
-
-/** The error recorded for a handler run that a crash interrupted. */
-export function interruptedError(): ErrorRecord {
-  return {
-    name: 'InterruptedError',
-    message:
-      'the process ended while the handler was running; the run is counted as failed and retried per policy with the same idempotency key',
-  };
 }

@@ -1,4 +1,4 @@
-import type { SchedulerContext } from './SchedulerContext.js';
+import type { CommandQueue, Tx } from './CommandQueue.js';
 
 /** One request waiting in a batch, with the promise it answers. */
 export type Pending<I, R> = Readonly<{
@@ -14,9 +14,9 @@ export type Pending<I, R> = Readonly<{
  * that command starts (a burst of timers in one wake-up) joins it, and `process` answers
  * them all. If `process` throws, every request of the batch not yet answered rejects.
  */
-export function commandBatcher<I, R>(
-  ctx: SchedulerContext,
-  process: (batch: readonly Pending<I, R>[]) => Promise<void>,
+export function commandBatcher<P, I, R>(
+  queue: CommandQueue<P>,
+  process: (tx: Tx<P>, batch: readonly Pending<I, R>[]) => Promise<void>,
 ): (input: I) => Promise<R> {
   let open: Pending<I, R>[] | undefined;
   return (input) =>
@@ -28,10 +28,10 @@ export function commandBatcher<I, R>(
       }
       const batch: Pending<I, R>[] = [request];
       open = batch;
-      ctx
-        .command(() => {
+      queue
+        .run((tx) => {
           open = undefined;
-          return process(batch);
+          return process(tx, batch);
         })
         .catch((error: unknown) => {
           if (open === batch) open = undefined;

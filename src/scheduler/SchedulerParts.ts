@@ -1,0 +1,34 @@
+import type { EventLog } from '../log/EventLog.js';
+import type { CalendarOccupancy } from '../planning/CalendarOccupancy.js';
+import type { TimerQueue } from '../time/TimerQueue.js';
+import type { OccurrenceActors } from './actors/OccurrenceActors.js';
+import type { Supervisor } from './actors/Supervisor.js';
+import type { Tx } from './CommandQueue.js';
+import type { ResolvedSchedulerOptions } from './schedulerOptions.js';
+
+/**
+ * What the scheduler's commands decide with, each part fully built before the first command
+ * runs (the composition root, `createScheduler`, builds them in order once the log is open).
+ * A command reaches them only through its transaction (`tx.parts`), so only code running in
+ * the command queue can append or arm.
+ *
+ * Today's parts fit the next steps of the design: the read model behind `log` is where a
+ * store-backed projection plugs in (memory keeps only the live set), and a lease or instance
+ * registry for several instances joins as one more part, consulted by the claim.
+ */
+export type SchedulerParts = Readonly<{
+  options: ResolvedSchedulerOptions;
+  /** The log and its read model; appends go through here. */
+  log: EventLog;
+  /** The calendar's occupancy, kept in step with the log. */
+  occupancy: CalendarOccupancy;
+  timers: TimerQueue;
+  supervisor: Supervisor;
+  /** The live set: far-future timer entries and live occurrence actors. */
+  actors: OccurrenceActors;
+  /** Reports an error no caller waits for (`scheduler.errors`, `onError`). */
+  report: (error: unknown) => void;
+}>;
+
+/** A command's transaction over the scheduler's parts: what every deciding function takes. */
+export type SchedulerTx = Tx<SchedulerParts>;

@@ -1,0 +1,91 @@
+import { setMaxListeners } from 'node:events';
+import type { Occurrence, RunOutcome, Task } from '../../domain/types.js';
+import type { TimerQueue } from '../../time/TimerQueue.js';
+import { type Handlers, invokeHandler } from '../handlers.js';
+
+/**
+ * The handler runs in flight, outside the command queue: it starts each run (looking its
+ * handler up by name), keeps it until it settles so that `stop()` can wait for it, and
+ * aborts them all through one signal when the wait runs out.
+ */
+export class RunningHandlers {
+  readonly #handlers: Handlers;
+  readonly #timers: TimerQueue;
+  readonly #runs = new Set<Promise<RunOutcome>>();
+  /** Aborted by `stop()` once its wait for running handlers runs out. */
+  readonly #stop = new AbortController();
+
+  constructor(handlers: Handlers, timers: TimerQueue) {
+    this.#handlers = handlers;
+    this.#timers = timers;
+    // Every running handler listens on the stop signal; thousands may run at once.
+    setMaxListeners(0, this.#stop.signal);
+  }
+
+  get size(): number {
+    return this.#runs.size;
+  }
+
+  /**
+   * Runs the task's handler for a triggered occurrence; never rejects. A task without a
+   * handler (a plain reminder) or a removed task completes at once; a handler name that is
+   * not registered fails the run with a message saying how to fix it.
+   */
+  run(occurrence: Occurrence, task: Task | undefined, idempotencyKey: string): Promise<RunOutcome> {
+    const name = task?.handler;
+    const handler = name === undefined ? undefined : this.#handlers[name];
+    let running: Promise<RunOutcome>;
+    if (task === undefined || name === undefined) {
+      running = Promise.resolve({ ok: true, durationMs: 0 });
+    } else if (handler === undefined) {
+      running = Promise.resolve({
+        ok: false,
+        durationMs: 0,
+        error: {
+          name: 'NotFoundError',
+          message: `no handler named "${name}" is registered; pass it in options.handlers`,
+        },
+      });
+    } else {
+      running = invokeHandler(handler, occurrence, {
+        clock: this.#timers,
+        task,
+        attempt: occurrence.attempt,
+        idempotencyKey,
+        signal: this.#stop.signal,
+      });
+    }
+    this.#runs.add(running);
+    const forget = () => {
+      this.#runs.delete(running);
+    };
+    running.then(forget, forget);
+    return running;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the runs in flight, then aborts the rest (they settle as
+   * failed with an `AbortError`) and waits for them to settle.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.#runs.size === 0) return;
+    await waitOrTimeout([...this.#runs], this.#timers, timeoutMs);
+    this.#stop.abort();
+    await Promise.allSettled([...this.#runs]);
+  }
+}
+
+/** Waits for `promises` or until `timeoutMs` passes on `clock`, whichever comes first. */
+function waitOrTimeout(
+  promises: readonly Promise<unknown>[],
+  clock: TimerQueue,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, timeoutMs);
+    void Promise.allSettled(promises).then(() => {
+      clock.clearTimeout(timer);
+      resolve();
+    });
+  });
+}

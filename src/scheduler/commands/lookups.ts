@@ -1,0 +1,49 @@
+import { NotFoundError, StateError } from '../../domain/errors.js';
+import type { Execution, Task } from '../../domain/types.js';
+import { isWaiting } from '../../log/ReadModel.js';
+import type { PlanningContext } from '../../planning/ports.js';
+import type { SchedulerParts } from '../SchedulerParts.js';
+
+// Small reads the commands share; each takes the parts its command's transaction gave it.
+
+/** What the planners need to decide: the calendar and its live occupancy. */
+export function planningOf(parts: SchedulerParts): PlanningContext {
+  return { calendar: parts.occupancy.calendar, occupancy: parts.occupancy };
+}
+
+export function requireTask(parts: SchedulerParts, taskId: string, method: string): Task {
+  const task = parts.log.model.getTask(taskId);
+  if (task === undefined) {
+    throw new NotFoundError(`SmartScheduler.${method}: no task "${taskId}"; see listTasks()`);
+  }
+  return task;
+}
+
+/** The occurrence's record when it still waits to trigger; throws otherwise. */
+export function requirePending(
+  parts: SchedulerParts,
+  occurrenceId: string,
+  method: 'cancelOccurrence' | 'triggerNow',
+): Execution {
+  const execution = parts.log.model.getExecution(occurrenceId);
+  if (execution === undefined) {
+    throw new NotFoundError(
+      `SmartScheduler.${method}: no occurrence "${occurrenceId}"; see listOccurrences()`,
+    );
+  }
+  if (!isWaiting(execution)) {
+    throw new StateError(
+      'planflow:invalid-state',
+      `SmartScheduler.${method}: occurrence "${occurrenceId}" is ${execution.state}, not pending; only a scheduled occurrence can be ${method === 'cancelOccurrence' ? 'cancelled' : 'triggered'}`,
+    );
+  }
+  return execution;
+}
+
+/** The error of a method called on a scheduler that was stopped for good. */
+export function stoppedError(method: string): StateError {
+  return new StateError(
+    'planflow:scheduler-stopped',
+    `SmartScheduler.${method}: the scheduler was stopped; create a new one to schedule again`,
+  );
+}

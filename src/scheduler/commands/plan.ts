@@ -1,0 +1,79 @@
+import type { ClaimResult } from '../../../machines/occurrence.js';
+import type { Occurrence, Task } from '../../domain/types.js';
+import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
+import { isWaiting } from '../../log/ReadModel.js';
+import type { PlanningContext } from '../../planning/ports.js';
+import type { SchedulerParts, SchedulerTx } from '../SchedulerParts.js';
+import { planningOf } from './lookups.js';
+
+/** What `scheduleOccurrence` did with the occurrence it was given. */
+export type ScheduleResult = 'armed' | 'skipped' | 'not-pending' | 'paused';
+
+/** An occurrence actor's claim, settled once it asked to trigger (undefined if it never did). */
+export type Claim = Promise<ClaimResult | undefined>;
+
+/** What planning an occurrence did, and the claim of one that was due and triggers at once. */
+export type PlanResult = Readonly<{ result: ScheduleResult; claim?: Claim }>;
+
+/**
+ * Records an occurrence (or its skip) and arms it when the scheduler runs. The calendar
+ * check excludes the occurrence's own place, so re-arming never rejects itself.
+ */
+export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<PlanResult> {
+  const parts = tx.parts;
+  const execution = parts.log.model.getExecution(occurrence.id);
+  if (execution !== undefined && !isWaiting(execution)) return { result: 'not-pending' };
+  const known = execution !== undefined;
+  if (!fitsCalendar(parts, occurrence, planningOf(parts))) {
+    parts.actors.release(occurrence.id);
+    await parts.log.append([
+      ...(known ? [] : [occurrenceScheduled(occurrence)]),
+      occurrenceSkipped(occurrence.id),
+    ]);
+    return { result: 'skipped' };
+  }
+  if (!known) await parts.log.append([occurrenceScheduled(occurrence)]);
+  if (parts.supervisor.status !== 'running') return { result: 'paused' };
+  const claim = parts.actors.arm(occurrence);
+  return claim === undefined ? { result: 'armed' } : { result: 'armed', claim };
+}
+
+/**
+ * The calendar check of one occurrence (a pinned time has its own rule), excluding its own
+ * place so that re-arming never rejects itself.
+ */
+export function fitsCalendar(
+  parts: SchedulerParts,
+  occurrence: Occurrence,
+  planning: PlanningContext,
+): boolean {
+  const at = new Date(occurrence.scheduledFor);
+  const planner = parts.options.calendarPlanner;
+  return occurrence.pinnedTime !== undefined
+    ? planner.isPinnedTimeValid(at, planning, occurrence.id)
+    : planner.isSlotAvailable(at, planning, occurrence.id);
+}
+
+/** Plans a new or changed task's first occurrence, if it has one. */
+export async function planFirst(tx: SchedulerTx, task: Task, now: Date): Promise<void> {
+  const parts = tx.parts;
+  const first = parts.options.taskScheduler.firstOccurrence(task, now, planningOf(parts));
+  if (first !== undefined) await plan(tx, first);
+}
+
+/**
+ * Re-arms every pending occurrence due in the future, replacing the timers they had (no-op
+ * unless running): every waiting occurrence is paused first, and only the future ones are
+ * armed again, so one whose time passed meanwhile waits for the missed check.
+ */
+export async function scheduleAll(tx: SchedulerTx): Promise<void> {
+  const parts = tx.parts;
+  if (parts.supervisor.status !== 'running') return;
+  parts.actors.pauseAll();
+  const now = parts.timers.now();
+  const model = parts.log.model;
+  for (const execution of model.listExecutions({ state: 'scheduled' })) {
+    if (execution.triggered || Date.parse(execution.scheduledFor) <= now) continue;
+    await plan(tx, model.getOccurrence(execution.occurrenceId)!);
+  }
+}

@@ -1,0 +1,124 @@
+import { Subject } from 'rxjs';
+import { withEffects } from '../../machines/occurrence.js';
+import { parseCalendar } from '../domain/validateCalendar.js';
+import { EventLog } from '../log/EventLog.js';
+import type { StoredEvent } from '../log/events.js';
+import { calendarConfigured } from '../log/facts.js';
+import { CalendarOccupancy } from '../planning/CalendarOccupancy.js';
+import { TimerQueue } from '../time/TimerQueue.js';
+import { OccurrenceActors } from './actors/OccurrenceActors.js';
+import { occurrenceEffects } from './actors/occurrenceEffects.js';
+import { RunningHandlers } from './actors/RunningHandlers.js';
+import { Supervisor } from './actors/Supervisor.js';
+import { CommandQueue } from './CommandQueue.js';
+import { transition } from './commands/lifecycle.js';
+import type { SchedulerParts } from './SchedulerParts.js';
+import { SmartScheduler } from './SmartScheduler.js';
+import {
+  type ResolvedSchedulerOptions,
+  resolveSchedulerOptions,
+  type SchedulerOptions,
+} from './schedulerOptions.js';
+
+/**
+ * Creates a scheduler over a log. It opens the log in the background (`scheduler.ready`);
+ * every method waits for that by itself, so the result can be used at once.
+ *
+ * This is the composition root: every part of a scheduler is built here, in dependency
+ * order, and handed what it needs. Nothing else constructs parts or wires them together.
+ * @throws ValidationError for malformed options (nothing is opened or written).
+ * @example
+ * const scheduler = createScheduler({
+ *   store: memoryStore(),
+ *   calendar: { timeZone: 'Europe/Berlin' },
+ *   handlers: { remind: async (occurrence, { signal }) => notify(occurrence, signal) },
+ * });
+ * await scheduler.defineTask({ id: 'standup', title: 'Stand-up', handler: 'remind',
+ *   recurrence: { cron: '30 9 * * 1-5' }, retry: { maxRetries: 3 } });
+ * await scheduler.start();
+ */
+export function createScheduler(options: SchedulerOptions = {}): SmartScheduler {
+  const resolved = resolveSchedulerOptions(options);
+  const events = new Subject<StoredEvent>();
+  const errors = new Subject<unknown>();
+  const report = (error: unknown): void => {
+    resolved.onError?.(error);
+    errors.next(error);
+  };
+  // Commands wait until the queue opens with the parts below, once the log is open.
+  const queue = new CommandQueue<SchedulerParts>();
+  const timers = new TimerQueue({
+    clock: resolved.clock,
+    maxWaitMs: resolved.maxWaitMs,
+    onClockJump: (jump) => {
+      void queue.run((tx) => transition(tx, { type: 'CLOCK_JUMPED', ...jump })).catch(report);
+    },
+    onError: report,
+  });
+  const supervisor = new Supervisor({ clock: timers, inspect: resolved.inspect });
+  const handlers = new RunningHandlers(resolved.handlers, timers);
+  // One machine for every occurrence of this scheduler, its effects bound once.
+  const machine = withEffects(occurrenceEffects(queue, handlers, report));
+  const opening = openParts(resolved, { timers, supervisor, report, events, machine });
+  queue.open(opening);
+  opening.catch(report);
+  return new SmartScheduler({ queue, supervisor, handlers, timers, events, errors, opening });
+}
+
+type Built = Readonly<{
+  timers: TimerQueue;
+  supervisor: Supervisor;
+  report: (error: unknown) => void;
+  events: Subject<StoredEvent>;
+  machine: ReturnType<typeof withEffects>;
+}>;
+
+/**
+ * Opens the log and builds the parts that need it: the occupancy kept in step with every
+ * folded entry, and the live set. The calendar given in the options wins over the recorded
+ * one and is recorded when it differs, so the log always says which calendar its decisions
+ * were made against. Runs before any command.
+ */
+async function openParts(options: ResolvedSchedulerOptions, built: Built): Promise<SchedulerParts> {
+  const log = await EventLog.open(options.store);
+  const model = log.model;
+  const recorded = model.calendar;
+  const wanted = options.calendar ?? recorded ?? parseCalendar({ timeZone: 'UTC' });
+  const occupancy = new CalendarOccupancy(wanted);
+  occupancy.reset(wanted, model.listExecutions());
+  log.events.subscribe((event) => {
+    if (event.type === 'calendar.configured') {
+      occupancy.reset(event.data.calendar, model.listExecutions());
+    } else {
+      const id =
+        event.type === 'occurrence.scheduled'
+          ? event.data.occurrence.id
+          : 'occurrenceId' in event.data
+            ? event.data.occurrenceId
+            : undefined;
+      const execution = id === undefined ? undefined : model.getExecution(id);
+      if (execution !== undefined) occupancy.sync(execution);
+    }
+    built.events.next(event);
+  });
+  const actors = new OccurrenceActors({
+    timers: built.timers,
+    horizonMs: options.horizonMs,
+    graceMs: options.graceMs,
+    machine: built.machine,
+    supervisor: built.supervisor,
+    recorded: (id) => model.getOccurrence(id),
+  });
+  if (recorded === undefined || JSON.stringify(recorded) !== JSON.stringify(wanted)) {
+    await log.append([calendarConfigured(wanted)]);
+  }
+  return Object.freeze({
+    options,
+    log,
+    occupancy,
+    timers: built.timers,
+    supervisor: built.supervisor,
+    actors,
+    report: built.report,
+  });
+}
