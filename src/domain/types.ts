@@ -147,7 +147,20 @@ export type ExecutionState =
   | 'cancelled'
   | 'skipped';
 
-export type ErrorRecord = Readonly<{ name: string; message: string; timedOut?: boolean }>;
+/**
+ * A failure as the log keeps it. Built by `toErrorRecord`, so it is always plain, JSON-safe
+ * and bounded, whatever was thrown.
+ */
+export type ErrorRecord = Readonly<{
+  name: string;
+  message: string;
+  /** The handler outlived its `timeoutMs` (the error is a `TimeoutError`). */
+  timedOut?: boolean;
+  /** `name` or `message` was cut to its bound; the cut text ends with a marker. */
+  truncated?: true;
+  /** The error's `cause`, recorded the same way, to a bounded depth. */
+  cause?: ErrorRecord;
+}>;
 
 /** One step of an occurrence's history: the event that caused it and the state it led to. */
 export type HistoryEntry = Readonly<{
