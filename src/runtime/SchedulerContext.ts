@@ -10,10 +10,11 @@ import type { PlanningContext } from '../planning/ports.js';
 import { Arming } from './Arming.js';
 import { attachLog } from './attachLog.js';
 import { CommandQueue } from './CommandQueue.js';
+import { guardedInspect } from './guardedInspect.js';
 import type { LiveOccupancy } from './LiveOccupancy.js';
 import { occurrenceSteps } from './occurrenceSteps.js';
 import { SupervisorRef } from './SupervisorRef.js';
-import type { ResolvedSchedulerOptions } from './schedulerOptions.js';
+import type { InspectOption, ResolvedSchedulerOptions } from './schedulerOptions.js';
 import { supervisorEffects } from './supervisorEffects.js';
 import { TimerQueue } from './TimerQueue.js';
 
@@ -43,6 +44,8 @@ export class SchedulerContext {
   readonly runs = new Set<Promise<unknown>>();
   /** Claims of occurrences the last missed check triggered late (within grace). */
   lateClaims: Promise<unknown>[] = [];
+  /** `options.inspect`, with an inspector that throws reported instead (see guardedInspect). */
+  readonly inspect: InspectOption | undefined;
   /** Set once, by {@link attachLog}, before any command runs. */
   log: EventLog | undefined;
   /** The calendar's occupancy, kept in step with the log by {@link attachLog}. */
@@ -64,7 +67,8 @@ export class SchedulerContext {
       },
       onError: this.report,
     });
-    this.supervisor = new SupervisorRef(supervisorEffects(this), options.inspect);
+    this.inspect = guardedInspect(options.inspect, this.report);
+    this.supervisor = new SupervisorRef(supervisorEffects(this), this.inspect);
     this.arming = new Arming(this.timers, options, occurrenceSteps(this), (id) =>
       this.log?.model.getOccurrence(id),
     );
@@ -105,9 +109,19 @@ export class SchedulerContext {
     });
   }
 
+  /** Hands `error` to `onError` and `scheduler.errors`; never throws (see {@link callOnError}). */
   readonly report = (error: unknown): void => {
-    this.options.onError?.(error);
+    this.callOnError(error);
     this.errors.next(error);
+  };
+
+  /** `onError`, if any; one that throws has nowhere left to report to, so that is dropped. */
+  readonly callOnError = (error: unknown): void => {
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // The scheduler must keep going (a throw here would reject a timer's or effect's chain).
+    }
   };
 
   // ── small lookups ─────────────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ import type { HistoryQuery } from '../log/EventLog.js';
 import { type StoredEvent, streams } from '../log/events.js';
 import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
+import { guardedObservable } from './guardedObservable.js';
 import {
   cancelOccurrence,
   parseOccurrenceList,
@@ -203,12 +204,14 @@ export class SmartScheduler {
 
   /** Every appended log entry, in order (an rxjs Observable; `subscribe(fn)` works as is). */
   get events(): Observable<StoredEvent> {
-    return this.#ctx.events.asObservable();
+    // A subscriber that throws is reported on `errors`, and stays subscribed.
+    return guardedObservable(this.#ctx.events, this.#ctx.report);
   }
 
   /** Errors no caller was waiting for (e.g. the store failed during a timer-driven trigger). */
   get errors(): Observable<unknown> {
-    return this.#ctx.errors.asObservable();
+    // A subscriber that throws is reported to `onError` only (not back here, no loop).
+    return guardedObservable(this.#ctx.errors, this.#ctx.callOnError);
   }
 
   /** Occurrences currently armed: live actors waiting plus far-future timer entries. */

@@ -60,12 +60,14 @@ export function outcomeEvents(
   alreadyKnown: (occurrenceId: string) => boolean,
 ): NewEvent[] {
   const stream = streams.occurrence(occurrence.id);
+  const waited = outcome.waitedForAbandonedMs;
+  const waitedFor = waited === undefined ? {} : { waitedForAbandonedMs: waited };
   const events: NewEvent[] = [
     outcome.ok
       ? {
           type: 'occurrence.completed',
           stream,
-          data: { occurrenceId: occurrence.id, durationMs: outcome.durationMs },
+          data: { occurrenceId: occurrence.id, durationMs: outcome.durationMs, ...waitedFor },
         }
       : {
           type: 'occurrence.failed',
@@ -74,6 +76,7 @@ export function outcomeEvents(
             occurrenceId: occurrence.id,
             durationMs: outcome.durationMs,
             error: outcome.error,
+            ...waitedFor,
           },
         },
   ];

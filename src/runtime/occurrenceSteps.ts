@@ -9,6 +9,7 @@ import { idempotencyKey } from './idempotencyKey.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
 import { outcomeBatch } from './outcomeBatch.js';
 import { plan } from './planOccurrence.js';
+import { RunGate } from './RunGate.js';
 import { markMissedAndRecover, missedStateOf } from './recovery.js';
 import type { SchedulerContext } from './SchedulerContext.js';
 
@@ -22,13 +23,14 @@ export function occurrenceSteps(ctx: SchedulerContext): OccurrenceSteps {
   // due together costs one append for its triggers and one for its plain outcomes.
   const claim = commandBatcher(ctx, (batch: readonly ClaimRequest[]) => claimAll(ctx, batch));
   const record = commandBatcher(ctx, (batch: readonly RecordRequest[]) => recordAll(ctx, batch));
+  const gate = new RunGate(); // one handler execution per idempotency key at a time
   return {
     clock: ctx.timers,
-    inspect: ctx.options.inspect,
+    inspect: ctx.inspect,
     // An actor turns a failed effect into its `lost` state, so nobody would hear of it:
     // report it here (e.g. the store failed during a timer-driven trigger).
     claim: (occurrence, manual) => ctx.reported(claim({ occurrence, manual })),
-    run: (occurrence, granted) => run(ctx, occurrence, granted),
+    run: (occurrence, granted) => run(ctx, occurrence, granted, gate),
     record: (occurrence, outcome) => ctx.reported(record({ occurrence, outcome })),
     miss: (occurrence, lateByMs) =>
       ctx.reported(ctx.command(() => miss(ctx, occurrence, lateByMs))),
@@ -128,6 +130,7 @@ function run(
   ctx: SchedulerContext,
   occurrence: Occurrence,
   granted: ClaimResult & { kind: 'granted' },
+  gate: RunGate,
 ): Promise<HandlerOutcome> {
   const task = ctx.model().getTask(occurrence.taskId);
   const name = task?.handler;
@@ -153,10 +156,12 @@ function run(
       attempt: occurrence.attempt,
       idempotencyKey: granted.idempotencyKey,
       signal: ctx.stopSignal.signal,
+      gate,
     });
   }
   ctx.runs.add(running);
-  void running.finally(() => ctx.runs.delete(running));
+  const forget = () => ctx.runs.delete(running); // both ways: a derived promise must not reject
+  running.then(forget, forget);
   return running;
 }
 
