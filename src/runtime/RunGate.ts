@@ -27,6 +27,11 @@ export class RunGate {
     return this.#held.has(key);
   }
 
+  /** How many runs wait for `key` to be released now. */
+  waitingFor(key: string): number {
+    return this.#held.get(key)?.waiters.size ?? 0;
+  }
+
   /**
    * Calls `start` and holds `key` until the promise it returns settles — unless `key` is
    * held, in which case nothing is called and `undefined` is returned. Checking and holding

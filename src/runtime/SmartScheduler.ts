@@ -202,13 +202,20 @@ export class SmartScheduler {
     return this.#ctx.supervisor.status;
   }
 
-  /** Every appended log entry, in order (an rxjs Observable; `subscribe(fn)` works as is). */
+  /**
+   * Every appended log entry, in order (an rxjs Observable; `subscribe(fn)` works as is). A
+   * callback given to its `subscribe` that throws is reported on {@link errors} and stays
+   * subscribed; callbacks behind rxjs operators follow rxjs's own rule.
+   */
   get events(): Observable<StoredEvent> {
     // A subscriber that throws is reported on `errors`, and stays subscribed.
     return guardedObservable(this.#ctx.events, this.#ctx.report);
   }
 
-  /** Errors no caller was waiting for (e.g. the store failed during a timer-driven trigger). */
+  /**
+   * Errors no caller was waiting for (e.g. the store failed during a timer-driven trigger).
+   * A subscriber that throws is reported to `onError`.
+   */
   get errors(): Observable<unknown> {
     // A subscriber that throws is reported to `onError` only (not back here, no loop).
     return guardedObservable(this.#ctx.errors, this.#ctx.callOnError);
