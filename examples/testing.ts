@@ -88,7 +88,7 @@ export async function checkTimeoutWithFakeTimers(print = console.log): Promise<s
       handlers: {
         export: async (_occurrence, { attempt }) => {
           runs.push(new Date().toISOString());
-          await delay(attempt === 0 ? 10 * MINUTE : 2_000); // the first call hangs
+          await delay(attempt === 0 ? 10 * MINUTE : 2_000); // the first call hangs, ignoring its signal
         },
       },
     });
@@ -104,12 +104,16 @@ export async function checkTimeoutWithFakeTimers(print = console.log): Promise<s
 
     await fake.tickAsync(3 * HOUR);
 
-    assert.deepEqual(runs, ['2026-03-02T02:00:00.000Z', '2026-03-02T02:05:30.000Z']);
+    // The retry is due at 02:05:30 but shares the hung call's idempotency key, so it waits for
+    // that call to end (02:10) rather than run beside it.
+    assert.deepEqual(runs, ['2026-03-02T02:00:00.000Z', '2026-03-02T02:10:00.000Z']);
     const [first, retry] = scheduler.listExecutions({ taskId: 'export' });
     assert.equal(first?.error?.timedOut, true);
     assert.equal(retry?.state, 'recurred'); // done, and tomorrow's run is planned
     await scheduler.stop();
-    print(`✓ fake-timers: the hung call timed out after 30 s and its retry succeeded`);
+    print(
+      `✓ fake-timers: the hung call timed out after 30 s; its retry waited for it, then succeeded`,
+    );
     return runs;
   } finally {
     fake.uninstall();

@@ -13,14 +13,14 @@ function observer() {
     events: [] as { to: string; type: string }[],
     supervisor: undefined as SupervisorContext | undefined,
     inspect: (event: InspectionEvent) => {
-      const ref = event.actorRef;
+      const ref = event.actorRef as AnyActorRef;
       const id = (ref as { logic?: { id?: string } }).logic?.id;
       if (event.type === '@xstate.actor') actors.set(ref.sessionId, ref);
       if (event.type === '@xstate.event' && id !== undefined) {
         seen.events.push({ to: id, type: event.event.type });
       }
       if (event.type === '@xstate.snapshot' && id === 'supervisor') {
-        seen.supervisor = (event.snapshot as { context: SupervisorContext }).context;
+        seen.supervisor = (event.snapshot as unknown as { context: SupervisorContext }).context;
       }
     },
   };

@@ -147,12 +147,25 @@ export type ExecutionState =
   | 'cancelled'
   | 'skipped';
 
-export type ErrorRecord = Readonly<{ name: string; message: string; timedOut?: boolean }>;
+/**
+ * A failure as the log keeps it. Built by `toErrorRecord`, so it is always plain, JSON-safe
+ * and bounded, whatever was thrown.
+ */
+export type ErrorRecord = Readonly<{
+  name: string;
+  message: string;
+  /** The handler outlived its `timeoutMs` (the error is a `TimeoutError`). */
+  timedOut?: boolean;
+  /** `name` or `message` was cut to its bound; the cut text ends with a marker. */
+  truncated?: true;
+  /** The error's `cause`, recorded the same way, to a bounded depth. */
+  cause?: ErrorRecord;
+}>;
 
 /** The outcome of one handler run, as recorded: it succeeded, or it failed with an error. */
 export type RunOutcome =
-  | Readonly<{ ok: true; durationMs: number }>
-  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord }>;
+  | Readonly<{ ok: true; durationMs: number; waitedForAbandonedMs?: number }>
+  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord; waitedForAbandonedMs?: number }>;
 
 /** Whether the scheduler has not started yet, is running, is paused or was stopped for good. */
 export type SchedulerStatus = 'idle' | 'running' | 'paused' | 'stopped';

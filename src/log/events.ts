@@ -38,13 +38,21 @@ export type PlanflowEventMap = {
     lateByMs: number;
   };
   /** The handler finished successfully (or the task had no handler). */
-  'occurrence.completed': { occurrenceId: string; durationMs: number };
+  'occurrence.completed': {
+    occurrenceId: string;
+    /** How long the handler ran, from its call; excludes `waitedForAbandonedMs`. */
+    durationMs: number;
+    /** How long the run waited for an abandoned run of its idempotency key first. */
+    waitedForAbandonedMs?: number;
+  };
   /** The handler threw, timed out, was aborted, or was interrupted by a crash. */
   'occurrence.failed': {
     occurrenceId: string;
     durationMs: number;
     error: ErrorRecord;
     interrupted?: boolean;
+    /** How long the run waited for an abandoned run of its idempotency key first. */
+    waitedForAbandonedMs?: number;
   };
   /** The occurrence's time passed beyond grace without a trigger. */
   'occurrence.missed': { occurrenceId: string; lateByMs: number };

@@ -85,11 +85,13 @@ export function occurrenceFinished(
   interrupted = false,
 ): NewEvent {
   const stream = streams.occurrence(occurrenceId);
+  const waited = outcome.waitedForAbandonedMs;
+  const waitedFor = waited === undefined ? {} : { waitedForAbandonedMs: waited };
   if (outcome.ok) {
     return {
       type: 'occurrence.completed',
       stream,
-      data: { occurrenceId, durationMs: outcome.durationMs },
+      data: { occurrenceId, durationMs: outcome.durationMs, ...waitedFor },
     };
   }
   return {
@@ -99,6 +101,7 @@ export function occurrenceFinished(
       occurrenceId,
       durationMs: outcome.durationMs,
       error: outcome.error,
+      ...waitedFor,
       ...(interrupted ? { interrupted: true } : {}),
     },
   };

@@ -41,8 +41,11 @@ export type SchedulerWiring = Readonly<{
   supervisor: Supervisor;
   handlers: RunningHandlers;
   timers: TimerQueue;
-  events: Subject<StoredEvent>;
-  errors: Subject<unknown>;
+  /** `scheduler.events` and `scheduler.errors`, guarded against subscribers that throw. */
+  events: Observable<StoredEvent>;
+  errors: Observable<unknown>;
+  /** The subjects behind them, completed by `stop()`. */
+  streams: Readonly<{ events: Subject<StoredEvent>; errors: Subject<unknown> }>;
   /** Settles once the log is open and the parts are built. */
   opening: Promise<SchedulerParts>;
 }>;
@@ -222,15 +225,15 @@ export class SmartScheduler {
    * as failed and its late result is dropped.
    */
   async stop(): Promise<void> {
-    const { queue, supervisor, handlers, timers, events, errors } = this.#wiring;
+    const { queue, supervisor, handlers, timers, streams } = this.#wiring;
     await this.ready;
     await stopScheduler({
       queue,
       supervisor,
       handlers,
       timers,
-      events,
-      errors,
+      events: streams.events,
+      errors: streams.errors,
       stopTimeoutMs: this.#stopTimeoutMs,
     });
   }
@@ -242,14 +245,21 @@ export class SmartScheduler {
     return this.#wiring.supervisor.status;
   }
 
-  /** Every appended log entry, in order (an rxjs Observable; `subscribe(fn)` works as is). */
+  /**
+   * Every appended log entry, in order (an rxjs Observable; `subscribe(fn)` works as is). A
+   * callback given to its `subscribe` that throws is reported on {@link errors} and stays
+   * subscribed; callbacks behind rxjs operators follow rxjs's own rule.
+   */
   get events(): Observable<StoredEvent> {
-    return this.#wiring.events.asObservable();
+    return this.#wiring.events;
   }
 
-  /** Errors no caller was waiting for (e.g. the store failed during a timer-driven trigger). */
+  /**
+   * Errors no caller was waiting for (e.g. the store failed during a timer-driven trigger).
+   * A subscriber that throws is reported to `onError`.
+   */
   get errors(): Observable<unknown> {
-    return this.#wiring.errors.asObservable();
+    return this.#wiring.errors;
   }
 
   /** Occurrences currently armed: live actors waiting plus far-future timer entries. */

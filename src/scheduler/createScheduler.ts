@@ -12,6 +12,8 @@ import { RunningHandlers } from './actors/RunningHandlers.js';
 import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
 import { transition } from './commands/lifecycle.js';
+import { guardedInspect } from './guardedInspect.js';
+import { guardedObservable } from './guardedObservable.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { SmartScheduler } from './SmartScheduler.js';
 import {
@@ -41,10 +43,18 @@ export function createScheduler(options: SchedulerOptions = {}): SmartScheduler 
   const resolved = resolveSchedulerOptions(options);
   const events = new Subject<StoredEvent>();
   const errors = new Subject<unknown>();
+  // `onError`, if any; one that throws has nowhere left to report to, so that is dropped
+  // (a throw here would reject a timer's or an effect's chain).
+  const callOnError = (error: unknown): void => {
+    try {
+      resolved.onError?.(error);
+    } catch {}
+  };
   const report = (error: unknown): void => {
-    resolved.onError?.(error);
+    callOnError(error);
     errors.next(error);
   };
+  const inspect = guardedInspect(resolved.inspect, report);
   // Commands wait until the queue opens with the parts below, once the log is open.
   const queue = new CommandQueue<SchedulerParts>();
   const timers = new TimerQueue({
@@ -55,14 +65,23 @@ export function createScheduler(options: SchedulerOptions = {}): SmartScheduler 
     },
     onError: report,
   });
-  const supervisor = new Supervisor({ clock: timers, inspect: resolved.inspect });
+  const supervisor = new Supervisor({ clock: timers, inspect });
   const handlers = new RunningHandlers(resolved.handlers, timers);
   // One machine for every occurrence of this scheduler, its effects bound once.
   const machine = withEffects(occurrenceEffects(queue, handlers, report));
   const opening = openParts(resolved, { timers, supervisor, report, events, machine });
   queue.open(opening);
   opening.catch(report);
-  return new SmartScheduler({ queue, supervisor, handlers, timers, events, errors, opening });
+  return new SmartScheduler({
+    queue,
+    supervisor,
+    handlers,
+    timers,
+    events: guardedObservable(events, report),
+    errors: guardedObservable(errors, callOnError),
+    streams: { events, errors },
+    opening,
+  });
 }
 
 type Built = Readonly<{

@@ -1,5 +1,7 @@
-import type { ErrorRecord, Occurrence, RunOutcome, Task } from '../domain/types.js';
+import { toErrorRecord } from '../domain/errorRecord.js';
+import type { Occurrence, RunOutcome, Task } from '../domain/types.js';
 import type { Clock } from '../time/Clock.js';
+import type { RunGate } from './actors/RunGate.js';
 
 /** What a handler receives besides the occurrence. */
 export type HandlerContext = Readonly<{
@@ -32,23 +34,92 @@ export type InvokeOptions = Readonly<{
   idempotencyKey: string;
   /** Aborted by the runtime on stop; the run then fails with an `AbortError`. */
   signal: AbortSignal;
+  /**
+   * Holds the idempotency key while the handler executes, so that a retry never starts
+   * while an abandoned run of the same key (one that outlived its timeout) still executes.
+   * Without it, runs are not serialised.
+   */
+  gate?: RunGate;
 }>;
 
 /**
- * Runs `handler` and settles with its outcome; never rejects. A timeout (`task.timeoutMs`)
- * aborts the handler's signal and settles as failed at once, even if the handler ignores
- * its signal and never settles (its late result is dropped).
+ * Runs `handler` and settles with its outcome; never rejects, whatever the handler throws or
+ * returns. A timeout (`task.timeoutMs`) aborts the handler's signal and settles as failed at
+ * once, even if the handler ignores its signal and never settles (its late result is
+ * dropped); the run is then *abandoned*: with a `gate`, the next run with the same
+ * idempotency key waits for it to settle before calling the handler, and records how long it
+ * waited as `waitedForAbandonedMs`. Its `durationMs` and its own timeout count from the
+ * moment the handler is called. Stopping the scheduler ends the wait with an `AbortError`,
+ * without calling the handler.
  */
 export async function invokeHandler(
   handler: Handler,
   occurrence: Occurrence,
   options: InvokeOptions,
 ): Promise<RunOutcome> {
+  try {
+    return await invoke(handler, occurrence, options);
+  } catch (error) {
+    // `invoke` catches whatever the handler does; only a fault of the runtime itself could
+    // land here, and a run must still settle with an outcome.
+    return { ok: false, durationMs: 0, error: toErrorRecord(error) };
+  }
+}
+
+async function invoke(
+  handler: Handler,
+  occurrence: Occurrence,
+  options: InvokeOptions,
+): Promise<RunOutcome> {
+  const { clock, task, gate } = options;
+  const key = options.idempotencyKey;
+  const controller = new AbortController();
+  const call = () =>
+    Promise.resolve().then(() =>
+      handler(occurrence, {
+        task,
+        attempt: options.attempt,
+        idempotencyKey: key,
+        signal: controller.signal,
+      }),
+    );
+  let execution = gate === undefined ? call() : gate.tryHold(key, call);
+  let waitedForAbandonedMs: number | undefined;
+  if (execution === undefined) {
+    const waitStartedAt = clock.now();
+    while (execution === undefined && gate !== undefined) {
+      if (!(await gate.released(key, options.signal))) {
+        return {
+          ok: false,
+          durationMs: 0,
+          waitedForAbandonedMs: clock.now() - waitStartedAt,
+          error: toErrorRecord(
+            abortError(
+              'AbortError',
+              `the scheduler stopped while this run waited for an abandoned run of "${key}" to settle; the handler was not called`,
+            ),
+          ),
+        };
+      }
+      execution = gate.tryHold(key, call);
+    }
+    waitedForAbandonedMs = clock.now() - waitStartedAt;
+  }
+  const waited = waitedForAbandonedMs === undefined ? {} : { waitedForAbandonedMs };
+  return settle(execution!, controller, options, waited);
+}
+
+/** Races the execution against the timeout and the stop signal, and builds the outcome. */
+async function settle(
+  execution: Promise<unknown>,
+  controller: AbortController,
+  options: InvokeOptions,
+  waited: Readonly<{ waitedForAbandonedMs?: number }>,
+): Promise<RunOutcome> {
   const { clock, task } = options;
   const startedAt = clock.now();
-  const controller = new AbortController();
   let timer: unknown;
-  const onOuterAbort = () => controller.abort(abortReason('AbortError', 'the scheduler stopped'));
+  const onOuterAbort = () => controller.abort(abortError('AbortError', 'the scheduler stopped'));
   if (options.signal.aborted) onOuterAbort();
   else options.signal.addEventListener('abort', onOuterAbort, { once: true });
 
@@ -62,51 +133,29 @@ export async function invokeHandler(
     timer = clock.setTimeout(
       () =>
         controller.abort(
-          abortReason('TimeoutError', `handler exceeded its ${timeoutMs} ms timeout`),
+          abortError('TimeoutError', `handler exceeded its ${timeoutMs} ms timeout`),
         ),
       timeoutMs,
     );
   }
   try {
-    await Promise.race([
-      Promise.resolve().then(() =>
-        handler(occurrence, {
-          task,
-          attempt: options.attempt,
-          idempotencyKey: options.idempotencyKey,
-          signal: controller.signal,
-        }),
-      ),
-      aborted,
-    ]);
-    return { ok: true, durationMs: clock.now() - startedAt };
+    await Promise.race([execution, aborted]);
+    return { ok: true, durationMs: clock.now() - startedAt, ...waited };
   } catch (error) {
-    return { ok: false, durationMs: clock.now() - startedAt, error: toErrorRecord(error) };
+    return {
+      ok: false,
+      durationMs: clock.now() - startedAt,
+      error: toErrorRecord(error),
+      ...waited,
+    };
   } finally {
     if (timer !== undefined) clock.clearTimeout(timer);
     options.signal.removeEventListener('abort', onOuterAbort);
   }
 }
 
-function abortReason(name: 'AbortError' | 'TimeoutError', message: string): Error {
+function abortError(name: 'AbortError' | 'TimeoutError', message: string): Error {
   const error = new Error(message);
   error.name = name;
   return error;
-}
-
-/** Turns anything thrown into a small, JSON-safe record for the log. */
-export function toErrorRecord(error: unknown): ErrorRecord {
-  if (error instanceof Error) {
-    const record = { name: error.name || 'Error', message: error.message };
-    return error.name === 'TimeoutError' ? { ...record, timedOut: true } : record;
-  }
-  return { name: 'Error', message: typeof error === 'string' ? error : safeString(error) };
-}
-
-function safeString(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

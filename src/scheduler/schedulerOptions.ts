@@ -51,7 +51,7 @@ export type SchedulerOptions = Readonly<{
   inspect?: InspectOption;
   /**
    * Receives errors no caller is waiting for (a store failing during a timer-driven trigger).
-   * They are also published on `scheduler.errors`.
+   * They are also published on `scheduler.errors`. A throw from `onError` is dropped.
    */
   onError?: (error: unknown) => void;
 }>;

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Occurrence, RunOutcome, Task } from '../../domain/types.js';
 import type { TimerQueue } from '../../time/TimerQueue.js';
 import { type Handlers, invokeHandler } from '../handlers.js';
+import { RunGate } from './RunGate.js';
 
 /**
  * The handler runs in flight, outside the command queue: it starts each run (looking its
@@ -12,6 +13,8 @@ export class RunningHandlers {
   readonly #handlers: Handlers;
   readonly #timers: TimerQueue;
   readonly #runs = new Set<Promise<RunOutcome>>();
+  /** One handler execution per idempotency key at a time (a timed-out run may still be going). */
+  readonly #gate = new RunGate();
   /** Aborted by `stop()` once its wait for running handlers runs out. */
   readonly #stop = new AbortController();
 
@@ -53,6 +56,7 @@ export class RunningHandlers {
         attempt: occurrence.attempt,
         idempotencyKey,
         signal: this.#stop.signal,
+        gate: this.#gate,
       });
     }
     this.#runs.add(running);
