@@ -130,10 +130,12 @@ describe('planflow CLI', () => {
       const csv = await planflow(dir, ['export', '--format', 'csv', '--out', 'log.csv']);
       expect(csv.code).toBe(0);
       const records = readFileSync(join(dir, 'log.csv'), 'utf8').trimEnd().split('\r\n');
-      expect(records[0]).toBe('seq,id,time,type,stream,schemaVersion,prevHash,hash,data');
+      expect(records[0]).toBe(
+        '"seq","id","time","type","stream","schemaVersion","prevHash","hash","data"',
+      );
       expect(records).toHaveLength(log.length + 1);
       expect(records[1]).toMatch(
-        /^1,[^,]+,[^,]+,calendar\.configured,calendar,1,0{64},[0-9a-f]{64},"\{""calendar""/,
+        /^"1","[^"]+","[^"]+","calendar\.configured","calendar","1","0{64}","[0-9a-f]{64}","\{""calendar""/,
       );
     });
   });
@@ -176,6 +178,7 @@ describe('planflow CLI', () => {
       let out = '';
       const code = await runCli(['run'], {
         cwd: dir,
+        approvals: join(dir, 'approvals.json'),
         stdout: (text) => {
           out += text;
           if (text.includes('occurrence.triggered')) interrupt?.('SIGINT');
@@ -211,6 +214,7 @@ describe('planflow CLI', () => {
       let err = '';
       const code = await runCli(['run', '--output'], {
         cwd: dir,
+        approvals: join(dir, 'approvals.json'),
         stdout: (text) => {
           if (text.startsWith('started')) {
             interrupt?.('SIGINT');

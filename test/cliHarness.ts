@@ -40,6 +40,8 @@ export async function planflow(
       err += text;
     },
     cwd: dir,
+    // Approvals of this project only, never the approvals of whoever runs the tests.
+    approvals: join(dir, 'approvals.json'),
     ...io,
   });
   return { code, out, err };
@@ -66,3 +68,14 @@ export function fileState(path: string): string {
 
 /** A shell command running Node that exits with `code` (quoted for `--run`). */
 export const nodeExit = (code: number): string => `node -e "process.exit(${code})"`;
+
+/**
+ * The raw characters in `text` that a terminal acts on or hides (C0 and C1 controls, DEL,
+ * Unicode format controls such as bidi overrides, line/paragraph separators), except those in
+ * `allow` — the line feed by default, which the CLI's own lines end with. Any other is a bug.
+ */
+export function rawControls(text: string, allow = '\n'): string[] {
+  return [...text.matchAll(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu)]
+    .map((m) => m[0])
+    .filter((c) => !allow.includes(c));
+}

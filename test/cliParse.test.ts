@@ -135,11 +135,11 @@ describe('CLI parsing', () => {
   });
 
   describe('output', () => {
-    it('quotes CSV fields only when needed, doubling quotes', () => {
-      expect(csvField('plain')).toBe('plain');
+    it('quotes every CSV field, doubling quotes and escaping line breaks', () => {
+      expect(csvField('plain')).toBe('"plain"');
       expect(csvField('a,b')).toBe('"a,b"');
       expect(csvField('say "hi"')).toBe('"say ""hi"""');
-      expect(csvField('two\nlines')).toBe('"two\nlines"');
+      expect(csvField('two\nlines')).toBe('"two\\nlines"');
       const event = {
         seq: 7,
         id: 'x',
@@ -151,7 +151,9 @@ describe('CLI parsing', () => {
         hash: 'h',
         data: { taskId: 'a,b' },
       } as unknown as StoredEvent;
-      expect(toCsvRow(event)).toBe('7,x,t,task.removed,task:a,1,p,h,"{""taskId"":""a,b""}"\r\n');
+      expect(toCsvRow(event)).toBe(
+        '"7","x","t","task.removed","task:a","1","p","h","{""taskId"":""a,b""}"\r\n',
+      );
     });
 
     it('shows instants on the zone clock with the offset', () => {

@@ -7,6 +7,8 @@ export type CommandContext = Readonly<{
   style: Style;
   /** The global `--db` path, resolved against the working directory. */
   dbPath: () => string;
+  /** The approvals file: the global `--approvals` path, else `io.approvals`. */
+  approvalsPath: () => string;
   /** Sets the exit code the CLI returns when the command finishes without throwing. */
   setExitCode: (code: number) => void;
 }>;

@@ -1,5 +1,6 @@
 import type { Clock } from '../time/Clock.js';
 import { systemClock } from '../time/systemClock.js';
+import { defaultApprovalsPath } from './approvals/defaultApprovalsPath.js';
 
 /**
  * Everything the CLI touches outside its arguments. `runCli` takes it as a parameter so the
@@ -22,6 +23,12 @@ export type CliIo = Readonly<{
    * @default listens to the process's SIGINT and SIGTERM
    */
   onInterrupt?: (listener: (signal: string) => void) => () => void;
+  /**
+   * The file of this machine's command approvals (see docs/security.md); the global
+   * `--approvals` flag overrides it.
+   * @default `$PLANFLOW_APPROVALS`, else `approved-commands.json` in the user's config dir
+   */
+  approvals?: string;
 }>;
 
 /** {@link CliIo} with every default filled in. */
@@ -47,6 +54,7 @@ export function resolveIo(io: CliIo): ResolvedIo {
     cwd: io.cwd ?? process.cwd(),
     clock: io.clock ?? systemClock,
     onInterrupt: io.onInterrupt ?? processInterrupts,
+    approvals: io.approvals ?? defaultApprovalsPath(),
   });
 }
 

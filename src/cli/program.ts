@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { registerApprove } from './commands/approve.js';
 import { registerCalendar } from './commands/calendar.js';
 import { registerExport } from './commands/export.js';
 import { registerHistory } from './commands/history.js';
@@ -8,6 +10,7 @@ import { registerRun } from './commands/run.js';
 import { registerTask } from './commands/task.js';
 import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
+import { escapeMessage } from './format/escapeText.js';
 import { createStyle } from './format/style.js';
 import type { ResolvedIo } from './io.js';
 import { resolveDbPath } from './openLog.js';
@@ -28,19 +31,29 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
     .description('Auditable scheduled tasks: every run is recorded in a hash-chained log.')
     .version(packageVersion(), '-V, --version')
     .option('--db <path>', 'the log file', DEFAULT_DB)
+    .option('--approvals <path>', 'the file of approved commands (default: in your config dir)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Commander echoes arguments in its errors ("unknown option '…'"): escaped like the rest.
+    .configureOutput({
+      writeOut: (text) => io.stdout(escapeMessage(text)),
+      writeErr: (text) => io.stderr(escapeMessage(text)),
+    })
     .showHelpAfterError('(run with --help for usage)');
   const ctx: CommandContext = {
     io,
     style: createStyle(io.colour),
     dbPath: () => resolveDbPath(program.opts<{ db: string }>().db, io),
+    approvalsPath: () => {
+      const given = program.opts<{ approvals?: string }>().approvals;
+      return given === undefined ? io.approvals : resolve(io.cwd, given);
+    },
     setExitCode,
   };
   registerInit(program, ctx);
   registerTask(program, ctx);
   registerCalendar(program, ctx);
   registerRun(program, ctx);
+  registerApprove(program, ctx);
   registerHistory(program, ctx);
   registerVerify(program, ctx);
   registerExport(program, ctx);

@@ -5,17 +5,21 @@ import {
   NotFoundError,
   ValidationError,
 } from '../domain/errors.js';
+import { CommandsNotApprovedError } from './approvals/CommandsNotApprovedError.js';
 import { EXIT } from './exitCodes.js';
+import { escapeMessage } from './format/escapeText.js';
 import { createStyle } from './format/style.js';
 import { type CliIo, resolveIo } from './io.js';
 import { buildProgram } from './program.js';
 
 /**
  * The exit code for an error a command threw: 2 for input the CLI refused (a bad flag, an
- * unknown task, a missing log) — always before anything was appended — and 1 for everything
- * else (a corrupt log, a failing store).
+ * unknown task, a missing log) — always before anything was appended —, 3 for a `run` refused
+ * because the log's commands are not approved, and 1 for everything else (a corrupt log, a
+ * failing store, a file that could not be written).
  */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof CommandsNotApprovedError) return EXIT.unapproved;
   if (error instanceof ValidationError || error instanceof NotFoundError) return EXIT.usage;
   return EXIT.failure;
 }
@@ -52,9 +56,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const style = createStyle(resolved.colour);
-    resolved.stderr(`${style.red('planflow:')} ${messageOf(error)}\n`);
+    // A message can carry stored text or arguments: escaped, keeping its own line breaks.
+    resolved.stderr(`${style.red('planflow:')} ${escapeMessage(messageOf(error))}\n`);
     if (process.env.PLANFLOW_DEBUG && error instanceof Error && error.stack !== undefined) {
-      resolved.stderr(`${error.stack}\n`);
+      resolved.stderr(`${escapeMessage(error.stack)}\n`);
     }
     return exitCodeFor(error);
   }

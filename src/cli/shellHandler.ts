@@ -11,6 +11,13 @@ const TAIL_BYTES = 2000;
 export type ShellHandlerOptions = Readonly<{
   /** Directory the commands run in. */
   cwd: string;
+  /**
+   * Whether this exact command may run as this task (the operator's approvals, see
+   * docs/security.md). Asked again right before each start, so a command that reaches the
+   * handler unapproved fails instead of running. Required: there is no default that runs
+   * whatever a log says.
+   */
+  allow: (taskId: string, command: string) => boolean;
   /** Receives every chunk a command writes (stdout and stderr), e.g. to echo it. */
   onOutput?: (occurrence: Occurrence, chunk: string) => void;
 }>;
@@ -22,7 +29,8 @@ function lastLine(text: string): string {
 }
 
 /**
- * The handler of CLI tasks: runs `task.payload.run` through the shell. Exit code 0 is
+ * The handler of CLI tasks: runs `task.payload.run` through the shell, when `allow` says so
+ * (otherwise the run fails with a message saying how to approve it). Exit code 0 is
  * success; any other exit, a signal, or a failure to start is thrown, so the scheduler
  * records `occurrence.failed` and retries per the task's policy. When the handler's signal
  * aborts (the task's timeout, or the scheduler stopping) the command gets SIGTERM, then
@@ -40,6 +48,11 @@ export function shellHandler(options: ShellHandlerOptions): ShellHandler {
     if (typeof command !== 'string' || command.trim() === '') {
       throw new Error(
         `task "${context.task.id}" has no command in payload.run; add it again with --run "<command>"`,
+      );
+    }
+    if (!options.allow(context.task.id, command)) {
+      throw new Error(
+        `the command of task "${context.task.id}" is not approved on this machine; check it and run: planflow approve ${context.task.id}`,
       );
     }
     const run = runCommand(command, occurrence, context, options, children);

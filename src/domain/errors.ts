@@ -12,6 +12,8 @@ export type PlanflowErrorCode =
   | 'planflow:invalid-occurrence'
   | 'planflow:invalid-options'
   | 'planflow:not-found'
+  | 'planflow:commands-not-approved'
+  | 'planflow:output-failed'
   | 'planflow:concurrency'
   | 'planflow:already-triggered'
   | 'planflow:corrupt-log'

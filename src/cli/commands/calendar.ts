@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import type { CalendarConfig } from '../../domain/types.js';
 import { parseCalendar } from '../../domain/validateCalendar.js';
 import type { CommandContext } from '../context.js';
 import { renderCalendar } from '../format/calendarView.js';
+import { toSafeJson } from '../format/escapeText.js';
 import { openScheduler, withLog, withStore } from '../openLog.js';
 import {
   applyCalendarFlags,
@@ -23,10 +25,14 @@ const CALENDAR_FIELD_FLAGS: FieldFlags = [
 /** A calendar any flag can be applied to, to check flag syntax before the log is opened. */
 const PROBE = parseCalendar({ timeZone: 'UTC' });
 
+/** Two calendars that plan alike: both validated, so field order and holidays are normal. */
+const sameCalendar = (a: CalendarConfig, b: CalendarConfig) =>
+  JSON.stringify(parseCalendar(a)) === JSON.stringify(parseCalendar(b));
+
 /**
  * `planflow calendar [flags]`: shows the calendar, or changes it. The change is validated as
  * a whole against the recorded calendar before it is appended, so a refused change leaves
- * the log untouched.
+ * the log untouched; a change that leaves the calendar as it is appends nothing and says so.
  */
 export function registerCalendar(program: Command, ctx: CommandContext): void {
   program
@@ -50,9 +56,7 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
     .action(async (flags: CalendarFlags & { json?: boolean }) => {
       const { io, style } = ctx;
       const print = (calendar: Parameters<typeof renderCalendar>[0]) =>
-        io.stdout(
-          flags.json === true ? `${JSON.stringify(calendar, null, 2)}\n` : renderCalendar(calendar),
-        );
+        io.stdout(flags.json === true ? `${toSafeJson(calendar, 2)}\n` : renderCalendar(calendar));
       if (!hasCalendarChanges(flags)) {
         const calendar = await withLog(ctx.dbPath(), (log) => log.model.calendar);
         if (calendar === undefined) {
@@ -63,14 +67,23 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
         return;
       }
       withFlags('calendar', CALENDAR_FIELD_FLAGS, () => applyCalendarFlags(PROBE, flags));
-      const calendar = await withStore(ctx.dbPath(), async (store) => {
+      const { calendar, changed } = await withStore(ctx.dbPath(), async (store) => {
         const scheduler = await openScheduler(store, io, { nowMs: io.clock.now() });
         const next = withFlags('calendar', CALENDAR_FIELD_FLAGS, () =>
           parseCalendar(applyCalendarFlags(scheduler.calendar, flags)),
         );
-        return scheduler.configureCalendar(next);
+        if (sameCalendar(next, scheduler.calendar)) {
+          return { calendar: scheduler.calendar, changed: false };
+        }
+        return { calendar: await scheduler.configureCalendar(next), changed: true };
       });
-      if (flags.json !== true) io.stdout(`${style.green('Calendar updated')}\n`);
+      if (flags.json !== true) {
+        io.stdout(
+          changed
+            ? `${style.green('Calendar updated')}\n`
+            : `${style.yellow('Calendar unchanged')}: it already is what these flags ask for; nothing was recorded\n`,
+        );
+      }
       print(calendar);
     });
 }

@@ -1,31 +1,86 @@
-import { createWriteStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { StoredEvent } from '../../log/events.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
+import { escapeText, quoteText } from '../format/escapeText.js';
 import { csvHeader, toCsvRow, toJsonLine } from '../format/exportFormats.js';
+import { OutputError } from '../OutputError.js';
 import { withStore } from '../openLog.js';
 
 type ExportFlags = { format: string; out?: string; verify: boolean };
 
-/** Writes to a file, resolving once everything is flushed (or rejecting on an I/O error). */
-function fileWriter(path: string) {
-  const stream = createWriteStream(path, { encoding: 'utf8' });
-  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
-  failed.catch(() => {});
+/** Where an export goes: written in order, then finished; either may reject. */
+type Sink = Readonly<{
+  write: (text: string) => Promise<void>;
+  finish: () => Promise<void>;
+  /** Releases the file after a failure elsewhere (reading the log). */
+  abort: () => Promise<void>;
+}>;
+
+/** `fsync` codes that mean "this kind of file has nothing to flush" (a pipe, a device). */
+const NO_SYNC = new Set(['EINVAL', 'ENOTSUP', 'EROFS']);
+
+/**
+ * Opens `--out`. A path that cannot be opened (a missing directory, a path under a regular
+ * file, no permission) is refused as input, before anything is written.
+ */
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'w');
+  } catch (error) {
+    throw inputError(
+      '--out',
+      `export: cannot write to ${quoteText(path)}: ${(error as Error).message}; give --out a path in an existing, writable directory`,
+    );
+  }
+}
+
+/**
+ * A file sink that only succeeds when the data reached the disk: every write is awaited, then
+ * the file is flushed (`fsync`) and closed, and any failure — a full disk, an I/O error — is
+ * an {@link OutputError} naming the file. A stream that reported "finished" before the disk
+ * said no is how a full disk used to end in "Exported N entries".
+ */
+function fileSink(path: string, handle: FileHandle): Sink {
+  let closed = false;
+  const abort = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close().catch(() => {});
+  };
+  const fail = async (error: unknown): Promise<never> => {
+    await abort();
+    throw new OutputError('export', path, error, 'the file is incomplete');
+  };
   return {
-    write: (text: string) => {
-      stream.write(text);
+    abort,
+    write: async (text) => {
+      try {
+        await handle.writeFile(text, 'utf8');
+      } catch (error) {
+        await fail(error);
+      }
     },
-    close: () => Promise.race([failed, new Promise<void>((done) => stream.end(() => done()))]),
+    finish: async () => {
+      try {
+        await handle.sync().catch((error: NodeJS.ErrnoException) => {
+          if (!NO_SYNC.has(error.code ?? '')) throw error;
+        });
+        closed = true;
+        await handle.close();
+      } catch (error) {
+        await fail(error);
+      }
+    },
   };
 }
 
 /**
  * `planflow export [--format jsonl|csv] [--out file]`: every log entry with all its fields
  * (hashes included), in log order. JSONL keeps the payload as an object; CSV puts it in a
- * `data` column as JSON text.
+ * `data` column as JSON text. "Exported N entries" is printed only once the file is on disk.
  */
 export function registerExport(program: Command, ctx: CommandContext): void {
   program
@@ -44,24 +99,35 @@ export function registerExport(program: Command, ctx: CommandContext): void {
       }
       const { io } = ctx;
       const line: (event: StoredEvent) => string = format === 'csv' ? toCsvRow : toJsonLine;
+      const outPath = flags.out === undefined ? undefined : resolve(io.cwd, flags.out);
       const count = await withStore(
         ctx.dbPath(),
         async (store) => {
-          const out =
-            flags.out === undefined
-              ? { write: io.stdout, close: async () => {} }
-              : fileWriter(resolve(io.cwd, flags.out));
+          const out: Sink =
+            outPath === undefined
+              ? {
+                  write: async (text) => io.stdout(text),
+                  finish: async () => {},
+                  abort: async () => {},
+                }
+              : fileSink(outPath, await openFile(outPath));
           let n = 0;
-          if (format === 'csv') out.write(csvHeader());
-          for await (const batch of store.read()) {
-            out.write(batch.map(line).join(''));
-            n += batch.length;
+          try {
+            if (format === 'csv') await out.write(csvHeader());
+            for await (const batch of store.read()) {
+              await out.write(batch.map(line).join(''));
+              n += batch.length;
+            }
+            await out.finish();
+          } catch (error) {
+            await out.abort();
+            throw error;
           }
-          await out.close();
           return n;
         },
         { verifyOnOpen: flags.verify },
       );
-      if (flags.out !== undefined) io.stderr(`Exported ${count} entries to ${flags.out}\n`);
+      if (flags.out !== undefined)
+        io.stderr(`Exported ${count} entries to ${escapeText(flags.out)}\n`);
     });
 }

@@ -5,6 +5,7 @@ import type { StoredEvent } from '../../log/events.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
 import { describeEvent } from '../format/describeEvent.js';
+import { escapeText, quoteText, toSafeJson } from '../format/escapeText.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant, shortId } from '../format/time.js';
 import { withLog } from '../openLog.js';
@@ -17,11 +18,13 @@ export function resolveOccurrenceId(log: EventLog, given: string): string {
   const matches = log.model.listOccurrences().filter((o) => o.id.startsWith(given));
   if (matches.length === 1) return matches[0]!.id;
   if (matches.length === 0) {
-    throw new NotFoundError(`history: no occurrence "${given}"; see planflow history <task-id>`);
+    throw new NotFoundError(
+      `history: no occurrence ${quoteText(given)}; see planflow history <task-id>`,
+    );
   }
   throw inputError(
     '--occurrence',
-    `history: "${given}" is the start of ${matches.length} occurrence ids; give more characters`,
+    `history: ${quoteText(given)} is the start of ${matches.length} occurrence ids; give more characters`,
   );
 }
 
@@ -35,7 +38,9 @@ async function entriesOf(log: EventLog, taskId: string | undefined, flags: Histo
   if (taskId !== undefined) {
     const entries = await log.history({ taskId });
     if (entries.length === 0) {
-      throw new NotFoundError(`history: no task "${taskId}" in the log; see planflow task list`);
+      throw new NotFoundError(
+        `history: no task ${quoteText(taskId)} in the log; see planflow task list`,
+      );
     }
     return entries;
   }
@@ -60,7 +65,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
       await withLog(ctx.dbPath(), async (log) => {
         const entries = await entriesOf(log, taskId, flags);
         if (flags.json === true) {
-          io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+          io.stdout(`${toSafeJson(entries, 2)}\n`);
           return;
         }
         const zone = log.model.calendar?.timeZone ?? 'UTC';
@@ -69,7 +74,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
           return [
             String(event.seq),
             formatInstant(event.time, zone),
-            event.type,
+            escapeText(event.type),
             s.task ?? '',
             s.occurrenceId === undefined ? '' : shortId(s.occurrenceId),
             s.detail,

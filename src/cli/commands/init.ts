@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseCalendar } from '../../domain/validateCalendar.js';
 import { sqliteStore } from '../../sqlite/index.js';
 import type { CommandContext } from '../context.js';
+import { escapeText } from '../format/escapeText.js';
 import { openScheduler, withLog } from '../openLog.js';
 import { withFlags } from '../parse/flagErrors.js';
 
@@ -30,7 +31,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         const known = await withLog(path, (log) => log.model.calendar);
         if (known !== undefined) {
           io.stdout(
-            `${path} is already initialised (calendar zone ${known.timeZone}); nothing changed. Change the calendar with: planflow calendar --help\n`,
+            `${escapeText(path)} is already initialised (calendar zone ${escapeText(known.timeZone)}); nothing changed. Change the calendar with: planflow calendar --help\n`,
           );
           return;
         }
@@ -42,7 +43,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         await store.close();
       }
       io.stdout(
-        `${style.green('Initialised')} ${path} (calendar zone ${calendar.timeZone}, open all day, every day)\n` +
+        `${style.green('Initialised')} ${escapeText(path)} (calendar zone ${escapeText(calendar.timeZone)}, open all day, every day)\n` +
           'Next: planflow calendar --hours mon-fri=09:00-17:00   then   planflow task add "Title" --at +15m --run "<command>"\n',
       );
     });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { repairLog } from '../../sqlite/index.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
+import { escapeText, quoteText } from '../format/escapeText.js';
 
 /**
  * `planflow repair [--backup <path>]`: backs the log up, then keeps only the entries up to
@@ -18,11 +19,14 @@ export function registerRepair(program: Command, ctx: CommandContext): void {
       const { io, style } = ctx;
       const path = ctx.dbPath();
       if (!existsSync(path)) {
-        throw inputError('--db', `repair: no PlanFlow log at "${path}"; nothing to repair`);
+        throw inputError(
+          '--db',
+          `repair: no PlanFlow log at ${quoteText(path)}; nothing to repair`,
+        );
       }
       const backupPath = flags.backup === undefined ? undefined : resolve(io.cwd, flags.backup);
       const result = await repairLog(path, backupPath === undefined ? {} : { backupPath });
-      io.stdout(`Backup written to ${result.backupPath}\n`);
+      io.stdout(`Backup written to ${escapeText(result.backupPath)}\n`);
       if (result.removedEntries === 0) {
         io.stdout(
           `${style.green('Nothing to repair')}: all ${result.keptEntries} entries verify.\n`,

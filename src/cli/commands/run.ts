@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import { EventLog } from '../../log/EventLog.js';
 import { isWaiting } from '../../log/ReadModel.js';
 import type { SmartScheduler } from '../../scheduler/SmartScheduler.js';
+import { CommandApprovals } from '../approvals/CommandApprovals.js';
+import { CommandsNotApprovedError } from '../approvals/CommandsNotApprovedError.js';
+import { logCommands, logIdentity } from '../approvals/logCommands.js';
 import type { CommandContext } from '../context.js';
+import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { eventLine } from '../format/eventLine.js';
 import { openScheduler, withStore } from '../openLog.js';
 import { parseDuration } from '../parse/duration.js';
@@ -13,7 +18,31 @@ import { shellHandler } from '../shellHandler.js';
 /** How long `stop()` lets running commands finish before their signal aborts them. */
 const STOP_TIMEOUT_MS = 5000;
 
-type RunFlags = { for?: string; untilIdle?: boolean; json?: boolean; output?: boolean };
+type RunFlags = {
+  for?: string;
+  untilIdle?: boolean;
+  json?: boolean;
+  output?: boolean;
+  allowCommands?: boolean;
+};
+
+/** Decides which commands may run: all of them (`--allow-commands`), or the approved ones. */
+async function commandPolicy(
+  ctx: CommandContext,
+  store: Parameters<typeof EventLog.fold>[0],
+  allowAll: boolean,
+): Promise<(taskId: string, command: string) => boolean> {
+  if (allowAll) return () => true;
+  // Folded apart from the scheduler, which may append as it opens (a missing calendar).
+  const commands = logCommands(await EventLog.fold(store));
+  if (commands.length === 0) return () => false;
+  const approvals = await CommandApprovals.load(ctx.approvalsPath());
+  const log = logIdentity(ctx.dbPath());
+  const allowed = (taskId: string, command: string) => approvals.isApproved(log, taskId, command);
+  const refused = commands.filter((c) => !allowed(c.taskId, c.command));
+  if (refused.length > 0) throw new CommandsNotApprovedError(refused, ctx.dbPath());
+  return allowed;
+}
 
 /** Nothing running, and nothing pending that is due before `deadlineMs`. */
 function isIdle(scheduler: SmartScheduler, deadlineMs: number): boolean {
@@ -28,6 +57,11 @@ function isIdle(scheduler: SmartScheduler, deadlineMs: number): boolean {
  * SIGTERM) on Ctrl-C, SIGTERM, the end of `--for`, or — with `--until-idle` — as soon as
  * nothing is running and nothing more is due within `--for`. A second Ctrl-C kills the
  * running commands at once.
+ *
+ * Before anything starts, every command of the log's tasks must be approved on this machine
+ * (`planflow approve`, or typed by the operator with `task add --run`); otherwise `run`
+ * refuses with the list of commands, runs nothing and appends nothing. `--allow-commands`
+ * runs them all this once.
  */
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
@@ -37,6 +71,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--until-idle', 'stop once nothing is running and nothing more is due (within --for)')
     .option('--output', "echo the commands' own output")
     .option('--json', 'print each event as a JSON line instead of a text line')
+    .option('--allow-commands', "run the log's commands this once even if not approved")
     .action(async (flags: RunFlags) => {
       const forMs =
         flags.for === undefined
@@ -44,8 +79,10 @@ export function registerRun(program: Command, ctx: CommandContext): void {
           : withFlags('run', [], () => parseDuration(flags.for ?? '', '--for'));
       const { io, style } = ctx;
       await withStore(ctx.dbPath(), async (store) => {
+        const allow = await commandPolicy(ctx, store, flags.allowCommands === true);
         const shell = shellHandler({
           cwd: io.cwd,
+          allow,
           ...(flags.output === true ? { onOutput: (_occ, chunk) => io.stdout(chunk) } : {}),
         });
         const scheduler = await openScheduler(store, io, {
@@ -75,14 +112,14 @@ export function registerRun(program: Command, ctx: CommandContext): void {
           summary.add(event);
           io.stdout(
             flags.json === true
-              ? `${JSON.stringify(event)}\n`
+              ? `${toSafeJson(event)}\n`
               : `${eventLine(event, scheduler, style, zone)}\n`,
           );
           checkIdleSoon();
         });
         scheduler.errors.subscribe((error) => {
           io.stderr(
-            `${style.red('error:')} ${error instanceof Error ? error.message : String(error)}\n`,
+            `${style.red('error:')} ${escapeText(error instanceof Error ? error.message : String(error))}\n`,
           );
         });
         let interrupts = 0;
@@ -103,7 +140,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         try {
           if (flags.json !== true) {
             io.stderr(
-              `planflow run: ${scheduler.listTasks().length} task(s) in ${ctx.dbPath()}, calendar zone ${zone}; Ctrl-C stops\n`,
+              `planflow run: ${scheduler.listTasks().length} task(s) in ${escapeText(ctx.dbPath())}, calendar zone ${escapeText(zone)}; Ctrl-C stops\n`,
             );
           }
           await scheduler.start();

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { parseTask } from '../../domain/validateTask.js';
+import { CommandApprovals } from '../approvals/CommandApprovals.js';
+import { logIdentity } from '../approvals/logCommands.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
+import { escapeText, quoteText } from '../format/escapeText.js';
 import { formatInstant, shortId } from '../format/time.js';
 import { openScheduler, withStore } from '../openLog.js';
 import { withFlags } from '../parse/flagErrors.js';
@@ -14,7 +17,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
  * `planflow task add <title> …`: defines a task and plans its first occurrence. Everything
  * that can be checked without the log (flag syntax, the task's own fields) is checked before
  * the log is opened; slot names are checked against the recorded calendar before anything is
- * appended.
+ * appended. A `--run` command is what the operator typed, so it is approved on this machine
+ * (recorded before the task is appended: when the approval cannot be written, nothing is).
  */
 export function registerTaskAdd(task: Command, ctx: CommandContext): void {
   task
@@ -43,6 +47,8 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
         taskInputFromFlags(flags.id ?? slugify(title), title, flags, nowMs),
       );
       withFlags('task add', TASK_FIELD_FLAGS, () => parseTask(draft, undefined, new Date(nowMs)));
+      const approvals =
+        flags.run === undefined ? undefined : await CommandApprovals.load(ctx.approvalsPath());
 
       const added = await withStore(ctx.dbPath(), async (store) => {
         const scheduler = await openScheduler(store, io, { nowMs });
@@ -50,7 +56,7 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
         if (flags.id !== undefined && exists(flags.id)) {
           throw inputError(
             '--id',
-            `task add: a task "${flags.id}" exists already; choose another --id, or remove it first with: planflow task rm ${flags.id}`,
+            `task add: a task ${quoteText(flags.id)} exists already; choose another --id, or remove it first with: planflow task rm ${escapeText(flags.id)}`,
           );
         }
         // A default id also skips ids of removed tasks, so their histories never mix.
@@ -60,6 +66,11 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
         const task = withFlags('task add', TASK_FIELD_FLAGS, () =>
           parseTask({ ...draft, id }, scheduler.calendar, new Date(nowMs)),
         );
+        const command = task.payload?.run;
+        if (approvals !== undefined && typeof command === 'string') {
+          approvals.approve(logIdentity(ctx.dbPath()), task.id, command, new Date(nowMs));
+          await approvals.save();
+        }
         const before = new Set(scheduler.listOccurrences({ taskId: id }).map((o) => o.id));
         await scheduler.defineTask(task);
         const first = scheduler
@@ -70,15 +81,15 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
 
       const { task, first, timeZone } = added;
       io.stdout(
-        `${style.green('Added')} task ${style.bold(task.id)} ${JSON.stringify(task.title)}\n`,
+        `${style.green('Added')} task ${style.bold(escapeText(task.id))} ${quoteText(task.title)}\n`,
       );
       if (first === undefined) {
         io.stderr(
-          `${style.yellow('warning:')} no new run could be planned for "${task.id}": the calendar leaves no room for it (see planflow calendar)\n`,
+          `${style.yellow('warning:')} no new run could be planned for ${quoteText(task.id)}: the calendar leaves no room for it (see planflow calendar)\n`,
         );
       } else if (first.state === 'skipped') {
         io.stderr(
-          `${style.yellow('warning:')} the first run of "${task.id}" (${formatInstant(first.scheduledFor, timeZone)}) was skipped: the calendar rejects that time\n`,
+          `${style.yellow('warning:')} the first run of ${quoteText(task.id)} (${formatInstant(first.scheduledFor, timeZone)}) was skipped: the calendar rejects that time\n`,
         );
       } else {
         io.stdout(

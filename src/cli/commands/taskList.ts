@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Execution, Task } from '../../domain/types.js';
 import { isWaiting, type ReadModel } from '../../log/ReadModel.js';
 import type { CommandContext } from '../context.js';
+import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant } from '../format/time.js';
 import { withLog } from '../openLog.js';
@@ -34,7 +35,7 @@ export function taskRows(model: ReadModel): TaskRow[] {
   });
 }
 
-/** How a task is scheduled, in a few words. */
+/** How a task is scheduled, in a few words (stored text escaped). */
 export function describeSchedule(task: Task, timeZone: string): string {
   const parts: string[] = [];
   const r = task.recurrence;
@@ -44,12 +45,12 @@ export function describeSchedule(task: Task, timeZone: string): string {
   if (task.pinnedTime !== undefined)
     parts.push(`pinned ${formatInstant(task.pinnedTime, timeZone)}`);
   if (task.startAt !== undefined && r === undefined) parts.push('once');
-  return parts.join(', ') || 'by hand';
+  return escapeText(parts.join(', ') || 'by hand');
 }
 
 function lastOutcome(e: Execution | undefined): string {
   if (e === undefined) return '-';
-  return e.outcome ?? e.state;
+  return escapeText(String(e.outcome ?? e.state));
 }
 
 /** `planflow task list [--json]`: every task with its schedule, next run and last outcome. */
@@ -64,7 +65,7 @@ export function registerTaskList(task: Command, ctx: CommandContext): void {
       await withLog(ctx.dbPath(), (log) => {
         const rows = taskRows(log.model);
         if (flags.json === true) {
-          io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+          io.stdout(`${toSafeJson(rows, 2)}\n`);
           return;
         }
         if (rows.length === 0) {
@@ -83,12 +84,12 @@ export function registerTaskList(task: Command, ctx: CommandContext): void {
                 ? style.red(outcome)
                 : outcome;
           return [
-            style.bold(t.id),
-            t.title,
+            style.bold(escapeText(t.id)),
+            escapeText(t.title),
             describeSchedule(t, zone),
             next === undefined ? '-' : formatInstant(next.scheduledFor, zone),
             coloured,
-            typeof t.payload?.run === 'string' ? t.payload.run : '-',
+            typeof t.payload?.run === 'string' ? escapeText(t.payload.run) : '-',
           ];
         });
         io.stdout(renderTable(['ID', 'TITLE', 'SCHEDULE', 'NEXT RUN', 'LAST', 'COMMAND'], table));

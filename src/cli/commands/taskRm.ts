@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
+import { escapeText, quoteText } from '../format/escapeText.js';
 import { openScheduler, withStore } from '../openLog.js';
 
 /** `planflow task rm <id>`: removes a task and cancels its pending runs. */
@@ -15,7 +16,7 @@ export function registerTaskRm(task: Command, ctx: CommandContext): void {
       const cancelled = await withStore(ctx.dbPath(), async (store) => {
         const scheduler = await openScheduler(store, io, { nowMs: io.clock.now() });
         if (scheduler.getTask(id) === undefined) {
-          throw new NotFoundError(`task rm: no task "${id}"; see planflow task list`);
+          throw new NotFoundError(`task rm: no task ${quoteText(id)}; see planflow task list`);
         }
         const pending = scheduler
           .listExecutions({ taskId: id, state: 'scheduled' })
@@ -24,7 +25,7 @@ export function registerTaskRm(task: Command, ctx: CommandContext): void {
         return pending;
       });
       io.stdout(
-        `${style.green('Removed')} task ${style.bold(id)} (${cancelled} pending run(s) cancelled)\n`,
+        `${style.green('Removed')} task ${style.bold(escapeText(id))} (${cancelled} pending run(s) cancelled)\n`,
       );
     });
 }

@@ -1,5 +1,6 @@
 import type { CalendarConfig, Weekday, WorkingHours } from '../../domain/types.js';
 import { WEEKDAYS } from '../../domain/types.js';
+import { escapeText } from './escapeText.js';
 
 function hoursText(hours: WorkingHours | undefined): string {
   if (hours === undefined) return 'closed';
@@ -32,7 +33,7 @@ export function describeWeek(calendar: CalendarConfig): string {
   return [...groups].map(([text, days]) => `${dayRanges(days)} ${text}`).join('; ');
 }
 
-/** The calendar as labelled lines, for `planflow calendar` without flags. */
+/** The calendar as labelled lines, for `planflow calendar` without flags (text escaped). */
 export function renderCalendar(calendar: CalendarConfig): string {
   const slots =
     calendar.slots.length === 0
@@ -45,5 +46,5 @@ export function renderCalendar(calendar: CalendarConfig): string {
     ['Max per day', calendar.maxPerDay === undefined ? 'no cap' : String(calendar.maxPerDay)],
     ['Holidays', calendar.holidays?.join(', ') || 'none'],
   ];
-  return `${lines.map(([k, v]) => `${(k ?? '').padEnd(14)}${v}`).join('\n')}\n`;
+  return `${lines.map(([k, v]) => `${(k ?? '').padEnd(14)}${escapeText(v ?? '')}`).join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 import type { Execution, Task } from '../../domain/types.js';
 import type { StoredEvent } from '../../log/events.js';
 import { formatDuration } from '../parse/duration.js';
+import { escapeText, quoteText } from './escapeText.js';
 import type { Style } from './style.js';
 import { formatInstant, shortId } from './time.js';
 
@@ -47,25 +48,25 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
   switch (event.type) {
     case 'task.defined':
     case 'task.updated':
-      return JSON.stringify(event.data.task.title);
+      return quoteText(event.data.task.title);
     case 'task.removed':
       return style.yellow('removed');
     case 'calendar.configured': {
       const c = event.data.calendar;
       const cap = c.maxPerDay === undefined ? '' : `, at most ${c.maxPerDay}/day`;
-      return `zone ${c.timeZone}, ${c.slots.length} slot(s)${cap}`;
+      return escapeText(`zone ${c.timeZone}, ${c.slots.length} slot(s)${cap}`);
     }
     case 'occurrence.scheduled': {
       const o = event.data.occurrence;
-      const slot = o.slotName === undefined ? '' : `, slot ${o.slotName}`;
-      return `for ${formatInstant(o.scheduledFor, timeZone)} (${o.cause}, attempt ${o.attempt}${slot})`;
+      const slot = o.slotName === undefined ? '' : `, slot ${escapeText(o.slotName)}`;
+      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})`;
     }
     case 'occurrence.skipped':
-      return style.yellow(`skipped: ${event.data.reason}`);
+      return style.yellow(`skipped: ${escapeText(String(event.data.reason))}`);
     case 'occurrence.triggered': {
       const manual = event.data.manual === true ? ', by hand' : '';
       const late = event.data.lateByMs > 0 ? `, ${formatDuration(event.data.lateByMs)} late` : '';
-      return style.cyan(`attempt ${event.data.attempt}${late}${manual}`);
+      return style.cyan(`attempt ${escapeText(String(event.data.attempt))}${late}${manual}`);
     }
     case 'occurrence.completed':
       return style.green(`ok in ${formatDuration(event.data.durationMs)}`);
@@ -73,7 +74,9 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
       const { error, durationMs, interrupted } = event.data;
       const why =
         interrupted === true ? 'interrupted' : error.timedOut === true ? 'timed out' : 'failed';
-      return style.red(`${why}: ${error.message} (${formatDuration(durationMs)})`);
+      return style.red(
+        `${why}: ${escapeText(String(error.message))} (${formatDuration(durationMs)})`,
+      );
     }
     case 'occurrence.missed':
       return style.yellow(`missed by ${formatDuration(event.data.lateByMs)}`);
@@ -84,19 +87,25 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
     case 'occurrence.recovered':
       return `replaced by ${shortId(event.data.replacementId)}`;
     case 'occurrence.cancelled':
-      return style.yellow(`cancelled (${event.data.reason})`);
+      return style.yellow(`cancelled (${escapeText(String(event.data.reason))})`);
     case 'scheduler.started':
     case 'scheduler.paused':
     case 'scheduler.stopped':
-      return style.dim(`instance ${event.data.instanceId}`);
+      return style.dim(`instance ${escapeText(String(event.data.instanceId))}`);
     case 'scheduler.clock_jumped':
       return style.yellow(`clock jumped by ${formatDuration(Math.abs(event.data.driftMs))}`);
+    default:
+      // A type this version does not know, from a newer or a hand-made log: the TYPE column
+      // says which.
+      return '';
   }
 }
 
 /**
  * Describes one log entry: the task it concerns (title when known), the occurrence, and the
- * outcome in a few words (`ok in 52ms`, `failed: command exited with code 1 (40ms)`).
+ * outcome in a few words (`ok in 52ms`, `failed: command exited with code 1 (40ms)`). Every
+ * stored text in `task` and `detail` is escaped (see `escapeText`): the log may come from
+ * someone else. `taskId` and `occurrenceId` are the raw ids, for lookups.
  */
 export function describeEvent(
   event: StoredEvent,
@@ -111,7 +120,7 @@ export function describeEvent(
   };
   if (taskId !== undefined) {
     summary.taskId = taskId;
-    summary.task = lookup.getTask(taskId)?.title ?? taskId;
+    summary.task = escapeText(lookup.getTask(taskId)?.title ?? taskId);
   }
   if (occurrenceId !== undefined) summary.occurrenceId = occurrenceId;
   return summary;

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../log/events.js';
 import { describeEvent, type EventLookup } from './describeEvent.js';
+import { escapeText } from './escapeText.js';
 import type { Style } from './style.js';
 import { formatInstant, shortId } from './time.js';
 
@@ -22,7 +23,7 @@ export function eventLine(
   const occurrence = s.occurrenceId === undefined ? '' : shortId(s.occurrenceId);
   return [
     style.dim(formatInstant(event.time, timeZone)),
-    event.type.padEnd(TYPE_WIDTH),
+    escapeText(event.type).padEnd(TYPE_WIDTH),
     (task.length > TASK_WIDTH ? `${task.slice(0, TASK_WIDTH - 1)}…` : task).padEnd(TASK_WIDTH),
     occurrence.padEnd(10),
     s.detail,

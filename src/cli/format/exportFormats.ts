@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../log/events.js';
+import { escapeText, toSafeJson } from './escapeText.js';
 
 /** Columns of the CSV export, in order; `data` holds the payload as JSON text. */
 export const CSV_COLUMNS = [
@@ -15,20 +16,31 @@ export const CSV_COLUMNS = [
 
 /**
  * One entry as one JSON line, every field as stored (hashes included), so an export can be
- * re-verified by anyone with the hash rules in docs/storage.md.
+ * re-verified by anyone with the hash rules in docs/storage.md. Control characters are
+ * `\uXXXX` escapes (see `toSafeJson`), which parse back to the stored text.
  */
 export function toJsonLine(event: StoredEvent): string {
-  return `${JSON.stringify(event)}\n`;
+  return `${toSafeJson(event)}\n`;
 }
 
-/** RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled. */
+/** What a spreadsheet takes as the start of a formula (or, for tab and CR, skips to one). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field, safe to open in a spreadsheet: control characters escaped as the terminal
+ * output escapes them (see `escapeText`); a field starting with `=`, `+`, `-`, `@`, tab or CR
+ * (a log's own ids may start with `-`) gets a leading `'` so it is read as text, not run as
+ * a formula; and every field is quoted, quotes doubled (RFC 4180), so a `,` or `;` inside
+ * one never starts another cell. Strip a leading `'` to get the stored text back.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return `"${escapeText(text).replace(/"/g, '""')}"`;
 }
 
-/** The CSV header line. */
+/** The CSV header line, quoted like every other line. */
 export function csvHeader(): string {
-  return `${CSV_COLUMNS.join(',')}\r\n`;
+  return `${CSV_COLUMNS.map(csvField).join(',')}\r\n`;
 }
 
 /** One entry as one CSV record (CRLF-terminated, as RFC 4180 asks). */
@@ -42,7 +54,7 @@ export function toCsvRow(event: StoredEvent): string {
     String(event.schemaVersion),
     event.prevHash,
     event.hash,
-    JSON.stringify(event.data),
+    toSafeJson(event.data),
   ];
   return `${cells.map(csvField).join(',')}\r\n`;
 }

@@ -1,5 +1,6 @@
 import type { CalendarConfig, TimeSlot, Weekday, WorkingHours } from '../../domain/types.js';
 import { WEEKDAYS } from '../../domain/types.js';
+import { parseCalendar } from '../../domain/validateCalendar.js';
 import { inputError } from '../exitCodes.js';
 
 /** The `calendar` command's change flags, as commander collects them. */
@@ -91,8 +92,14 @@ function applySlots(calendar: MutableCalendar, specs: readonly string[]): void {
     }
     const id = spec.slice(0, eq).trim();
     const start = spec.slice(eq + 1).trim();
-    const others = calendar.slots.filter((s) => s.id !== id);
-    calendar.slots = start.toLowerCase() === 'off' ? others : [...others, { id, start }];
+    if (start.toLowerCase() === 'off') {
+      calendar.slots = calendar.slots.filter((s) => s.id !== id);
+    } else if (calendar.slots.some((s) => s.id === id)) {
+      // Moved in place: setting a slot to the time it has is no change at all.
+      calendar.slots = calendar.slots.map((s) => (s.id === id ? { ...s, start } : s));
+    } else {
+      calendar.slots = [...calendar.slots, { id, start }];
+    }
   }
 }
 
@@ -109,6 +116,16 @@ function applyMaxPerDay(calendar: MutableCalendar, text: string): void {
     );
   }
   calendar.maxPerDay = Number(value);
+}
+
+/** True for an existing date `YYYY-MM-DD`, by the rule calendars use for holidays. */
+function isLocalDate(text: string): boolean {
+  try {
+    parseCalendar({ timeZone: 'UTC', holidays: [text] });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -131,6 +148,14 @@ export function applyCalendarFlags(current: CalendarConfig, flags: CalendarFlags
   if ((flags.hours?.length ?? 0) > 0) applyHours(calendar, flags.hours ?? []);
   applySlots(calendar, flags.slot ?? []);
   if (flags.maxPerDay !== undefined) applyMaxPerDay(calendar, flags.maxPerDay);
+  for (const date of flags.removeHoliday ?? []) {
+    if (!isLocalDate(date)) {
+      throw inputError(
+        '--remove-holiday',
+        `--remove-holiday must be an existing date YYYY-MM-DD such as 2026-12-25, got ${JSON.stringify(date)}`,
+      );
+    }
+  }
   const removed = new Set(flags.removeHoliday ?? []);
   const holidays = [...(calendar.holidays ?? []), ...(flags.holiday ?? [])].filter(
     (d) => !removed.has(d),
