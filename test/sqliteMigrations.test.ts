@@ -95,7 +95,7 @@ describe('sqliteStore', () => {
       expect(
         isPlanflowError(
           await rejection(sqliteStore({ path: foreign })),
-          'planflow:invalid-options',
+          'planflow:not-a-log',
         ),
       ).toBe(true);
       const garbage = newPath();

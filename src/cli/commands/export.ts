@@ -60,7 +60,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
           await out.close();
           return n;
         },
-        { verifyOnOpen: flags.verify },
+        { verifyOnOpen: flags.verify, readOnly: true },
       );
       if (flags.out !== undefined) io.stderr(`Exported ${count} entries to ${flags.out}\n`);
     });
