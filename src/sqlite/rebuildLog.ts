@@ -58,8 +58,17 @@ function copyRows(
   const read = prepareLogStatements(source);
   const write = prepareLogStatements(target);
   let copied = 0;
+  let pageSize = COPY_PAGE;
   while (copied < upTo) {
-    const rows = readPage(read, copied + 1, upTo, COPY_PAGE);
+    let rows: LogRow[];
+    try {
+      rows = readPage(read, copied + 1, upTo, pageSize);
+    } catch (error) {
+      // Stepping past the last readable row can touch the damaged page: go row by row.
+      if (pageSize === 1) throw error;
+      pageSize = 1;
+      continue;
+    }
     if (rows.length === 0) break;
     let duplicate: LogRow | undefined;
     target.transaction(() => {

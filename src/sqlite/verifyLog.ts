@@ -22,16 +22,21 @@ function* rawBatches(
   unreadable: { from?: number; reason?: string },
 ): Generator<readonly StoredEvent[]> {
   let fromSeq = 1;
+  // After damaged pages are met, rows are read one at a time, so every entry before the
+  // first unreadable one is still checked (and can be kept by a repair).
+  let pageSize = VERIFY_PAGE;
   while (true) {
     beforePage();
     let rows: ReturnType<typeof readPage>;
     try {
-      rows = readPage(statements, fromSeq, Number.POSITIVE_INFINITY, VERIFY_PAGE);
+      rows = readPage(statements, fromSeq, Number.POSITIVE_INFINITY, pageSize);
     } catch (error) {
-      // Damaged pages: what came before them is still checked, and the result says where
-      // reading stopped instead of throwing the driver's error.
       if (!(error instanceof Database.SqliteError) || !/CORRUPT|NOTADB/.test(error.code)) {
         throw error;
+      }
+      if (pageSize > 1) {
+        pageSize = 1;
+        continue;
       }
       unreadable.from = fromSeq;
       unreadable.reason = `${error.code}: ${error.message}`;
@@ -52,7 +57,7 @@ function* rawBatches(
           hash: row[8],
         }) as unknown as StoredEvent,
     );
-    if (rows.length < VERIFY_PAGE) return;
+    if (rows.length < pageSize) return;
     fromSeq = rows[rows.length - 1]![0] + 1;
   }
 }
