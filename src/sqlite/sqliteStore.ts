@@ -1,4 +1,4 @@
-import { type CorruptLogError, StorageError, ValidationError } from '../domain/errors.js';
+import { type CorruptLogError, ValidationError } from '../domain/errors.js';
 import type {
   AppendOptions,
   EventStore,
@@ -8,7 +8,7 @@ import type {
 } from '../log/EventStore.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
-import { storeClosedError } from '../log/storeErrors.js';
+import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
 import {
   resolveAppendOptions,
   resolveReadOptions,
@@ -159,13 +159,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     ensureOpen('append');
     const { expectedSeq } = resolveAppendOptions(COMPONENT, appendOptions);
     const drafts = draftEvents(COMPONENT, events);
-    if (readOnly) {
-      throw new StorageError(
-        'planflow:storage-read-only',
-        `${COMPONENT}: cannot append to "${path}": the store was opened with readOnly: true; open it without readOnly to write`,
-        { path },
-      );
-    }
+    if (readOnly) throw readOnlyStoreError(COMPONENT, path);
     const time = stampTime();
     return new Promise((resolve, reject) => {
       commits.enqueue({ drafts, expectedSeq, time, resolve, reject });
