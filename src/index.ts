@@ -32,10 +32,13 @@ export {
   ConcurrencyError,
   CorruptLogError,
   isPlanflowError,
+  type LogDamage,
   NotFoundError,
   PlanflowError,
   type PlanflowErrorCode,
   StateError,
+  StorageError,
+  type StorageErrorCode,
   ValidationError,
 } from './domain/errors.js';
 export { makeOccurrence, type OccurrenceSpec } from './domain/makeOccurrence.js';

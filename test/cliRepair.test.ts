@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { fileState, planflow, readLog, useProjectDirs } from './cliHarness.js';
+import { makeUnwritable, orFail } from './helpers/readOnlyFiles.js';
 
 /** Changes one stored payload behind the store's back, as tampering or bit rot would. */
 function tamper(path: string, seq: number): void {
@@ -99,5 +100,104 @@ describe('planflow CLI › verify and repair', () => {
     expect(repair.code).toBe(2);
     expect(repair.err).toMatch(/backupPath ".*taken\.bak" already exists/);
     expect(fileState(db)).toBe(before);
+  });
+
+  describe('finding 9: read-only commands never create or convert a file', () => {
+    const readOnlyCommands = [['verify'], ['history'], ['export'], ['task', 'list']];
+
+    it('refuses a zero-byte file (exit 1) and leaves it zero bytes, with no side files', async () => {
+      const dir = newDir();
+      const db = join(dir, 'planflow.db');
+      writeFileSync(db, '');
+      for (const args of [...readOnlyCommands, ['repair']]) {
+        const result = await planflow(dir, args);
+        expect(result.code).toBe(1);
+        expect(result.err).toContain(`"${db}" is an empty file`);
+        expect(readFileSync(db).length).toBe(0);
+        expect(readdirSync(dir)).toEqual(['planflow.db']);
+      }
+    });
+
+    it('refuses a foreign SQLite file with exit 1, as docs/cli.md says, and leaves it unchanged', async () => {
+      const dir = newDir();
+      const db = join(dir, 'planflow.db');
+      const foreign = new Database(db);
+      foreign.exec('CREATE TABLE users (id INTEGER)');
+      foreign.close();
+      const before = fileState(db);
+      for (const args of [...readOnlyCommands, ['task', 'add', 'X', '--at', 'now'], ['repair']]) {
+        const result = await planflow(dir, args);
+        expect(result.code).toBe(1);
+        expect(result.err).toMatch(
+          /is not a PlanFlow log: it is an SQLite file of another application/,
+        );
+      }
+      expect(fileState(db)).toBe(before);
+      expect(readdirSync(dir)).toEqual(['planflow.db']);
+    });
+
+    it('reads a log that cannot be written, and a write to it fails with exit 1 naming the path', async () => {
+      const dir = await projectWithTasks();
+      const db = join(dir, 'planflow.db');
+      const before = readFileSync(db).toString('base64');
+      expect(existsSync(`${db}-wal`)).toBe(false);
+      const undo = orFail(makeUnwritable(db));
+      try {
+        for (const args of readOnlyCommands) {
+          const result = await planflow(dir, args);
+          expect({ args, code: result.code, err: result.err }).toEqual({ args, code: 0, err: '' });
+        }
+        const add = await planflow(dir, ['task', 'add', 'X', '--at', 'now']);
+        expect(add.code).toBe(1);
+        expect(add.err).toContain(
+          `cannot append to "${db}": the file or its directory is read-only`,
+        );
+      } finally {
+        undo();
+      }
+      // SQLite leaves its (empty) WAL and shared-memory index beside a log it could not
+      // write; they hold no entry and the next writer removes them.
+      expect(existsSync(`${db}-wal`) ? readFileSync(`${db}-wal`).length : 0).toBe(0);
+      expect(readFileSync(db).toString('base64')).toBe(before);
+      expect(readdirSync(dir).filter((name) => !/-(wal|shm)$/.test(name))).toEqual(['planflow.db']);
+    });
+  });
+
+  describe('finding 3 and 5: verify and repair on a damaged SQLite file', () => {
+    it('verify reports a dropped trigger index (exit 1), repair rebuilds the file, verify is clean', async () => {
+      const dir = await projectWithTasks();
+      const db = join(dir, 'planflow.db');
+      const entries = (await readLog(db)).length;
+      const raw = new Database(db);
+      raw.exec('DROP INDEX events_one_trigger_per_stream');
+      raw.close();
+      const before = fileState(db);
+
+      const verify = await planflow(dir, ['verify']);
+      expect(verify.code).toBe(1);
+      expect(verify.out).toMatch(/damaged: index events_one_trigger_per_stream .* is missing/);
+      expect(verify.out).toContain(
+        `All ${entries} entries verify, but the file's guarantees are off`,
+      );
+      expect(verify.out).toContain(`planflow repair --db ${db}`);
+      expect(JSON.parse((await planflow(dir, ['verify', '--json'])).out)).toMatchObject({
+        ok: false,
+        entries,
+        storageProblems: [expect.stringMatching(/is missing/)],
+      });
+      expect(fileState(db)).toBe(before);
+      const list = await planflow(dir, ['task', 'list']);
+      expect(list.code).toBe(1);
+      expect(list.err).toMatch(/damaged schema, so its guarantees are off/);
+
+      const repair = await planflow(dir, ['repair', '--backup', 'before.bak']);
+      expect(repair.code).toBe(0);
+      expect(repair.out).toContain(
+        `Repaired (rebuilt the file from the valid entries): kept ${entries} entries, removed 0`,
+      );
+      expect((await planflow(dir, ['verify'])).code).toBe(0);
+      expect((await planflow(dir, ['task', 'list'])).code).toBe(0);
+      expect(existsSync(join(dir, 'before.bak'))).toBe(true);
+    });
   });
 });

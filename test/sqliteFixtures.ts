@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -80,4 +80,67 @@ export function raw(path: string, sql: string, ...params: unknown[]): void {
   } finally {
     db.close();
   }
+}
+
+/** The one-trigger-per-stream index: its damage is what findings about at-most-once are about. */
+export const TRIGGER_INDEX = 'events_one_trigger_per_stream';
+
+/**
+ * Writes a closed log of `n` occurrences, each `scheduled`-less but `triggered` once, with a
+ * `scheduler.started` first, and returns the path. 400 triggers fill several index pages.
+ */
+export async function logWithTriggers(path: string, n: number): Promise<string> {
+  const store = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
+  await store.append([started('boot')]);
+  for (let i = 0; i < n; i += 100) {
+    await store.append(
+      Array.from({ length: Math.min(100, n - i) }, (_, k) => triggered(`o${i + k}`)),
+    );
+  }
+  await store.close();
+  return path;
+}
+
+/** Pages of a B-tree (table or index) as `dbstat` lists them, and the file's page size. */
+export function btreePages(
+  path: string,
+  name: string,
+): Readonly<{ pageSize: number; pages: { pageno: number; pagetype: string }[] }> {
+  const db = new Database(path, { readonly: true });
+  try {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pages = db
+      .prepare('SELECT pageno, pagetype FROM dbstat WHERE name = ? ORDER BY pageno')
+      .all(name) as { pageno: number; pagetype: string }[];
+    return { pageSize, pages };
+  } finally {
+    db.close();
+  }
+}
+
+/** Flips the low bit of the byte at `offset` of the file, as bit rot would. */
+export function flipByte(path: string, offset: number): void {
+  const bytes = readFileSync(path);
+  bytes[offset] = (bytes[offset] ?? 0) ^ 0x01;
+  writeFileSync(path, bytes);
+}
+
+/**
+ * The file offset of a byte inside a live key of the trigger index: the `o` of
+ * `occurrence:` in the first cell of its first leaf page (found through the page's cell
+ * pointer array, since free space still holds stale copies of moved keys). Flipping it turns
+ * the key into one no later trigger looks for, which is how a single bad byte switches
+ * at-most-once off.
+ */
+export function triggerKeyOffset(path: string): number {
+  const { pageSize, pages } = btreePages(path, TRIGGER_INDEX);
+  const leaf = pages.find((page) => page.pagetype === 'leaf');
+  if (leaf === undefined) throw new Error(`${path}: the trigger index has no leaf page`);
+  const start = (leaf.pageno - 1) * pageSize;
+  const page = readFileSync(path).subarray(start, start + pageSize);
+  // B-tree leaf page header: 8 bytes, then one 2-byte big-endian offset per cell.
+  const firstCell = page.readUInt16BE(8);
+  const at = page.indexOf('occurrence:o', firstCell);
+  if (at < 0) throw new Error(`${path}: no trigger key found on index page ${leaf.pageno}`);
+  return start + at;
 }

@@ -93,10 +93,7 @@ describe('sqliteStore', () => {
       const foreign = newPath();
       raw(foreign, 'CREATE TABLE users (id INTEGER)');
       expect(
-        isPlanflowError(
-          await rejection(sqliteStore({ path: foreign })),
-          'planflow:invalid-options',
-        ),
+        isPlanflowError(await rejection(sqliteStore({ path: foreign })), 'planflow:not-a-log'),
       ).toBe(true);
       const garbage = newPath();
       writeFileSync(garbage, Buffer.alloc(8192, 0x5a));

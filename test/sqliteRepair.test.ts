@@ -57,8 +57,10 @@ describe('sqliteStore', () => {
       const result = await repairLog(path, { clock });
       expect(result).toEqual({
         backupPath: `${path}.bak-20260302T080000000Z`,
+        method: 'truncate',
         keptEntries: 3,
         removedEntries: 2,
+        problems: ['entry #4: expected entry #4, found #5 (entries missing or reordered)'],
       });
       const backup = new Database(result.backupPath, { readonly: true });
       expect(backup.prepare('SELECT seq FROM events').pluck().all()).toEqual([1, 2, 3, 5, 6]);
@@ -72,7 +74,7 @@ describe('sqliteStore', () => {
     it('removes nothing from a log that verifies, but still writes the backup first', async () => {
       const path = await logWith(newPath(), 3);
       const result = await repairLog(path, { clock });
-      expect(result).toMatchObject({ keptEntries: 3, removedEntries: 0 });
+      expect(result).toMatchObject({ method: 'none', keptEntries: 3, removedEntries: 0 });
       expect(existsSync(result.backupPath)).toBe(true);
       const second = await repairLog(path, { clock });
       expect(second.backupPath).toBe(`${result.backupPath}-2`);

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { StorageError } from '../domain/errors.js';
 import { EventLog } from '../log/EventLog.js';
 import { createScheduler } from '../scheduler/createScheduler.js';
 import type { Handlers } from '../scheduler/handlers.js';
@@ -14,30 +15,62 @@ export function resolveDbPath(db: string, io: ResolvedIo): string {
   return resolve(io.cwd, db);
 }
 
+/** How a command opens the log. */
+export type OpenLogFlags = Readonly<{
+  /** Check integrity and the hash chain first (see `sqliteStore`). @default true */
+  verifyOnOpen?: boolean;
+  /**
+   * Open for reading only: nothing is created, converted, migrated or written, and the log
+   * can be read from a read-only file. Every command that only reads uses it. @default false
+   */
+  readOnly?: boolean;
+}>;
+
 /**
- * Opens the log of an initialised project. A missing file is refused instead of created, so
- * a mistyped `--db` or a read-only command never leaves an empty log behind.
- * @throws ValidationError when the file does not exist; CorruptLogError when it fails
- * verification (unless `verifyOnOpen` is false).
+ * Refuses a path where no log can be: a missing file (exit 2: the input was wrong) or an
+ * empty one (exit 1: the file is not a log). Only `planflow init` creates a log.
  */
-export async function openExistingStore(
-  path: string,
-  options: Readonly<{ verifyOnOpen?: boolean }> = {},
-): Promise<SqliteStore> {
+export function requireLogFile(path: string): void {
   if (!existsSync(path)) {
     throw inputError(
       '--db',
       `no PlanFlow log at "${path}"; run "planflow init" first (or point --db at an existing log)`,
     );
   }
-  return sqliteStore({ path, verifyOnOpen: options.verifyOnOpen ?? true });
+  if (statSync(path).isFile() && statSync(path).size === 0) {
+    throw new StorageError(
+      'planflow:not-a-log',
+      `"${path}" is an empty file, not a PlanFlow log; run "planflow init" to create the log there (or point --db at an existing log)`,
+      { path },
+    );
+  }
+}
+
+/**
+ * Opens the log of an initialised project. A missing file is refused instead of created
+ * (exit 2), and an empty one (exit 1) instead of being turned into a log, so a mistyped
+ * `--db` never leaves a log behind: only `planflow init` creates one.
+ * @throws ValidationError when the file does not exist; StorageError when it is empty, not a
+ * PlanFlow log or cannot be opened; CorruptLogError when it fails verification (unless
+ * `verifyOnOpen` is false) or its schema is damaged.
+ */
+export async function openExistingStore(
+  path: string,
+  options: OpenLogFlags = {},
+): Promise<SqliteStore> {
+  requireLogFile(path);
+  return sqliteStore({
+    path,
+    verifyOnOpen: options.verifyOnOpen ?? true,
+    readOnly: options.readOnly ?? false,
+  });
 }
 
 /** Runs `use` with an open store and closes it afterwards, whatever happens. */
 export async function withStore<T>(
   path: string,
   use: (store: SqliteStore) => Promise<T>,
-  options: Readonly<{ verifyOnOpen?: boolean }> = {},
+  options: OpenLogFlags = {},
 ): Promise<T> {
   const store = await openExistingStore(path, options);
   try {
@@ -47,9 +80,9 @@ export async function withStore<T>(
   }
 }
 
-/** Folds an existing log for reading only: nothing is ever appended through it. */
+/** Folds an existing log for reading only: it is opened read-only, so nothing can change it. */
 export function withLog<T>(path: string, use: (log: EventLog) => Promise<T> | T): Promise<T> {
-  return withStore(path, async (store) => use(await EventLog.open(store)));
+  return withStore(path, async (store) => use(await EventLog.open(store)), { readOnly: true });
 }
 
 /**

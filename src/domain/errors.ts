@@ -17,10 +17,30 @@ export type PlanflowErrorCode =
   | 'planflow:concurrency'
   | 'planflow:already-triggered'
   | 'planflow:corrupt-log'
+  | StorageErrorCode
   | 'planflow:store-closed'
   | 'planflow:scheduler-stopped'
   | 'planflow:invalid-state'
   | 'planflow:handler-missing';
+
+/**
+ * Codes of {@link StorageError}: the storage under a store failed or is not a log.
+ * - `storage-read-only`: the file, its directory or the store itself cannot be written.
+ * - `storage-unavailable`: the path or its directory is missing, cannot be opened, or (for a
+ *   server store) the connection is lost.
+ * - `storage-full`: the disk or file system is full.
+ * - `storage-io`: the operating system reported an I/O error.
+ * - `storage-busy`: another process holds the lock longer than the store waits.
+ * - `not-a-log`: the path holds something else: another application's database, an empty
+ *   file, a directory.
+ */
+export type StorageErrorCode =
+  | 'planflow:storage-read-only'
+  | 'planflow:storage-unavailable'
+  | 'planflow:storage-full'
+  | 'planflow:storage-io'
+  | 'planflow:storage-busy'
+  | 'planflow:not-a-log';
 
 /** Base class of every error PlanFlow throws deliberately. */
 export class PlanflowError extends Error {
@@ -81,14 +101,75 @@ export class ConcurrencyError extends PlanflowError {
   }
 }
 
-/** The event log failed verification: a changed, missing or torn entry. */
+/**
+ * What is damaged in a {@link CorruptLogError}:
+ * - `chain`: an entry is changed, missing or torn (the hash chain breaks at `position`);
+ * - `schema`: a table, index or trigger the guarantees rely on is missing or changed (for
+ *   instance the unique index that keeps an occurrence from triggering twice);
+ * - `file`: the storage's own structure (SQLite pages) is damaged.
+ */
+export type LogDamage = 'chain' | 'schema' | 'file';
+
+/**
+ * The event log cannot be trusted: a changed, missing or torn entry, a damaged schema, or
+ * damaged storage pages. The message says what is off and how to repair it.
+ */
 export class CorruptLogError extends PlanflowError {
   override readonly name = 'CorruptLogError';
-  /** Sequence number of the first entry that does not verify. */
+  /**
+   * Sequence number of the first entry that does not verify; 1 when the damage is not tied
+   * to one entry (`damage` `schema` or `file`), since then no entry is proven sound.
+   */
   readonly position: number;
-  constructor(position: number, message: string) {
-    super('planflow:corrupt-log', message);
+  /** What is damaged. @default 'chain' */
+  readonly damage: LogDamage;
+  /** The log's location, when the store has one. */
+  readonly path: string | undefined;
+  constructor(
+    position: number,
+    message: string,
+    options: Readonly<{ damage?: LogDamage; path?: string; cause?: unknown }> = {},
+  ) {
+    super('planflow:corrupt-log', message, 'cause' in options ? { cause: options.cause } : {});
     this.position = position;
+    this.damage = options.damage ?? 'chain';
+    this.path = options.path;
+  }
+}
+
+const TRANSIENT_STORAGE_CODES: ReadonlySet<StorageErrorCode> = new Set([
+  'planflow:storage-full',
+  'planflow:storage-io',
+  'planflow:storage-busy',
+]);
+
+/**
+ * The storage under a store failed: read-only, missing, full, an I/O error, locked, or not
+ * a log at all. Raised by every store for its own driver's errors, so callers branch on
+ * `code` and `transient` instead of on SQLite (or PostgreSQL) error codes. The driver's
+ * error is kept as `cause`.
+ *
+ * `transient` says whether retrying the same call later can succeed without anyone
+ * changing the setup: true for a full disk, an I/O error or a busy lock (a scheduler retries
+ * those with backoff and reports itself degraded), false for a read-only file, a missing
+ * path or a foreign file (retrying cannot help until someone fixes it). A server store sets
+ * it per case, e.g. `storage-unavailable` with `transient: true` for a lost connection.
+ */
+export class StorageError extends PlanflowError {
+  override readonly name = 'StorageError';
+  declare readonly code: StorageErrorCode;
+  /** The file (or database location) the failing operation worked on, when known. */
+  readonly path: string | undefined;
+  /** True when retrying later may succeed without changing the setup. */
+  readonly transient: boolean;
+  constructor(
+    code: StorageErrorCode,
+    message: string,
+    options: Readonly<{ path?: string; cause?: unknown; transient?: boolean }> = {},
+  ) {
+    super(code, message, 'cause' in options ? { cause: options.cause } : {});
+    this.path = options.path;
+    this.transient = options.transient ?? TRANSIENT_STORAGE_CODES.has(code);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConcurrencyError, StateError } from '../domain/errors.js';
+import { ConcurrencyError, StateError, StorageError } from '../domain/errors.js';
 
 /**
  * Errors every store raises for the same situations. Sharing the wording keeps callers'
@@ -33,5 +33,17 @@ export function alreadyTriggeredError(component: string, stream: string): Concur
   return new ConcurrencyError(
     `${component}: stream "${stream}" already has an occurrence.triggered entry; an occurrence triggers at most once, so this batch was rejected whole — do not run its handler again`,
     'planflow:already-triggered',
+  );
+}
+
+/**
+ * An append to a store its owner opened for reading only. Not transient: retrying cannot
+ * help until the store is opened for writing.
+ */
+export function readOnlyStoreError(component: string, path: string): StorageError {
+  return new StorageError(
+    'planflow:storage-read-only',
+    `${component}: cannot append to "${path}": the store was opened with readOnly: true; open it without readOnly to write`,
+    { path },
   );
 }

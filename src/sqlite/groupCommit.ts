@@ -9,6 +9,7 @@ import {
 } from '../log/prepareAppend.js';
 import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
 import { insertEntry, type LogStatements, readHead } from './logStatements.js';
+import { storageFault } from './storageFault.js';
 
 /** One `append` call waiting for the next commit. */
 export type PendingAppend = Readonly<{
@@ -48,6 +49,7 @@ export function createGroupCommit(
   db: Database.Database,
   statements: LogStatements,
   component: string,
+  path: string,
 ): GroupCommit {
   let queue: PendingAppend[] = [];
   let scheduled = false;
@@ -94,8 +96,13 @@ export function createGroupCommit(
       statements.commit.run();
     } catch (error) {
       // An I/O or unexpected error poisons the whole group: nothing of it was committed.
-      if (db.inTransaction) statements.rollback.run();
-      for (const call of calls) call.reject(error);
+      try {
+        if (db.inTransaction) statements.rollback.run();
+      } catch {
+        // SQLite rolls back by itself when the rollback cannot be written either.
+      }
+      const fault = storageFault(error, { component, path, operation: 'append to' });
+      for (const call of calls) call.reject(fault);
       return;
     }
     for (const outcome of outcomes) {

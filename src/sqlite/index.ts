@@ -2,6 +2,8 @@
  * `planflow/sqlite`: the SQLite event store. A separate entry point so that importing
  * `planflow` never loads the native better-sqlite3 driver.
  */
+export type { LogInspection } from './inspectLog.js';
+export { inspectLog } from './inspectLog.js';
 export type { Migration, MigrationOutcome } from './migrations.js';
 export { LOG_SCHEMA_VERSION, logMigrations, migrate } from './migrations.js';
 export type { SynchronousMode } from './openLogDatabase.js';

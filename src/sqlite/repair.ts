@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
-import { ValidationError } from '../domain/errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { CorruptLogError, StorageError, ValidationError } from '../domain/errors.js';
 import type { StoreClock } from '../log/EventStore.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
+import { integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements } from './logStatements.js';
-import { openLogDatabase } from './openLogDatabase.js';
+import { type LogDatabase, openLogDatabase } from './openLogDatabase.js';
+import { rebuildLog } from './rebuildLog.js';
+import { guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'repairLog';
@@ -20,10 +23,19 @@ export type RepairOptions = Readonly<{
 export type RepairResult = Readonly<{
   /** The full copy of the file as it was before the repair. */
   backupPath: string;
+  /**
+   * `none`: the log verified and was left as it was; `truncate`: entries from the first
+   * invalid one on were deleted in place; `rebuild`: the SQLite file itself was damaged (a
+   * missing or changed index, damaged pages), so the valid entries were copied into a fresh
+   * file that replaced it.
+   */
+  method: 'none' | 'truncate' | 'rebuild';
   /** Entries 1..keptEntries remain; they all verify. */
   keptEntries: number;
-  /** Entries deleted from the first invalid one on (0 when the log already verified). */
+  /** Entries dropped from the first invalid or unreadable one on (0 when nothing was). */
   removedEntries: number;
+  /** What was wrong, one sentence each (empty when nothing was). */
+  problems: readonly string[];
 }>;
 
 function defaultBackupPath(path: string, clock: StoreClock): string {
@@ -33,18 +45,7 @@ function defaultBackupPath(path: string, clock: StoreClock): string {
   return candidate;
 }
 
-/**
- * Makes a log that fails verification usable again, keeping everything that can still be
- * trusted: a complete backup is written first, then every entry from the first one that
- * does not verify onwards is deleted. The chain up to that point is proven intact, and what
- * was removed stays in the backup for inspection.
- *
- * Close every store using the file first: the repair rewrites the tail under them.
- *
- * @example
- * const { backupPath, keptEntries, removedEntries } = await repairLog('planflow.db');
- */
-export async function repairLog(path: string, options?: RepairOptions): Promise<RepairResult> {
+function checkPath(path: string): void {
   if (typeof path !== 'string' || path.length === 0 || !existsSync(path)) {
     throw new ValidationError(
       'planflow:invalid-options',
@@ -52,6 +53,87 @@ export async function repairLog(path: string, options?: RepairOptions): Promise<
       `${COMPONENT}: path must name an existing PlanFlow log file, got ${JSON.stringify(path)}`,
     );
   }
+  if (statSync(path).size === 0) {
+    throw new StorageError(
+      'planflow:not-a-log',
+      `${COMPONENT}: "${path}" is an empty file (0 bytes), not a PlanFlow log; there is nothing to repair — delete it, or create a log there (planflow init)`,
+      { path },
+    );
+  }
+}
+
+/** Opens the file for repair, or says what in the file needs a rebuild instead. */
+function openForRepair(path: string): LogDatabase | readonly string[] {
+  let log: LogDatabase;
+  try {
+    log = openLogDatabase(path, {
+      component: COMPONENT,
+      synchronous: 'FULL',
+      readOnly: false,
+      allowDamagedSchema: true,
+    });
+  } catch (error) {
+    if (error instanceof CorruptLogError && error.damage === 'file') return [error.message];
+    throw error;
+  }
+  const problems = [
+    ...log.schemaProblems,
+    ...guarded({ component: COMPONENT, path, operation: 'check' }, () => integrityProblems(log.db)),
+  ];
+  if (problems.length === 0) return log;
+  log.close();
+  return problems;
+}
+
+/** Deletes every entry from the first one that fails verification on, in place. */
+async function truncate(log: LogDatabase, path: string, backupPath: string): Promise<RepairResult> {
+  // SQLite's online backup copies the log as this connection sees it, WAL included.
+  await log.db.backup(backupPath);
+  const statements = prepareLogStatements(log.db);
+  const before = await verifyLogRows(statements);
+  if (before.ok) {
+    return {
+      backupPath,
+      method: 'none',
+      keptEntries: before.entries,
+      removedEntries: 0,
+      problems: [],
+    };
+  }
+  const removed = log.db.prepare('DELETE FROM events WHERE seq >= ?').run(before.firstBadSeq);
+  const after = await verifyLogRows(statements);
+  const stillBad = corruptLogError(COMPONENT, path, after);
+  if (stillBad !== undefined) throw stillBad;
+  return {
+    backupPath,
+    method: 'truncate',
+    keptEntries: after.entries,
+    removedEntries: removed.changes,
+    problems: [`entry #${before.firstBadSeq}: ${before.reason}`],
+  };
+}
+
+/**
+ * Makes a log that fails verification usable again, keeping everything that can still be
+ * trusted; a complete backup is written first and what was dropped stays in it.
+ *
+ * - A broken hash chain in a sound file: every entry from the first one that does not
+ *   verify onwards is deleted in place.
+ * - Damage below the chain — a missing or changed index (such as the one that keeps an
+ *   occurrence from triggering twice), damaged SQLite pages: every readable entry that
+ *   verifies, in seq order up to the first one that cannot be read or does not verify, is
+ *   copied into a fresh file with the right schema, which replaces the original (kept byte
+ *   for byte as the backup). A second `occurrence.triggered` that got in while the index was
+ *   off ends the copy. When nothing can be recovered it throws a `CorruptLogError` saying why
+ *   and leaves the file as it was.
+ *
+ * Close every store using the file first: the repair rewrites the file under them.
+ *
+ * @example
+ * const { backupPath, method, keptEntries, removedEntries } = await repairLog('planflow.db');
+ */
+export async function repairLog(path: string, options?: RepairOptions): Promise<RepairResult> {
+  checkPath(path);
   const clock = resolveStoreClock(COMPONENT, options?.clock);
   const backupPath = options?.backupPath ?? defaultBackupPath(path, clock);
   if (existsSync(backupPath)) {
@@ -61,20 +143,16 @@ export async function repairLog(path: string, options?: RepairOptions): Promise<
       `${COMPONENT}: backupPath "${backupPath}" already exists; choose a new name so no earlier backup is overwritten`,
     );
   }
-  const db = openLogDatabase(path, 'FULL');
+  const opened = openForRepair(path);
+  if (!('db' in opened)) {
+    const outcome = await rebuildLog(COMPONENT, path, backupPath, opened);
+    return { backupPath, method: 'rebuild', ...outcome };
+  }
   try {
-    // SQLite's online backup copies the log as this connection sees it, WAL included.
-    await db.backup(backupPath);
-    const statements = prepareLogStatements(db);
-    const before = await verifyLogRows(statements);
-    if (before.ok) return { backupPath, keptEntries: before.entries, removedEntries: 0 };
-
-    const removed = db.prepare('DELETE FROM events WHERE seq >= ?').run(before.firstBadSeq);
-    const after = await verifyLogRows(statements);
-    const stillBad = corruptLogError(COMPONENT, path, after);
-    if (stillBad !== undefined) throw stillBad;
-    return { backupPath, keptEntries: after.entries, removedEntries: removed.changes };
+    return await truncate(opened, path, backupPath);
+  } catch (error) {
+    throw storageFault(error, { component: COMPONENT, path, operation: 'repair' });
   } finally {
-    db.close();
+    opened.close();
   }
 }

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { type CorruptLogError, ValidationError } from '../domain/errors.js';
 import type {
   AppendOptions,
@@ -9,7 +8,7 @@ import type {
 } from '../log/EventStore.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
-import { storeClosedError } from '../log/storeErrors.js';
+import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
 import {
   resolveAppendOptions,
   resolveReadOptions,
@@ -17,16 +16,26 @@ import {
 } from '../log/storeOptions.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import { createGroupCommit } from './groupCommit.js';
+import { integrityError, integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements, readHead, readPage, rowToStoredEvent } from './logStatements.js';
-import { openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
+import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
+import { type FaultSite, guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'sqliteStore';
 
 /** Options of {@link sqliteStore}. */
 export type SqliteStoreOptions = Readonly<{
-  /** File of the log; created (with its schema) when missing. */
+  /** File of the log; created (with its schema) when missing, unless `readOnly`. */
   path: string;
+  /**
+   * Open for reading only, for tools that never write: the file must already be a PlanFlow
+   * log of this version. Nothing is created, converted, migrated or written — a missing,
+   * empty or foreign file is refused with a `StorageError` — and `append` rejects with
+   * `planflow:storage-read-only`. Works on a read-only file; its directory must be writable
+   * (SQLite keeps its `-shm` file there) unless that file exists. @default false
+   */
+  readOnly?: boolean;
   /**
    * `FULL` fsyncs every commit, so an acknowledged append survives a power loss. `NORMAL`
    * (safe with WAL: never corrupts) may lose the last commits on power loss or an OS crash,
@@ -35,7 +44,11 @@ export type SqliteStoreOptions = Readonly<{
   synchronous?: SynchronousMode;
   /** Time source for `time` stamps. @default Date.now */
   clock?: StoreClock;
-  /** Check the whole hash chain before accepting the file. @default true */
+  /**
+   * Check the whole file before accepting it: SQLite's `integrity_check` (pages and indexes,
+   * among them the one that keeps an occurrence from triggering twice) and the hash chain.
+   * The schema is checked on every open regardless. @default true
+   */
   verifyOnOpen?: boolean;
 }>;
 
@@ -55,7 +68,7 @@ function resolveOptions(options: SqliteStoreOptions) {
       `${COMPONENT}: options must be an object such as { path: 'planflow.db' }, got ${String(options)}`,
     );
   }
-  const { path, synchronous = 'FULL', verifyOnOpen = true } = options;
+  const { path, synchronous = 'FULL', verifyOnOpen = true, readOnly = false } = options;
   if (typeof path !== 'string' || path.length === 0) {
     throw new ValidationError(
       'planflow:invalid-options',
@@ -77,40 +90,62 @@ function resolveOptions(options: SqliteStoreOptions) {
       `${COMPONENT}: options.verifyOnOpen must be true or false, got ${JSON.stringify(verifyOnOpen)}`,
     );
   }
+  if (typeof readOnly !== 'boolean') {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'readOnly',
+      `${COMPONENT}: options.readOnly must be true or false, got ${JSON.stringify(readOnly)}`,
+    );
+  }
   const clock = resolveStoreClock(COMPONENT, options.clock);
-  return Object.freeze({ path, synchronous, verifyOnOpen, clock });
+  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock });
+}
+
+/** Checks pages, indexes and the chain of a just-opened file; closes it when they fail. */
+async function verifyOpened(log: LogDatabase, path: string): Promise<void> {
+  let failure: CorruptLogError | undefined;
+  try {
+    const problems = guarded({ component: COMPONENT, path, operation: 'check' }, () =>
+      integrityProblems(log.db),
+    );
+    failure =
+      problems.length > 0
+        ? integrityError(COMPONENT, path, problems)
+        : corruptLogError(COMPONENT, path, await verifyLogRows(prepareLogStatements(log.db)));
+  } catch (error) {
+    log.close();
+    throw storageFault(error, { component: COMPONENT, path, operation: 'verify' });
+  }
+  if (failure !== undefined) {
+    log.close();
+    throw failure;
+  }
 }
 
 /**
  * Opens (or creates) an SQLite event log — the embedded default for anything that must
  * survive a restart. Appends made in one turn share one transaction (group commit); the
  * storage's unique index guarantees one `occurrence.triggered` per occurrence even across
- * processes sharing the file. With `verifyOnOpen` the hash chain is checked first and a
- * changed or torn log is refused with a {@link CorruptLogError}, never silently truncated.
+ * processes sharing the file. The schema that index belongs to is checked on every open;
+ * with `verifyOnOpen` SQLite's integrity check and the hash chain run too, and a changed,
+ * torn or damaged log is refused with a {@link CorruptLogError}, never silently truncated.
+ * Storage faults (read-only, missing, full, I/O) surface as a `StorageError`.
  *
  * @example
  * import { sqliteStore } from 'planflow/sqlite';
  * const store = await sqliteStore({ path: 'planflow.db' });
  */
 export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { path, synchronous, verifyOnOpen, clock } = resolveOptions(options);
+  const { path, synchronous, verifyOnOpen, readOnly, clock } = resolveOptions(options);
   const stampTime = timeStamper(COMPONENT, clock);
-  const db: Database.Database = openLogDatabase(path, synchronous);
-  const statements = prepareLogStatements(db);
-  if (verifyOnOpen) {
-    let failure: CorruptLogError | undefined;
-    try {
-      failure = corruptLogError(COMPONENT, path, await verifyLogRows(statements));
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    if (failure !== undefined) {
-      db.close();
-      throw failure;
-    }
-  }
-  const commits = createGroupCommit(db, statements, COMPONENT);
+  const log = openLogDatabase(path, { component: COMPONENT, synchronous, readOnly });
+  const { db } = log;
+  if (verifyOnOpen) await verifyOpened(log, path);
+  const statements = guarded({ component: COMPONENT, path, operation: 'open' }, () =>
+    prepareLogStatements(db),
+  );
+  const site = (operation: string): FaultSite => ({ component: COMPONENT, path, operation });
+  const commits = createGroupCommit(db, statements, COMPONENT, path);
   let closed = false;
 
   const ensureOpen = (operation: string): void => {
@@ -124,6 +159,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     ensureOpen('append');
     const { expectedSeq } = resolveAppendOptions(COMPONENT, appendOptions);
     const drafts = draftEvents(COMPONENT, events);
+    if (readOnly) throw readOnlyStoreError(COMPONENT, path);
     const time = stampTime();
     return new Promise((resolve, reject) => {
       commits.enqueue({ drafts, expectedSeq, time, resolve, reject });
@@ -138,7 +174,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     let next = fromSeq;
     while (next <= toSeq) {
       ensureOpen('read');
-      const rows = readPage(statements, next, toSeq, batchSize);
+      const rows = guarded(site('read'), () => readPage(statements, next, toSeq, batchSize));
       if (rows.length === 0) return;
       const batch = new Array<StoredEvent>(rows.length);
       for (let i = 0; i < rows.length; i++) batch[i] = rowToStoredEvent(rows[i]!);
@@ -154,17 +190,21 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     read,
     async head(): Promise<LogHead> {
       ensureOpen('head');
-      return readHead(statements);
+      return guarded(site('read the head of'), () => readHead(statements));
     },
     async verify(): Promise<VerifyResult> {
       ensureOpen('verify');
-      return verifyLogRows(statements, () => ensureOpen('verify'));
+      try {
+        return await verifyLogRows(statements, () => ensureOpen('verify'));
+      } catch (error) {
+        throw storageFault(error, site('verify'));
+      }
     },
     async close(): Promise<void> {
       if (closed) return;
       commits.flushNow();
       closed = true;
-      db.close();
+      guarded(site('close'), () => log.close());
     },
   };
 }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import type { StoredEvent } from '../log/events.js';
 import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
@@ -18,11 +19,29 @@ const VERIFY_PAGE = 500;
 function* rawBatches(
   statements: LogStatements,
   beforePage: () => void,
+  unreadable: { from?: number; reason?: string },
 ): Generator<readonly StoredEvent[]> {
   let fromSeq = 1;
+  // After damaged pages are met, rows are read one at a time, so every entry before the
+  // first unreadable one is still checked (and can be kept by a repair).
+  let pageSize = VERIFY_PAGE;
   while (true) {
     beforePage();
-    const rows = readPage(statements, fromSeq, Number.POSITIVE_INFINITY, VERIFY_PAGE);
+    let rows: ReturnType<typeof readPage>;
+    try {
+      rows = readPage(statements, fromSeq, Number.POSITIVE_INFINITY, pageSize);
+    } catch (error) {
+      if (!(error instanceof Database.SqliteError) || !/CORRUPT|NOTADB/.test(error.code)) {
+        throw error;
+      }
+      if (pageSize > 1) {
+        pageSize = 1;
+        continue;
+      }
+      unreadable.from = fromSeq;
+      unreadable.reason = `${error.code}: ${error.message}`;
+      return;
+    }
     if (rows.length === 0) return;
     yield rows.map(
       (row) =>
@@ -38,7 +57,7 @@ function* rawBatches(
           hash: row[8],
         }) as unknown as StoredEvent,
     );
-    if (rows.length < VERIFY_PAGE) return;
+    if (rows.length < pageSize) return;
     fromSeq = rows[rows.length - 1]![0] + 1;
   }
 }
@@ -47,14 +66,22 @@ function* rawBatches(
  * Checks the whole file's hash chain against the stored text. `beforePage` runs before each
  * page is read, so a store can stop a long verification when it is closed meanwhile.
  */
-export function verifyLogRows(
+export async function verifyLogRows(
   statements: LogStatements,
   beforePage: () => void = () => {},
 ): Promise<VerifyResult> {
-  return verifyChain(
-    rawBatches(statements, beforePage),
+  const unreadable: { from?: number; reason?: string } = {};
+  const result = await verifyChain(
+    rawBatches(statements, beforePage, unreadable),
     (event) => event.data as unknown as string,
   );
+  if (!result.ok || unreadable.from === undefined) return result;
+  return {
+    ok: false,
+    entries: result.entries,
+    firstBadSeq: result.entries + 1,
+    reason: `SQLite cannot read the entries from #${unreadable.from} on: the file's pages are damaged (${unreadable.reason})`,
+  };
 }
 
 /** Turns a failed verification into the error callers see, with the way out in it. */
@@ -67,5 +94,6 @@ export function corruptLogError(
   return new CorruptLogError(
     result.firstBadSeq,
     `${component}: the log at "${path}" fails verification at entry #${result.firstBadSeq}: ${result.reason}. Entries 1..${result.firstBadSeq - 1} verify and nothing was changed; run repairLog("${path}") to back the file up and keep only the valid entries, or restore it from a backup`,
+    { damage: 'chain', path },
   );
 }

@@ -125,7 +125,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
           }
           return n;
         },
-        { verifyOnOpen: flags.verify },
+        { verifyOnOpen: flags.verify, readOnly: true },
       );
       if (flags.out !== undefined)
         io.stderr(`Exported ${count} entries to ${escapeText(flags.out)}\n`);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseCalendar } from '../../domain/validateCalendar.js';
 import { sqliteStore } from '../../sqlite/index.js';
@@ -27,7 +27,8 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       );
       const path = ctx.dbPath();
       const { io, style } = ctx;
-      if (existsSync(path)) {
+      // An empty file is what `touch` or a mkstemp leaves: init turns it into the log.
+      if (existsSync(path) && statSync(path).size > 0) {
         const known = await withLog(path, (log) => log.model.calendar);
         if (known !== undefined) {
           io.stdout(

@@ -1,0 +1,55 @@
+import type { VerifyResult } from '../log/verifyChain.js';
+import { integrityProblems } from './integrityProblems.js';
+import { prepareLogStatements } from './logStatements.js';
+import { openLogDatabase } from './openLogDatabase.js';
+import { guarded, storageFault } from './storageFault.js';
+import { verifyLogRows } from './verifyLog.js';
+
+const COMPONENT = 'inspectLog';
+
+/** What {@link inspectLog} found. */
+export type LogInspection = Readonly<{
+  /** True when the chain verifies and the file has no storage problem. */
+  ok: boolean;
+  /** The hash chain, checked as far as the entries can be read. */
+  chain: VerifyResult;
+  /**
+   * What is wrong below the chain, one sentence each: a missing, changed or extra schema
+   * object, or what SQLite's `integrity_check` reports. Empty when the file is sound.
+   */
+  storageProblems: readonly string[];
+}>;
+
+/**
+ * Checks a log file without changing it: the schema against what PlanFlow builds, SQLite's
+ * `integrity_check` (pages, and that every index matches its table), then the hash chain.
+ * Opens the file read-only, so it never creates, converts or migrates anything; a missing,
+ * empty or foreign file is refused with a `StorageError`, and a file SQLite cannot read at
+ * all with a `CorruptLogError`. Damage is reported, not thrown — this is what
+ * `planflow verify` runs.
+ *
+ * @example
+ * const { ok, chain, storageProblems } = await inspectLog('planflow.db');
+ */
+export async function inspectLog(path: string): Promise<LogInspection> {
+  const log = openLogDatabase(path, {
+    component: COMPONENT,
+    synchronous: 'FULL',
+    readOnly: true,
+    allowDamagedSchema: true,
+  });
+  try {
+    const storageProblems = [
+      ...log.schemaProblems,
+      ...guarded({ component: COMPONENT, path, operation: 'check' }, () =>
+        integrityProblems(log.db),
+      ),
+    ];
+    const chain = await verifyLogRows(prepareLogStatements(log.db));
+    return { ok: chain.ok && storageProblems.length === 0, chain, storageProblems };
+  } catch (error) {
+    throw storageFault(error, { component: COMPONENT, path, operation: 'verify' });
+  } finally {
+    log.close();
+  }
+}
