@@ -30,6 +30,7 @@ export {
 export {
   ConcurrencyError,
   CorruptLogError,
+  DependencyError,
   isPlanflowError,
   NotFoundError,
   PlanflowError,

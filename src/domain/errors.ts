@@ -18,7 +18,8 @@ export type PlanflowErrorCode =
   | 'planflow:store-closed'
   | 'planflow:scheduler-stopped'
   | 'planflow:invalid-state'
-  | 'planflow:handler-missing';
+  | 'planflow:handler-missing'
+  | 'planflow:missing-dependency';
 
 /** Base class of every error PlanFlow throws deliberately. */
 export class PlanflowError extends Error {
@@ -101,6 +102,20 @@ export class StateError extends PlanflowError {
     message: string,
   ) {
     super(code, message);
+  }
+}
+
+/**
+ * An optional peer dependency that an entry point needs is not installed or does not load
+ * (`planflow/sqlite` without better-sqlite3). The message names the install command.
+ */
+export class DependencyError extends PlanflowError {
+  override readonly name = 'DependencyError';
+  /** The package that is missing, e.g. `better-sqlite3`. */
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options?: { cause?: unknown }) {
+    super('planflow:missing-dependency', message, options);
+    this.dependency = dependency;
   }
 }
 

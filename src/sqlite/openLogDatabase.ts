@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CorruptLogError, ValidationError } from '../domain/errors.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { logMigrations, type Migration, migrate, PLANFLOW_APPLICATION_ID } from './migrations.js';
 
 /** How much a commit waits for the disk; see docs/storage.md for the trade-off. */
@@ -8,23 +9,25 @@ export type SynchronousMode = 'NORMAL' | 'FULL';
 /** SQLite result codes meaning the file itself is damaged or not a database at all. */
 const DAMAGED_FILE_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 
-const sqliteCodeOf = (error: unknown): string | undefined =>
-  error instanceof Database.SqliteError ? error.code : undefined;
+const sqliteCodeOf = (error: unknown, driver: typeof Database): string | undefined =>
+  error instanceof driver.SqliteError ? error.code : undefined;
 
 /**
  * Opens (creating if needed) a log file with the settings every PlanFlow connection uses:
  * WAL so readers never block the writer, the chosen `synchronous` level, and the schema
  * migrated to the newest known version. A damaged or foreign file is refused with an error
  * that says what to do, and is never modified.
+ * @throws DependencyError when better-sqlite3 is not installed (nothing is opened then).
  */
 export function openLogDatabase(
   path: string,
   synchronous: SynchronousMode,
   migrations: readonly Migration[] = logMigrations,
 ): Database.Database {
+  const Driver = loadBetterSqlite3();
   let db: Database.Database | undefined;
   try {
-    db = new Database(path);
+    db = new Driver(path);
     // Reading the header first surfaces a damaged file before anything is written to it.
     const applicationId = db.pragma('application_id', { simple: true }) as number;
     if (applicationId !== PLANFLOW_APPLICATION_ID) {
@@ -44,7 +47,7 @@ export function openLogDatabase(
     return db;
   } catch (error) {
     db?.close();
-    const code = sqliteCodeOf(error);
+    const code = sqliteCodeOf(error, Driver);
     if (code !== undefined && DAMAGED_FILE_CODES.has(code)) {
       throw new CorruptLogError(
         1,
