@@ -30,7 +30,7 @@ export function loadDriver(specifier: string, from: string | URL): BetterSqlite3
     if (!isModuleNotFound(error)) throw error;
     throw new DependencyError(
       PACKAGE,
-      `planflow/sqlite: the SQLite store needs ${PACKAGE} 12, an optional peer dependency of planflow, and "${specifier}" is not installed; install it with: ${INSTALL}`,
+      `planflow/sqlite: the SQLite store needs ${PACKAGE} 12, an optional peer dependency of planflow that is not installed (cannot find "${specifier}"); install it with: ${INSTALL}`,
       { cause: error },
     );
   }
