@@ -31,6 +31,7 @@ export {
 export {
   ConcurrencyError,
   CorruptLogError,
+  DependencyError,
   isPlanflowError,
   type LogDamage,
   NotFoundError,

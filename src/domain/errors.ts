@@ -21,7 +21,8 @@ export type PlanflowErrorCode =
   | 'planflow:store-closed'
   | 'planflow:scheduler-stopped'
   | 'planflow:invalid-state'
-  | 'planflow:handler-missing';
+  | 'planflow:handler-missing'
+  | 'planflow:missing-dependency';
 
 /**
  * Codes of {@link StorageError}: the storage under a store failed or is not a log.
@@ -184,6 +185,20 @@ export class StateError extends PlanflowError {
     message: string,
   ) {
     super(code, message);
+  }
+}
+
+/**
+ * An optional peer dependency that an entry point needs is not installed or does not load
+ * (`planflow/sqlite` without better-sqlite3). The message names the install command.
+ */
+export class DependencyError extends PlanflowError {
+  override readonly name = 'DependencyError';
+  /** The package that is missing, e.g. `better-sqlite3`. */
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options?: { cause?: unknown }) {
+    super('planflow:missing-dependency', message, options);
+    this.dependency = dependency;
   }
 }
 

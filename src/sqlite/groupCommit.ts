@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
 import {
@@ -8,6 +8,7 @@ import {
   toStoredEvent,
 } from '../log/prepareAppend.js';
 import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { insertEntry, type LogStatements, readHead } from './logStatements.js';
 import { storageFault } from './storageFault.js';
 
@@ -31,8 +32,9 @@ type Outcome =
   | { call: PendingAppend; sealed: readonly SealedEntry[] }
   | { call: PendingAppend; error: unknown };
 
+// The driver is loaded already: a group commit exists only for a database it opened.
 const isTriggerConflict = (error: unknown): boolean =>
-  error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  error instanceof loadBetterSqlite3().SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 /**
  * Group commit. A commit costs one fsync (with `synchronous = FULL`) however many rows it

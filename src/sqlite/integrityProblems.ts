@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 
 /** At most this many problems are collected: the first few say what is wrong. */
 const MAX_REPORTED = 10;
@@ -17,7 +18,7 @@ export function integrityProblems(db: Database.Database): string[] {
   try {
     rows = db.prepare(`PRAGMA integrity_check(${MAX_REPORTED})`).pluck().all() as string[];
   } catch (error) {
-    if (error instanceof Database.SqliteError && /CORRUPT|NOTADB/.test(error.code)) {
+    if (error instanceof loadBetterSqlite3().SqliteError && /CORRUPT|NOTADB/.test(error.code)) {
       return [`SQLite cannot even check the file (${error.code}: ${error.message})`];
     }
     throw error;

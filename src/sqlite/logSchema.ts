@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { logMigrations, type Migration } from './migrations.js';
 
 /** One schema object as `sqlite_schema` lists it. */
@@ -25,7 +26,7 @@ const expectedCache = new WeakMap<readonly Migration[], readonly SchemaObject[]>
 function expectedObjects(migrations: readonly Migration[]): readonly SchemaObject[] {
   const cached = expectedCache.get(migrations);
   if (cached !== undefined) return cached;
-  const scratch = new Database(':memory:');
+  const scratch = new (loadBetterSqlite3())(':memory:');
   try {
     for (const migration of migrations) migration.up(scratch);
     const objects = Object.freeze(scratch.prepare<[], SchemaObject>(LIST_OBJECTS).all());

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { StorageError, ValidationError } from '../domain/errors.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { schemaError, schemaProblems } from './logSchema.js';
 import { logMigrations, type Migration, migrate, PLANFLOW_APPLICATION_ID } from './migrations.js';
 import { storageFault } from './storageFault.js';
@@ -48,7 +49,7 @@ const sideFiles = (path: string): string[] => [`${path}-wal`, `${path}-shm`];
 function tidySideFiles(path: string): void {
   if (!sideFiles(path).some((file) => existsSync(file))) return;
   try {
-    const tidier = new Database(path, { fileMustExist: true });
+    const tidier = new (loadBetterSqlite3())(path, { fileMustExist: true });
     try {
       tidier.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
     } finally {
@@ -134,8 +135,8 @@ export function openLogDatabase(path: string, options: OpenLogOptions): LogDatab
   };
   try {
     db = readOnly
-      ? new Database(path, { readonly: true, fileMustExist: true })
-      : new Database(path);
+      ? new (loadBetterSqlite3())(path, { readonly: true, fileMustExist: true })
+      : new (loadBetterSqlite3())(path);
     // Reading the header first surfaces a damaged file before anything is written to it.
     checkHeader(db, path, options);
     if (readOnly) checkVersion(db, path, options);

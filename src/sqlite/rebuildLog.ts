@@ -9,9 +9,10 @@ import {
   rmSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import { integrityProblems } from './integrityProblems.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { type LogRow, prepareLogStatements, readPage } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
 import { guarded } from './storageFault.js';
@@ -77,7 +78,7 @@ function copyRows(
           write.insert.run(...row);
         } catch (error) {
           if (
-            !(error instanceof Database.SqliteError) ||
+            !(error instanceof loadBetterSqlite3().SqliteError) ||
             error.code !== 'SQLITE_CONSTRAINT_UNIQUE'
           ) {
             throw error;
@@ -130,7 +131,7 @@ export async function rebuildLog(
   try {
     source = guarded(
       site('read'),
-      () => new Database(path, { readonly: true, fileMustExist: true }),
+      () => new (loadBetterSqlite3())(path, { readonly: true, fileMustExist: true }),
     );
     let statements: ReturnType<typeof prepareLogStatements>;
     try {

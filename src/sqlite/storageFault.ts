@@ -1,7 +1,8 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CorruptLogError, PlanflowError, StorageError } from '../domain/errors.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 
 /** Where a storage fault happened: shown in the message and kept on the error. */
 export type FaultSite = Readonly<{
@@ -129,7 +130,7 @@ const ERRNO: Readonly<Record<string, StorageError['code']>> = {
  */
 export function storageFault(error: unknown, site: FaultSite): unknown {
   if (error instanceof PlanflowError) return error;
-  if (error instanceof Database.SqliteError) {
+  if (error instanceof loadBetterSqlite3().SqliteError) {
     return fromSqliteCode(error.code, site, error) ?? error;
   }
   if (error instanceof TypeError && /directory does not exist/.test(error.message)) {

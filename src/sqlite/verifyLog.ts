@@ -1,7 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import type { StoredEvent } from '../log/events.js';
 import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
+import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { type LogStatements, readPage } from './logStatements.js';
 
 /**
@@ -31,7 +32,10 @@ function* rawBatches(
     try {
       rows = readPage(statements, fromSeq, Number.POSITIVE_INFINITY, pageSize);
     } catch (error) {
-      if (!(error instanceof Database.SqliteError) || !/CORRUPT|NOTADB/.test(error.code)) {
+      if (
+        !(error instanceof loadBetterSqlite3().SqliteError) ||
+        !/CORRUPT|NOTADB/.test(error.code)
+      ) {
         throw error;
       }
       if (pageSize > 1) {
