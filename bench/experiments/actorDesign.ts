@@ -16,16 +16,16 @@
  * (`--expose-gc`); a case predicted to take over `BUDGET_MS` is skipped and its time
  * extrapolated from the smaller sizes.
  *
- * Run: `npx tsx bench/actorDesign.ts` (figures on stdout, JSON in bench/results/).
+ * Run: `npx tsx bench/experiments/actorDesign.ts` (figures on stdout, JSON in bench/results/).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type AnyActorRef, createActor, setup, spawnChild } from 'xstate';
-import { occurrenceMachine } from '../machines/occurrence.js';
-import type { Occurrence } from '../src/domain/types.js';
-import { TestClock } from '../src/testing/index.js';
-import { TimerQueue } from '../src/time/TimerQueue.js';
+import { occurrenceMachine } from '../../machines/occurrence.js';
+import type { Occurrence } from '../../src/domain/types.js';
+import { TestClock } from '../../src/testing/index.js';
+import { TimerQueue } from '../../src/time/TimerQueue.js';
 
 const VARIANTS = ['children', 'sharded', 'standalone', 'horizon', 'queue'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -201,7 +201,7 @@ function orchestrate(): void {
     }
   }
   printTable(results);
-  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     `${dir}actorDesign.json`,
