@@ -1,6 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
 import { CorruptLogError, PlanflowError, StorageError } from '../domain/errors.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 

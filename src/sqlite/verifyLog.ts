@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import type { StoredEvent } from '../log/events.js';
 import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
