@@ -26,7 +26,7 @@ export type ReadOptions = Readonly<{
 
 /**
  * Port for the append-only event log. Every store (memory, SQLite, PostgreSQL) implements it
- * and passes the same contract suite (`test/storeContract.ts`).
+ * and passes the same contract suite (`test/contracts/storeContract.ts`).
  *
  * Rules every implementation keeps:
  * - `append` is atomic per call: all entries of the batch are stored, or none.
