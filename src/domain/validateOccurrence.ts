@@ -1,27 +1,40 @@
 import { deepFreeze } from './deepFreeze.js';
-import type { Occurrence, OccurrenceCause } from './types.js';
-import {
-  readChoice,
-  readId,
-  readInteger,
-  readRecord,
-  rejectUnknownKeys,
-} from './validateFields.js';
+import type {
+  InstantInput,
+  Occurrence,
+  OccurrenceCause,
+  ScheduledOccurrenceInput,
+} from './types.js';
+import { readChoice, readId, readInteger, readRecord } from './validateFields.js';
+import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
 import type { InputScope } from './validationFailure.js';
 
 const CAUSES: readonly OccurrenceCause[] = ['initial', 'retry', 'recurrence', 'recovery', 'manual'];
 
-const KEYS = [
-  'id',
-  'taskId',
-  'scheduledFor',
-  'slotName',
-  'pinnedTime',
-  'attempt',
-  'cause',
-  'parentId',
-] as const;
+const id = rule<string>(readId);
+const instant = rule<InstantInput, string>(readInstant);
+
+/** The occurrence's fields in the order they are stored, typed against {@link ScheduledOccurrenceInput} (see FieldTable). */
+const FIELDS = defineFields<ScheduledOccurrenceInput, Occurrence>({
+  id,
+  taskId: id,
+  scheduledFor: instant,
+  attempt: withDefault(
+    rule<number>((v, s, f) => readInteger(v, s, f, 0)),
+    0,
+  ),
+  cause: rule<OccurrenceCause>((v, s, f) => readChoice(v, CAUSES, s, f)),
+  slotName: optional(id),
+  pinnedTime: optional(instant),
+  parentId: optional(id),
+});
+
+const ROOT: InputScope = Object.freeze({
+  code: 'planflow:invalid-occurrence',
+  subject: 'Occurrence',
+  path: '',
+});
 
 /**
  * Validates an occurrence read from an untrusted place (a database row, a CLI argument, an
@@ -30,26 +43,10 @@ const KEYS = [
  * @throws ValidationError (`planflow:invalid-occurrence`) naming the field.
  */
 export function parseOccurrence(input: unknown): Occurrence {
-  const root: InputScope = { code: 'planflow:invalid-occurrence', subject: 'Occurrence', path: '' };
-  const record = readRecord(input, root, '');
+  const record = readRecord(input, ROOT, '');
   const scope: InputScope =
     typeof record.id === 'string' && record.id.length > 0 && record.id.length <= 60
-      ? { ...root, subject: `Occurrence ${JSON.stringify(record.id)}` }
-      : root;
-  rejectUnknownKeys(record, KEYS, scope);
-  const occurrence: { -readonly [K in keyof Occurrence]: Occurrence[K] } = {
-    id: readId(record.id, scope, 'id'),
-    taskId: readId(record.taskId, scope, 'taskId'),
-    scheduledFor: readInstant(record.scheduledFor, scope, 'scheduledFor'),
-    attempt: record.attempt === undefined ? 0 : readInteger(record.attempt, scope, 'attempt', 0),
-    cause: readChoice(record.cause, CAUSES, scope, 'cause'),
-  };
-  if (record.slotName !== undefined)
-    occurrence.slotName = readId(record.slotName, scope, 'slotName');
-  if (record.pinnedTime !== undefined) {
-    occurrence.pinnedTime = readInstant(record.pinnedTime, scope, 'pinnedTime');
-  }
-  if (record.parentId !== undefined)
-    occurrence.parentId = readId(record.parentId, scope, 'parentId');
-  return deepFreeze(occurrence);
+      ? { ...ROOT, subject: `Occurrence ${JSON.stringify(record.id)}` }
+      : ROOT;
+  return deepFreeze(readFields(FIELDS, record, scope) as Occurrence);
 }
