@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CalendarInput } from '../domain/types.js';
 import { EventLog } from '../log/EventLog.js';
 import type { Clock } from '../runtime/Clock.js';
 import type { Handlers } from '../runtime/handlers.js';
@@ -76,7 +77,7 @@ export async function openScheduler(
   io: ResolvedIo,
   options: Readonly<{
     handlers?: Handlers;
-    calendar?: unknown;
+    calendar?: CalendarInput;
     stopTimeoutMs?: number;
     nowMs?: number;
   }> = {},

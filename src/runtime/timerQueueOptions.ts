@@ -1,4 +1,5 @@
 import { ValidationError } from '../domain/errors.js';
+import { type OptionKeys, readOptions } from '../domain/validateOptions.js';
 import type { Clock } from './Clock.js';
 import { systemClock } from './systemClock.js';
 
@@ -100,15 +101,28 @@ const optionalFunction = <T>(field: string, value: T | undefined): T | undefined
   return value;
 };
 
+/** Every option, listed once: an option added to the type and not here does not compile. */
+const KEYS: OptionKeys<TimerQueueOptions> = {
+  clock: true,
+  maxWaitMs: true,
+  jumpThresholdMs: true,
+  onClockJump: true,
+  maxFiresPerWake: true,
+  onError: true,
+  keepAlive: true,
+};
+
 /**
- * Fills defaults and checks ranges; returns a new frozen object and never mutates the
- * caller's.
+ * Fills defaults and checks types, ranges and keys; returns a new frozen object and never
+ * mutates the caller's. `null`, a non-object and an unknown key (with a did-you-mean) are
+ * refused.
  */
-export function resolveTimerQueueOptions(
-  options: TimerQueueOptions = {},
-): ResolvedTimerQueueOptions {
+export function resolveTimerQueueOptions(input: unknown = {}): ResolvedTimerQueueOptions {
+  const options = readOptions('TimerQueue', input, KEYS) as TimerQueueOptions;
   const clock = options.clock ?? systemClock;
   if (
+    typeof clock !== 'object' ||
+    clock === null ||
     typeof clock.now !== 'function' ||
     typeof clock.setTimeout !== 'function' ||
     typeof clock.clearTimeout !== 'function'
