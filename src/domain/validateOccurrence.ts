@@ -1,4 +1,5 @@
 import { deepFreeze } from './deepFreeze.js';
+import { ValidationError } from './errors.js';
 import type {
   InstantInput,
   Occurrence,
@@ -49,4 +50,39 @@ export function parseOccurrence(input: unknown): Occurrence {
       ? { ...ROOT, subject: `Occurrence ${JSON.stringify(record.id)}` }
       : ROOT;
   return deepFreeze(readFields(FIELDS, record, scope) as Occurrence);
+}
+
+const CONTENT = [
+  'taskId',
+  'scheduledFor',
+  'attempt',
+  'cause',
+  'slotName',
+  'pinnedTime',
+  'parentId',
+] as const;
+
+/**
+ * Refuses an occurrence whose id is already recorded (or given earlier in the same list) with
+ * other content. An id names one occurrence for good: re-arming it at another time or for
+ * another task would fire it at the new time while the log still says the old one, so only
+ * an identical re-schedule (which just re-arms) is accepted.
+ * @throws ValidationError (`planflow:invalid-occurrence`, field `id`, or `[i].id` in a list).
+ */
+export function checkSameOccurrence(
+  recorded: Occurrence | undefined,
+  given: Occurrence,
+  method: string,
+  field = 'id',
+): void {
+  if (recorded === undefined) return;
+  const differs = CONTENT.find((key) => recorded[key] !== given[key]);
+  if (differs === undefined) return;
+  const show = (o: Occurrence) =>
+    `task "${o.taskId}" at ${o.scheduledFor} (attempt ${o.attempt}, cause ${o.cause}${o.slotName === undefined ? '' : `, slot ${o.slotName}`}${o.pinnedTime === undefined ? '' : `, pinned ${o.pinnedTime}`}${o.parentId === undefined ? '' : `, parent ${o.parentId}`})`;
+  throw new ValidationError(
+    'planflow:invalid-occurrence',
+    field,
+    `SmartScheduler.${method}: occurrence "${given.id}" is already recorded for ${show(recorded)}; this one differs in ${differs} (${show(given)}). Nothing was scheduled. To schedule a different occurrence, give it its own id: makeOccurrence({ taskId, cause, scheduledFor }) derives one.`,
+  );
 }

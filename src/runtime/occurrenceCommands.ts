@@ -1,7 +1,7 @@
 import { NotFoundError, StateError, ValidationError } from '../domain/errors.js';
 import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { Occurrence } from '../domain/types.js';
-import { parseOccurrence } from '../domain/validateOccurrence.js';
+import { checkSameOccurrence, parseOccurrence } from '../domain/validateOccurrence.js';
 import { describeValue } from '../domain/validationFailure.js';
 import type { ClaimResult } from './OccurrenceRunner.js';
 import { type PlanResult, type PlanResults, plan, planAll } from './planOccurrence.js';
@@ -17,6 +17,7 @@ export async function scheduleOccurrence(
   ctx: SchedulerContext,
   occurrence: Occurrence,
 ): Promise<PlanResult> {
+  checkSameOccurrence(ctx.model().getOccurrence(occurrence.id), occurrence, 'scheduleOccurrence');
   if (ctx.supervisor.status !== 'running') return { result: 'paused' as const };
   if (ctx.model().getTask(occurrence.taskId) === undefined) {
     throw new NotFoundError(
@@ -66,6 +67,7 @@ export async function scheduleOccurrences(
   ctx: SchedulerContext,
   occurrences: readonly Occurrence[],
 ): Promise<PlanResults> {
+  refuseChangedIds(ctx, occurrences);
   if (ctx.supervisor.status !== 'running') {
     return { results: occurrences.map(() => 'paused' as const), claims: [] };
   }
@@ -79,6 +81,21 @@ export async function scheduleOccurrences(
     }
   }
   return planAll(ctx, occurrences);
+}
+
+/**
+ * Refuses, before anything is decided, an item whose id is recorded (or appears earlier in
+ * the list) with other content: the whole list is then refused, as for any bad item.
+ */
+function refuseChangedIds(ctx: SchedulerContext, occurrences: readonly Occurrence[]): void {
+  const model = ctx.model();
+  const seen = new Map<string, Occurrence>();
+  for (let i = 0; i < occurrences.length; i++) {
+    const occurrence = occurrences[i]!;
+    const earlier = seen.get(occurrence.id) ?? model.getOccurrence(occurrence.id);
+    checkSameOccurrence(earlier, occurrence, 'scheduleOccurrences', `[${i}].id`);
+    if (earlier === undefined) seen.set(occurrence.id, occurrence);
+  }
 }
 
 /** Cancels a pending occurrence: its timer goes first, then the fact is recorded. */
