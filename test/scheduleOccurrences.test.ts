@@ -21,7 +21,7 @@ import {
   T0,
   useHarnesses,
 } from './helpers/harness.js';
-import { illegalLifecycles, ofType, triggerCounts, typesFor } from './helpers/logQueries.js';
+import { illegalLifecycles, ofType, triggerCounts } from './helpers/logQueries.js';
 import { rejection } from './helpers/rejection.js';
 import { flakyStore, type StoreKind, useStores } from './helpers/stores.js';
 

@@ -121,7 +121,7 @@ export function closestName(name: string, known: readonly string[]): string | un
   const lower = name.toLowerCase();
   const sameLetters = known.find((k) => k.toLowerCase() === lower);
   if (sameLetters !== undefined) return sameLetters;
-  const limit = name.length <= 4 ? 1 : 2;
+  const limit = name.length <= 3 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of known) {
