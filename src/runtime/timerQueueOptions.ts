@@ -1,5 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
 import { type OptionKeys, readOptions } from '../domain/validateOptions.js';
+import { describeValue } from '../domain/validationFailure.js';
 import type { Clock } from './Clock.js';
 import { systemClock } from './systemClock.js';
 
@@ -84,7 +85,7 @@ const positiveMs = (field: string, value: unknown, fallback: number, max: number
     throw new ValidationError(
       'planflow:invalid-options',
       field,
-      `TimerQueue: ${field} must be a number of ms in (0, ${max}], got ${String(value)}; omit it for the default ${fallback}`,
+      `TimerQueue: ${field} must be a number of ms in (0, ${max}], got ${describeValue(value)}; omit it for the default ${fallback}`,
     );
   }
   return value;
@@ -95,7 +96,7 @@ const optionalFunction = <T>(field: string, value: T | undefined): T | undefined
     throw new ValidationError(
       'planflow:invalid-options',
       field,
-      `TimerQueue: ${field} must be a function, got ${typeof value}`,
+      `TimerQueue: ${field} must be a function, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -137,7 +138,7 @@ export function resolveTimerQueueOptions(input: unknown = {}): ResolvedTimerQueu
     throw new ValidationError(
       'planflow:invalid-options',
       'keepAlive',
-      `TimerQueue: keepAlive must be a boolean, got ${String(options.keepAlive)}`,
+      `TimerQueue: keepAlive must be a boolean, got ${describeValue(options.keepAlive)}`,
     );
   }
   const { maxFiresPerWake = 256 } = options;
@@ -149,7 +150,7 @@ export function resolveTimerQueueOptions(input: unknown = {}): ResolvedTimerQueu
     throw new ValidationError(
       'planflow:invalid-options',
       'maxFiresPerWake',
-      `TimerQueue: maxFiresPerWake must be a whole number ≥ 1, got ${String(maxFiresPerWake)}; omit it for the default 256`,
+      `TimerQueue: maxFiresPerWake must be a whole number ≥ 1, got ${describeValue(maxFiresPerWake)}; omit it for the default 256`,
     );
   }
   return Object.freeze({
