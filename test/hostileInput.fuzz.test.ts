@@ -7,7 +7,6 @@ import {
   manualTask,
   OFFICE_HOURS,
   occurrenceAt,
-  T0,
   useHarnesses,
 } from './helpers/harness.js';
 import {
