@@ -117,7 +117,7 @@ export async function runDemo(
 function describe(
   event: StoredEvent,
   titles: ReadonlyMap<string, string>,
-  scheduler: ReturnType<typeof createScheduler>,
+  scheduler: Pick<ReturnType<typeof createScheduler>, 'getExecution' | 'getOccurrence'>,
 ): string {
   const d = event.data as Record<string, unknown>;
   const occurrenceId =

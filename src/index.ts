@@ -46,37 +46,62 @@ export { makeOccurrence, type OccurrenceSpec } from './domain/makeOccurrence.js'
 export { occurrenceId } from './domain/occurrenceId.js';
 export type {
   CalendarConfig,
+  CalendarInput,
   CancelReason,
   CronRecurrence,
+  CronRecurrenceInput,
+  DefaultPayload,
   ErrorRecord,
   Execution,
   ExecutionState,
+  HandlerName,
   HistoryEntry,
+  HistoryQuery,
+  InstantInput,
   IntervalRecurrence,
+  IntervalRecurrenceInput,
   IsoInstant,
   LocalDate,
   Occurrence,
   OccurrenceCause,
+  OccurrenceFilter,
+  PayloadOf,
   Priority,
   Recurrence,
+  RecurrenceInput,
   RetryPolicy,
+  RetryPolicyInput,
   RunOutcome,
+  ScheduledOccurrenceInput,
   SchedulerStatus,
   Task,
+  TaskChanges,
+  TaskChangesFor,
+  TaskInput,
+  TaskInputFor,
   TimeSlot,
+  TimeSlotInput,
+  TriggerTarget,
   WallTime,
   Weekday,
   WorkingHours,
+  WorkingHoursInput,
 } from './domain/types.js';
 export { WEEKDAYS } from './domain/types.js';
 export { parseCalendar } from './domain/validateCalendar.js';
+export { parseHistoryQuery } from './domain/validateHistoryQuery.js';
+export { parseId } from './domain/validateId.js';
 export { parseInstant } from './domain/validateInstant.js';
+export { JSON_LIMITS } from './domain/validateJson.js';
 export { parseOccurrence } from './domain/validateOccurrence.js';
+export { parseOccurrenceFilter } from './domain/validateOccurrenceFilter.js';
 export { parseRecurrence } from './domain/validateRecurrence.js';
 export { DEFAULT_RETRY_POLICY, parseRetryPolicy } from './domain/validateRetryPolicy.js';
-export { parseTask } from './domain/validateTask.js';
+export { parseTask, TASK_TEXT_LIMITS } from './domain/validateTask.js';
+export { applyTaskChanges, parseTaskChanges } from './domain/validateTaskChanges.js';
+export { parseTriggerTarget } from './domain/validateTriggerTarget.js';
 // The event log
-export { EventLog, type HistoryQuery } from './log/EventLog.js';
+export { EventLog } from './log/EventLog.js';
 export type {
   AppendOptions,
   EventStore,
@@ -94,7 +119,7 @@ export {
 } from './log/events.js';
 export { entryHash, GENESIS_HASH, type HashedFields } from './log/hashChain.js';
 export { type MemoryStoreOptions, memoryStore } from './log/memoryStore.js';
-export { type OccurrenceFilter, ReadModel } from './log/ReadModel.js';
+export { ReadModel } from './log/ReadModel.js';
 export { type VerifyResult, verifyChain } from './log/verifyChain.js';
 export { CalendarOccupancy, occupancyOf } from './planning/CalendarOccupancy.js';
 // Planning: the seed's collaborators (ports and default implementations)
@@ -128,11 +153,7 @@ export { retryDelayMs } from './planning/retryDelay.js';
 // The scheduler
 export { createScheduler } from './scheduler/createScheduler.js';
 export type { Handler, HandlerContext, Handlers } from './scheduler/handlers.js';
-export {
-  type ScheduleResult,
-  SmartScheduler,
-  type TriggerTarget,
-} from './scheduler/SmartScheduler.js';
+export { type ScheduleResult, SmartScheduler } from './scheduler/SmartScheduler.js';
 export type { InspectOption, SchedulerOptions } from './scheduler/schedulerOptions.js';
 // Time
 export type { Clock } from './time/Clock.js';

@@ -2,6 +2,7 @@ import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
 import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
+import type { Handlers } from '../../src/scheduler/handlers.js';
 import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 
 /** A started scheduler with the tasks and occurrences a scenario needs. */
@@ -25,7 +26,7 @@ export async function benchScheduler(
   onRun: (occurrence: Occurrence) => void,
   acceptEveryInstant = false,
 ): Promise<BenchScheduler> {
-  const scheduler = createScheduler({
+  const scheduler = createScheduler<Handlers>({
     store,
     calendar: { timeZone: 'UTC', ...(acceptEveryInstant ? { exclusiveInstants: false } : {}) },
     handlers: {

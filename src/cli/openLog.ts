@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StorageError } from '../domain/errors.js';
+import type { CalendarInput } from '../domain/types.js';
 import { EventLog } from '../log/EventLog.js';
 import { createScheduler } from '../scheduler/createScheduler.js';
 import type { Handlers } from '../scheduler/handlers.js';
@@ -110,7 +111,7 @@ export async function openScheduler(
   io: ResolvedIo,
   options: Readonly<{
     handlers?: Handlers;
-    calendar?: unknown;
+    calendar?: CalendarInput;
     stopTimeoutMs?: number;
     nowMs?: number;
   }> = {},

@@ -205,3 +205,168 @@ export type Execution = Readonly<{
   followUpId?: string;
   history: readonly HistoryEntry[];
 }>;
+
+// ── Input types: what the public API accepts ─────────────────────────────────────────────
+// Each of these is the type of an untrusted input that a `parse*` validator reads. The
+// validators' field tables are typed against them (see validateFieldTable.ts), so a field
+// added to a type without a rule, or a rule without a field, does not compile; and unknown
+// keys are refused at run time from the same tables.
+
+/** An instant as the API accepts it: a `Date`, epoch milliseconds, or ISO-8601 with an offset. */
+export type InstantInput = Date | IsoInstant | number;
+
+/** The payload type a task has when nothing more precise is known. JSON data only. */
+export type DefaultPayload = Readonly<Record<string, unknown>>;
+
+/** A retry policy as given: every field optional, defaults filled by the validator. */
+export type RetryPolicyInput = Readonly<{
+  /** Retries after a failure or miss, 0–1000. @default 0 */
+  maxRetries?: number;
+  /** Delay before retry 1, ms (0 to one year). @default 3_600_000 */
+  delayMs?: number;
+  /** @default 'fixed' */
+  backoff?: 'fixed' | 'exponential';
+  /** Cap on a single delay, ≥ `delayMs`. */
+  maxDelayMs?: number;
+}>;
+
+/** A cron recurrence as given; `kind` may be left out. */
+export type CronRecurrenceInput = Readonly<{ kind?: 'cron'; cron: string; timeZone?: string }>;
+
+/** An interval recurrence as given; `kind` may be left out. */
+export type IntervalRecurrenceInput = Readonly<{
+  kind?: 'interval';
+  everyMs: number;
+  anchor?: InstantInput;
+}>;
+
+/** `{ cron: '30 9 * * 1-5' }` or `{ everyMs: 3_600_000 }` (the stored form with `kind` too). */
+export type RecurrenceInput = CronRecurrenceInput | IntervalRecurrenceInput;
+
+/**
+ * What `defineTask` accepts. `H` narrows `handler` to the names of registered handlers and
+ * `P` types the payload that handler receives (see {@link TaskInputFor}).
+ */
+export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<{
+  id: string;
+  /** 1–500 characters after trimming. */
+  title: string;
+  /** At most 10 000 characters. */
+  description?: string;
+  /** 1–2 000 characters after trimming. */
+  link?: string;
+  /** @default the scheduler's clock at definition time */
+  createdAt?: InstantInput;
+  startAt?: InstantInput;
+  recurrence?: RecurrenceInput;
+  /** @default 'medium' */
+  priority?: Priority;
+  /** Slot ids of the calendar, tried first in order. @default [] */
+  preferredSlots?: readonly string[];
+  retry?: RetryPolicyInput;
+  pinnedTime?: InstantInput;
+  handler?: H;
+  /** 1 ms to 2^31-1 ms. */
+  timeoutMs?: number;
+  /** JSON data within the payload limits (docs/api.md). */
+  payload?: P;
+}>;
+
+/** Fields of a task that `updateTask` may change: all but `id` and `createdAt`. */
+type ChangeableKey = Exclude<keyof TaskInput, 'id' | 'createdAt'>;
+
+/**
+ * What `updateTask` accepts: any subset of a task's fields except `id` and `createdAt`.
+ * `retry` is merged into the task's policy field by field; every other field replaces the
+ * old value. `null` removes an optional field (back to its default).
+ */
+export type TaskChanges<H extends string = string, P = DefaultPayload> = Readonly<
+  { title?: string } & {
+    [K in Exclude<ChangeableKey, 'title'>]?: TaskInput<H, P>[K] | null;
+  }
+>;
+
+/** A slot of the calendar's pool as given. */
+export type TimeSlotInput = Readonly<{ id: string; start: WallTime; label?: string }>;
+
+/** One weekday's working hours as given. */
+export type WorkingHoursInput = Readonly<{
+  start: WallTime;
+  end: WallTime;
+  slots?: readonly string[];
+}>;
+
+/** What `configureCalendar` and `SchedulerOptions.calendar` accept. */
+export type CalendarInput = Readonly<{
+  timeZone: string;
+  /** @default every day open 00:00–24:00 */
+  workingHours?: Readonly<Partial<Record<Weekday, WorkingHoursInput>>>;
+  /** @default [] */
+  slots?: readonly TimeSlotInput[];
+  maxPerDay?: number;
+  holidays?: readonly LocalDate[];
+  /** @default true */
+  exclusiveInstants?: boolean;
+}>;
+
+/**
+ * What `scheduleOccurrence` accepts: an occurrence, with its instants in any accepted form.
+ * (Named apart from the occurrence machine's actor input, `OccurrenceActorInput`.)
+ */
+export type ScheduledOccurrenceInput = Readonly<{
+  id: string;
+  taskId: string;
+  scheduledFor: InstantInput;
+  slotName?: string;
+  pinnedTime?: InstantInput;
+  /** @default 0 */
+  attempt?: number;
+  cause: OccurrenceCause;
+  parentId?: string;
+}>;
+
+/** Which entries `history` returns: those of a task (and its occurrences), or of one occurrence. */
+export type HistoryQuery = Readonly<{ taskId: string } | { occurrenceId: string }>;
+
+/** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
+export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
+
+/** Which occurrences `listOccurrences` / `listExecutions` return. */
+export type OccurrenceFilter = Readonly<{
+  taskId?: string;
+  state?: ExecutionState | readonly ExecutionState[];
+}>;
+
+// ── Handler-aware input types ────────────────────────────────────────────────────────────
+
+/** The handler names of a handler map: `'ping' | 'remind'` for `{ ping, remind }`. */
+export type HandlerName<H> = Extract<keyof H, string>;
+
+/**
+ * The payload type a handler declares through its context's `task.payload`, else
+ * {@link DefaultPayload}.
+ */
+export type PayloadOf<F> = F extends (occurrence: never, context: infer C) => unknown
+  ? C extends { readonly task: { readonly payload?: infer P } }
+    ? unknown extends P
+      ? DefaultPayload
+      : Exclude<P, undefined>
+    : DefaultPayload
+  : DefaultPayload;
+
+/**
+ * The task input a scheduler with handler map `H` accepts: a task without a handler, or one
+ * naming a registered handler with that handler's payload type. A plain string-keyed map
+ * (`Handlers`) accepts any handler name.
+ * @example
+ * type Input = TaskInputFor<{ ping: (o: Occurrence) => void }>;
+ * const ok: Input = { id: 'a', title: 'A', handler: 'ping' };
+ * // @ts-expect-error 'pnig' is not a registered handler
+ * const typo: Input = { id: 'a', title: 'A', handler: 'pnig' };
+ */
+export type TaskInputFor<H> =
+  | TaskInput<never>
+  | { [K in HandlerName<H>]: TaskInput<K, PayloadOf<H[K]>> }[HandlerName<H>];
+
+/** {@link TaskChanges} for a scheduler with handler map `H`. */
+export type TaskChangesFor<H> = TaskChanges<HandlerName<H>>;

@@ -1,16 +1,26 @@
 import { deepFreeze } from './deepFreeze.js';
-import type { CalendarConfig, TimeSlot, Weekday, WorkingHours } from './types.js';
+import type {
+  CalendarConfig,
+  CalendarInput,
+  LocalDate,
+  TimeSlot,
+  TimeSlotInput,
+  Weekday,
+  WorkingHours,
+  WorkingHoursInput,
+} from './types.js';
 import { WEEKDAYS } from './types.js';
 import {
   type InputRecord,
   readId,
   readInteger,
+  readList,
   readLocalDate,
   readRecord,
   readText,
   readWallTime,
-  rejectUnknownKeys,
 } from './validateFields.js';
+import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readTimeZone } from './validateTimeZone.js';
 import { type InputScope, invalid, nestedScope, unknownKey } from './validationFailure.js';
 import { wallTimeToMinutes } from './wallTime.js';
@@ -21,38 +31,34 @@ const SCOPE: InputScope = Object.freeze({
   path: '',
 });
 
-const KEYS = [
-  'timeZone',
-  'workingHours',
-  'slots',
-  'maxPerDay',
-  'holidays',
-  'exclusiveInstants',
-] as const;
-
 /** Hours used when a calendar gives none: every day, all day — a calendar that only caps. */
 const ALWAYS_OPEN: Readonly<Record<Weekday, WorkingHours>> = Object.fromEntries(
   WEEKDAYS.map((day) => [day, { start: '00:00', end: '24:00' }]),
 ) as Record<Weekday, WorkingHours>;
 
-function readArray(value: unknown, scope: InputScope, field: string): readonly unknown[] {
-  if (!Array.isArray(value)) throw invalid(scope, field, 'an array', value);
-  return value;
-}
+const wallTime = rule<string>((v, s, f) => readWallTime(v, s, f));
+
+/** A slot's fields, typed against {@link TimeSlotInput}. */
+const SLOT_FIELDS = defineFields<TimeSlotInput, TimeSlot>({
+  id: rule<string>(readId),
+  start: wallTime,
+  label: optional(rule<string>((v, s, f) => readText(v, s, f, 200))),
+});
+
+/** A weekday's fields, typed against {@link WorkingHoursInput}; `slots` is checked after. */
+const DAY_FIELDS = defineFields<WorkingHoursInput, WorkingHours>({
+  start: wallTime,
+  end: rule<string>((v, s, f) => readWallTime(v, s, f, true)),
+  slots: optional(rule<readonly string[]>((v, s, f) => readList(v, s, f, 'slot ids') as string[])),
+});
 
 function readSlot(value: unknown, scope: InputScope): TimeSlot {
-  const record = readRecord(value, scope, '');
-  rejectUnknownKeys(record, ['id', 'start', 'label'], scope);
-  const id = readId(record.id, scope, 'id');
-  const start = readWallTime(record.start, scope, 'start');
-  if (record.label === undefined) return { id, start };
-  return { id, start, label: readText(record.label, scope, 'label', 200) };
+  return readFields(SLOT_FIELDS, readRecord(value, scope, ''), scope) as TimeSlot;
 }
 
-function readSlots(value: unknown): readonly TimeSlot[] {
-  if (value === undefined) return [];
+function readSlots(value: unknown, scope: InputScope, field: string): readonly TimeSlot[] {
   const seen = new Set<string>();
-  return readArray(value, SCOPE, 'slots').map((item, i) => {
+  return readList(value, scope, field, 'slots').map((item, i) => {
     const slot = readSlot(item, nestedScope(SCOPE, `slots[${i}]`));
     if (seen.has(slot.id)) {
       throw invalid(
@@ -73,9 +79,7 @@ function readDay(
   pool: ReadonlyMap<string, TimeSlot>,
 ): WorkingHours {
   const record: InputRecord = readRecord(value, scope, '');
-  rejectUnknownKeys(record, ['start', 'end', 'slots'], scope);
-  const start = readWallTime(record.start, scope, 'start');
-  const end = readWallTime(record.end, scope, 'end', true);
+  const { start, end, slots } = readFields(DAY_FIELDS, record, scope) as WorkingHours;
   if (wallTimeToMinutes(end) <= wallTimeToMinutes(start)) {
     throw invalid(
       scope,
@@ -84,8 +88,8 @@ function readDay(
       end,
     );
   }
-  if (record.slots === undefined) return { start, end };
-  const names = readArray(record.slots, scope, 'slots').map((name, i) => {
+  if (slots === undefined) return { start, end };
+  const names = slots.map((name, i) => {
     const field = `slots[${i}]`;
     const id = readId(name, scope, field);
     const slot = pool.get(id);
@@ -126,12 +130,34 @@ function readWorkingHours(
   return out;
 }
 
-function readHolidays(value: unknown): readonly string[] {
-  const dates = readArray(value, SCOPE, 'holidays').map((d, i) =>
-    readLocalDate(d, SCOPE, `holidays[${i}]`),
+function readHolidays(value: unknown, scope: InputScope, field: string): readonly LocalDate[] {
+  const dates = readList(value, scope, field, 'dates').map((d, i) =>
+    readLocalDate(d, scope, `${field}[${i}]`),
   );
   return [...new Set(dates)].sort();
 }
+
+/**
+ * The calendar's fields in the order they are stored, typed against {@link CalendarInput}.
+ * `workingHours` is only checked to be an object here: its days are read once the slot pool
+ * they refer to is known.
+ */
+const FIELDS = defineFields<CalendarInput, CalendarConfig>({
+  timeZone: rule<string>(readTimeZone),
+  workingHours: withDefault(
+    rule<CalendarInput['workingHours'] & object, CalendarConfig['workingHours']>(readRecord),
+    ALWAYS_OPEN,
+  ),
+  slots: withDefault(rule<readonly TimeSlotInput[], readonly TimeSlot[]>(readSlots), []),
+  maxPerDay: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1))),
+  holidays: optional(rule<readonly LocalDate[]>(readHolidays)),
+  exclusiveInstants: optional(
+    rule<boolean>((v, s, f) => {
+      if (typeof v !== 'boolean') throw invalid(s, f, 'true or false', v);
+      return v;
+    }),
+  ),
+});
 
 /**
  * Validates a calendar and returns it deeply frozen. Checks what would otherwise surface as a
@@ -151,26 +177,11 @@ function readHolidays(value: unknown): readonly string[] {
  */
 export function parseCalendar(input: unknown): CalendarConfig {
   const record = readRecord(input, SCOPE, '');
-  rejectUnknownKeys(record, KEYS, SCOPE);
-  const timeZone = readTimeZone(record.timeZone, SCOPE, 'timeZone');
-  const slots = readSlots(record.slots);
-  const pool = new Map(slots.map((s) => [s.id, s]));
-  const workingHours =
-    record.workingHours === undefined ? ALWAYS_OPEN : readWorkingHours(record.workingHours, pool);
-  const calendar: { -readonly [K in keyof CalendarConfig]: CalendarConfig[K] } = {
-    timeZone,
-    workingHours,
-    slots,
-  };
-  if (record.maxPerDay !== undefined) {
-    calendar.maxPerDay = readInteger(record.maxPerDay, SCOPE, 'maxPerDay', 1);
+  const calendar = readFields(FIELDS, record, SCOPE);
+  const pool = new Map(calendar.slots!.map((s) => [s.id, s]));
+  // Replaced in place, so the key keeps its stored position.
+  if (record.workingHours !== undefined) {
+    calendar.workingHours = readWorkingHours(record.workingHours, pool);
   }
-  if (record.holidays !== undefined) calendar.holidays = readHolidays(record.holidays);
-  if (record.exclusiveInstants !== undefined) {
-    if (typeof record.exclusiveInstants !== 'boolean') {
-      throw invalid(SCOPE, 'exclusiveInstants', 'true or false', record.exclusiveInstants);
-    }
-    calendar.exclusiveInstants = record.exclusiveInstants;
-  }
-  return deepFreeze(calendar);
+  return deepFreeze(calendar as CalendarConfig);
 }

@@ -1,5 +1,6 @@
 import { deepFreeze } from './deepFreeze.js';
-import { type InputScope, invalid, nestedScope, unknownKey } from './validationFailure.js';
+import { copyJson } from './validateJson.js';
+import { type InputScope, invalid } from './validationFailure.js';
 import { isWallTime } from './wallTime.js';
 
 /** Longest accepted id (task, slot, occurrence, handler). */
@@ -18,22 +19,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function readRecord(value: unknown, scope: InputScope, field: string): InputRecord {
   if (!isPlainObject(value)) throw invalid(scope, field, 'a plain object', value);
   return value;
-}
-
-/**
- * Rejects keys the reader does not know. A misspelt option (`prefferedSlots`) would otherwise
- * be ignored silently and the user would wonder why it has no effect.
- */
-export function rejectUnknownKeys(
-  record: InputRecord,
-  allowed: readonly string[],
-  scope: InputScope,
-): void {
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) {
-      throw unknownKey(scope, key, 'a known field', allowed);
-    }
-  }
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it detects
@@ -135,40 +120,27 @@ export function readLocalDate(value: unknown, scope: InputScope, field: string):
   throw invalid(scope, field, 'an existing date "YYYY-MM-DD", e.g. "2026-12-25"', value);
 }
 
-const MAX_JSON_DEPTH = 32;
+/** Most items accepted in one list of an input (slot ids, slots, holidays). */
+export const MAX_LIST_LENGTH = 1000;
 
-function copyJson(value: unknown, scope: InputScope, field: string, depth: number): unknown {
-  if (depth > MAX_JSON_DEPTH) {
-    throw invalid(scope, field, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`, value);
+/** `value` as an array of at most {@link MAX_LIST_LENGTH} items, or a ValidationError. */
+export function readList(
+  value: unknown,
+  scope: InputScope,
+  field: string,
+  what: string,
+): readonly unknown[] {
+  if (!Array.isArray(value) || value.length > MAX_LIST_LENGTH) {
+    throw invalid(scope, field, `an array of at most ${MAX_LIST_LENGTH} ${what}`, value);
   }
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw invalid(scope, field, 'a finite JSON number', value);
-    return value;
-  }
-  if (Array.isArray(value)) {
-    return value.map((item, i) => copyJson(item, nestedScope(scope, field), `[${i}]`, depth + 1));
-  }
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    const inner = nestedScope(scope, field);
-    for (const key of Object.keys(value)) {
-      out[key] = copyJson(value[key], inner, key, depth + 1);
-    }
-    return out;
-  }
-  throw invalid(
-    scope,
-    field,
-    'JSON data (objects, arrays, strings, finite numbers, booleans, null)',
-    value,
-  );
+  return value;
 }
 
 /**
  * A JSON object, copied and deeply frozen. Payloads travel through the event log, so anything
  * JSON cannot carry faithfully (functions, Dates, NaN, cycles, class instances) is refused
- * here rather than silently changed on the way through a store.
+ * here rather than silently changed on the way through a store, and so is data beyond
+ * `JSON_LIMITS` (validateJson.ts) or with a prototype key.
  */
 export function readJsonObject(
   value: unknown,
@@ -176,5 +148,5 @@ export function readJsonObject(
   field: string,
 ): Readonly<Record<string, unknown>> {
   readRecord(value, scope, field);
-  return deepFreeze(copyJson(value, scope, field, 0) as Record<string, unknown>);
+  return deepFreeze(copyJson(value, scope, field) as Record<string, unknown>);
 }

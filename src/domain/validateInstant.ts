@@ -67,8 +67,18 @@ export function readInstantMs(input: unknown, scope: InputScope, field: string):
   return ms;
 }
 
+/** The canonical form itself, `2026-03-30T07:30:00.000Z`: what the log and planners produce. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Like {@link readInstantMs}, returned in the domain's canonical `toISOString()` form. */
 export function readInstant(input: unknown, scope: InputScope, field: string): IsoInstant {
+  // Fast path: most instants arrive already canonical (occurrences planned by the runtime).
+  // `Date.parse` of that exact shape is well defined; printing it back equal proves the
+  // date was real (no February 30th) and in range.
+  if (typeof input === 'string' && CANONICAL.test(input)) {
+    const ms = Date.parse(input);
+    if (Number.isFinite(ms) && new Date(ms).toISOString() === input) return input;
+  }
   return new Date(readInstantMs(input, scope, field)).toISOString();
 }
 

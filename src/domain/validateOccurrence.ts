@@ -1,27 +1,41 @@
 import { deepFreeze } from './deepFreeze.js';
-import type { Occurrence, OccurrenceCause } from './types.js';
-import {
-  readChoice,
-  readId,
-  readInteger,
-  readRecord,
-  rejectUnknownKeys,
-} from './validateFields.js';
+import { ValidationError } from './errors.js';
+import type {
+  InstantInput,
+  Occurrence,
+  OccurrenceCause,
+  ScheduledOccurrenceInput,
+} from './types.js';
+import { readChoice, readId, readInteger, readRecord } from './validateFields.js';
+import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
 import type { InputScope } from './validationFailure.js';
 
 const CAUSES: readonly OccurrenceCause[] = ['initial', 'retry', 'recurrence', 'recovery', 'manual'];
 
-const KEYS = [
-  'id',
-  'taskId',
-  'scheduledFor',
-  'slotName',
-  'pinnedTime',
-  'attempt',
-  'cause',
-  'parentId',
-] as const;
+const id = rule<string>(readId);
+const instant = rule<InstantInput, string>(readInstant);
+
+/** The occurrence's fields in the order they are stored, typed against {@link ScheduledOccurrenceInput} (see FieldTable). */
+const FIELDS = defineFields<ScheduledOccurrenceInput, Occurrence>({
+  id,
+  taskId: id,
+  scheduledFor: instant,
+  attempt: withDefault(
+    rule<number>((v, s, f) => readInteger(v, s, f, 0)),
+    0,
+  ),
+  cause: rule<OccurrenceCause>((v, s, f) => readChoice(v, CAUSES, s, f)),
+  slotName: optional(id),
+  pinnedTime: optional(instant),
+  parentId: optional(id),
+});
+
+const ROOT: InputScope = Object.freeze({
+  code: 'planflow:invalid-occurrence',
+  subject: 'Occurrence',
+  path: '',
+});
 
 /**
  * Validates an occurrence read from an untrusted place (a database row, a CLI argument, an
@@ -30,26 +44,45 @@ const KEYS = [
  * @throws ValidationError (`planflow:invalid-occurrence`) naming the field.
  */
 export function parseOccurrence(input: unknown): Occurrence {
-  const root: InputScope = { code: 'planflow:invalid-occurrence', subject: 'Occurrence', path: '' };
-  const record = readRecord(input, root, '');
+  const record = readRecord(input, ROOT, '');
   const scope: InputScope =
     typeof record.id === 'string' && record.id.length > 0 && record.id.length <= 60
-      ? { ...root, subject: `Occurrence ${JSON.stringify(record.id)}` }
-      : root;
-  rejectUnknownKeys(record, KEYS, scope);
-  const occurrence: { -readonly [K in keyof Occurrence]: Occurrence[K] } = {
-    id: readId(record.id, scope, 'id'),
-    taskId: readId(record.taskId, scope, 'taskId'),
-    scheduledFor: readInstant(record.scheduledFor, scope, 'scheduledFor'),
-    attempt: record.attempt === undefined ? 0 : readInteger(record.attempt, scope, 'attempt', 0),
-    cause: readChoice(record.cause, CAUSES, scope, 'cause'),
-  };
-  if (record.slotName !== undefined)
-    occurrence.slotName = readId(record.slotName, scope, 'slotName');
-  if (record.pinnedTime !== undefined) {
-    occurrence.pinnedTime = readInstant(record.pinnedTime, scope, 'pinnedTime');
-  }
-  if (record.parentId !== undefined)
-    occurrence.parentId = readId(record.parentId, scope, 'parentId');
-  return deepFreeze(occurrence);
+      ? { ...ROOT, subject: `Occurrence ${JSON.stringify(record.id)}` }
+      : ROOT;
+  return deepFreeze(readFields(FIELDS, record, scope) as Occurrence);
+}
+
+const CONTENT = [
+  'taskId',
+  'scheduledFor',
+  'attempt',
+  'cause',
+  'slotName',
+  'pinnedTime',
+  'parentId',
+] as const;
+
+/**
+ * Refuses an occurrence whose id is already recorded (or given earlier in the same list) with
+ * other content. An id names one occurrence for good: re-arming it at another time or for
+ * another task would fire it at the new time while the log still says the old one, so only
+ * an identical re-schedule (which just re-arms) is accepted.
+ * @throws ValidationError (`planflow:invalid-occurrence`, field `id`, or `[i].id` in a list).
+ */
+export function checkSameOccurrence(
+  recorded: Occurrence | undefined,
+  given: Occurrence,
+  method: string,
+  field = 'id',
+): void {
+  if (recorded === undefined) return;
+  const differs = CONTENT.find((key) => recorded[key] !== given[key]);
+  if (differs === undefined) return;
+  const show = (o: Occurrence) =>
+    `task "${o.taskId}" at ${o.scheduledFor} (attempt ${o.attempt}, cause ${o.cause}${o.slotName === undefined ? '' : `, slot ${o.slotName}`}${o.pinnedTime === undefined ? '' : `, pinned ${o.pinnedTime}`}${o.parentId === undefined ? '' : `, parent ${o.parentId}`})`;
+  throw new ValidationError(
+    'planflow:invalid-occurrence',
+    field,
+    `SmartScheduler.${method}: occurrence "${given.id}" is already recorded for ${show(recorded)}; this one differs in ${differs} (${show(given)}). Nothing was scheduled. To schedule a different occurrence, give it its own id: makeOccurrence({ taskId, cause, scheduledFor }) derives one.`,
+  );
 }

@@ -1,7 +1,15 @@
 import { Cron } from 'croner';
 import { deepFreeze } from './deepFreeze.js';
-import type { CronRecurrence, IntervalRecurrence, Recurrence } from './types.js';
-import { readInteger, readRecord, rejectUnknownKeys } from './validateFields.js';
+import type {
+  CronRecurrence,
+  CronRecurrenceInput,
+  InstantInput,
+  IntervalRecurrence,
+  IntervalRecurrenceInput,
+  Recurrence,
+} from './types.js';
+import { readInteger, readRecord } from './validateFields.js';
+import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
 import { readTimeZone } from './validateTimeZone.js';
 import { type InputScope, invalid, nestedScope } from './validationFailure.js';
@@ -12,54 +20,55 @@ const STANDALONE: InputScope = Object.freeze({
   path: '',
 });
 
-const CRON_KEYS = ['kind', 'cron', 'timeZone'] as const;
-const INTERVAL_KEYS = ['kind', 'everyMs', 'anchor'] as const;
-
 /**
  * Checks a cron expression with croner itself (5 or 6 fields, names and nicknames allowed) and
  * that it fires at least once, so `0 0 30 2 *` (February 30th) is refused up front instead of
  * silently never running. Returns the expression with its whitespace normalised.
  */
-function readCron(value: unknown, timeZone: string | undefined, scope: InputScope): string {
-  const expected = 'a 5- or 6-field cron expression, e.g. "30 9 * * 1-5"';
-  if (typeof value !== 'string' || value.trim() === '')
-    throw invalid(scope, 'cron', expected, value);
+function readCron(value: unknown, scope: InputScope, field: string): string {
+  const expected = `a 5- or 6-field cron expression of at most ${MAX_CRON_LENGTH} characters, e.g. "30 9 * * 1-5"`;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_CRON_LENGTH) {
+    throw invalid(scope, field, expected, value);
+  }
   const cron = value.trim().replace(/\s+/g, ' ');
   let first: Date | null;
   try {
-    first = new Cron(cron, { mode: '5-or-6-parts', timezone: timeZone ?? 'UTC' }).nextRun(
-      new Date(0),
-    );
+    // Whether an expression ever matches does not depend on the zone, so UTC serves.
+    first = new Cron(cron, { mode: '5-or-6-parts', timezone: 'UTC' }).nextRun(new Date(0));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw invalid(scope, 'cron', expected, value, `(${reason})`);
+    throw invalid(scope, field, expected, value, `(${reason})`);
   }
   if (first === null) {
-    throw invalid(scope, 'cron', 'a cron expression that matches at least one date', value);
+    throw invalid(scope, field, 'a cron expression that matches at least one date', value);
   }
   return cron;
 }
 
-function readCronRecurrence(
-  record: Readonly<Record<string, unknown>>,
-  scope: InputScope,
-): CronRecurrence {
-  rejectUnknownKeys(record, CRON_KEYS, scope);
-  const timeZone =
-    record.timeZone === undefined ? undefined : readTimeZone(record.timeZone, scope, 'timeZone');
-  const cron = readCron(record.cron, timeZone, scope);
-  return timeZone === undefined ? { kind: 'cron', cron } : { kind: 'cron', cron, timeZone };
-}
+/** Longest accepted cron expression: real ones are a few dozen characters. */
+const MAX_CRON_LENGTH = 200;
 
-function readIntervalRecurrence(
-  record: Readonly<Record<string, unknown>>,
-  scope: InputScope,
-): IntervalRecurrence {
-  rejectUnknownKeys(record, INTERVAL_KEYS, scope);
-  const everyMs = readInteger(record.everyMs, scope, 'everyMs', 1);
-  if (record.anchor === undefined) return { kind: 'interval', everyMs };
-  return { kind: 'interval', everyMs, anchor: readInstant(record.anchor, scope, 'anchor') };
-}
+const zone = optional(rule<string>(readTimeZone));
+
+/** A cron recurrence's fields, typed against {@link CronRecurrenceInput}. */
+const CRON_FIELDS = defineFields<CronRecurrenceInput, CronRecurrence>({
+  kind: withDefault(
+    rule<'cron'>(() => 'cron'),
+    'cron',
+  ),
+  cron: rule<string>(readCron),
+  timeZone: zone,
+});
+
+/** An interval recurrence's fields, typed against {@link IntervalRecurrenceInput}. */
+const INTERVAL_FIELDS = defineFields<IntervalRecurrenceInput, IntervalRecurrence>({
+  kind: withDefault(
+    rule<'interval'>(() => 'interval'),
+    'interval',
+  ),
+  everyMs: rule<number>((v, s, f) => readInteger(v, s, f, 1)),
+  anchor: optional(rule<InstantInput, string>(readInstant)),
+});
 
 /**
  * Reads a recurrence inside an enclosing scope. Accepts the friendly forms `{ cron, timeZone? }`
@@ -86,7 +95,9 @@ export function readRecurrence(input: unknown, scope: InputScope, field: string)
     );
   }
   const recurrence =
-    kind === 'cron' ? readCronRecurrence(record, inner) : readIntervalRecurrence(record, inner);
+    kind === 'cron'
+      ? (readFields(CRON_FIELDS, record, inner) as CronRecurrence)
+      : (readFields(INTERVAL_FIELDS, record, inner) as IntervalRecurrence);
   return deepFreeze(recurrence);
 }
 

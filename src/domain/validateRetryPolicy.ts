@@ -1,6 +1,7 @@
 import { deepFreeze } from './deepFreeze.js';
-import type { RetryPolicy } from './types.js';
-import { readChoice, readInteger, readRecord, rejectUnknownKeys } from './validateFields.js';
+import type { RetryPolicy, RetryPolicyInput } from './types.js';
+import { readChoice, readInteger, readRecord } from './validateFields.js';
+import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { type InputScope, nestedScope } from './validationFailure.js';
 
 /** The seed's planner retried one hour after a failure. */
@@ -19,7 +20,24 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   backoff: 'fixed',
 });
 
-const KEYS = ['maxRetries', 'delayMs', 'backoff', 'maxDelayMs'] as const;
+/** The policy's fields, typed against {@link RetryPolicyInput} (see FieldTable). */
+const FIELDS = defineFields<RetryPolicyInput, RetryPolicy>({
+  maxRetries: withDefault(
+    rule<number>((v, s, f) => readInteger(v, s, f, 0, MAX_RETRIES_LIMIT)),
+    0,
+  ),
+  delayMs: withDefault(
+    rule<number>((v, s, f) => readInteger(v, s, f, 0, MAX_DELAY_LIMIT)),
+    DEFAULT_RETRY_DELAY_MS,
+  ),
+  backoff: withDefault(
+    rule<'fixed' | 'exponential'>((v, s, f) =>
+      readChoice(v, ['fixed', 'exponential'] as const, s, f),
+    ),
+    'fixed',
+  ),
+  maxDelayMs: optional(rule<number>((v, s, f) => readInteger(v, s, f, 0, MAX_DELAY_LIMIT))),
+});
 
 const STANDALONE: InputScope = Object.freeze({
   code: 'planflow:invalid-task',
@@ -34,32 +52,10 @@ const STANDALONE: InputScope = Object.freeze({
 export function readRetryPolicy(input: unknown, scope: InputScope, field: string): RetryPolicy {
   const record = readRecord(input, scope, field);
   const inner = nestedScope(scope, field);
-  rejectUnknownKeys(record, KEYS, inner);
-  const maxRetries =
-    record.maxRetries === undefined
-      ? 0
-      : readInteger(record.maxRetries, inner, 'maxRetries', 0, MAX_RETRIES_LIMIT);
-  const delayMs =
-    record.delayMs === undefined
-      ? DEFAULT_RETRY_DELAY_MS
-      : readInteger(record.delayMs, inner, 'delayMs', 0, MAX_DELAY_LIMIT);
-  const backoff =
-    record.backoff === undefined
-      ? 'fixed'
-      : readChoice(record.backoff, ['fixed', 'exponential'] as const, inner, 'backoff');
-  const policy: { -readonly [K in keyof RetryPolicy]: RetryPolicy[K] } = {
-    maxRetries,
-    delayMs,
-    backoff,
-  };
-  if (record.maxDelayMs !== undefined) {
-    policy.maxDelayMs = readInteger(
-      record.maxDelayMs,
-      inner,
-      'maxDelayMs',
-      delayMs,
-      MAX_DELAY_LIMIT,
-    );
+  const policy = readFields(FIELDS, record, inner) as RetryPolicy;
+  if (policy.maxDelayMs !== undefined) {
+    // A cap below the first delay cannot be meant; checked once both are known.
+    readInteger(policy.maxDelayMs, inner, 'maxDelayMs', policy.delayMs, MAX_DELAY_LIMIT);
   }
   return deepFreeze(policy);
 }

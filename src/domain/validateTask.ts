@@ -1,40 +1,85 @@
 import { deepFreeze } from './deepFreeze.js';
-import type { CalendarConfig, Priority, Task } from './types.js';
+import type {
+  CalendarConfig,
+  InstantInput,
+  Priority,
+  Recurrence,
+  RecurrenceInput,
+  RetryPolicy,
+  RetryPolicyInput,
+  Task,
+  TaskInput,
+} from './types.js';
 import {
   readChoice,
   readId,
   readInteger,
   readJsonObject,
+  readList,
   readRecord,
   readText,
-  rejectUnknownKeys,
 } from './validateFields.js';
+import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
 import { readRecurrence } from './validateRecurrence.js';
 import { DEFAULT_RETRY_POLICY, readRetryPolicy } from './validateRetryPolicy.js';
-import { type InputScope, invalid } from './validationFailure.js';
-
-const KEYS = [
-  'id',
-  'title',
-  'description',
-  'link',
-  'createdAt',
-  'startAt',
-  'recurrence',
-  'priority',
-  'preferredSlots',
-  'retry',
-  'pinnedTime',
-  'handler',
-  'timeoutMs',
-  'payload',
-] as const;
+import { closestName, type InputScope, invalid } from './validationFailure.js';
 
 /** Longest handler timeout: the largest delay a Node timer can wait in one go. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-type MutableTask = { -readonly [K in keyof Task]: Task[K] };
+/** Longest title, description and link, in characters. */
+export const TASK_TEXT_LIMITS = Object.freeze({ title: 500, description: 10_000, link: 2000 });
+
+function readDescription(value: unknown, scope: InputScope, field: string): string {
+  if (typeof value !== 'string' || value.length > TASK_TEXT_LIMITS.description) {
+    throw invalid(
+      scope,
+      field,
+      `a string of at most ${TASK_TEXT_LIMITS.description} characters`,
+      value,
+    );
+  }
+  return value;
+}
+
+/** Slot ids without duplicates; whether they exist is checked against the calendar later. */
+function readSlotIds(value: unknown, scope: InputScope, field: string): readonly string[] {
+  const ids = readList(value, scope, field, 'slot ids').map((item, i) =>
+    readId(item, scope, `${field}[${i}]`),
+  );
+  if (new Set(ids).size !== ids.length) {
+    throw invalid(scope, field, 'a list without duplicate slot ids', ids);
+  }
+  return ids;
+}
+
+const instant = rule<InstantInput, string>(readInstant);
+
+/**
+ * The task's fields in the order they are stored, typed against {@link TaskInput}: a field
+ * added to `TaskInput` without a rule here (or the reverse) does not compile, and a key not
+ * in this table is refused at run time with the accepted keys listed.
+ */
+const FIELDS = defineFields<TaskInput, Task>({
+  id: rule<string>(readId),
+  title: rule<string>((v, s, f) => readText(v, s, f, TASK_TEXT_LIMITS.title)),
+  createdAt: optional(instant),
+  priority: withDefault(
+    rule<Priority>((v, s, f) => readChoice(v, ['low', 'medium', 'high'] as const, s, f)),
+    'medium',
+  ),
+  preferredSlots: withDefault(rule<readonly string[]>(readSlotIds), []),
+  retry: withDefault(rule<RetryPolicyInput, RetryPolicy>(readRetryPolicy), DEFAULT_RETRY_POLICY),
+  description: optional(rule<string>(readDescription)),
+  link: optional(rule<string>((v, s, f) => readText(v, s, f, TASK_TEXT_LIMITS.link))),
+  startAt: optional(instant),
+  recurrence: optional(rule<RecurrenceInput, Recurrence>(readRecurrence)),
+  pinnedTime: optional(instant),
+  handler: optional(rule<string>(readId)),
+  timeoutMs: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_TIMEOUT_MS))),
+  payload: optional(rule<Readonly<Record<string, unknown>>>(readJsonObject)),
+});
 
 function taskScope(record: Readonly<Record<string, unknown>>): InputScope {
   const id = record.id;
@@ -46,61 +91,34 @@ function taskScope(record: Readonly<Record<string, unknown>>): InputScope {
   };
 }
 
-function readPreferredSlots(
-  value: unknown,
-  scope: InputScope,
-  calendar: CalendarConfig | undefined,
-): readonly string[] {
-  if (!Array.isArray(value)) throw invalid(scope, 'preferredSlots', 'an array of slot ids', value);
-  const known = calendar === undefined ? undefined : new Set(calendar.slots.map((s) => s.id));
-  const ids = value.map((item: unknown, i) => {
-    const id = readId(item, scope, `preferredSlots[${i}]`);
-    if (known !== undefined && !known.has(id)) {
-      const list = [...known].map((k) => `"${k}"`).join(', ') || 'none defined';
-      throw invalid(
-        scope,
-        `preferredSlots[${i}]`,
-        `a slot id of the calendar (known: ${list})`,
-        id,
-      );
-    }
-    return id;
+const ROOT: InputScope = Object.freeze({
+  code: 'planflow:invalid-task',
+  subject: 'Task',
+  path: '',
+});
+
+function checkSlotsExist(task: Task, calendar: CalendarConfig, scope: InputScope): void {
+  const known = new Set(calendar.slots.map((s) => s.id));
+  task.preferredSlots.forEach((id, i) => {
+    if (known.has(id)) return;
+    const list = [...known].map((k) => `"${k}"`).join(', ') || 'none defined';
+    throw invalid(scope, `preferredSlots[${i}]`, `a slot id of the calendar (known: ${list})`, id);
   });
-  if (new Set(ids).size !== ids.length) {
-    throw invalid(scope, 'preferredSlots', 'a list without duplicate slot ids', ids);
-  }
-  return ids;
 }
 
-function readOptionalFields(
-  record: Readonly<Record<string, unknown>>,
-  scope: InputScope,
-  task: MutableTask,
-): void {
-  if (record.description !== undefined) {
-    if (typeof record.description !== 'string' || record.description.length > 10_000) {
-      throw invalid(
-        scope,
-        'description',
-        'a string of at most 10000 characters',
-        record.description,
-      );
-    }
-    task.description = record.description;
-  }
-  if (record.link !== undefined) task.link = readText(record.link, scope, 'link', 2000);
-  if (record.startAt !== undefined) task.startAt = readInstant(record.startAt, scope, 'startAt');
-  if (record.recurrence !== undefined) {
-    task.recurrence = readRecurrence(record.recurrence, scope, 'recurrence');
-  }
-  if (record.pinnedTime !== undefined) {
-    task.pinnedTime = readInstant(record.pinnedTime, scope, 'pinnedTime');
-  }
-  if (record.handler !== undefined) task.handler = readId(record.handler, scope, 'handler');
-  if (record.timeoutMs !== undefined) {
-    task.timeoutMs = readInteger(record.timeoutMs, scope, 'timeoutMs', 1, MAX_TIMEOUT_MS);
-  }
-  if (record.payload !== undefined) task.payload = readJsonObject(record.payload, scope, 'payload');
+function checkHandlerRegistered(handler: string, names: readonly string[], scope: InputScope) {
+  if (names.includes(handler)) return;
+  const near = closestName(handler, names);
+  const known = names.map((n) => `"${n}"`).join(', ') || 'none registered';
+  throw invalid(
+    scope,
+    'handler',
+    `the name of a registered handler (known: ${known})`,
+    handler,
+    near === undefined
+      ? 'Register it in createScheduler({ handlers }) or fix the name.'
+      : `Did you mean "${near}"?`,
+  );
 }
 
 /**
@@ -110,8 +128,10 @@ function readOptionalFields(
  * the log validates to itself. Defaults: `priority` `'medium'`, `preferredSlots` `[]`,
  * `retry` `{ maxRetries: 0, delayMs: 3_600_000, backoff: 'fixed' }`, `createdAt` = `now`.
  *
- * With `calendar`, preferred slots must exist in its slot pool. Without `now`, `createdAt`
- * must be given: validation never reads the real clock.
+ * With `calendar`, preferred slots must exist in its slot pool. With `handlerNames` (the
+ * scheduler's registered handlers), `handler` must be one of them, so a misspelt name fails
+ * here rather than when the task fires. Without `now`, `createdAt` must be given: validation
+ * never reads the real clock.
  * @throws ValidationError (`planflow:invalid-task`) whose `field` is the dotted path at fault.
  * @example
  * parseTask(
@@ -120,34 +140,28 @@ function readOptionalFields(
  *   new Date(clock.now()),
  * );
  */
-export function parseTask(input: unknown, calendar?: CalendarConfig, now?: Date): Task {
-  const root: InputScope = { code: 'planflow:invalid-task', subject: 'Task', path: '' };
-  const record = readRecord(input, root, '');
+export function parseTask(
+  input: unknown,
+  calendar?: CalendarConfig,
+  now?: Date,
+  handlerNames?: readonly string[],
+): Task {
+  const record = readRecord(input, ROOT, '');
   const scope = taskScope(record);
-  rejectUnknownKeys(record, KEYS, scope);
-  const id = readId(record.id, scope, 'id');
-  const title = readText(record.title, scope, 'title', 500);
-  let createdAt: string;
-  if (record.createdAt !== undefined) {
-    createdAt = readInstant(record.createdAt, scope, 'createdAt');
-  } else if (now !== undefined) {
-    createdAt = readInstant(now, { ...scope, code: 'planflow:invalid-input' }, 'now');
-  } else {
-    throw invalid(scope, 'createdAt', 'given when parseTask is called without `now`', undefined);
+  let task: Record<string, unknown> = readFields(FIELDS, record, scope);
+  if (task.createdAt === undefined) {
+    if (now === undefined) {
+      throw invalid(scope, 'createdAt', 'given when parseTask is called without `now`', undefined);
+    }
+    const createdAt = readInstant(now, { ...scope, code: 'planflow:invalid-input' }, 'now');
+    // Rebuilt so `createdAt` keeps its place in the stored key order.
+    const { id, title, ...rest } = task;
+    task = { id, title, createdAt, ...rest };
   }
-  const priority: Priority =
-    record.priority === undefined
-      ? 'medium'
-      : readChoice(record.priority, ['low', 'medium', 'high'] as const, scope, 'priority');
-  const preferredSlots =
-    record.preferredSlots === undefined
-      ? []
-      : readPreferredSlots(record.preferredSlots, scope, calendar);
-  const retry =
-    record.retry === undefined
-      ? DEFAULT_RETRY_POLICY
-      : readRetryPolicy(record.retry, scope, 'retry');
-  const task: MutableTask = { id, title, createdAt, priority, preferredSlots, retry };
-  readOptionalFields(record, scope, task);
-  return deepFreeze(task);
+  const valid = task as unknown as Task;
+  if (calendar !== undefined) checkSlotsExist(valid, calendar, scope);
+  if (handlerNames !== undefined && valid.handler !== undefined) {
+    checkHandlerRegistered(valid.handler, handlerNames, scope);
+  }
+  return deepFreeze(valid);
 }

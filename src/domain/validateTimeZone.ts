@@ -25,7 +25,11 @@ export function canonicalTimeZone(name: string): string | undefined {
 
 /** An IANA time-zone name the runtime knows, in its canonical spelling. */
 export function readTimeZone(value: unknown, scope: InputScope, field: string): string {
-  const zone = typeof value === 'string' && value !== '' ? canonicalTimeZone(value) : undefined;
+  // IANA names are short; a long string is refused before the time-zone database sees it.
+  const zone =
+    typeof value === 'string' && value !== '' && value.length <= 100
+      ? canonicalTimeZone(value)
+      : undefined;
   if (zone === undefined) {
     throw invalid(scope, field, 'an IANA time zone such as "Europe/Berlin" or "UTC"', value);
   }

@@ -70,9 +70,73 @@ export function invalid(
   );
 }
 
+/** Keys that reach an object's prototype machinery when code merges or assigns by key. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+/**
+ * Builds the error for a prototype key (`__proto__`, `constructor`, `prototype`). Such a key
+ * in JSON input (`JSON.parse` makes it an own key) would, once copied by assignment, change
+ * the copy's prototype instead of adding data: invisible in the log, yet visible through the
+ * returned value. It is refused rather than dropped, so what is stored is what was given.
+ */
+export function prototypeKey(scope: InputScope, key: string): ValidationError {
+  const path = fieldPath(scope, key);
+  return new ValidationError(
+    scope.code,
+    path,
+    `${scope.subject}: ${path} uses the reserved key ${JSON.stringify(key)}, which could change an object's prototype; rename the key.`,
+  );
+}
+
+/** Edit distance of two short names (Levenshtein), stopping early once above `limit`. */
+function distance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current.push(value);
+      if (value < best) best = value;
+    }
+    if (best > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The known name `name` most probably meant: same letters in another case (`graceMS` →
+ * `graceMs`), or at most two edits away (`hanlder` → `handler`); `undefined` when none is
+ * that close, so a suggestion is only made when it is likely right.
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  if (name.length > 100) return undefined;
+  const lower = name.toLowerCase();
+  const sameLetters = known.find((k) => k.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  const limit = name.length <= 3 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const candidate of known) {
+    const d = distance(lower, candidate.toLowerCase(), limit);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
 /**
  * Builds the error for a key the reader does not know (a typo such as `prefferedSlots` or a
- * weekday spelt `monday`), listing the keys that are accepted.
+ * weekday spelt `monday`), suggesting the nearest known key and listing the accepted ones.
  */
 export function unknownKey(
   scope: InputScope,
@@ -80,10 +144,15 @@ export function unknownKey(
   what: string,
   known: readonly string[],
 ): ValidationError {
+  if (PROTOTYPE_KEYS.has(key)) return prototypeKey(scope, key);
+  // A key is user text: shown escaped and cut short, so a hostile key cannot flood a log.
+  const shown = JSON.stringify(key.length > MAX_SHOWN ? `${key.slice(0, MAX_SHOWN)}…` : key);
   const path = fieldPath(scope, key);
+  const near = closestName(key, known);
+  const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
   return new ValidationError(
     scope.code,
-    path,
-    `${scope.subject}: ${path} is not ${what}; use one of: ${known.join(', ')}.`,
+    path.length > MAX_SHOWN * 2 ? fieldPath(scope, '…') : path,
+    `${scope.subject}: ${fieldPath(scope, shown.slice(1, -1))} is not ${what}${hint}; use one of: ${known.join(', ')}.`,
   );
 }

@@ -1,11 +1,10 @@
 import { type Observable, Subject } from 'rxjs';
+/** What `history` is asked about: one task (its own events and all its occurrences') or one occurrence. */
+import type { HistoryQuery } from '../domain/types.js';
 import type { AppendOptions, EventStore } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
 import { ReadModel } from './ReadModel.js';
 import { type VerifyResult, verifyChain } from './verifyChain.js';
-
-/** What `history` is asked about: one task (its own events and all its occurrences') or one occurrence. */
-export type HistoryQuery = Readonly<{ taskId: string } | { occurrenceId: string }>;
 
 /**
  * Entries per batch when folding, asked for explicitly rather than left to a store's default:

@@ -1,8 +1,8 @@
 import type {
   CalendarConfig,
   Execution,
-  ExecutionState,
   Occurrence,
+  OccurrenceFilter,
   SchedulerStatus,
   Task,
 } from '../domain/types.js';
@@ -10,11 +10,6 @@ import type { StoredEvent } from './events.js';
 import { evolveExecution } from './evolveExecution.js';
 
 /** Whether the scheduler was last recorded running, paused or stopped. */
-
-export type OccurrenceFilter = Readonly<{
-  taskId?: string;
-  state?: ExecutionState | readonly ExecutionState[];
-}>;
 
 /**
  * One occurrence as the model keeps it. Internal and mutable: `execution` is replaced (never

@@ -10,7 +10,11 @@ import {
   toStoredEvent,
 } from './prepareAppend.js';
 import { alreadyTriggeredError, expectedSeqError, storeClosedError } from './storeErrors.js';
-import { resolveAppendOptions, resolveReadOptions, resolveStoreClock } from './storeOptions.js';
+import {
+  resolveAppendOptions,
+  resolveMemoryStoreOptions,
+  resolveReadOptions,
+} from './storeOptions.js';
 
 const COMPONENT = 'memoryStore';
 
@@ -45,7 +49,7 @@ function freezeDeep<T>(value: T): T {
  * await store.append([{ type: 'scheduler.started', stream: 'scheduler', data: { instanceId: 'a' } }]);
  */
 export function memoryStore(options?: MemoryStoreOptions): EventStore {
-  const stampTime = timeStamper(COMPONENT, resolveStoreClock(COMPONENT, options?.clock));
+  const stampTime = timeStamper(COMPONENT, resolveMemoryStoreOptions(options).clock);
   const entries: StoredEvent[] = [];
   const triggered = new Set<string>();
   let closed = false;

@@ -1,4 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
+import { type OptionKeys, readOptions } from '../domain/validateOptions.js';
+import { describeValue } from '../domain/validationFailure.js';
 import type { AppendOptions, ReadOptions, StoreClock } from './EventStore.js';
 
 /** Append options with every check done. */
@@ -21,6 +23,9 @@ export const systemClock: StoreClock = Object.freeze({ now: () => Date.now() });
 const isInt = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 
+const APPEND_KEYS: OptionKeys<AppendOptions> = { expectedSeq: true };
+const READ_KEYS: OptionKeys<ReadOptions> = { fromSeq: true, toSeq: true, batchSize: true };
+
 const NO_EXPECTED_SEQ: ResolvedAppendOptions = Object.freeze({ expectedSeq: undefined });
 
 /** Checks `append` options once, so every store rejects the same bad input the same way. */
@@ -28,13 +33,14 @@ export function resolveAppendOptions(
   component: string,
   options: AppendOptions | undefined,
 ): ResolvedAppendOptions {
-  const expectedSeq = options?.expectedSeq;
+  if (options === undefined) return NO_EXPECTED_SEQ;
+  const { expectedSeq } = readOptions(`${component}.append`, options, APPEND_KEYS) as AppendOptions;
   if (expectedSeq === undefined) return NO_EXPECTED_SEQ;
   if (!isInt(expectedSeq, 0)) {
     throw new ValidationError(
       'planflow:invalid-options',
       'expectedSeq',
-      `${component}: options.expectedSeq must be an integer ≥ 0 (the head seq you last saw, 0 for an empty log), got ${String(expectedSeq)}`,
+      `${component}: options.expectedSeq must be an integer ≥ 0 (the head seq you last saw, 0 for an empty log), got ${describeValue(expectedSeq)}`,
     );
   }
   return Object.freeze({ expectedSeq });
@@ -45,28 +51,29 @@ export function resolveReadOptions(
   component: string,
   options: ReadOptions | undefined,
 ): ResolvedReadOptions {
-  const fromSeq = options?.fromSeq ?? 1;
-  const toSeq = options?.toSeq ?? Number.POSITIVE_INFINITY;
-  const batchSize = options?.batchSize ?? DEFAULT_READ_BATCH_SIZE;
+  const given = readOptions(`${component}.read`, options, READ_KEYS) as ReadOptions;
+  const fromSeq = given.fromSeq ?? 1;
+  const toSeq = given.toSeq ?? Number.POSITIVE_INFINITY;
+  const batchSize = given.batchSize ?? DEFAULT_READ_BATCH_SIZE;
   if (!isInt(fromSeq, 1)) {
     throw new ValidationError(
       'planflow:invalid-options',
       'fromSeq',
-      `${component}: read options.fromSeq must be an integer ≥ 1 (sequence numbers start at 1), got ${String(fromSeq)}`,
+      `${component}: read options.fromSeq must be an integer ≥ 1 (sequence numbers start at 1), got ${describeValue(fromSeq)}`,
     );
   }
   if (toSeq !== Number.POSITIVE_INFINITY && !isInt(toSeq, 0)) {
     throw new ValidationError(
       'planflow:invalid-options',
       'toSeq',
-      `${component}: read options.toSeq must be an integer ≥ 0 or omitted for "to the end", got ${String(toSeq)}`,
+      `${component}: read options.toSeq must be an integer ≥ 0 or omitted for "to the end", got ${describeValue(toSeq)}`,
     );
   }
   if (!isInt(batchSize, 1)) {
     throw new ValidationError(
       'planflow:invalid-options',
       'batchSize',
-      `${component}: read options.batchSize must be an integer ≥ 1, got ${String(batchSize)}`,
+      `${component}: read options.batchSize must be an integer ≥ 1, got ${describeValue(batchSize)}`,
     );
   }
   return Object.freeze({ fromSeq, toSeq, batchSize });
@@ -79,8 +86,22 @@ export function resolveStoreClock(component: string, clock: StoreClock | undefin
     throw new ValidationError(
       'planflow:invalid-options',
       'clock',
-      `${component}: options.clock must be an object with a now() method returning epoch milliseconds, got ${String(clock)}`,
+      `${component}: options.clock must be an object with a now() method returning epoch milliseconds, got ${describeValue(clock)}`,
     );
   }
   return clock;
+}
+
+/** Options of `memoryStore` (the type the store exports is this one). */
+export type MemoryStoreOptionsInput = Readonly<{ clock?: StoreClock }>;
+
+const MEMORY_KEYS: OptionKeys<MemoryStoreOptionsInput> = { clock: true };
+
+/**
+ * Checks `memoryStore` options: `undefined` or a plain object with only `clock`, which must
+ * have `now()`. `null`, an array or an unknown key (`clok`, with a did-you-mean) is refused.
+ */
+export function resolveMemoryStoreOptions(options: unknown): Readonly<{ clock: StoreClock }> {
+  const record = readOptions('memoryStore', options, MEMORY_KEYS, '{ clock }');
+  return Object.freeze({ clock: resolveStoreClock('memoryStore', record.clock as StoreClock) });
 }

@@ -2,17 +2,28 @@ import type { Observable, Subject } from 'rxjs';
 import { StateError } from '../domain/errors.js';
 import type {
   CalendarConfig,
+  CalendarInput,
   Execution,
+  HistoryQuery,
   Occurrence,
+  OccurrenceFilter,
+  ScheduledOccurrenceInput,
   SchedulerStatus,
   Task,
+  TaskChangesFor,
+  TaskInputFor,
+  TriggerTarget,
 } from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
+import { parseHistoryQuery } from '../domain/validateHistoryQuery.js';
+import { parseId } from '../domain/validateId.js';
 import { parseOccurrence } from '../domain/validateOccurrence.js';
-import type { EventLog, HistoryQuery } from '../log/EventLog.js';
+import { parseOccurrenceFilter } from '../domain/validateOccurrenceFilter.js';
+import { parseTaskChanges } from '../domain/validateTaskChanges.js';
+import { parseTriggerTarget } from '../domain/validateTriggerTarget.js';
+import type { EventLog } from '../log/EventLog.js';
 import type { StoredEvent } from '../log/events.js';
 import { calendarConfigured } from '../log/facts.js';
-import type { OccurrenceFilter } from '../log/ReadModel.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import type { TimerQueue } from '../time/TimerQueue.js';
 import type { OccurrenceActors } from './actors/OccurrenceActors.js';
@@ -26,12 +37,12 @@ import {
   parseOccurrenceList,
   scheduleOccurrence,
   scheduleOccurrences,
-  type TriggerTarget,
   triggeredId,
   triggerNow,
 } from './commands/occurrenceCommands.js';
 import { type ScheduleResult, scheduleAll } from './commands/plan.js';
 import { defineTask, removeTask, updateTask } from './commands/taskCommands.js';
+import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { stopScheduler } from './stopScheduler.js';
 
@@ -58,9 +69,10 @@ export type SchedulerWiring = Readonly<{
  * occurrence runs as an XState actor, a child of the supervisor, on the scheduler's timer
  * queue. See docs/architecture.md for the design and docs/lifecycle.md for the rules.
  *
- * Create one with {@link createScheduler}.
+ * Create one with {@link createScheduler}. `H` is its handler map: a task's `handler` must
+ * name one of its handlers (checked by `tsc`, and at run time when a map was given).
  */
-export class SmartScheduler {
+export class SmartScheduler<H extends Handlers = Handlers> {
   readonly #wiring: SchedulerWiring;
   readonly #queue: CommandQueue<SchedulerParts>;
   /** The open log, for reads outside the queue (the model, history, verify). */
@@ -121,7 +133,7 @@ export class SmartScheduler {
    * ran or the scheduler is paused. Due now or in the past: it triggers at once.
    * @throws ValidationError for a malformed occurrence; NotFoundError for an unknown task.
    */
-  async scheduleOccurrence(occurrence: Occurrence): Promise<ScheduleResult> {
+  async scheduleOccurrence(occurrence: ScheduledOccurrenceInput): Promise<ScheduleResult> {
     const valid = parseOccurrence(occurrence);
     const result = await this.#queue.run((tx) => scheduleOccurrence(tx, valid));
     if (result.claim !== undefined) await result.claim;
@@ -143,7 +155,9 @@ export class SmartScheduler {
    * @throws ValidationError naming the failing item's index (`field` `[3].scheduledFor`);
    * NotFoundError for an unknown task.
    */
-  async scheduleOccurrences(occurrences: readonly Occurrence[]): Promise<ScheduleResult[]> {
+  async scheduleOccurrences(
+    occurrences: readonly ScheduledOccurrenceInput[],
+  ): Promise<ScheduleResult[]> {
     const valid = parseOccurrenceList(occurrences);
     const planned = await this.#queue.run((tx) => scheduleOccurrences(tx, valid));
     if (planned.claims.length > 0) await Promise.all(planned.claims);
@@ -169,7 +183,7 @@ export class SmartScheduler {
    * at every start-up; a changed definition is an update.
    * @throws ValidationError with the field at fault.
    */
-  async defineTask(input: unknown): Promise<Task> {
+  async defineTask(input: TaskInputFor<H>): Promise<Task> {
     return this.#queue.run((tx) => defineTask(tx, input));
   }
 
@@ -178,13 +192,16 @@ export class SmartScheduler {
    * definition is planned.
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
    */
-  async updateTask(taskId: string, changes: Readonly<Record<string, unknown>>): Promise<Task> {
-    return this.#queue.run((tx) => updateTask(tx, taskId, changes));
+  async updateTask(taskId: string, changes: TaskChangesFor<H>): Promise<Task> {
+    const id = parseId(taskId, 'SmartScheduler.updateTask', 'taskId');
+    const valid = parseTaskChanges(changes, id);
+    return this.#queue.run((tx) => updateTask(tx, id, valid));
   }
 
   /** Removes a task and cancels its pending occurrences. @throws NotFoundError */
   async removeTask(taskId: string): Promise<void> {
-    await this.#queue.run((tx) => removeTask(tx, taskId));
+    const id = parseId(taskId, 'SmartScheduler.removeTask', 'taskId');
+    await this.#queue.run((tx) => removeTask(tx, id));
   }
 
   /**
@@ -192,7 +209,8 @@ export class SmartScheduler {
    * @throws NotFoundError for an unknown occurrence; StateError when it already triggered.
    */
   async cancelOccurrence(occurrenceId: string): Promise<void> {
-    await this.#queue.run((tx) => cancelOccurrence(tx, occurrenceId));
+    const id = parseId(occurrenceId, 'SmartScheduler.cancelOccurrence', 'occurrenceId');
+    await this.#queue.run((tx) => cancelOccurrence(tx, id));
   }
 
   /**
@@ -202,14 +220,15 @@ export class SmartScheduler {
    * @throws NotFoundError, or StateError when the occurrence already triggered.
    */
   async triggerNow(target: TriggerTarget): Promise<string> {
-    const trigger = await this.#queue.run((tx) => triggerNow(tx, target));
+    const valid = parseTriggerTarget(target);
+    const trigger = await this.#queue.run((tx) => triggerNow(tx, valid));
     return triggeredId(trigger);
   }
 
   /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
-  async configureCalendar(input: unknown): Promise<CalendarConfig> {
+  async configureCalendar(input: CalendarInput): Promise<CalendarConfig> {
+    const calendar = parseCalendar(input);
     return this.#queue.run(async (tx) => {
-      const calendar = parseCalendar(input);
       await tx.parts.log.append([calendarConfigured(calendar)]);
       return calendar;
     });
@@ -272,23 +291,28 @@ export class SmartScheduler {
   }
 
   getTask(taskId: string): Task | undefined {
-    return this.#model().getTask(taskId);
+    const id = parseId(taskId, 'SmartScheduler.getTask', 'taskId');
+    return this.#model().getTask(id);
   }
 
   listOccurrences(filter?: OccurrenceFilter): readonly Occurrence[] {
-    return this.#model().listOccurrences(filter);
+    const valid = parseOccurrenceFilter(filter, 'listOccurrences');
+    return this.#model().listOccurrences(valid);
   }
 
   listExecutions(filter?: OccurrenceFilter): readonly Execution[] {
-    return this.#model().listExecutions(filter);
+    const valid = parseOccurrenceFilter(filter, 'listExecutions');
+    return this.#model().listExecutions(valid);
   }
 
   getOccurrence(occurrenceId: string): Occurrence | undefined {
-    return this.#model().getOccurrence(occurrenceId);
+    const id = parseId(occurrenceId, 'SmartScheduler.getOccurrence', 'occurrenceId');
+    return this.#model().getOccurrence(id);
   }
 
   getExecution(occurrenceId: string): Execution | undefined {
-    return this.#model().getExecution(occurrenceId);
+    const id = parseId(occurrenceId, 'SmartScheduler.getExecution', 'occurrenceId');
+    return this.#model().getExecution(id);
   }
 
   get calendar(): CalendarConfig {
@@ -297,8 +321,9 @@ export class SmartScheduler {
 
   /** Every log entry about a task (and its occurrences) or about one occurrence. */
   async history(query: HistoryQuery): Promise<readonly StoredEvent[]> {
+    const valid = parseHistoryQuery(query);
     await this.ready;
-    return this.#openLog().history(query);
+    return this.#openLog().history(valid);
   }
 
   /** Verifies the log's hash chain. */
@@ -322,4 +347,4 @@ export class SmartScheduler {
   }
 }
 
-export type { ScheduleResult, TriggerTarget };
+export type { ScheduleResult };

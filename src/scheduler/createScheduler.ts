@@ -14,6 +14,7 @@ import { CommandQueue } from './CommandQueue.js';
 import { transition } from './commands/lifecycle.js';
 import { guardedInspect } from './guardedInspect.js';
 import { guardedObservable } from './guardedObservable.js';
+import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { SmartScheduler } from './SmartScheduler.js';
 import {
@@ -39,7 +40,9 @@ import {
  *   recurrence: { cron: '30 9 * * 1-5' }, retry: { maxRetries: 3 } });
  * await scheduler.start();
  */
-export function createScheduler(options: SchedulerOptions = {}): SmartScheduler {
+export function createScheduler<H extends Handlers = Handlers>(
+  options: SchedulerOptions<H> = {},
+): SmartScheduler<H> {
   const resolved = resolveSchedulerOptions(options);
   const events = new Subject<StoredEvent>();
   const errors = new Subject<unknown>();
@@ -72,7 +75,7 @@ export function createScheduler(options: SchedulerOptions = {}): SmartScheduler 
   const opening = openParts(resolved, { timers, supervisor, report, events, machine });
   queue.open(opening);
   opening.catch(report);
-  return new SmartScheduler({
+  return new SmartScheduler<H>({
     queue,
     supervisor,
     handlers,

@@ -1,7 +1,13 @@
 import { nanoid } from 'nanoid';
-import { ValidationError } from '../domain/errors.js';
-import type { CalendarConfig } from '../domain/types.js';
+import type { CalendarConfig, CalendarInput } from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
+import {
+  invalidOption,
+  type OptionKeys,
+  readFunctionOption,
+  readOptions,
+  readPortOption,
+} from '../domain/validateOptions.js';
 import type { EventStore } from '../log/EventStore.js';
 import { memoryStore } from '../log/memoryStore.js';
 import { DefaultCalendarPlanner } from '../planning/DefaultCalendarPlanner.js';
@@ -10,24 +16,27 @@ import { DefaultTaskScheduler } from '../planning/DefaultTaskScheduler.js';
 import type { CalendarPlanner, RecoveryService, TaskScheduler } from '../planning/ports.js';
 import type { Clock } from '../time/Clock.js';
 import { systemClock } from '../time/systemClock.js';
-import type { Handlers } from './handlers.js';
+import type { Handler, Handlers } from './handlers.js';
 
 /** XState's `inspect` option: an observer of inspection events (e.g. `@statelyai/inspect`). */
 export type InspectOption = NonNullable<
   Parameters<typeof import('xstate').createActor>[1]
 >['inspect'];
 
-/** Options of `createScheduler`. Every field is optional. */
-export type SchedulerOptions = Readonly<{
+/**
+ * Options of `createScheduler`. Every field is optional; an unknown key is refused. `H` is
+ * the handler map, so a task's `handler` can be checked against its names (`TaskInputFor<H>`).
+ */
+export type SchedulerOptions<H extends Handlers = Handlers> = Readonly<{
   /** Where the log lives. @default memoryStore() */
   store?: EventStore;
   /**
    * The calendar (untrusted input, validated). When it differs from the one recorded in the
    * log, `calendar.configured` is appended on open. @default the log's, else always open in UTC
    */
-  calendar?: unknown;
+  calendar?: CalendarInput;
   /** Handlers by name, referred to by `task.handler`. */
-  handlers?: Handlers;
+  handlers?: H;
   /** Time source and timers. Tests pass a `TestClock`. @default systemClock */
   clock?: Clock;
   /** An occurrence up to this late still triggers; later it is missed and recovered. @default 30_000 */
@@ -61,6 +70,8 @@ export type ResolvedSchedulerOptions = Readonly<{
   /** Parsed once, here; the log records it on open when it differs from the recorded one. */
   calendar: CalendarConfig | undefined;
   handlers: Handlers;
+  /** Whether `handlers` was given: only then is a task's handler name checked at definition. */
+  hasHandlerMap: boolean;
   clock: Clock;
   graceMs: number;
   horizonMs: number;
@@ -74,6 +85,26 @@ export type ResolvedSchedulerOptions = Readonly<{
   onError: ((error: unknown) => void) | undefined;
 }>;
 
+const COMPONENT = 'SmartScheduler';
+
+/** Every option, listed once: an option added to the type and not here does not compile. */
+const KEYS: OptionKeys<SchedulerOptions> = {
+  store: true,
+  calendar: true,
+  handlers: true,
+  clock: true,
+  graceMs: true,
+  horizonMs: true,
+  stopTimeoutMs: true,
+  maxWaitMs: true,
+  calendarPlanner: true,
+  taskScheduler: true,
+  recoveryService: true,
+  idGenerator: true,
+  inspect: true,
+  onError: true,
+};
+
 function duration(value: unknown, field: string, fallback: number, allowInfinity = false): number {
   if (value === undefined) return fallback;
   const ok =
@@ -81,68 +112,99 @@ function duration(value: unknown, field: string, fallback: number, allowInfinity
     value >= 0 &&
     (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
   if (!ok) {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      field,
-      `SmartScheduler: options.${field} must be a number of milliseconds ≥ 0${allowInfinity ? ' or Infinity' : ''}, got ${String(value)}`,
-    );
+    const expected = `a number of milliseconds ≥ 0${allowInfinity ? ' or Infinity' : ''}`;
+    throw invalidOption(COMPONENT, field, expected, value, `Omit it for the default ${fallback}.`);
   }
   return value;
 }
 
-function fn<T>(value: T | undefined, field: string, method: string): void {
-  if (value === undefined) return;
-  const target = value as Record<string, unknown>;
-  if (typeof value !== 'object' || value === null || typeof target[method] !== 'function') {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      field,
-      `SmartScheduler: options.${field} must be an object with a ${method}() method`,
-    );
+function readHandlers(value: unknown): Handlers {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidOption(COMPONENT, 'handlers', 'an object of named handler functions', value);
   }
-}
-
-/** Fills defaults and checks ranges; returns a new frozen object, never touching `options`. */
-export function resolveSchedulerOptions(options: SchedulerOptions = {}): ResolvedSchedulerOptions {
-  fn(options.clock, 'clock', 'now');
-  fn(options.store, 'store', 'append');
-  fn(options.calendarPlanner, 'calendarPlanner', 'isSlotAvailable');
-  fn(options.taskScheduler, 'taskScheduler', 'nextOccurrence');
-  fn(options.recoveryService, 'recoveryService', 'recoverMissed');
-  const handlers = options.handlers ?? {};
-  for (const [name, handler] of Object.entries(handlers)) {
+  const handlers: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(value)) {
     if (typeof handler !== 'function') {
-      throw new ValidationError(
-        'planflow:invalid-options',
+      throw invalidOption(
+        COMPONENT,
         `handlers.${name}`,
-        `SmartScheduler: options.handlers.${name} must be a function (occurrence, context) => …`,
+        'a function (occurrence, context) => …',
+        handler,
       );
     }
+    handlers[name] = handler as Handler;
   }
-  const graceMs = duration(options.graceMs, 'graceMs', DEFAULT_GRACE_MS);
-  const calendarPlanner = options.calendarPlanner ?? new DefaultCalendarPlanner();
+  return Object.freeze(handlers);
+}
+
+function readInstanceId(record: Readonly<Record<string, unknown>>): string {
+  const generate = readFunctionOption<() => unknown>(COMPONENT, record, 'idGenerator') ?? nanoid;
+  const id = generate();
+  if (typeof id !== 'string' || id === '' || id.length > 200) {
+    throw invalidOption(
+      COMPONENT,
+      'idGenerator',
+      'a function returning a non-empty string of at most 200 characters',
+      id,
+    );
+  }
+  return id;
+}
+
+/**
+ * Fills defaults and checks types, ranges and keys; returns a new frozen object, never
+ * touching `options`. Anything but a plain object (`null`, an array) and any unknown key
+ * (`graceMS`: did you mean `graceMs`?) is refused.
+ * @throws ValidationError (`planflow:invalid-options`, or the calendar's own code).
+ */
+export function resolveSchedulerOptions(options: unknown = {}): ResolvedSchedulerOptions {
+  const record = readOptions(COMPONENT, options, KEYS, '{ store, calendar, handlers }');
+  const clock = readPortOption<Clock>(COMPONENT, record, 'clock', ['now']) ?? systemClock;
+  const store = readPortOption<EventStore>(COMPONENT, record, 'store', ['append', 'read', 'head']);
+  const calendarPlanner =
+    readPortOption<CalendarPlanner>(COMPONENT, record, 'calendarPlanner', ['isSlotAvailable']) ??
+    new DefaultCalendarPlanner();
+  const givenTaskScheduler = readPortOption<TaskScheduler>(COMPONENT, record, 'taskScheduler', [
+    'nextOccurrence',
+  ]);
+  const givenRecovery = readPortOption<RecoveryService>(COMPONENT, record, 'recoveryService', [
+    'recoverMissed',
+  ]);
+  const handlers = readHandlers(record.handlers);
+  const graceMs = duration(record.graceMs, 'graceMs', DEFAULT_GRACE_MS);
   const taskScheduler =
-    options.taskScheduler ?? new DefaultTaskScheduler({ planner: calendarPlanner });
+    givenTaskScheduler ?? new DefaultTaskScheduler({ planner: calendarPlanner });
+  const inspect = record.inspect;
+  if (
+    inspect !== undefined &&
+    typeof inspect !== 'function' &&
+    (typeof inspect !== 'object' || inspect === null)
+  ) {
+    throw invalidOption(
+      COMPONENT,
+      'inspect',
+      'an inspection observer (a function or { next })',
+      inspect,
+    );
+  }
   return Object.freeze({
-    store: options.store ?? memoryStore({ clock: options.clock ?? systemClock }),
+    store: store ?? memoryStore({ clock }),
     // Validated here, not when the log opens, so a bad calendar throws from createScheduler.
-    calendar: options.calendar === undefined ? undefined : parseCalendar(options.calendar),
-    handlers: Object.freeze({ ...handlers }),
-    clock: options.clock ?? systemClock,
+    calendar: record.calendar === undefined ? undefined : parseCalendar(record.calendar),
+    handlers,
+    hasHandlerMap: record.handlers !== undefined,
+    clock,
     graceMs,
-    horizonMs: duration(options.horizonMs, 'horizonMs', 60_000, true),
-    stopTimeoutMs: duration(options.stopTimeoutMs, 'stopTimeoutMs', 10_000),
-    maxWaitMs: duration(options.maxWaitMs, 'maxWaitMs', 60_000),
+    horizonMs: duration(record.horizonMs, 'horizonMs', 60_000, true),
+    stopTimeoutMs: duration(record.stopTimeoutMs, 'stopTimeoutMs', 10_000),
+    maxWaitMs: duration(record.maxWaitMs, 'maxWaitMs', 60_000),
     calendarPlanner,
     taskScheduler,
     recoveryService:
-      options.recoveryService ??
-      new DefaultRecoveryService({
-        scheduler: taskScheduler,
-        graceMs,
-      }),
-    instanceId: (options.idGenerator ?? nanoid)(),
-    inspect: options.inspect,
-    onError: options.onError,
+      givenRecovery ?? new DefaultRecoveryService({ scheduler: taskScheduler, graceMs }),
+    instanceId: readInstanceId(record),
+    inspect: inspect as InspectOption | undefined,
+    onError: readFunctionOption<(error: unknown) => void>(COMPONENT, record, 'onError'),
   });
 }

@@ -1,4 +1,4 @@
-import { type CorruptLogError, ValidationError } from '../domain/errors.js';
+import type { CorruptLogError } from '../domain/errors.js';
 import type {
   AppendOptions,
   EventStore,
@@ -9,16 +9,13 @@ import type {
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
 import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
-import {
-  resolveAppendOptions,
-  resolveReadOptions,
-  resolveStoreClock,
-} from '../log/storeOptions.js';
+import { resolveAppendOptions, resolveReadOptions } from '../log/storeOptions.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import { createGroupCommit } from './groupCommit.js';
 import { integrityError, integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements, readHead, readPage, rowToStoredEvent } from './logStatements.js';
 import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
+import { resolveSqliteStoreOptions } from './sqliteStoreOptions.js';
 import { type FaultSite, guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
@@ -60,47 +57,6 @@ export interface SqliteStore extends EventStore {
   verify(): Promise<VerifyResult>;
 }
 
-function resolveOptions(options: SqliteStoreOptions) {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      'options',
-      `${COMPONENT}: options must be an object such as { path: 'planflow.db' }, got ${String(options)}`,
-    );
-  }
-  const { path, synchronous = 'FULL', verifyOnOpen = true, readOnly = false } = options;
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      'path',
-      `${COMPONENT}: options.path must be a non-empty file path such as 'planflow.db', got ${JSON.stringify(path)}`,
-    );
-  }
-  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      'synchronous',
-      `${COMPONENT}: options.synchronous must be 'NORMAL' or 'FULL', got ${JSON.stringify(synchronous)}`,
-    );
-  }
-  if (typeof verifyOnOpen !== 'boolean') {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      'verifyOnOpen',
-      `${COMPONENT}: options.verifyOnOpen must be true or false, got ${JSON.stringify(verifyOnOpen)}`,
-    );
-  }
-  if (typeof readOnly !== 'boolean') {
-    throw new ValidationError(
-      'planflow:invalid-options',
-      'readOnly',
-      `${COMPONENT}: options.readOnly must be true or false, got ${JSON.stringify(readOnly)}`,
-    );
-  }
-  const clock = resolveStoreClock(COMPONENT, options.clock);
-  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock });
-}
-
 /** Checks pages, indexes and the chain of a just-opened file; closes it when they fail. */
 async function verifyOpened(log: LogDatabase, path: string): Promise<void> {
   let failure: CorruptLogError | undefined;
@@ -136,7 +92,7 @@ async function verifyOpened(log: LogDatabase, path: string): Promise<void> {
  * const store = await sqliteStore({ path: 'planflow.db' });
  */
 export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { path, synchronous, verifyOnOpen, readOnly, clock } = resolveOptions(options);
+  const { path, synchronous, verifyOnOpen, readOnly, clock } = resolveSqliteStoreOptions(options);
   const stampTime = timeStamper(COMPONENT, clock);
   const log = openLogDatabase(path, { component: COMPONENT, synchronous, readOnly });
   const { db } = log;

@@ -1,4 +1,6 @@
 import { ValidationError } from '../domain/errors.js';
+import { type OptionKeys, readOptions } from '../domain/validateOptions.js';
+import { describeValue } from '../domain/validationFailure.js';
 import type { Clock } from './Clock.js';
 import { systemClock } from './systemClock.js';
 
@@ -83,7 +85,7 @@ const positiveMs = (field: string, value: unknown, fallback: number, max: number
     throw new ValidationError(
       'planflow:invalid-options',
       field,
-      `TimerQueue: ${field} must be a number of ms in (0, ${max}], got ${String(value)}; omit it for the default ${fallback}`,
+      `TimerQueue: ${field} must be a number of ms in (0, ${max}], got ${describeValue(value)}; omit it for the default ${fallback}`,
     );
   }
   return value;
@@ -94,21 +96,34 @@ const optionalFunction = <T>(field: string, value: T | undefined): T | undefined
     throw new ValidationError(
       'planflow:invalid-options',
       field,
-      `TimerQueue: ${field} must be a function, got ${typeof value}`,
+      `TimerQueue: ${field} must be a function, got ${describeValue(value)}`,
     );
   }
   return value;
 };
 
+/** Every option, listed once: an option added to the type and not here does not compile. */
+const KEYS: OptionKeys<TimerQueueOptions> = {
+  clock: true,
+  maxWaitMs: true,
+  jumpThresholdMs: true,
+  onClockJump: true,
+  maxFiresPerWake: true,
+  onError: true,
+  keepAlive: true,
+};
+
 /**
- * Fills defaults and checks ranges; returns a new frozen object and never mutates the
- * caller's.
+ * Fills defaults and checks types, ranges and keys; returns a new frozen object and never
+ * mutates the caller's. `null`, a non-object and an unknown key (with a did-you-mean) are
+ * refused.
  */
-export function resolveTimerQueueOptions(
-  options: TimerQueueOptions = {},
-): ResolvedTimerQueueOptions {
+export function resolveTimerQueueOptions(input: unknown = {}): ResolvedTimerQueueOptions {
+  const options = readOptions('TimerQueue', input, KEYS) as TimerQueueOptions;
   const clock = options.clock ?? systemClock;
   if (
+    typeof clock !== 'object' ||
+    clock === null ||
     typeof clock.now !== 'function' ||
     typeof clock.setTimeout !== 'function' ||
     typeof clock.clearTimeout !== 'function'
@@ -123,7 +138,7 @@ export function resolveTimerQueueOptions(
     throw new ValidationError(
       'planflow:invalid-options',
       'keepAlive',
-      `TimerQueue: keepAlive must be a boolean, got ${String(options.keepAlive)}`,
+      `TimerQueue: keepAlive must be a boolean, got ${describeValue(options.keepAlive)}`,
     );
   }
   const { maxFiresPerWake = 256 } = options;
@@ -135,7 +150,7 @@ export function resolveTimerQueueOptions(
     throw new ValidationError(
       'planflow:invalid-options',
       'maxFiresPerWake',
-      `TimerQueue: maxFiresPerWake must be a whole number ≥ 1, got ${String(maxFiresPerWake)}; omit it for the default 256`,
+      `TimerQueue: maxFiresPerWake must be a whole number ≥ 1, got ${describeValue(maxFiresPerWake)}; omit it for the default 256`,
     );
   }
   return Object.freeze({

@@ -5,7 +5,7 @@ import type { EventStore } from '../../src/log/EventStore.js';
 import type { StoredEvent } from '../../src/log/events.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
-import type { HandlerContext } from '../../src/scheduler/handlers.js';
+import type { HandlerContext, Handlers } from '../../src/scheduler/handlers.js';
 import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 import type { SchedulerOptions } from '../../src/scheduler/schedulerOptions.js';
 import { TestClock } from '../../src/testing/TestClock.js';
@@ -85,7 +85,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const store = options.store ?? memoryStore({ clock });
   const calls: Call[] = [];
   const errors: unknown[] = [];
-  const scheduler = createScheduler({
+  const scheduler = createScheduler<Handlers>({
     ...options,
     clock,
     store,

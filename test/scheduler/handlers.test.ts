@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/domain/errors.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import {
   at,
@@ -196,18 +197,19 @@ describe('SmartScheduler', () => {
       expect(completed?.data.durationMs).toBe(0);
     });
 
-    it('that is not registered records a failure naming it', async () => {
+    it('that is not registered is refused when the task is defined, and nothing is recorded', async () => {
       const h = setUp();
-      await h.scheduler.defineTask(oneShot('typo', MINUTE, { handler: 'nope' }));
-      await h.scheduler.start();
+      await h.scheduler.ready;
+      const before = (await h.events()).length;
+      const error = await h.scheduler
+        .defineTask(oneShot('typo', MINUTE, { handler: 'nope' }))
+        .catch((e: unknown) => e);
 
-      await h.clock.advanceAsync(MINUTE);
-
-      expect(h.scheduler.listExecutions()[0]).toMatchObject({
-        state: 'failed',
-        error: { name: 'NotFoundError' },
-      });
-      expect(h.scheduler.listExecutions()[0]?.error?.message).toContain('"nope"');
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe('handler');
+      expect((error as Error).message).toContain('"nope"');
+      expect(await h.events()).toHaveLength(before);
+      expect(h.scheduler.listTasks()).toEqual([]);
     });
 
     it('receives its attempt and a key shared by retries but not by recurrences', async () => {

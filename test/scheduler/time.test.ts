@@ -2,6 +2,7 @@ import FakeTimers from '@sinonjs/fake-timers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
+import type { Handlers } from '../../src/scheduler/handlers.js';
 import {
   at,
   DAY,
@@ -50,7 +51,7 @@ describe('SmartScheduler', () => {
       });
       const ran: number[] = [];
       // No clock option: the scheduler runs on the (faked) system timers and Date.
-      const scheduler = createScheduler({
+      const scheduler = createScheduler<Handlers>({
         store: memoryStore(),
         handlers: { record: () => void ran.push(Date.now()) },
       });
@@ -109,7 +110,7 @@ describe('SmartScheduler', () => {
       });
       const ran: string[] = [];
       const store = memoryStore();
-      const scheduler = createScheduler({
+      const scheduler = createScheduler<Handlers>({
         store,
         handlers: { record: (occ) => void ran.push(occ.taskId) },
       });

@@ -1,7 +1,7 @@
 import { NotFoundError, StateError, ValidationError } from '../../domain/errors.js';
 import { makeOccurrence } from '../../domain/makeOccurrence.js';
-import type { Occurrence } from '../../domain/types.js';
-import { parseOccurrence } from '../../domain/validateOccurrence.js';
+import type { Occurrence, TriggerTarget } from '../../domain/types.js';
+import { checkSameOccurrence, parseOccurrence } from '../../domain/validateOccurrence.js';
 import { describeValue } from '../../domain/validationFailure.js';
 import { occurrenceCancelled, occurrenceScheduled } from '../../log/facts.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
@@ -12,15 +12,17 @@ import { type PlanResults, planAll } from './planList.js';
 // The facade's occurrence commands. A claim they return is awaited by the caller outside
 // the queue.
 
-/** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
-export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
-
 /** Plans one occurrence of a known task; refused (`'paused'`) unless the scheduler runs. */
 export async function scheduleOccurrence(
   tx: SchedulerTx,
   occurrence: Occurrence,
 ): Promise<PlanResult> {
   const parts = tx.parts;
+  checkSameOccurrence(
+    parts.log.model.getOccurrence(occurrence.id),
+    occurrence,
+    'scheduleOccurrence',
+  );
   if (parts.supervisor.status !== 'running') return { result: 'paused' as const };
   if (parts.log.model.getTask(occurrence.taskId) === undefined) {
     throw new NotFoundError(
@@ -71,6 +73,7 @@ export async function scheduleOccurrences(
   occurrences: readonly Occurrence[],
 ): Promise<PlanResults> {
   const parts = tx.parts;
+  refuseChangedIds(tx, occurrences);
   if (parts.supervisor.status !== 'running') {
     return { results: occurrences.map(() => 'paused' as const), claims: [] };
   }
@@ -84,6 +87,21 @@ export async function scheduleOccurrences(
     }
   }
   return planAll(tx, occurrences);
+}
+
+/**
+ * Refuses, before anything is decided, an item whose id is recorded (or appears earlier in
+ * the list) with other content: the whole list is then refused, as for any bad item.
+ */
+function refuseChangedIds(tx: SchedulerTx, occurrences: readonly Occurrence[]): void {
+  const model = tx.parts.log.model;
+  const seen = new Map<string, Occurrence>();
+  for (let i = 0; i < occurrences.length; i++) {
+    const occurrence = occurrences[i]!;
+    const earlier = seen.get(occurrence.id) ?? model.getOccurrence(occurrence.id);
+    checkSameOccurrence(earlier, occurrence, 'scheduleOccurrences', `[${i}].id`);
+    if (earlier === undefined) seen.set(occurrence.id, occurrence);
+  }
 }
 
 /** Cancels a pending occurrence: its timer and actor go first, then the fact is recorded. */

@@ -1,6 +1,7 @@
 import { areSameDefinition } from '../../domain/areSameDefinition.js';
-import type { CancelReason, Task } from '../../domain/types.js';
+import type { CancelReason, Task, TaskChanges } from '../../domain/types.js';
 import { parseTask } from '../../domain/validateTask.js';
+import { applyTaskChanges } from '../../domain/validateTaskChanges.js';
 import type { NewEvent } from '../../log/events.js';
 import { occurrenceCancelled, taskDefined, taskRemoved, taskUpdated } from '../../log/facts.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
@@ -16,7 +17,7 @@ export async function defineTask(tx: SchedulerTx, input: unknown): Promise<Task>
   // One reading of the clock: `createdAt`, an interval's default anchor and the first
   // occurrence must agree on what "now" was.
   const now = new Date(parts.options.clock.now());
-  const task = parseTask(input, parts.occupancy.calendar, now);
+  const task = parseTask(input, parts.occupancy.calendar, now, handlerNames(tx));
   const existing = parts.log.model.getTask(task.id);
   if (existing !== undefined) {
     if (areSameDefinition(existing, task)) return existing;
@@ -31,16 +32,19 @@ export async function defineTask(tx: SchedulerTx, input: unknown): Promise<Task>
 export async function updateTask(
   tx: SchedulerTx,
   taskId: string,
-  changes: Readonly<Record<string, unknown>>,
+  changes: TaskChanges,
 ): Promise<Task> {
   const parts = tx.parts;
   const existing = requireTask(parts, taskId, 'updateTask');
-  const task = parseTask(
-    { ...existing, ...changes, id: existing.id, createdAt: existing.createdAt },
-    parts.occupancy.calendar,
-  );
+  const task = applyTaskChanges(existing, changes, parts.occupancy.calendar, handlerNames(tx));
   if (areSameDefinition(existing, task)) return existing;
   return replaceTask(tx, existing, task, new Date(parts.options.clock.now()));
+}
+
+/** The registered handler names a task may name, when the scheduler was given a handler map. */
+function handlerNames(tx: SchedulerTx): readonly string[] | undefined {
+  const { options } = tx.parts;
+  return options.hasHandlerMap ? Object.keys(options.handlers) : undefined;
 }
 
 /** Removes a task with its pending occurrences, in one batch. */

@@ -1,0 +1,63 @@
+import { invalidOption, type OptionKeys, readOptions } from '../domain/validateOptions.js';
+import type { StoreClock } from '../log/EventStore.js';
+import { resolveStoreClock } from '../log/storeOptions.js';
+
+/** `sqliteStore` options as checked here (the store's own type names the same fields). */
+export type SqliteStoreOptionsInput = Readonly<{
+  path: string;
+  synchronous?: 'NORMAL' | 'FULL';
+  clock?: StoreClock;
+  verifyOnOpen?: boolean;
+  readOnly?: boolean;
+}>;
+
+const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
+  path: true,
+  synchronous: true,
+  clock: true,
+  verifyOnOpen: true,
+  readOnly: true,
+};
+
+/** Longest accepted database path; far beyond any real file system's limit. */
+const MAX_PATH_LENGTH = 4096;
+
+/**
+ * Checks `sqliteStore` options and fills defaults (`synchronous` `'FULL'`, `verifyOnOpen`
+ * true, `readOnly` false): a plain object, known keys only, a non-empty `path` without NUL
+ * characters.
+ * @throws ValidationError (`planflow:invalid-options`) naming the option.
+ */
+export function resolveSqliteStoreOptions(options: unknown): Readonly<{
+  path: string;
+  synchronous: 'NORMAL' | 'FULL';
+  verifyOnOpen: boolean;
+  readOnly: boolean;
+  clock: StoreClock;
+}> {
+  const component = 'sqliteStore';
+  if (options === undefined) {
+    throw invalidOption(component, '', "an object such as { path: 'planflow.db' }", options);
+  }
+  const record = readOptions(component, options, SQLITE_KEYS, "{ path: 'planflow.db' }");
+  const { path, synchronous = 'FULL', verifyOnOpen = true, readOnly = false } = record;
+  if (
+    typeof path !== 'string' ||
+    path.length === 0 ||
+    path.length > MAX_PATH_LENGTH ||
+    path.includes('\0')
+  ) {
+    throw invalidOption(component, 'path', "a non-empty file path such as 'planflow.db'", path);
+  }
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw invalidOption(component, 'synchronous', "'NORMAL' or 'FULL'", synchronous);
+  }
+  if (typeof verifyOnOpen !== 'boolean') {
+    throw invalidOption(component, 'verifyOnOpen', 'true or false', verifyOnOpen);
+  }
+  if (typeof readOnly !== 'boolean') {
+    throw invalidOption(component, 'readOnly', 'true or false', readOnly);
+  }
+  const clock = resolveStoreClock(component, record.clock as StoreClock | undefined);
+  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock });
+}
