@@ -4,6 +4,7 @@ import type { SchedulerStatus } from '../../domain/types.js';
 import type { SchedulerLifecycleType } from '../../log/facts.js';
 import type { Clock } from '../../time/Clock.js';
 import type { InspectOption } from '../schedulerOptions.js';
+import { indexScheduledEvents } from './indexScheduledEvents.js';
 
 /** One unit of work a supervisor transition asked for, as a value the runtime carries out. */
 export type SupervisorJob =
@@ -48,6 +49,8 @@ export class Supervisor {
       clock: options.clock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
+    // Its children share its system's scheduler; keep stopping one of them cheap.
+    indexScheduledEvents(this.#actor.system);
     this.#actor.start();
   }
 
