@@ -1,12 +1,17 @@
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageError } from '../../src/domain/errors.js';
 import type { Occurrence } from '../../src/domain/types.js';
 import type { StoredEvent } from '../../src/log/events.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
+import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import { failingStore } from '../helpers/failingStore.js';
 import { at, MINUTE, manualTask, SECOND, T0, useHarnesses } from '../helpers/harness.js';
 import { ofType, triggeredTwice } from '../helpers/logQueries.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
 // Issue "Hostile input and faults", finding 4: one failed write stopped every series for good
 // while the status said `running`. A failed write now makes the scheduler `degraded`: it
@@ -269,4 +274,104 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
     expect(h.errors).toHaveLength(1);
     expect(unhandled).toEqual([]);
   });
+});
+
+/** Fills what is left of a file system with one file (a write past the end fails: ENOSPC). */
+function fill(path: string): void {
+  try {
+    writeFileSync(path, Buffer.alloc(DISK_BYTES));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    // The file keeps what fitted: the disk is full.
+  }
+}
+
+const DISK_BYTES = 1 << 20;
+// Mounting needs root; without it the test is skipped, and says why, rather than passing.
+const disk = mountTmpfs(DISK_BYTES);
+const noTmpfs = 'skip' in disk ? disk.skip : undefined;
+if (noTmpfs !== undefined) console.warn(`SKIPPED the real full-disk scheduler test: ${noTmpfs}`);
+if (!('skip' in disk)) disk.unmount();
+
+describe('SmartScheduler on SQLite when the disk fills up (finding 4)', () => {
+  it.skipIf(noTmpfs !== undefined)(
+    'goes degraded on SQLITE_FULL, and resumes the series once space is freed',
+    async () => {
+      const full = mountTmpfs(DISK_BYTES);
+      if ('skip' in full) throw new Error(full.skip);
+      const filler = join(full.path, 'filler');
+      try {
+        const clock = new TestClock(T0);
+        const store = await sqliteStore({ path: join(full.path, 'log.db'), clock });
+        const runs: Run[] = [];
+        const h = setUp({
+          clock,
+          store,
+          handlers: {
+            job: (occurrence: Occurrence) => {
+              jobHandler(runs, clock, () => h.scheduler)(occurrence);
+              // The second run fills the disk: its outcome cannot be written.
+              if (runs.length === 2) fill(filler);
+            },
+          },
+        });
+        await h.scheduler.defineTask(everyMinute('a', MINUTE));
+        await h.scheduler.start();
+        await h.clock.advanceAsync(2 * MINUTE);
+        await h.clock.settle();
+
+        expect(h.scheduler.status).toBe('degraded');
+        expect(h.errors).toHaveLength(1);
+        const cause = (h.errors[0] as Error).cause;
+        expect(h.errors[0]).toMatchObject({ code: 'planflow:degraded' });
+        expect(cause).toBeInstanceOf(StorageError);
+        expect(cause).toMatchObject({
+          code: 'planflow:storage-full',
+          transient: true,
+          cause: { code: 'SQLITE_FULL' },
+        });
+        const [, a2] = h.scheduler.listExecutions({ taskId: 'a' });
+        expect(a2?.state).toBe('triggered');
+
+        // Five minutes on a full disk: nothing runs, the probes keep failing.
+        await h.clock.advanceAsync(5 * MINUTE);
+        expect(runs).toHaveLength(2);
+        expect(h.scheduler.status).toBe('degraded');
+
+        unlinkSync(filler);
+        await h.clock.advanceAsync(30 * SECOND);
+        await h.clock.settle();
+        expect(h.scheduler.status).toBe('running');
+        await h.clock.advanceAsync(3 * MINUTE);
+        await h.clock.settle();
+
+        const events = await h.events();
+        const [degraded, ...more] = ofType(events, 'scheduler.degraded');
+        expect(more).toEqual([]);
+        expect(degraded?.data).toMatchObject({
+          since: at(2 * MINUTE),
+          lastError: { name: 'StorageError' },
+        });
+        expect(degraded!.data.failures).toBeGreaterThan(1);
+        expect(Date.parse(degraded!.data.recoveredAt)).toBeGreaterThan(T0 + 7 * MINUTE);
+        // The run the full disk kept out of the log is recorded as what it was.
+        expect(h.scheduler.getExecution(a2!.occurrenceId)).toMatchObject({
+          state: 'recurred',
+          outcome: 'completed',
+        });
+        expect(ofType(events, 'occurrence.failed')).toEqual([]);
+        // The series runs again on its grid after the recovery.
+        expect(runs.map((r) => r.atMs - T0)).toEqual([1, 2, 8, 9, 10].map((m) => m * MINUTE));
+        expectAtMostOnce(runs, events);
+        expect(h.scheduler.listExecutions({ state: 'triggered' })).toEqual([]);
+        expect(await h.scheduler.verify()).toMatchObject({ ok: true });
+        expect(h.errors).toHaveLength(1);
+        expect(unhandled).toEqual([]);
+        await h.scheduler.stop();
+        await store.close();
+      } finally {
+        full.unmount();
+      }
+    },
+  );
 });
