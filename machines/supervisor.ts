@@ -23,16 +23,28 @@ export type SupervisorEvent =
   | { type: 'STOP' }
   | { type: 'CHECK_MISSED' }
   | { type: 'CLOCK_JUMPED'; expectedAt: number; observedAt: number; driftMs: number }
-  | { type: 'COUNTS_CHANGED'; pending: number; active: number };
+  | { type: 'COUNTS_CHANGED'; pending: number; active: number }
+  /** An append failed for a reason of the store's (disk full, I/O, connection lost). */
+  | { type: 'WRITE_FAILED' }
+  /** The store accepted a write again (the probe recorded `scheduler.degraded`). */
+  | { type: 'WRITE_RECOVERED' };
 
 /**
- * The scheduler as a diagram: `idle` until the first `START`; `running` re-arms every
- * future occurrence (`armAll`) and then looks for missed ones (`checkMissed`) — the seed's
- * order — on every entry, including a `START` while already running; `paused` disarms
- * every timer and ignores missed-checks and clock jumps until `START`; `stopped` is final.
+ * The scheduler as a diagram: `idle` until the first `START`; `running` first records what
+ * a store fault left unrecorded (`recordUnrecorded`), re-arms every future occurrence
+ * (`armAll`) and then looks for missed ones (`checkMissed`) — the seed's order — on every
+ * entry, including a `START` while already running; `paused` disarms every timer and ignores
+ * missed-checks and clock jumps until `START`; `stopped` is final.
  *
  * A `CLOCK_JUMPED` (the timer queue saw the wall clock jump: sleep, suspension, clock
  * change) is recorded and leads to the same missed-check, without waiting for a restart.
+ *
+ * `running` is `healthy` or `degraded`: a `WRITE_FAILED` (the store refused an append for a
+ * reason of its own) moves it to `degraded`, which probes the store with backoff
+ * (`probeWrites`, until it is left: `stopProbing`) and triggers nothing by time;
+ * `WRITE_RECOVERED` (a probe's write succeeded) records what could not be recorded, re-arms
+ * and checks for missed occurrences, as a start does. Missed checks and clock jumps wait for
+ * that check, so `degraded` ignores them.
  *
  * Every effect is a named no-op the runtime provides with `machine.provide(...)`: the
  * runtime's versions only note which job the transition asked for, and the runtime runs the
@@ -51,6 +63,9 @@ export const supervisorMachine = setup({
     recordPaused: () => {},
     recordStopped: () => {},
     recordClockJump: () => {},
+    probeWrites: () => {},
+    stopProbing: () => {},
+    recordUnrecorded: () => {},
     updateCounts: assign(({ event }) =>
       event.type === 'COUNTS_CHANGED' ? { pending: event.pending, active: event.active } : {},
     ),
@@ -73,13 +88,31 @@ export const supervisorMachine = setup({
       },
     },
     running: {
-      entry: ['armAll', 'checkMissed'],
+      entry: ['recordUnrecorded', 'armAll', 'checkMissed'],
+      initial: 'healthy',
       on: {
         START: { target: 'running', reenter: true },
         PAUSE: { target: 'paused' },
         STOP: { target: 'stopped' },
-        CHECK_MISSED: { actions: 'checkMissed' },
-        CLOCK_JUMPED: { actions: ['recordClockJump', 'checkMissed'] },
+      },
+      states: {
+        healthy: {
+          on: {
+            CHECK_MISSED: { actions: 'checkMissed' },
+            CLOCK_JUMPED: { actions: ['recordClockJump', 'checkMissed'] },
+            WRITE_FAILED: { target: 'degraded' },
+          },
+        },
+        degraded: {
+          entry: 'probeWrites',
+          exit: 'stopProbing',
+          on: {
+            WRITE_RECOVERED: {
+              target: 'healthy',
+              actions: ['recordUnrecorded', 'armAll', 'checkMissed'],
+            },
+          },
+        },
       },
     },
     paused: {
@@ -91,14 +124,19 @@ export const supervisorMachine = setup({
     },
     stopped: {
       type: 'final',
-      entry: ['disarmAll', 'recordStopped'],
+      entry: ['disarmAll', 'recordUnrecorded', 'recordStopped'],
     },
   },
 });
 
 export type SupervisorSnapshot = SnapshotFrom<typeof supervisorMachine>;
 
-/** The supervisor's current top-level state. */
+/**
+ * The supervisor's current state as a status: its top-level state, with `running.degraded`
+ * as `degraded`. Read on every claim and every arming, so it reads the value directly.
+ */
 export function statusOf(snapshot: SupervisorSnapshot): SchedulerStatus {
-  return snapshot.value as SchedulerStatus;
+  const value = snapshot.value;
+  if (typeof value === 'string') return value;
+  return value.running === 'degraded' ? 'degraded' : 'running';
 }

@@ -31,6 +31,7 @@ export {
 export {
   ConcurrencyError,
   CorruptLogError,
+  DegradedError,
   DependencyError,
   isPlanflowError,
   type LogDamage,
@@ -155,6 +156,7 @@ export { createScheduler } from './scheduler/createScheduler.js';
 export type { Handler, HandlerContext, Handlers } from './scheduler/handlers.js';
 export { type ScheduleResult, SmartScheduler } from './scheduler/SmartScheduler.js';
 export type { InspectOption, SchedulerOptions } from './scheduler/schedulerOptions.js';
+export { WRITE_RETRY_INITIAL_MS, WRITE_RETRY_MAX_MS } from './scheduler/WriteFaults.js';
 // Time
 export type { Clock } from './time/Clock.js';
 export { systemClock } from './time/systemClock.js';

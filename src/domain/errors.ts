@@ -20,6 +20,7 @@ export type PlanflowErrorCode =
   | StorageErrorCode
   | 'planflow:store-closed'
   | 'planflow:scheduler-stopped'
+  | 'planflow:degraded'
   | 'planflow:invalid-state'
   | 'planflow:handler-missing'
   | 'planflow:missing-dependency';
@@ -185,6 +186,19 @@ export class StateError extends PlanflowError {
     message: string,
   ) {
     super(code, message);
+  }
+}
+
+/**
+ * The scheduler cannot write to its store (a full disk, an I/O error, a lost connection, or
+ * a store that throws something other than a `PlanflowError`): it is `degraded`. Reported
+ * once on `scheduler.errors` and `onError` when a degraded period begins, and thrown by
+ * `triggerNow` when its trigger could not be recorded. The store's own error is `cause`.
+ */
+export class DegradedError extends PlanflowError {
+  override readonly name = 'DegradedError';
+  constructor(message: string, options: Readonly<{ cause: unknown }>) {
+    super('planflow:degraded', message, { cause: options.cause });
   }
 }
 

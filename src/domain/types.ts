@@ -167,8 +167,12 @@ export type RunOutcome =
   | Readonly<{ ok: true; durationMs: number; waitedForAbandonedMs?: number }>
   | Readonly<{ ok: false; durationMs: number; error: ErrorRecord; waitedForAbandonedMs?: number }>;
 
-/** Whether the scheduler has not started yet, is running, is paused or was stopped for good. */
-export type SchedulerStatus = 'idle' | 'running' | 'paused' | 'stopped';
+/**
+ * Whether the scheduler has not started yet, is running, is running but cannot write to its
+ * store (`degraded`: it retries, triggers nothing by time, and resumes when the store
+ * recovers), is paused, or was stopped for good.
+ */
+export type SchedulerStatus = 'idle' | 'running' | 'degraded' | 'paused' | 'stopped';
 
 /** Why a waiting occurrence was cancelled: by the user, or because its task changed or went. */
 export type CancelReason = 'user' | 'task-removed' | 'task-updated';

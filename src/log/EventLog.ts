@@ -15,6 +15,16 @@ import { type VerifyResult, verifyChain } from './verifyChain.js';
  */
 const FOLD_BATCH_SIZE = 500;
 
+/** Options of {@link EventLog.open}. */
+export type EventLogOptions = Readonly<{
+  /**
+   * Hears every append the store rejected, before the caller does: the one place a
+   * scheduler learns that its store stopped accepting writes, whichever command appended.
+   * Called synchronously; it must not throw.
+   */
+  onAppendFailed?: (error: unknown) => void;
+}>;
+
 /** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
 type SelfVerifyingStore = EventStore & { verify(): Promise<VerifyResult> };
 
@@ -31,6 +41,7 @@ export class EventLog {
   readonly #pending = new Map<number, StoredEvent>();
   /** Appends of ours not yet answered by the store. */
   #inFlight = 0;
+  readonly #onAppendFailed: ((error: unknown) => void) | undefined;
 
   /**
    * Every appended entry, in sequence order, after it is durable and folded into the model.
@@ -38,15 +49,16 @@ export class EventLog {
    */
   readonly events: Observable<StoredEvent>;
 
-  private constructor(store: EventStore, model: ReadModel) {
+  private constructor(store: EventStore, model: ReadModel, options: EventLogOptions) {
     this.store = store;
     this.model = model;
+    this.#onAppendFailed = options.onAppendFailed;
     this.events = this.#subject.asObservable();
   }
 
   /** Opens a log over `store`, folding everything already in it into a fresh read model. */
-  static async open(store: EventStore): Promise<EventLog> {
-    return new EventLog(store, await EventLog.fold(store));
+  static async open(store: EventStore, options: EventLogOptions = {}): Promise<EventLog> {
+    return new EventLog(store, await EventLog.fold(store), options);
   }
 
   /** Folds a whole store into a new read model: the reference rebuild, from scratch. */
@@ -67,6 +79,9 @@ export class EventLog {
     let stored: readonly StoredEvent[];
     try {
       stored = await this.store.append(events, options);
+    } catch (error) {
+      this.#onAppendFailed?.(error);
+      throw error;
     } finally {
       this.#inFlight--;
     }

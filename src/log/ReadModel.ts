@@ -82,6 +82,7 @@ export class ReadModel {
         this.#status = 'stopped';
         return;
       case 'scheduler.clock_jumped':
+      case 'scheduler.degraded':
         return;
       case 'occurrence.scheduled': {
         const occ = event.data.occurrence;

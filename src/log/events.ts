@@ -70,6 +70,19 @@ export type PlanflowEventMap = {
   'scheduler.paused': { instanceId: string };
   /** The scheduler stopped (`stop`). */
   'scheduler.stopped': { instanceId: string };
+  /**
+   * The store refused writes from `since` until `recoveredAt` (appended by the first write
+   * that succeeded again): `failures` appends failed meanwhile, the last with `lastError`.
+   * The scheduler triggered nothing by time in between; what came due is in the missed check
+   * that followed.
+   */
+  'scheduler.degraded': {
+    instanceId: string;
+    since: IsoInstant;
+    recoveredAt: IsoInstant;
+    failures: number;
+    lastError: ErrorRecord;
+  };
   /** The wall clock jumped relative to the timers (sleep, suspension, clock change). */
   'scheduler.clock_jumped': { expectedAt: IsoInstant; observedAt: IsoInstant; driftMs: number };
 };

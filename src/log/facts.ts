@@ -169,3 +169,26 @@ export function clockJumped(expectedAt: number, observedAt: number): NewEvent {
     },
   };
 }
+
+/** A period in which the store refused writes, as the scheduler saw it. */
+export type DegradedPeriod = Readonly<{
+  sinceMs: number;
+  recoveredAtMs: number;
+  failures: number;
+  lastError: ErrorRecord;
+}>;
+
+/** Records a period in which the store refused writes, once it accepts them again. */
+export function schedulerDegraded(instanceId: string, period: DegradedPeriod): NewEvent {
+  return {
+    type: 'scheduler.degraded',
+    stream: streams.scheduler,
+    data: {
+      instanceId,
+      since: new Date(period.sinceMs).toISOString(),
+      recoveredAt: new Date(period.recoveredAtMs).toISOString(),
+      failures: period.failures,
+      lastError: period.lastError,
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import type { Occurrence, RunOutcome } from '../domain/types.js';
 import type { EventLog } from '../log/EventLog.js';
 import type { CalendarOccupancy } from '../planning/CalendarOccupancy.js';
 import type { TimerQueue } from '../time/TimerQueue.js';
@@ -5,6 +6,10 @@ import type { OccurrenceActors } from './actors/OccurrenceActors.js';
 import type { Supervisor } from './actors/Supervisor.js';
 import type { Tx } from './CommandQueue.js';
 import type { ResolvedSchedulerOptions } from './schedulerOptions.js';
+import type { WriteFaults } from './WriteFaults.js';
+
+/** A run whose outcome the store refused to record: kept until it can be. */
+export type UnrecordedRun = Readonly<{ occurrence: Occurrence; outcome: RunOutcome }>;
 
 /**
  * What the scheduler's commands decide with, each part fully built before the first command
@@ -26,6 +31,13 @@ export type SchedulerParts = Readonly<{
   supervisor: Supervisor;
   /** The live set: far-future timer entries and live occurrence actors. */
   actors: OccurrenceActors;
+  /** The open degraded period and the probe that retries the store. */
+  faults: WriteFaults;
+  /**
+   * Runs that happened but whose outcome a store fault kept out of the log, by occurrence id;
+   * recorded as what they were once the store accepts writes (`recordUnrecorded`).
+   */
+  unrecorded: Map<string, UnrecordedRun>;
   /** Reports an error no caller waits for (`scheduler.errors`, `onError`). */
   report: (error: unknown) => void;
 }>;

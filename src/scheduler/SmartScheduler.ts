@@ -45,6 +45,7 @@ import { defineTask, removeTask, updateTask } from './commands/taskCommands.js';
 import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { stopScheduler } from './stopScheduler.js';
+import type { WriteFaults } from './WriteFaults.js';
 
 /** What `createScheduler` hands the facade: the queue and the parts it talks to directly. */
 export type SchedulerWiring = Readonly<{
@@ -79,6 +80,8 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   #log: EventLog | undefined;
   /** The live set, for `armedCount`. */
   #actors: OccurrenceActors | undefined;
+  /** The open degraded period, for `triggerNow`'s error. */
+  #faults: WriteFaults | undefined;
   #stopTimeoutMs = 0;
 
   /** Resolves once the log is open and folded; every method waits for it on its own. */
@@ -91,6 +94,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     this.ready = wiring.opening.then((parts) => {
       this.#log = parts.log;
       this.#actors = parts.actors;
+      this.#faults = parts.faults;
       this.#stopTimeoutMs = parts.options.stopTimeoutMs;
     });
     // The failure is reported by createScheduler and seen by every method; not unhandled here.
@@ -215,14 +219,16 @@ export class SmartScheduler<H extends Handlers = Handlers> {
 
   /**
    * Fires now, by hand: a pending occurrence (whatever its time), or a new manual occurrence
-   * of a task. Works while paused. Resolves with the occurrence id once the trigger was
-   * recorded (the handler then runs on its own).
-   * @throws NotFoundError, or StateError when the occurrence already triggered.
+   * of a task. Works while paused, and is tried while degraded. Resolves with the occurrence
+   * id once the trigger was recorded (the handler then runs on its own).
+   * @throws NotFoundError; StateError when the occurrence already triggered; DegradedError
+   * (`planflow:degraded`, the store's error as `cause`) when the store refused the trigger, so
+   * the handler did not run.
    */
   async triggerNow(target: TriggerTarget): Promise<string> {
     const valid = parseTriggerTarget(target);
     const trigger = await this.#queue.run((tx) => triggerNow(tx, valid));
-    return triggeredId(trigger);
+    return triggeredId(trigger, () => this.#faults?.period?.lastError);
   }
 
   /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
@@ -259,7 +265,13 @@ export class SmartScheduler<H extends Handlers = Handlers> {
 
   // ── reading ───────────────────────────────────────────────────────────────────────────
 
-  /** `idle` before the first `start`, then `running`, `paused` or `stopped`. */
+  /**
+   * `idle` before the first `start`, then `running`, `paused` or `stopped` — or `degraded`:
+   * running, but the store refuses writes. Then nothing is triggered by time, the store is
+   * retried with backoff, and once it accepts a write again the scheduler records
+   * `scheduler.degraded`, the runs it could not record, and resumes every series (what came
+   * due meanwhile triggers late within grace or is recorded missed and recovered).
+   */
   get status(): SchedulerStatus {
     return this.#wiring.supervisor.status;
   }

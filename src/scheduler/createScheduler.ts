@@ -11,7 +11,8 @@ import { occurrenceEffects } from './actors/occurrenceEffects.js';
 import { RunningHandlers } from './actors/RunningHandlers.js';
 import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
-import { transition } from './commands/lifecycle.js';
+import { probeStore, runJobs, transition } from './commands/lifecycle.js';
+import { degradedError } from './degradedError.js';
 import { guardedInspect } from './guardedInspect.js';
 import { guardedObservable } from './guardedObservable.js';
 import type { Handlers } from './handlers.js';
@@ -22,6 +23,7 @@ import {
   resolveSchedulerOptions,
   type SchedulerOptions,
 } from './schedulerOptions.js';
+import { isWriteFault, WriteFaults } from './WriteFaults.js';
 
 /**
  * Creates a scheduler over a log. It opens the log in the background (`scheduler.ready`);
@@ -53,7 +55,10 @@ export function createScheduler<H extends Handlers = Handlers>(
       resolved.onError?.(error);
     } catch {}
   };
+  // Store faults that opened or joined a degraded period: reported once, as that period.
+  const accounted = new WeakSet<object>();
   const report = (error: unknown): void => {
+    if (typeof error === 'object' && error !== null && accounted.has(error)) return;
     callOnError(error);
     errors.next(error);
   };
@@ -69,10 +74,38 @@ export function createScheduler<H extends Handlers = Handlers>(
     onError: report,
   });
   const supervisor = new Supervisor({ clock: timers, inspect });
+  const faults = new WriteFaults({
+    timers,
+    probe: () => {
+      void queue.run((tx) => probeStore(tx)).catch(report);
+    },
+  });
+  // Every rejected append passes here first (the log's one listener), whichever command made
+  // it: a store fault while running healthy turns the scheduler degraded and is reported once.
+  const onAppendFailed = (error: unknown): void => {
+    if (!isWriteFault(error)) return;
+    const status = supervisor.status;
+    if (!faults.noteFailure(error, status === 'running')) return;
+    if (typeof error === 'object' && error !== null) accounted.add(error);
+    if (status !== 'running') return;
+    // Inside the failing command: the status turns at once, so no later claim is tried; the
+    // jobs (arming the probe) run as the next command.
+    const jobs = supervisor.send({ type: 'WRITE_FAILED' });
+    report(degradedError(error));
+    void queue.run((tx) => runJobs(tx, jobs)).catch(report);
+  };
   const handlers = new RunningHandlers(resolved.handlers, timers);
   // One machine for every occurrence of this scheduler, its effects bound once.
   const machine = withEffects(occurrenceEffects(queue, handlers, report));
-  const opening = openParts(resolved, { timers, supervisor, report, events, machine });
+  const opening = openParts(resolved, {
+    timers,
+    supervisor,
+    faults,
+    onAppendFailed,
+    report,
+    events,
+    machine,
+  });
   queue.open(opening);
   opening.catch(report);
   return new SmartScheduler<H>({
@@ -90,6 +123,8 @@ export function createScheduler<H extends Handlers = Handlers>(
 type Built = Readonly<{
   timers: TimerQueue;
   supervisor: Supervisor;
+  faults: WriteFaults;
+  onAppendFailed: (error: unknown) => void;
   report: (error: unknown) => void;
   events: Subject<StoredEvent>;
   machine: ReturnType<typeof withEffects>;
@@ -102,7 +137,7 @@ type Built = Readonly<{
  * were made against. Runs before any command.
  */
 async function openParts(options: ResolvedSchedulerOptions, built: Built): Promise<SchedulerParts> {
-  const log = await EventLog.open(options.store);
+  const log = await EventLog.open(options.store, { onAppendFailed: built.onAppendFailed });
   const model = log.model;
   const recorded = model.calendar;
   const wanted = options.calendar ?? recorded ?? parseCalendar({ timeZone: 'UTC' });
@@ -141,6 +176,8 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
     timers: built.timers,
     supervisor: built.supervisor,
     actors,
+    faults: built.faults,
+    unrecorded: new Map(),
     report: built.report,
   });
 }

@@ -1,10 +1,13 @@
 /**
- * Model-based test of the supervisor's pause/resume semantics together with the timer
- * queue. The abstract model is a tiny world of two occurrences (due at +1 s and +2.5 s,
+ * Model-based test of the supervisor's pause/resume and degraded semantics together with the
+ * timer queue. The abstract model is a tiny world of two occurrences (due at +1 s and +2.5 s,
  * grace 1.5 s) where time moves only by ADVANCE (1 s) and JUMP (the wall clock leaps 10 s,
- * as after a sleep). Every generated path is replayed against the REAL supervisor machine
- * driving a TimerQueue on a TestClock; after each step the supervisor state, each
- * occurrence's fate, the recorded clock jumps and the live timers must match the model.
+ * as after a sleep), and the store can refuse writes (WRITE_FAILED) and accept them again
+ * (WRITE_RECOVERED): while degraded a timer that fires is refused (its occurrence stays
+ * pending) and the recovery's missed check settles it. Every generated path is replayed
+ * against the REAL supervisor machine driving a TimerQueue on a TestClock; after each step
+ * the supervisor state, each occurrence's fate, the recorded clock jumps and the live timers
+ * (the store probe's included) must match the model.
  */
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
@@ -39,7 +42,9 @@ const checkMissed = (w: World): World => {
 const model = setup({
   types: {
     context: {} as World,
-    events: {} as { type: 'START' | 'PAUSE' | 'STOP' | 'ADVANCE' | 'JUMP' },
+    events: {} as {
+      type: 'START' | 'PAUSE' | 'STOP' | 'ADVANCE' | 'JUMP' | 'WRITE_FAILED' | 'WRITE_RECOVERED';
+    },
   },
   actions: {
     startChecks: assign(({ context }) => checkMissed(context)),
@@ -58,7 +63,8 @@ const model = setup({
       const next = checkMissed({ ...context, t: context.t + JUMP_MS });
       return armed ? { ...next, jumps: next.jumps + 1 } : next;
     }),
-    // Idle, paused or stopped: time passes, nothing fires.
+    // Idle, paused, stopped or degraded: time passes, nothing fires (degraded: a timer that
+    // fires is refused, and its occurrence stays pending for the recovery's missed check).
     advanceIdle: assign({ t: ({ context }) => context.t + STEP_MS }),
     jumpIdle: assign({ t: ({ context }) => context.t + JUMP_MS }),
   },
@@ -82,6 +88,17 @@ const model = setup({
         STOP: 'stopped',
         ADVANCE: { actions: 'advanceRunning' },
         JUMP: { actions: 'jumpRunning' },
+        WRITE_FAILED: 'degraded',
+      },
+    },
+    degraded: {
+      on: {
+        START: { target: 'running', actions: 'startChecks' },
+        WRITE_RECOVERED: { target: 'running', actions: 'startChecks' },
+        PAUSE: 'paused',
+        STOP: 'stopped',
+        ADVANCE: { actions: 'advanceIdle' },
+        JUMP: { actions: 'jumpIdle' },
       },
     },
     paused: {
@@ -90,6 +107,9 @@ const model = setup({
         STOP: 'stopped',
         ADVANCE: { actions: 'advanceIdle' },
         JUMP: { actions: 'jumpIdle' },
+        // Only a running, healthy scheduler turns degraded; a recovery changes nothing here.
+        WRITE_FAILED: {},
+        WRITE_RECOVERED: {},
       },
     },
     // Not final in the model, so the paths also prove time passing after STOP fires nothing.
@@ -105,6 +125,10 @@ function realScheduler() {
   const decide = (id: Id): void => {
     fates[id] = fateAt(id, clock.now() - T0);
   };
+  // What the runtime's claim does: refused unless running healthy.
+  const fire = (id: Id): void => {
+    if (statusOf(actor.getSnapshot()) === 'running') decide(id);
+  };
   const queue = new TimerQueue({
     clock,
     onClockJump: (jump) => actor.send({ type: 'CLOCK_JUMPED', ...jump }),
@@ -114,8 +138,7 @@ function realScheduler() {
       armAll: () => {
         for (const id of IDS) {
           const due = T0 + DUE[id];
-          if (fates[id] === 'pending' && due > clock.now())
-            queue.schedule(due, () => decide(id), id);
+          if (fates[id] === 'pending' && due > clock.now()) queue.schedule(due, () => fire(id), id);
         }
       },
       disarmAll: () => queue.clear(),
@@ -129,6 +152,13 @@ function realScheduler() {
       },
       recordClockJump: () => {
         jumps++;
+      },
+      // The store probe is one more timer while degraded; leaving degraded cancels it.
+      probeWrites: () => {
+        queue.schedule(clock.now() + 100, () => {}, 'probe');
+      },
+      stopProbing: () => {
+        queue.cancelKey('probe');
       },
     },
   });
@@ -161,6 +191,9 @@ describe('supervisor with the timer queue (model-based)', () => {
     for (const fates of ['recovered/triggered', 'recovered/recovered', 'triggered/recovered']) {
       expect(visited).toContain(`running:${fates}`);
     }
+    // Degraded with both still pending past their time, and the recovery settling them.
+    expect(visited).toContain('degraded:pending/pending');
+    expect(visited).toContain('degraded:triggered/pending');
   });
 
   it('every generated path holds on the real supervisor, timer queue and clock', async () => {
@@ -178,12 +211,14 @@ describe('supervisor with the timer queue (model-based)', () => {
             sut.clock.jump(JUMP_MS);
             sut.clock.runDue();
           },
+          WRITE_FAILED: () => sut.actor.send({ type: 'WRITE_FAILED' }),
+          WRITE_RECOVERED: () => sut.actor.send({ type: 'WRITE_RECOVERED' }),
         },
         states: {
           '*': (state) => {
             expect(statusOf(sut.actor.getSnapshot()), path.description).toBe(state.value);
             expect(sut.world(), path.description).toEqual(state.context);
-            if (state.value !== 'running') {
+            if (state.value !== 'running' && state.value !== 'degraded') {
               expect(sut.queue.size).toBe(0);
               expect(sut.clock.pending).toBe(0);
             }

@@ -19,6 +19,9 @@ function harness() {
       recordStarted: note('recordStarted'),
       recordPaused: note('recordPaused'),
       recordStopped: note('recordStopped'),
+      probeWrites: note('probeWrites'),
+      stopProbing: note('stopProbing'),
+      recordUnrecorded: note('recordUnrecorded'),
       recordClockJump: ({ event }) =>
         log.push(`recordClockJump:${event.type === 'CLOCK_JUMPED' ? event.driftMs : '?'}`),
     },
@@ -50,7 +53,7 @@ describe('supervisor machine', () => {
       const h = harness();
       h.actor.send({ type: 'START' });
       expect(h.status()).toBe('running');
-      expect(h.log).toEqual(['recordStarted', 'armAll', 'checkMissed']);
+      expect(h.log).toEqual(['recordStarted', 'recordUnrecorded', 'armAll', 'checkMissed']);
     });
 
     it('while running re-arms and re-checks without recording a second start', () => {
@@ -58,7 +61,7 @@ describe('supervisor machine', () => {
       h.actor.send({ type: 'START' });
       h.log.length = 0;
       h.actor.send({ type: 'START' });
-      expect(h.log).toEqual(['armAll', 'checkMissed']);
+      expect(h.log).toEqual(['recordUnrecorded', 'armAll', 'checkMissed']);
     });
   });
 
@@ -100,7 +103,72 @@ describe('supervisor machine', () => {
       h.actor.send({ type: 'PAUSE' });
       h.log.length = 0;
       h.actor.send({ type: 'START' });
-      expect(h.log).toEqual(['recordStarted', 'armAll', 'checkMissed']);
+      expect(h.log).toEqual(['recordStarted', 'recordUnrecorded', 'armAll', 'checkMissed']);
+    });
+  });
+
+  describe('when a write fails', () => {
+    const degraded = () => {
+      const h = harness();
+      h.actor.send({ type: 'START' });
+      h.log.length = 0;
+      h.actor.send({ type: 'WRITE_FAILED' });
+      return h;
+    };
+
+    it('turns degraded from running and starts probing the store', () => {
+      const h = degraded();
+      expect(h.status()).toBe('degraded');
+      expect(h.actor.getSnapshot().value).toEqual({ running: 'degraded' });
+      expect(h.log).toEqual(['probeWrites']);
+    });
+
+    it('ignores a write failure unless running healthy', () => {
+      const h = degraded();
+      h.log.length = 0;
+      h.actor.send({ type: 'WRITE_FAILED' });
+      expect(h.log).toEqual([]);
+      for (const before of [[], ['START', 'PAUSE']] as const) {
+        const other = harness();
+        for (const type of before) other.actor.send({ type });
+        other.log.length = 0;
+        other.actor.send({ type: 'WRITE_FAILED' });
+        other.actor.send({ type: 'WRITE_RECOVERED' });
+        expect(other.status()).toBe(before.length === 0 ? 'idle' : 'paused');
+        expect(other.log).toEqual([]);
+      }
+    });
+
+    it('ignores missed checks and clock jumps while degraded: they wait for the recovery', () => {
+      const h = degraded();
+      h.log.length = 0;
+      h.actor.send({ type: 'CHECK_MISSED' });
+      h.actor.send(jump);
+      expect(h.status()).toBe('degraded');
+      expect(h.log).toEqual([]);
+    });
+
+    it('on recovery stops probing, records what was left unrecorded, re-arms, then checks missed', () => {
+      const h = degraded();
+      h.log.length = 0;
+      h.actor.send({ type: 'WRITE_RECOVERED' });
+      expect(h.status()).toBe('running');
+      expect(h.log).toEqual(['stopProbing', 'recordUnrecorded', 'armAll', 'checkMissed']);
+      h.log.length = 0;
+      h.actor.send({ type: 'WRITE_RECOVERED' });
+      expect(h.log).toEqual([]);
+    });
+
+    it.each([
+      ['PAUSE', 'paused', ['stopProbing', 'disarmAll', 'recordPaused']],
+      ['STOP', 'stopped', ['stopProbing', 'disarmAll', 'recordUnrecorded', 'recordStopped']],
+      ['START', 'running', ['stopProbing', 'recordUnrecorded', 'armAll', 'checkMissed']],
+    ] as const)('leaves degraded on %s, stopping the probe first', (type, status, log) => {
+      const h = degraded();
+      h.log.length = 0;
+      h.actor.send({ type });
+      expect(h.status()).toBe(status);
+      expect(h.log).toEqual(log);
     });
   });
 
@@ -116,7 +184,7 @@ describe('supervisor machine', () => {
       h.actor.send({ type: 'STOP' });
       expect(h.status()).toBe('stopped');
       expect(h.actor.getSnapshot().status).toBe('done');
-      expect(h.log).toEqual(['disarmAll', 'recordStopped']);
+      expect(h.log).toEqual(['disarmAll', 'recordUnrecorded', 'recordStopped']);
       h.actor.send({ type: 'START' });
       expect(h.status()).toBe('stopped');
     });

@@ -160,7 +160,7 @@ describe('examples/testing.ts', () => {
 });
 
 describe('examples/inspector.ts', () => {
-  const supervisorStates = ['idle', 'running', 'paused', 'running', 'stopped'];
+  const supervisorStates = ['idle', 'running.healthy', 'paused', 'running.healthy', 'stopped'];
 
   it('shows the supervisor and every occurrence actor to the inspect observer', async () => {
     const sim = simulated();

@@ -109,6 +109,12 @@ describe('SmartScheduler (finding 2: a handler can crash the host)', () => {
   });
 });
 
+/** An error's code and its cause's message. */
+const codeAndCause = (error: unknown) => {
+  const e = error as { code?: string; cause?: { message?: string } };
+  return [e.code, e.cause?.message];
+};
+
 /** A memory store whose appends fail while `failing.on` is set. */
 function flakyStore(clock: TestClock): { store: EventStore; failing: { on: boolean } } {
   const inner = memoryStore({ clock });
@@ -142,7 +148,8 @@ describe('SmartScheduler with user callbacks that throw', () => {
     await h.clock.advanceAsync(MINUTE);
     await h.clock.settle();
 
-    expect(published.map((e) => (e as Error).message)).toEqual(['disk on fire']);
+    // The store's failure is reported once, as the degraded period it began.
+    expect(published.map(codeAndCause)).toEqual([['planflow:degraded', 'disk on fire']]);
     expect(unhandled).toEqual([]);
     expect(
       h.scheduler.getExecution(h.scheduler.listOccurrences({ taskId: 'later' })[0]!.id),
@@ -191,11 +198,12 @@ describe('SmartScheduler with user callbacks that throw', () => {
     failing.on = false;
     await h.clock.settle();
 
-    expect(published.map((e) => (e as Error).message)).toEqual(['disk on fire']);
-    expect(h.errors.map((e) => (e as Error).message)).toEqual([
-      'disk on fire',
-      'errors observer bug',
+    expect(published.map(codeAndCause)).toEqual([['planflow:degraded', 'disk on fire']]);
+    expect(h.errors.map(codeAndCause)).toEqual([
+      ['planflow:degraded', 'disk on fire'],
+      [undefined, undefined],
     ]);
+    expect((h.errors[1] as Error).message).toBe('errors observer bug');
     expect(unhandled).toEqual([]);
   });
 

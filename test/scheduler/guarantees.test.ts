@@ -291,9 +291,22 @@ describe('SmartScheduler', () => {
       running.resolve();
       await h.clock.advanceAsync(0);
 
-      expect(h.errors.map(String)).toEqual(['Error: disk I/O error']);
+      expect(h.errors).toHaveLength(1);
+      expect(h.errors[0]).toMatchObject({
+        code: 'planflow:degraded',
+        cause: { message: 'disk I/O error' },
+      });
+      expect(h.scheduler.status).toBe('degraded');
       expect(h.scheduler.listExecutions()[0]?.state).toBe('triggered');
+
+      // Once the store accepts writes, the run is recorded as what it was.
       store.failing = false;
+      await h.clock.advanceAsync(SECOND);
+      expect(h.scheduler.status).toBe('running');
+      expect(h.scheduler.listExecutions()[0]).toMatchObject({
+        state: 'done',
+        outcome: 'completed',
+      });
     });
 
     it('rejects triggerNow when the trigger could not be recorded', async () => {
@@ -303,10 +316,12 @@ describe('SmartScheduler', () => {
 
       store.failing = true;
       await expect(h.scheduler.triggerNow({ occurrenceId: occ.id })).rejects.toMatchObject({
-        code: 'planflow:invalid-state',
+        code: 'planflow:degraded',
+        cause: { message: 'disk I/O error' },
       });
 
-      expect(h.errors.map(String)).toEqual(['Error: disk I/O error']);
+      expect(h.errors).toHaveLength(1);
+      expect(h.errors[0]).toMatchObject({ code: 'planflow:degraded' });
       expect(h.calls).toEqual([]);
       store.failing = false;
     });

@@ -94,6 +94,14 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
       return style.dim(`instance ${escapeText(String(event.data.instanceId))}`);
     case 'scheduler.clock_jumped':
       return style.yellow(`clock jumped by ${formatDuration(Math.abs(event.data.driftMs))}`);
+    case 'scheduler.degraded': {
+      const { since, recoveredAt, failures, lastError } = event.data;
+      const ms = Date.parse(String(recoveredAt)) - Date.parse(String(since));
+      const took = Number.isFinite(ms) ? ` for ${formatDuration(ms)}` : '';
+      return style.yellow(
+        `store refused ${escapeText(String(failures))} write(s)${took}: ${escapeText(String(lastError?.message))}`,
+      );
+    }
     default:
       // A type this version does not know, from a newer or a hand-made log: the TYPE column
       // says which.

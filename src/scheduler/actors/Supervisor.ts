@@ -12,7 +12,10 @@ export type SupervisorJob =
   | Readonly<{ type: 'disarmAll' }>
   | Readonly<{ type: 'checkMissed' }>
   | Readonly<{ type: 'record'; fact: SchedulerLifecycleType }>
-  | Readonly<{ type: 'recordClockJump'; expectedAt: number; observedAt: number }>;
+  | Readonly<{ type: 'recordClockJump'; expectedAt: number; observedAt: number }>
+  | Readonly<{ type: 'probeWrites' }>
+  | Readonly<{ type: 'stopProbing' }>
+  | Readonly<{ type: 'recordUnrecorded' }>;
 
 /**
  * The live supervisor actor: the root of the scheduler's actor system and the parent of every
@@ -36,6 +39,9 @@ export class Supervisor {
         recordStarted: note({ type: 'record', fact: 'scheduler.started' }),
         recordPaused: note({ type: 'record', fact: 'scheduler.paused' }),
         recordStopped: note({ type: 'record', fact: 'scheduler.stopped' }),
+        probeWrites: note({ type: 'probeWrites' }),
+        stopProbing: note({ type: 'stopProbing' }),
+        recordUnrecorded: note({ type: 'recordUnrecorded' }),
         recordClockJump: ({ event }) => {
           if (event.type !== 'CLOCK_JUMPED') return;
           const { expectedAt, observedAt } = event;

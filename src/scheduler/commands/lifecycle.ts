@@ -2,14 +2,17 @@ import type { SupervisorEvent } from '../../../machines/supervisor.js';
 import { clockJumped, schedulerLifecycle } from '../../log/facts.js';
 import type { SupervisorJob } from '../actors/Supervisor.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { isWriteFault } from '../WriteFaults.js';
 import { checkMissed } from './missedCheck.js';
 import { type Claim, scheduleAll } from './plan.js';
 import { recoverInterrupted } from './recordOutcomes.js';
+import { recordDegradedPeriod, recordUnrecorded } from './writeRecovery.js';
 
 /**
- * Sends the supervisor a lifecycle event (`START`, `PAUSE`, `CHECK_MISSED`, `CLOCK_JUMPED`)
- * and carries out the jobs its transition asked for, in the diagram's order. Returns the
- * claims of occurrences a missed check triggered, for the caller to await outside the queue.
+ * Sends the supervisor a lifecycle event (`START`, `PAUSE`, `CHECK_MISSED`, `CLOCK_JUMPED`,
+ * `WRITE_FAILED`, `WRITE_RECOVERED`) and carries out the jobs its transition asked for, in
+ * the diagram's order. Returns the claims of occurrences a missed check triggered, for the
+ * caller to await outside the queue.
  */
 export async function transition(tx: SchedulerTx, event: SupervisorEvent): Promise<Claim[]> {
   return runJobs(tx, tx.parts.supervisor.send(event));
@@ -37,7 +40,36 @@ export async function runJobs(tx: SchedulerTx, jobs: readonly SupervisorJob[]): 
       case 'recordClockJump':
         await parts.log.append([clockJumped(job.expectedAt, job.observedAt)]);
         break;
+      case 'probeWrites':
+        // Queued by the failed append's listener; the scheduler may have left `degraded` since.
+        if (parts.supervisor.status === 'degraded') parts.faults.armProbe();
+        break;
+      case 'stopProbing':
+        parts.faults.stopProbing();
+        break;
+      case 'recordUnrecorded':
+        await recordUnrecorded(tx);
+        break;
     }
   }
   return claims;
+}
+
+/**
+ * The probe of a degraded scheduler: tries to record the degraded period. While the store
+ * refuses, the next probe is armed with a longer wait; once it accepts, `WRITE_RECOVERED`
+ * records the runs left unrecorded, re-arms every series and checks for what came due
+ * meanwhile. Returns the claims of that check.
+ */
+export async function probeStore(tx: SchedulerTx): Promise<Claim[]> {
+  const parts = tx.parts;
+  if (parts.supervisor.status !== 'degraded') return [];
+  try {
+    await recordDegradedPeriod(tx);
+  } catch (error) {
+    if (!isWriteFault(error)) throw error;
+    parts.faults.armProbe();
+    return [];
+  }
+  return transition(tx, { type: 'WRITE_RECOVERED' });
 }

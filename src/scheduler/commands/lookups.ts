@@ -1,10 +1,20 @@
 import { NotFoundError, StateError } from '../../domain/errors.js';
-import type { Execution, Task } from '../../domain/types.js';
+import type { Execution, SchedulerStatus, Task } from '../../domain/types.js';
 import { isWaiting } from '../../log/ReadModel.js';
 import type { PlanningContext } from '../../planning/ports.js';
 import type { SchedulerParts } from '../SchedulerParts.js';
 
 // Small reads the commands share; each takes the parts its command's transaction gave it.
+
+/**
+ * Whether the scheduler plans and arms occurrences: when running, and when running degraded
+ * (the store refuses writes). Arming needs no write, and an occurrence armed while degraded
+ * is refused its time-driven trigger, then caught by the missed check once the store
+ * recovers, so degraded planning loses nothing.
+ */
+export function isScheduling(status: SchedulerStatus): boolean {
+  return status === 'running' || status === 'degraded';
+}
 
 /** What the planners need to decide: the calendar and its live occupancy. */
 export function planningOf(parts: SchedulerParts): PlanningContext {

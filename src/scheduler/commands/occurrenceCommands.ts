@@ -4,8 +4,9 @@ import type { Occurrence, TriggerTarget } from '../../domain/types.js';
 import { checkSameOccurrence, parseOccurrence } from '../../domain/validateOccurrence.js';
 import { describeValue } from '../../domain/validationFailure.js';
 import { occurrenceCancelled, occurrenceScheduled } from '../../log/facts.js';
+import { degradedError } from '../degradedError.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
-import { requirePending, requireTask, stoppedError } from './lookups.js';
+import { isScheduling, requirePending, requireTask, stoppedError } from './lookups.js';
 import { type Claim, type PlanResult, plan } from './plan.js';
 import { type PlanResults, planAll } from './planList.js';
 
@@ -23,7 +24,7 @@ export async function scheduleOccurrence(
     occurrence,
     'scheduleOccurrence',
   );
-  if (parts.supervisor.status !== 'running') return { result: 'paused' as const };
+  if (!isScheduling(parts.supervisor.status)) return { result: 'paused' as const };
   if (parts.log.model.getTask(occurrence.taskId) === undefined) {
     throw new NotFoundError(
       `SmartScheduler.scheduleOccurrence: task "${occurrence.taskId}" does not exist; define it first with defineTask()`,
@@ -74,7 +75,7 @@ export async function scheduleOccurrences(
 ): Promise<PlanResults> {
   const parts = tx.parts;
   refuseChangedIds(tx, occurrences);
-  if (parts.supervisor.status !== 'running') {
+  if (!isScheduling(parts.supervisor.status)) {
     return { results: occurrences.map(() => 'paused' as const), claims: [] };
   }
   const model = parts.log.model;
@@ -143,10 +144,17 @@ export async function triggerNow(tx: SchedulerTx, target: TriggerTarget): Promis
 
 /**
  * Outside the queue: the id of a manually triggered occurrence once its claim was granted.
- * @throws StateError when the occurrence did not trigger, naming why and what to check.
+ * `storeFault` gives the error of the open degraded period, if any.
+ * @throws DegradedError when the store refused the trigger; StateError when the occurrence
+ * did not trigger for another reason, naming why and what to check.
  */
-export async function triggeredId({ occurrence, claim }: ManualTrigger): Promise<string> {
+export async function triggeredId(
+  { occurrence, claim }: ManualTrigger,
+  storeFault: () => unknown = () => undefined,
+): Promise<string> {
   const granted = await claim;
+  const fault = granted === undefined ? storeFault() : undefined;
+  if (fault !== undefined) throw degradedError(fault);
   if (granted === undefined) {
     throw new StateError(
       'planflow:invalid-state',

@@ -4,7 +4,7 @@ import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
 import { isWaiting } from '../../log/ReadModel.js';
 import type { PlanningContext } from '../../planning/ports.js';
 import type { SchedulerParts, SchedulerTx } from '../SchedulerParts.js';
-import { planningOf } from './lookups.js';
+import { isScheduling, planningOf } from './lookups.js';
 
 /** What `scheduleOccurrence` did with the occurrence it was given. */
 export type ScheduleResult = 'armed' | 'skipped' | 'not-pending' | 'paused';
@@ -33,7 +33,7 @@ export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<Pla
     return { result: 'skipped' };
   }
   if (!known) await parts.log.append([occurrenceScheduled(occurrence)]);
-  if (parts.supervisor.status !== 'running') return { result: 'paused' };
+  if (!isScheduling(parts.supervisor.status)) return { result: 'paused' };
   const claim = parts.actors.arm(occurrence);
   return claim === undefined ? { result: 'armed' } : { result: 'armed', claim };
 }
@@ -68,7 +68,7 @@ export async function planFirst(tx: SchedulerTx, task: Task, now: Date): Promise
  */
 export async function scheduleAll(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
-  if (parts.supervisor.status !== 'running') return;
+  if (!isScheduling(parts.supervisor.status)) return;
   parts.actors.pauseAll();
   const now = parts.timers.now();
   const model = parts.log.model;

@@ -5,8 +5,9 @@ import { interruptedError, occurrenceFinished } from '../../log/facts.js';
 import { isWaiting } from '../../log/ReadModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { isWriteFault } from '../WriteFaults.js';
 import { decideFollowUp, type FollowUp, linkEvents, seriesContinues } from './followUp.js';
-import { planningOf } from './lookups.js';
+import { isScheduling, planningOf } from './lookups.js';
 import { plan } from './plan.js';
 import { missedStateOf, recoverMissed } from './recoverMissed.js';
 
@@ -57,34 +58,67 @@ export type RecordRequest = Pending<
 
 /**
  * Records each run's outcome with its follow-up (one atomic batch per run) and arms the
- * follow-up if running. Outcomes that plan nothing further are held and appended together;
- * one that plans a follow-up first flushes them, then appends and plans on its own, so
- * every plan sees the calendar as recorded so far.
+ * follow-up if scheduling. Outcomes that plan nothing further are held and appended
+ * together; one that plans a follow-up first flushes them, then appends and plans on its
+ * own, so every plan sees the calendar as recorded so far.
+ *
+ * When the store refuses an append for a reason of its own (a write fault), the runs it
+ * carried — and the rest of the batch, without trying — are kept in `unrecorded` and their
+ * requests rejected: the run happened, so once the store recovers it is recorded as what it
+ * was (`recordUnrecorded`), not as interrupted.
  */
 export async function recordOutcomes(
   tx: SchedulerTx,
   batch: readonly RecordRequest[],
 ): Promise<void> {
   const parts = tx.parts;
-  const held: { events: NewEvent[]; answers: (() => void)[] } = { events: [], answers: [] };
+  let fault: { error: unknown } | undefined;
+  const keep = (requests: readonly RecordRequest[], error: unknown) => {
+    for (const request of requests) {
+      parts.unrecorded.set(request.input.occurrence.id, request.input);
+      request.reject(error);
+    }
+  };
+  /** Appends the runs' events; false when a write fault kept them (then they are held). */
+  const append = async (events: NewEvent[], requests: readonly RecordRequest[]) => {
+    if (fault !== undefined) {
+      keep(requests, fault.error);
+      return false;
+    }
+    try {
+      await parts.log.append(events);
+      return true;
+    } catch (error) {
+      if (!isWriteFault(error)) throw error;
+      fault = { error };
+      keep(requests, error);
+      return false;
+    }
+  };
+  const held: { events: NewEvent[]; requests: RecordRequest[]; answers: (() => void)[] } = {
+    events: [],
+    requests: [],
+    answers: [],
+  };
   const flush = async () => {
     if (held.events.length === 0) return;
     const events = held.events.splice(0);
+    const requests = held.requests.splice(0);
     const answers = held.answers.splice(0);
-    await parts.log.append(events);
-    for (const answer of answers) answer();
+    if (await append(events, requests)) for (const answer of answers) answer();
   };
   for (const request of batch) {
     const { occurrence, outcome } = request.input;
     const { followUp, events } = outcomeBatch(tx, occurrence, outcome);
     if (followUp.kind === 'none') {
       held.events.push(...events);
+      held.requests.push(request);
       held.answers.push(() => request.resolve(outcome.ok ? 'done' : 'failed'));
       continue;
     }
     await flush();
-    await parts.log.append(events);
-    if (parts.supervisor.status === 'running') await plan(tx, followUp.occurrence);
+    if (!(await append(events, [request]))) continue;
+    if (isScheduling(parts.supervisor.status)) await plan(tx, followUp.occurrence);
     request.resolve(followUp.kind === 'retry' ? 'retrying' : 'recurred');
   }
   await flush();
@@ -113,8 +147,10 @@ export async function recoverInterrupted(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
   const model = parts.log.model;
   for (const execution of model.listExecutions({ state: 'triggered' })) {
-    if (parts.actors.hasActor(execution.occurrenceId)) continue;
-    const occurrence = model.getOccurrence(execution.occurrenceId)!;
+    // A live actor's run is still going; a held outcome is recorded as what it was.
+    const id = execution.occurrenceId;
+    if (parts.actors.hasActor(id) || parts.unrecorded.has(id)) continue;
+    const occurrence = model.getOccurrence(id)!;
     await parts.log.append(outcomeBatch(tx, occurrence, interruptedOutcome(), true).events);
   }
 }

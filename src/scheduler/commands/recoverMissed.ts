@@ -4,7 +4,7 @@ import type { NewEvent } from '../../log/events.js';
 import { occurrenceMissed, occurrenceScheduled } from '../../log/facts.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { linkEvents } from './followUp.js';
-import { planningOf } from './lookups.js';
+import { isScheduling, planningOf } from './lookups.js';
 import { plan } from './plan.js';
 
 /**
@@ -62,7 +62,7 @@ export async function recoverMissed(
     known.add(occ.id);
   }
   if (events.length > 0) await log.append(events);
-  if (parts.supervisor.status !== 'running') return;
+  if (!isScheduling(parts.supervisor.status)) return;
   for (const occ of recovered) await plan(tx, occ);
 }
 
