@@ -354,7 +354,9 @@ export type PayloadOf<F> = F extends (occurrence: never, context: infer C) => un
   ? C extends { readonly task: { readonly payload?: infer P } }
     ? unknown extends P
       ? DefaultPayload
-      : Exclude<P, undefined>
+      : [Exclude<P, undefined>] extends [never]
+        ? DefaultPayload
+        : Exclude<P, undefined>
     : DefaultPayload
   : DefaultPayload;
 

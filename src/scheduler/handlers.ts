@@ -1,11 +1,15 @@
 import { toErrorRecord } from '../domain/errorRecord.js';
-import type { Occurrence, RunOutcome, Task } from '../domain/types.js';
+import type { DefaultPayload, Occurrence, RunOutcome, Task } from '../domain/types.js';
 import type { Clock } from '../time/Clock.js';
 import type { RunGate } from './actors/RunGate.js';
 
-/** What a handler receives besides the occurrence. */
-export type HandlerContext = Readonly<{
-  task: Task;
+/**
+ * What a handler receives besides the occurrence. `P` is the payload its tasks carry: a
+ * handler that declares it (`HandlerContext<{ url: string }>`) makes `defineTask` require
+ * that payload of every task naming it.
+ */
+export type HandlerContext<P = DefaultPayload> = Readonly<{
+  task: Task & Readonly<{ payload?: P }>;
   /** 0 for a first run, n for the nth retry. */
   attempt: number;
   /**
@@ -22,10 +26,17 @@ export type HandlerContext = Readonly<{
  * User code run when an occurrence triggers. A throw, a rejection or a timeout records
  * `occurrence.failed` and leads to a retry per the task's policy; it never escapes.
  */
-export type Handler = (occurrence: Occurrence, context: HandlerContext) => unknown;
+export type Handler<P = DefaultPayload> = (
+  occurrence: Occurrence,
+  context: HandlerContext<P>,
+) => unknown;
 
-/** Handlers by name; a task names its handler in `task.handler`. */
-export type Handlers = Readonly<Record<string, Handler>>;
+/**
+ * Handlers by name; a task names its handler in `task.handler`. Any handler fits, whatever
+ * payload it declares (`Handler<never>` is what every `Handler<P>` can be used as): the
+ * payload a task gives it is checked against its declaration by `defineTask`'s type.
+ */
+export type Handlers = Readonly<Record<string, Handler<never>>>;
 
 export type InvokeOptions = Readonly<{
   clock: Clock;
@@ -53,7 +64,7 @@ export type InvokeOptions = Readonly<{
  * without calling the handler.
  */
 export async function invokeHandler(
-  handler: Handler,
+  handler: Handler<never>,
   occurrence: Occurrence,
   options: InvokeOptions,
 ): Promise<RunOutcome> {
@@ -67,10 +78,13 @@ export async function invokeHandler(
 }
 
 async function invoke(
-  handler: Handler,
+  registered: Handler<never>,
   occurrence: Occurrence,
   options: InvokeOptions,
 ): Promise<RunOutcome> {
+  // The task's payload is what the handler declared: defineTask's type checked it against
+  // the handler map, and the log holds what defineTask accepted.
+  const handler = registered as Handler;
   const { clock, task, gate } = options;
   const key = options.idempotencyKey;
   const controller = new AbortController();
