@@ -22,7 +22,6 @@ export type PlanflowErrorCode =
   | 'planflow:scheduler-stopped'
   | 'planflow:degraded'
   | 'planflow:invalid-state'
-  | 'planflow:handler-missing'
   | 'planflow:missing-dependency';
 
 /**
@@ -78,14 +77,14 @@ export class ValidationError extends PlanflowError {
   }
 }
 
-/** A task, occurrence or handler that was asked for does not exist. */
+/**
+ * A task or occurrence that was asked for does not exist. (A handler name that is not
+ * registered is refused when the task is defined, as a `ValidationError`.)
+ */
 export class NotFoundError extends PlanflowError {
   override readonly name = 'NotFoundError';
-  constructor(
-    message: string,
-    code: 'planflow:not-found' | 'planflow:handler-missing' = 'planflow:not-found',
-  ) {
-    super(code, message);
+  constructor(message: string) {
+    super('planflow:not-found', message);
   }
 }
 
