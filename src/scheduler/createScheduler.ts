@@ -164,6 +164,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
     graceMs: options.graceMs,
     machine: built.machine,
     supervisor: built.supervisor,
+    reportCounts: options.inspect !== undefined,
     recorded: (id) => model.getOccurrence(id),
   });
   if (recorded === undefined || JSON.stringify(recorded) !== JSON.stringify(wanted)) {

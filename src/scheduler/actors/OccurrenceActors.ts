@@ -23,8 +23,16 @@ export type OccurrenceActorsOptions = Readonly<{
   horizonMs: number;
   graceMs: number;
   machine: BoundOccurrenceMachine;
-  /** The parent of every occurrence actor, told the counts after each change. */
+  /** The parent of every occurrence actor. */
   supervisor: CountsListener;
+  /**
+   * Whether to tell the supervisor the counts. They exist for the inspector (nothing else
+   * can read the supervisor's context), and telling it costs a supervisor transition per
+   * turn that changed them: arming one awaited occurrence at a time measured ~7 µs each
+   * with them (30 µs against 23 µs). So they are sent only when an inspect observer is
+   * attached.
+   */
+  reportCounts: boolean;
   recorded: RecordedOccurrence;
 }>;
 
@@ -48,6 +56,7 @@ export class OccurrenceActors {
   readonly #machine: BoundOccurrenceMachine;
   readonly #supervisor: CountsListener;
   readonly #recorded: RecordedOccurrence;
+  readonly #reportCounts: boolean;
   readonly #owner: RunnerOwner;
   /** Occurrences beyond the horizon: keyed timer-queue entries with {@link #promote}. */
   #promotions = 0;
@@ -65,6 +74,7 @@ export class OccurrenceActors {
     this.#machine = options.machine;
     this.#supervisor = options.supervisor;
     this.#recorded = options.recorded;
+    this.#reportCounts = options.reportCounts;
     this.#owner = {
       moved: (_runner, from, to) => this.#moved(from, to),
       finished: (runner, _outcome: OccurrenceOutcome) => {
@@ -240,7 +250,7 @@ export class OccurrenceActors {
 
   /** Tells the supervisor the counts once per turn, however many changes the turn made. */
   #countsChanged(): void {
-    if (this.#countsQueued) return;
+    if (!this.#reportCounts || this.#countsQueued) return;
     this.#countsQueued = true;
     queueMicrotask(() => {
       this.#countsQueued = false;
