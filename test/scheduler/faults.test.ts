@@ -10,6 +10,7 @@ import type { HandlerContext } from '../../src/scheduler/handlers.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import {
   at,
+  type Harness,
   HOUR,
   MINUTE,
   manualTask,
@@ -41,6 +42,19 @@ afterEach(() => {
 /** A recurring task (every hour from `T0 + inMs`) run by `handler`. */
 function hourly(id: string, inMs: number, handler: string) {
   return { ...manualTask(id, { handler }), recurrence: { everyMs: HOUR, anchor: at(inMs) } };
+}
+
+/**
+ * Defines a one-shot `slow` task due in a minute (100 ms timeout, `maxRetries` retries with
+ * no delay), starts, and lets ten seconds of retries play out.
+ */
+async function runSlowTask(h: Harness, maxRetries: number): Promise<void> {
+  await h.scheduler.defineTask(
+    oneShot('slow', MINUTE, { handler: 'slow', timeoutMs: 100, retry: { maxRetries, delayMs: 0 } }),
+  );
+  await h.scheduler.start();
+  await h.clock.advanceAsync(MINUTE + 10 * SECOND);
+  await h.clock.settle();
 }
 
 describe('SmartScheduler (finding 2: a handler can crash the host)', () => {
@@ -274,17 +288,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
         slow: ignoresSignal(clock, executions, (attempt) => (attempt === 0 ? SECOND : 0)),
       },
     });
-    await h.scheduler.defineTask(
-      oneShot('slow', MINUTE, {
-        handler: 'slow',
-        timeoutMs: 100,
-        retry: { maxRetries: 3, delayMs: 0 },
-      }),
-    );
-    await h.scheduler.start();
-
-    await h.clock.advanceAsync(MINUTE + 10 * SECOND);
-    await h.clock.settle();
+    await runSlowTask(h, 3);
 
     expectNoOverlap(executions);
     expect(executions.map((e) => [e.attempt, e.startedAt - T0, (e.endedAt ?? 0) - T0])).toEqual([
@@ -314,17 +318,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
     const clock = new TestClock(T0);
     const executions: Execution[] = [];
     const h = setUp({ clock, handlers: { slow: ignoresSignal(clock, executions, () => SECOND) } });
-    await h.scheduler.defineTask(
-      oneShot('slow', MINUTE, {
-        handler: 'slow',
-        timeoutMs: 100,
-        retry: { maxRetries: 2, delayMs: 0 },
-      }),
-    );
-    await h.scheduler.start();
-
-    await h.clock.advanceAsync(MINUTE + 10 * SECOND);
-    await h.clock.settle();
+    await runSlowTask(h, 2);
 
     expectNoOverlap(executions);
     expect(executions.map((e) => e.startedAt - T0)).toEqual([
