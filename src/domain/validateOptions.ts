@@ -22,7 +22,8 @@ export function optionsScope(component: string): InputScope {
 /**
  * `options` as a plain object whose keys are all in `keys`, or a ValidationError: `null`, an
  * array, a class instance or a misspelt key (`graceMS`, with a did-you-mean) is refused
- * rather than silently ignored. `undefined` reads as `{}` when `optional`.
+ * rather than silently ignored. `undefined` reads as `{}`. `path` names a nested options
+ * object (`options.writeRetry`) in the messages.
  * @example
  * const record = readOptions('TimerQueue', options, TIMER_QUEUE_KEYS);
  */
@@ -31,11 +32,12 @@ export function readOptions<T>(
   options: unknown,
   keys: OptionKeys<T>,
   example = '{}',
+  path = 'options',
 ): InputRecord {
-  const scope = optionsScope(component);
+  const scope = { ...optionsScope(component), path };
   if (options === undefined) return {};
   if (!isPlainObject(options)) {
-    throw invalid({ ...scope, path: '' }, 'options', `an object such as ${example}`, options);
+    throw invalid({ ...scope, path: '' }, path, `an object such as ${example}`, options);
   }
   const known = Object.keys(keys);
   for (const key in options) {

@@ -228,7 +228,12 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   async triggerNow(target: TriggerTarget): Promise<string> {
     const valid = parseTriggerTarget(target);
     const trigger = await this.#queue.run((tx) => triggerNow(tx, valid));
-    return triggeredId(trigger, () => this.#faults?.period?.lastError);
+    return triggeredId(trigger, () => {
+      const faults = this.#faults;
+      const period = faults?.period;
+      if (faults === undefined || period === undefined) return undefined;
+      return { error: period.lastError, retry: faults.retry };
+    });
   }
 
   /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */

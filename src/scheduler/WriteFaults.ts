@@ -1,9 +1,9 @@
 import { PlanflowError, StorageError } from '../domain/errors.js';
 import type { TimerHandle, TimerQueue } from '../time/TimerQueue.js';
 
-/** The first retry of a store that refused a write comes this long after the failure. */
+/** The first retry of a store that refused a write comes this long after the failure (default). */
 export const WRITE_RETRY_INITIAL_MS = 100;
-/** Retries of a store that keeps refusing writes double their wait up to this. */
+/** Retries of a store that keeps refusing writes double their wait up to this (default). */
 export const WRITE_RETRY_MAX_MS = 30_000;
 
 /**
@@ -23,21 +23,36 @@ export type OpenPeriod = Readonly<{ sinceMs: number; failures: number; lastError
 /**
  * What the scheduler knows about its store refusing writes: the open degraded period (from
  * the first failed append until one succeeds again) and the probe that retries the store
- * with exponential backoff — {@link WRITE_RETRY_INITIAL_MS}, doubling, at most
- * {@link WRITE_RETRY_MAX_MS}. The probe itself is a command (`probeStore`); this part only
+ * with exponential backoff — `retry.initialMs`, doubling, at most `retry.maxMs` (the
+ * `writeRetry` option; {@link WRITE_RETRY_INITIAL_MS} and {@link WRITE_RETRY_MAX_MS} by
+ * default). The probe itself is a command (`probeStore`); this part only
  * keeps the timer and the counts, so the decisions stay in the command queue.
  */
 export class WriteFaults {
   readonly #timers: TimerQueue;
   readonly #probe: () => void;
+  readonly #retry: Readonly<{ initialMs: number; maxMs: number }>;
   #period: { sinceMs: number; failures: number; lastError: unknown } | undefined;
-  #delayMs = WRITE_RETRY_INITIAL_MS;
+  #delayMs: number;
   #timer: TimerHandle | undefined;
 
   /** `probe` queues the probe command; it runs when a probe's backoff has passed. */
-  constructor(options: Readonly<{ timers: TimerQueue; probe: () => void }>) {
+  constructor(
+    options: Readonly<{
+      timers: TimerQueue;
+      probe: () => void;
+      retry: Readonly<{ initialMs: number; maxMs: number }>;
+    }>,
+  ) {
     this.#timers = options.timers;
     this.#probe = options.probe;
+    this.#retry = options.retry;
+    this.#delayMs = options.retry.initialMs;
+  }
+
+  /** How the store is retried while degraded (the `writeRetry` option). */
+  get retry(): Readonly<{ initialMs: number; maxMs: number }> {
+    return this.#retry;
   }
 
   /** The open period, if the store refused a write that no write has made good since. */
@@ -63,7 +78,7 @@ export class WriteFaults {
   /** Ends the open period (a write succeeded) and resets the backoff. */
   close(): void {
     this.#period = undefined;
-    this.#delayMs = WRITE_RETRY_INITIAL_MS;
+    this.#delayMs = this.#retry.initialMs;
     this.stopProbing();
   }
 
@@ -71,7 +86,7 @@ export class WriteFaults {
   armProbe(): void {
     this.stopProbing();
     const delayMs = this.#delayMs;
-    this.#delayMs = Math.min(delayMs * 2, WRITE_RETRY_MAX_MS);
+    this.#delayMs = Math.min(delayMs * 2, this.#retry.maxMs);
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
       this.#probe();

@@ -76,6 +76,7 @@ export function createScheduler<H extends Handlers = Handlers>(
   const supervisor = new Supervisor({ clock: timers, inspect });
   const faults = new WriteFaults({
     timers,
+    retry: resolved.writeRetry,
     probe: () => {
       void queue.run((tx) => probeStore(tx)).catch(report);
     },
@@ -91,7 +92,7 @@ export function createScheduler<H extends Handlers = Handlers>(
     // Inside the failing command: the status turns at once, so no later claim is tried; the
     // jobs (arming the probe) run as the next command.
     const jobs = supervisor.send({ type: 'WRITE_FAILED' });
-    report(degradedError(error));
+    report(degradedError(error, resolved.writeRetry));
     void queue.run((tx) => runJobs(tx, jobs)).catch(report);
   };
   const handlers = new RunningHandlers(resolved.handlers, timers);

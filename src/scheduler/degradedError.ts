@@ -1,6 +1,6 @@
 import { toErrorRecord } from '../domain/errorRecord.js';
 import { DegradedError } from '../domain/errors.js';
-import { WRITE_RETRY_INITIAL_MS, WRITE_RETRY_MAX_MS } from './WriteFaults.js';
+import type { WriteRetry } from './schedulerOptions.js';
 
 /**
  * The error a degraded period is reported with (once, when it begins) and that `triggerNow`
@@ -9,6 +9,7 @@ import { WRITE_RETRY_INITIAL_MS, WRITE_RETRY_MAX_MS } from './WriteFaults.js';
  */
 export function degradedError(
   cause: unknown,
+  retry: WriteRetry,
   stopping?: Readonly<{ unrecorded: number }>,
 ): DegradedError {
   const why = toErrorRecord(cause).message;
@@ -20,7 +21,7 @@ export function degradedError(
     );
   }
   return new DegradedError(
-    `SmartScheduler: the store refused a write (${why}); the scheduler is degraded: it triggers nothing by time and retries the store after ${WRITE_RETRY_INITIAL_MS} ms, doubling up to every ${WRITE_RETRY_MAX_MS / 1000} s, then records scheduler.degraded and resumes every series. Free disk space or restore the store; scheduler.status is 'running' again once it recovers`,
+    `SmartScheduler: the store refused a write (${why}); the scheduler is degraded: it triggers nothing by time and retries the store after ${retry.initialMs} ms, doubling up to every ${retry.maxMs / 1000} s, then records scheduler.degraded and resumes every series. Free disk space or restore the store; scheduler.status is 'running' again once it recovers`,
     { cause },
   );
 }

@@ -17,6 +17,7 @@ import type { CalendarPlanner, RecoveryService, TaskScheduler } from '../plannin
 import type { Clock } from '../time/Clock.js';
 import { systemClock } from '../time/systemClock.js';
 import type { Handler, Handlers } from './handlers.js';
+import { WRITE_RETRY_INITIAL_MS, WRITE_RETRY_MAX_MS } from './WriteFaults.js';
 
 /** XState's `inspect` option: an observer of inspection events (e.g. `@statelyai/inspect`). */
 export type InspectOption = NonNullable<
@@ -63,7 +64,19 @@ export type SchedulerOptions<H extends Handlers = Handlers> = Readonly<{
    * They are also published on `scheduler.errors`. A throw from `onError` is dropped.
    */
   onError?: (error: unknown) => void;
+  /**
+   * How a store that refused a write is retried while the scheduler is degraded: the first
+   * probe `initialMs` after the failure, each next one twice as late, at most `maxMs`.
+   * @default { initialMs: 100, maxMs: 30_000 }
+   */
+  writeRetry?: WriteRetryOptions;
 }>;
+
+/** See {@link SchedulerOptions.writeRetry}. */
+export type WriteRetryOptions = Readonly<{ initialMs?: number; maxMs?: number }>;
+
+/** The backoff a degraded scheduler probes its store with. */
+export type WriteRetry = Readonly<{ initialMs: number; maxMs: number }>;
 
 export type ResolvedSchedulerOptions = Readonly<{
   store: EventStore;
@@ -83,6 +96,7 @@ export type ResolvedSchedulerOptions = Readonly<{
   instanceId: string;
   inspect: InspectOption | undefined;
   onError: ((error: unknown) => void) | undefined;
+  writeRetry: WriteRetry;
 }>;
 
 const COMPONENT = 'SmartScheduler';
@@ -103,7 +117,32 @@ const KEYS: OptionKeys<SchedulerOptions> = {
   idGenerator: true,
   inspect: true,
   onError: true,
+  writeRetry: true,
 };
+
+const WRITE_RETRY_KEYS: OptionKeys<WriteRetryOptions> = { initialMs: true, maxMs: true };
+
+/** `writeRetry`: both waits positive and finite, the cap no shorter than the first wait. */
+function readWriteRetry(value: unknown): WriteRetry {
+  const record = readOptions(
+    COMPONENT,
+    value,
+    WRITE_RETRY_KEYS,
+    '{ initialMs: 100, maxMs: 30000 }',
+    'options.writeRetry',
+  );
+  const initialMs = duration(record.initialMs, 'writeRetry.initialMs', WRITE_RETRY_INITIAL_MS);
+  const maxMs = duration(record.maxMs, 'writeRetry.maxMs', Math.max(WRITE_RETRY_MAX_MS, initialMs));
+  if (initialMs < 1 || maxMs < initialMs) {
+    throw invalidOption(
+      COMPONENT,
+      'writeRetry',
+      'waits of at least 1 ms with maxMs ≥ initialMs',
+      value,
+    );
+  }
+  return Object.freeze({ initialMs, maxMs });
+}
 
 function duration(value: unknown, field: string, fallback: number, allowInfinity = false): number {
   if (value === undefined) return fallback;
@@ -206,5 +245,6 @@ export function resolveSchedulerOptions(options: unknown = {}): ResolvedSchedule
     instanceId: readInstanceId(record),
     inspect: inspect as InspectOption | undefined,
     onError: readFunctionOption<(error: unknown) => void>(COMPONENT, record, 'onError'),
+    writeRetry: readWriteRetry(record.writeRetry),
   });
 }

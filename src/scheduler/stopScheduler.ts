@@ -61,7 +61,9 @@ export async function stopScheduler(parts: Stoppable): Promise<void> {
   await queue.idle();
   if (failure !== undefined && isWriteFault(failure.error)) {
     // A new error, so a fault already counted into the degraded period is still told.
-    log.report(degradedError(failure.error, { unrecorded: log.unrecorded.size }));
+    log.report(
+      degradedError(failure.error, log.options.writeRetry, { unrecorded: log.unrecorded.size }),
+    );
     failure = undefined;
   }
   log.actors.releaseAll();

@@ -375,3 +375,48 @@ describe('SmartScheduler on SQLite when the disk fills up (finding 4)', () => {
     },
   );
 });
+
+describe('SmartScheduler writeRetry option', () => {
+  it('probes the store after initialMs, doubling up to maxMs', async () => {
+    const clock = new TestClock(T0);
+    const store = failingStore(memoryStore({ clock }));
+    const h = setUp({
+      clock,
+      store,
+      writeRetry: { initialMs: 1_000, maxMs: 2_000 },
+      handlers: { job: () => undefined },
+    });
+    await h.scheduler.defineTask(everyMinute('a', MINUTE));
+    await h.scheduler.start();
+    // The trigger's append fails, then the probes at +1 s, +3 s and +5 s (capped at 2 s).
+    store.failNext(4);
+    await h.clock.advanceAsync(MINUTE);
+    expect(h.scheduler.status).toBe('degraded');
+    await h.clock.advanceAsync(5 * SECOND - 1);
+    expect(h.scheduler.status).toBe('degraded');
+    expect(store.refused).toBe(3);
+    await h.clock.advanceAsync(1);
+    expect(store.refused).toBe(4);
+    await h.clock.advanceAsync(2 * SECOND);
+    await h.clock.settle();
+
+    expect(h.scheduler.status).toBe('running');
+    const [period] = ofType(await h.events(), 'scheduler.degraded');
+    expect(period?.data).toMatchObject({ since: at(MINUTE), recoveredAt: at(MINUTE + 7 * SECOND) });
+    expect(h.errors.map((e) => (e as Error).message)).toEqual([
+      expect.stringContaining('after 1000 ms, doubling up to every 2 s'),
+    ]);
+  });
+
+  it.each([
+    [{ initialMs: 0 }, 'options.writeRetry'],
+    [{ initialMs: 500, maxMs: 100 }, 'options.writeRetry'],
+    [{ initialMS: 500 }, 'options.writeRetry.initialMS'],
+    [{ maxMs: -1 }, 'options.writeRetry.maxMs'],
+    [5, 'options.writeRetry'],
+  ])('refuses writeRetry %j', (writeRetry, field) => {
+    expect(() => setUp({ writeRetry: writeRetry as never })).toThrow(
+      expect.objectContaining({ code: 'planflow:invalid-options', field }),
+    );
+  });
+});

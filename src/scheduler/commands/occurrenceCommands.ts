@@ -6,6 +6,7 @@ import { describeValue } from '../../domain/validationFailure.js';
 import { occurrenceCancelled, occurrenceScheduled } from '../../log/facts.js';
 import { degradedError } from '../degradedError.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import type { WriteRetry } from '../schedulerOptions.js';
 import { isScheduling, requirePending, requireTask, stoppedError } from './lookups.js';
 import { type Claim, type PlanResult, plan } from './plan.js';
 import { type PlanResults, planAll } from './planList.js';
@@ -142,6 +143,9 @@ export async function triggerNow(tx: SchedulerTx, target: TriggerTarget): Promis
   return { occurrence: occ, claim: parts.actors.trigger(occ, true) };
 }
 
+/** The error of an open degraded period, and how the store is being retried. */
+export type StoreFault = Readonly<{ error: unknown; retry: WriteRetry }>;
+
 /**
  * Outside the queue: the id of a manually triggered occurrence once its claim was granted.
  * `storeFault` gives the error of the open degraded period, if any.
@@ -150,11 +154,11 @@ export async function triggerNow(tx: SchedulerTx, target: TriggerTarget): Promis
  */
 export async function triggeredId(
   { occurrence, claim }: ManualTrigger,
-  storeFault: () => unknown = () => undefined,
+  storeFault: () => StoreFault | undefined = () => undefined,
 ): Promise<string> {
   const granted = await claim;
   const fault = granted === undefined ? storeFault() : undefined;
-  if (fault !== undefined) throw degradedError(fault);
+  if (fault !== undefined) throw degradedError(fault.error, fault.retry);
   if (granted === undefined) {
     throw new StateError(
       'planflow:invalid-state',
