@@ -63,8 +63,9 @@ export function parseTaskChanges(input: unknown, taskId: string): TaskChanges {
 
 /**
  * The task `changes` turn `existing` into, validated as a whole by `parseTask` (so the
- * messages are `defineTask`'s). `retry` is merged field by field into the task's policy;
- * every other field replaces the old value, and `null` removes an optional field.
+ * messages are `defineTask`'s). `retry` is merged field by field into the task's policy, and
+ * `recurrence` into a recurrence of the same kind; every other field replaces the old value,
+ * and `null` removes an optional field.
  * @throws ValidationError (`planflow:invalid-task`) naming the field.
  */
 export function applyTaskChanges(
@@ -81,7 +82,22 @@ export function applyTaskChanges(
     if (value === null) delete merged[key];
     else if (key === 'retry' && typeof value === 'object' && !Array.isArray(value)) {
       merged.retry = { ...existing.retry, ...value };
+    } else if (key === 'recurrence') {
+      merged.recurrence = mergeRecurrence(existing.recurrence, value);
     } else merged[key] = value;
   }
   return parseTask(merged, calendar, undefined, handlerNames);
+}
+
+/**
+ * A changed recurrence of the same kind keeps the fields it was not given (a new `cron`
+ * keeps the `timeZone`, a new `everyMs` keeps the `anchor`); one of the other kind replaces
+ * the old recurrence whole.
+ */
+function mergeRecurrence(existing: Task['recurrence'], change: unknown): unknown {
+  if (existing === undefined || typeof change !== 'object' || change === null) return change;
+  const given = change as Readonly<Record<string, unknown>>;
+  const kind =
+    given.kind ?? ('cron' in given ? 'cron' : 'everyMs' in given ? 'interval' : undefined);
+  return kind === existing.kind ? { ...existing, ...given } : change;
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { T0, useHarnesses } from '../helpers/harness.js';
+
+const { setUp } = useHarnesses();
+
+describe('SmartScheduler.updateTask', () => {
+  it("keeps a cron recurrence's time zone when only the expression changes", async () => {
+    const h = setUp();
+    await h.scheduler.defineTask({
+      id: 't',
+      title: 'T',
+      recurrence: { cron: '0 9 * * *', timeZone: 'Europe/Berlin' },
+    });
+
+    const updated = await h.scheduler.updateTask('t', { recurrence: { cron: '0 10 * * *' } });
+
+    expect(updated.recurrence).toEqual({
+      kind: 'cron',
+      cron: '0 10 * * *',
+      timeZone: 'Europe/Berlin',
+    });
+    // T0 is 08:00 UTC on 2 March (CET, UTC+1): the next 10:00 in Berlin is 09:00 UTC today.
+    const pending = h.scheduler.listExecutions({ taskId: 't', state: 'scheduled' });
+    expect(pending.map((e) => e.scheduledFor)).toEqual(['2026-03-02T09:00:00.000Z']);
+    expect(Date.parse(pending[0]!.scheduledFor)).toBeGreaterThan(T0);
+  });
+
+  it('replaces the recurrence whole when it changes kind', async () => {
+    const h = setUp();
+    await h.scheduler.defineTask({
+      id: 't',
+      title: 'T',
+      recurrence: { cron: '0 9 * * *', timeZone: 'Europe/Berlin' },
+    });
+
+    const updated = await h.scheduler.updateTask('t', { recurrence: { everyMs: 3_600_000 } });
+
+    expect(updated.recurrence).toMatchObject({ kind: 'interval', everyMs: 3_600_000 });
+    expect(updated.recurrence).not.toHaveProperty('timeZone');
+    expect(updated.recurrence).not.toHaveProperty('cron');
+  });
+});
