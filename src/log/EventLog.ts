@@ -1,5 +1,4 @@
 import { type Observable, Subject } from 'rxjs';
-/** What `history` is asked about: one task (its own events and all its occurrences') or one occurrence. */
 import type { HistoryQuery } from '../domain/types.js';
 import type { AppendOptions, EventStore } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';

@@ -9,8 +9,6 @@ import type {
 import type { StoredEvent } from './events.js';
 import { evolveExecution } from './evolveExecution.js';
 
-/** Whether the scheduler was last recorded running, paused or stopped. */
-
 /**
  * One occurrence as the model keeps it. Internal and mutable: `execution` is replaced (never
  * edited) on each event, so one map lookup per event serves both the occurrence and its

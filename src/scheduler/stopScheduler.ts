@@ -50,7 +50,7 @@ export async function stopScheduler(parts: Stoppable): Promise<void> {
   await handlers.drain(parts.stopTimeoutMs);
   // The outcomes of drained runs are recorded first; `scheduler.stopped` comes last.
   let failure: { error: unknown } | undefined;
-  const log = await queue.run(async (tx) => {
+  const open = await queue.run(async (tx) => {
     try {
       await runJobs(tx, jobs);
     } catch (error) {
@@ -61,17 +61,17 @@ export async function stopScheduler(parts: Stoppable): Promise<void> {
   await queue.idle();
   if (failure !== undefined && isWriteFault(failure.error)) {
     // A new error, so a fault already counted into the degraded period is still told.
-    log.report(
-      degradedError(failure.error, log.options.writeRetry, { unrecorded: log.unrecorded.size }),
+    open.report(
+      degradedError(failure.error, open.options.writeRetry, { unrecorded: open.unrecorded.size }),
     );
     failure = undefined;
   }
-  log.actors.releaseAll();
-  log.faults.stopProbing();
+  open.actors.releaseAll();
+  open.faults.stopProbing();
   timers.dispose();
   supervisor.stop();
   parts.events.complete();
   parts.errors.complete();
-  log.log.complete();
+  open.log.complete();
   if (failure !== undefined) throw failure.error;
 }
