@@ -8,8 +8,16 @@ import { memoryStore } from '../../src/log/memoryStore.js';
 import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
 import { TestClock } from '../../src/testing/TestClock.js';
-import { failingStore } from '../helpers/failingStore.js';
-import { at, MINUTE, manualTask, SECOND, T0, useHarnesses } from '../helpers/harness.js';
+import { type FailingStore, failingStore } from '../helpers/failingStore.js';
+import {
+  at,
+  type HarnessOptions,
+  MINUTE,
+  manualTask,
+  SECOND,
+  T0,
+  useHarnesses,
+} from '../helpers/harness.js';
 import { ofType, triggeredTwice } from '../helpers/logQueries.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
 
@@ -53,6 +61,32 @@ function jobHandler(runs: Run[], clock: TestClock, scheduler: () => SmartSchedul
   };
 }
 
+/**
+ * A scheduler on a test clock over a memory store that can be told to refuse appends, with
+ * the `job` handler noting each run; `afterRun` sees every run as it happens.
+ */
+function withFailingStore(
+  options: HarnessOptions = {},
+  afterRun: (runs: readonly Run[], store: FailingStore) => void = () => {},
+) {
+  const clock = new TestClock(T0);
+  const store = failingStore(memoryStore({ clock }));
+  const runs: Run[] = [];
+  const note = jobHandler(runs, clock, () => h.scheduler);
+  const h = setUp({
+    clock,
+    store,
+    ...options,
+    handlers: {
+      job: (occurrence: Occurrence) => {
+        note(occurrence);
+        afterRun(runs, store);
+      },
+    },
+  });
+  return { clock, store, runs, h };
+}
+
 /** Every handler call came after its own recorded trigger, and no trigger ran twice. */
 function expectAtMostOnce(runs: readonly Run[], events: readonly StoredEvent[]): void {
   const triggered = new Map(
@@ -70,22 +104,11 @@ function expectAtMostOnce(runs: readonly Run[], events: readonly StoredEvent[]):
 
 describe('SmartScheduler when the store refuses writes (finding 4)', () => {
   it('goes degraded, retries with backoff, records the period and resumes every series', async () => {
-    const clock = new TestClock(T0);
-    const store = failingStore(memoryStore({ clock }));
-    const runs: Run[] = [];
     const statuses: string[] = [];
     const FAILURES = 8;
-    const h = setUp({
-      clock,
-      store,
-      graceMs: 20 * SECOND,
-      handlers: {
-        job: (occurrence: Occurrence) => {
-          jobHandler(runs, clock, () => h.scheduler)(occurrence);
-          // The first run's outcome meets a full disk: its append and the next 7 fail.
-          if (runs.length === 1) store.failNext(FAILURES);
-        },
-      },
+    // The first run's outcome meets a full disk: its append and the next 7 fail.
+    const { store, runs, h } = withFailingStore({ graceMs: 20 * SECOND }, (runs, store) => {
+      if (runs.length === 1) store.failNext(FAILURES);
     });
     await h.scheduler.defineTask(everyMinute('a', MINUTE));
     // Due while degraded: one late beyond grace when the store recovers, one within it.
@@ -162,14 +185,7 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
   });
 
   it('triggers nothing by time while degraded, and refuses triggerNow with the store error', async () => {
-    const clock = new TestClock(T0);
-    const store = failingStore(memoryStore({ clock }));
-    const runs: Run[] = [];
-    const h = setUp({
-      clock,
-      store,
-      handlers: { job: jobHandler(runs, clock, () => h.scheduler) },
-    });
+    const { store, runs, h } = withFailingStore();
     await h.scheduler.defineTask(everyMinute('a', MINUTE));
     await h.scheduler.start();
 
@@ -233,18 +249,8 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
   });
 
   it('records the period and the held outcome at the next start when paused while degraded', async () => {
-    const clock = new TestClock(T0);
-    const store = failingStore(memoryStore({ clock }));
-    const runs: Run[] = [];
-    const h = setUp({
-      clock,
-      store,
-      handlers: {
-        job: (occurrence: Occurrence) => {
-          jobHandler(runs, clock, () => h.scheduler)(occurrence);
-          if (runs.length === 1) store.failNext(1_000);
-        },
-      },
+    const { store, runs, h } = withFailingStore({}, (runs, store) => {
+      if (runs.length === 1) store.failNext(1_000);
     });
     await h.scheduler.defineTask(everyMinute('a', MINUTE));
     await h.scheduler.start();
