@@ -13,7 +13,7 @@
  * Run: `npx tsx examples/calendar.ts` (the thirteen days pass in about a second).
  */
 import { pathToFileURL } from 'node:url';
-import { createScheduler, memoryStore } from '../src/index.js';
+import { createScheduler, memoryStore, type Occurrence } from '../src/index.js';
 import { TestClock } from '../src/testing/index.js';
 
 export type CalendarOptions = Readonly<{
@@ -62,9 +62,15 @@ export async function runCalendar(options: CalendarOptions = {}): Promise<readon
   });
 
   const landings: Landing[] = [];
+  // Occurrences as recorded, to name the one each trigger is about.
+  const recorded = new Map<string, Occurrence>();
   scheduler.events.subscribe((event) => {
+    if (event.type === 'occurrence.scheduled') {
+      recorded.set(event.data.occurrence.id, event.data.occurrence);
+      return;
+    }
     if (event.type !== 'occurrence.triggered') return;
-    const occ = scheduler.getOccurrence(event.data.occurrenceId);
+    const occ = recorded.get(event.data.occurrenceId);
     if (occ === undefined) return;
     const landing: Landing = {
       taskId: occ.taskId,

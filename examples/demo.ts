@@ -14,6 +14,8 @@ import {
   type Clock,
   createScheduler,
   EventLog,
+  parseOccurrenceQuery,
+  readAllPages,
   type StoredEvent,
   systemClock,
 } from '../src/index.js';
@@ -58,10 +60,14 @@ export async function runDemo(
     },
   });
   const titles = new Map<string, string>();
+  const taskOf = new Map<string, string>();
   scheduler.events.subscribe((event) => {
     if (event.type === 'task.defined') titles.set(event.data.task.id, event.data.task.title);
+    if (event.type === 'occurrence.scheduled') {
+      taskOf.set(event.data.occurrence.id, event.data.occurrence.taskId);
+    }
     print(
-      `${since()}  #${String(event.seq).padStart(3)} ${event.type.padEnd(22)} ${describe(event, titles, scheduler)}`,
+      `${since()}  #${String(event.seq).padStart(3)} ${event.type.padEnd(22)} ${describe(event, titles, taskOf)}`,
     );
   });
 
@@ -96,7 +102,10 @@ export async function runDemo(
   const log = await EventLog.open(reopened);
   for (const task of log.model.listTasks()) {
     print(`${task.title}`);
-    for (const e of log.model.listExecutions({ taskId: task.id })) {
+    const runs = await readAllPages((cursor) =>
+      log.queryRecords(parseOccurrenceQuery({ taskId: task.id, cursor })),
+    );
+    for (const { execution: e } of runs) {
       const outcome = e.outcome === undefined ? '' : ` (${e.outcome})`;
       const error = e.error === undefined ? '' : ` — ${e.error.message}`;
       print(
@@ -117,7 +126,7 @@ export async function runDemo(
 function describe(
   event: StoredEvent,
   titles: ReadonlyMap<string, string>,
-  scheduler: Pick<ReturnType<typeof createScheduler>, 'getExecution' | 'getOccurrence'>,
+  taskOf: ReadonlyMap<string, string>,
 ): string {
   const d = event.data as Record<string, unknown>;
   const occurrenceId =
@@ -127,8 +136,8 @@ function describe(
         ? d.occurrenceId
         : undefined;
   if (occurrenceId === undefined) return '';
-  const occ = scheduler.getOccurrence(occurrenceId);
-  const title = occ === undefined ? '' : (titles.get(occ.taskId) ?? occ.taskId);
+  const taskId = taskOf.get(occurrenceId);
+  const title = taskId === undefined ? '' : (titles.get(taskId) ?? taskId);
   const error = event.type === 'occurrence.failed' ? ` — ${event.data.error.message}` : '';
   return `${title}${error}`;
 }

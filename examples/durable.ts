@@ -11,7 +11,13 @@
  */
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { type Clock, createScheduler, type Handlers, systemClock } from '../src/index.js';
+import {
+  type Clock,
+  createScheduler,
+  type Handlers,
+  type Occurrence,
+  systemClock,
+} from '../src/index.js';
 import { sqliteStore } from '../src/sqlite/index.js';
 
 export type DurableOptions = Readonly<{
@@ -72,7 +78,7 @@ export async function runDurable(options: DurableOptions = {}): Promise<DurableR
   await first.start();
   await sleep(3_500);
   await first.stop();
-  const before = first.listExecutions();
+  const before = (await first.listExecutions()).items;
   await store.close();
   print(`${since()}  stopped; the process is "down" for 3.5 s\n`);
   await sleep(3_500);
@@ -81,17 +87,22 @@ export async function runDurable(options: DurableOptions = {}): Promise<DurableR
   const reopened = await sqliteStore({ path, clock }); // verifies the hash chain on open
   const second = createScheduler({ ...schedulerOptions, store: reopened });
   await second.ready;
-  const rebuilt = JSON.stringify(second.listExecutions()) === JSON.stringify(before);
+  const rebuilt = JSON.stringify((await second.listExecutions()).items) === JSON.stringify(before);
   print(
     `${since()}  reopened: ${second.listTasks().length} tasks and ${before.length} executions rebuilt from the log (${rebuilt ? 'identical' : 'DIFFERENT'})`,
   );
+  // Occurrences as recorded (before the restart, and from the events since), to name them.
+  const known = new Map<string, Occurrence>();
+  for (const o of (await second.listOccurrences()).items) known.set(o.id, o);
   second.events.subscribe((event) => {
-    if (event.type === 'occurrence.missed') {
-      const taskId = second.getOccurrence(event.data.occurrenceId)?.taskId;
+    if (event.type === 'occurrence.scheduled') {
+      known.set(event.data.occurrence.id, event.data.occurrence);
+    } else if (event.type === 'occurrence.missed') {
+      const taskId = known.get(event.data.occurrenceId)?.taskId;
       print(`${since()}  missed ${taskId} by ${(event.data.lateByMs / 1000).toFixed(1)} s`);
     } else if (event.type === 'occurrence.recovered' || event.type === 'occurrence.retried') {
       const id = 'replacementId' in event.data ? event.data.replacementId : event.data.retryId;
-      const next = second.getOccurrence(id);
+      const next = known.get(id);
       const when = next === undefined ? '?' : offset(Date.parse(next.scheduledFor));
       print(`${since()}  ${event.type}: ${next?.taskId} again at ${when}`);
     }
@@ -103,7 +114,7 @@ export async function runDurable(options: DurableOptions = {}): Promise<DurableR
   await second.stop();
 
   print('\nExecutions, as the log tells them:');
-  const executions = second.listExecutions().map((e) => {
+  const executions = (await second.listExecutions()).items.map((e) => {
     const line = `${e.taskId} ${e.cause} ${e.state}`;
     print(`  ${line.padEnd(28)}${offset(Date.parse(e.scheduledFor))}`);
     return line;

@@ -65,11 +65,11 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<re
 
   // 4. What happened, read back from the log.
   print('\nHistory of "water":');
-  for (const event of await scheduler.history({ taskId: 'water' })) {
+  for (const event of (await scheduler.history({ taskId: 'water' })).items) {
     print(`  #${String(event.seq).padStart(2)} ${since(Date.parse(event.time))} ${event.type}`);
   }
   print('\nExecutions:');
-  for (const e of scheduler.listExecutions()) {
+  for (const e of (await scheduler.listExecutions()).items) {
     print(`  ${e.taskId.padEnd(8)} ${e.scheduledFor}  ${e.cause.padEnd(10)} ${e.state}`);
   }
   return fired;

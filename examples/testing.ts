@@ -61,7 +61,7 @@ export async function checkWeekWithTestClock(print = console.log): Promise<strin
     '2026-03-05T09:00:00.000Z',
     '2026-03-06T09:00:00.000Z',
   ]);
-  const wednesday = scheduler.listExecutions({ taskId: 'invoices' })[2];
+  const wednesday = (await scheduler.listExecutions({ taskId: 'invoices' })).items[2];
   assert.equal(wednesday?.state, 'retrying');
   assert.equal(wednesday?.error?.message, 'bank unavailable');
   assert.equal((await scheduler.verify()).ok, true);
@@ -107,7 +107,7 @@ export async function checkTimeoutWithFakeTimers(print = console.log): Promise<s
     // The retry is due at 02:05:30 but shares the hung call's idempotency key, so it waits for
     // that call to end (02:10) rather than run beside it.
     assert.deepEqual(runs, ['2026-03-02T02:00:00.000Z', '2026-03-02T02:10:00.000Z']);
-    const [first, retry] = scheduler.listExecutions({ taskId: 'export' });
+    const [first, retry] = (await scheduler.listExecutions({ taskId: 'export' })).items;
     assert.equal(first?.error?.timedOut, true);
     assert.equal(retry?.state, 'recurred'); // done, and tomorrow's run is planned
     await scheduler.stop();

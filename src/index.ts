@@ -52,6 +52,7 @@ export type {
   CronRecurrence,
   CronRecurrenceInput,
   DefaultPayload,
+  EntryQuery,
   ErrorRecord,
   Execution,
   ExecutionState,
@@ -65,11 +66,15 @@ export type {
   LocalDate,
   Occurrence,
   OccurrenceCause,
-  OccurrenceFilter,
+  OccurrenceQuery,
+  Page,
+  PageRequest,
   PayloadOf,
   Priority,
+  RecordQuery,
   Recurrence,
   RecurrenceInput,
+  ResolvedPage,
   RetryPolicy,
   RetryPolicyInput,
   RunOutcome,
@@ -95,7 +100,8 @@ export { parseId } from './domain/validateId.js';
 export { parseInstant } from './domain/validateInstant.js';
 export { JSON_LIMITS } from './domain/validateJson.js';
 export { parseOccurrence } from './domain/validateOccurrence.js';
-export { parseOccurrenceFilter } from './domain/validateOccurrenceFilter.js';
+export { EXECUTION_STATES, parseOccurrenceQuery } from './domain/validateOccurrenceQuery.js';
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './domain/validatePageRequest.js';
 export { parseRecurrence } from './domain/validateRecurrence.js';
 export { DEFAULT_RETRY_POLICY, parseRetryPolicy } from './domain/validateRetryPolicy.js';
 export { parseTask, TASK_TEXT_LIMITS } from './domain/validateTask.js';
@@ -106,7 +112,9 @@ export { EventLog } from './log/EventLog.js';
 export type {
   AppendOptions,
   EventStore,
+  LiveState,
   LogHead,
+  Place,
   ReadOptions,
   StoreClock,
 } from './log/EventStore.js';
@@ -119,8 +127,17 @@ export {
   streams,
 } from './log/events.js';
 export { entryHash, GENESIS_HASH, type HashedFields } from './log/hashChain.js';
+export { isWaiting, LiveModel } from './log/LiveModel.js';
+export { MemoryProjection } from './log/MemoryProjection.js';
 export { type MemoryStoreOptions, memoryStore } from './log/memoryStore.js';
-export { ReadModel } from './log/ReadModel.js';
+export {
+  isLive,
+  type OccurrenceRecord,
+  type ProjectionChanges,
+  type ProjectionSource,
+  projectEntries,
+} from './log/projection.js';
+export { readAllPages } from './log/readAllPages.js';
 export { type VerifyResult, verifyChain } from './log/verifyChain.js';
 export { CalendarOccupancy, occupancyOf } from './planning/CalendarOccupancy.js';
 // Planning: the seed's collaborators (ports and default implementations)

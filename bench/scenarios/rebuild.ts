@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { EventLog } from '../../src/log/EventLog.js';
+import { MemoryProjection } from '../../src/log/MemoryProjection.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { cachedLog } from '../lib/cachedLog.js';
 import { settledHeapBytes } from '../lib/heap.js';
@@ -36,10 +36,14 @@ export async function runRebuild(subject: string, params: JobParams): Promise<Ch
   if (subject === 'raw-iterate-parse') {
     folded = rawIterateParse(path);
   } else if (subject === 'planflow-fold' || subject === 'planflow-open-verified') {
-    const store = await sqliteStore({ path, verifyOnOpen: subject === 'planflow-open-verified' });
-    const model = await EventLog.fold(store);
-    folded = model.lastSeq;
-    keep = model;
+    const store = await sqliteStore({
+      path,
+      verifyOnOpen: subject === 'planflow-open-verified' ? 'full' : false,
+    });
+    const projection = new MemoryProjection();
+    for await (const batch of store.read({ batchSize: 500 })) projection.apply(batch);
+    folded = (await store.head()).seq;
+    keep = projection;
     await store.close();
   } else {
     throw new Error(`bench: unknown rebuild subject "${subject}"`);

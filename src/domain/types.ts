@@ -329,17 +329,66 @@ export type ScheduledOccurrenceInput = Readonly<{
   parentId?: string;
 }>;
 
+/**
+ * One page of a query's answer. `nextCursor` is set when more items follow: pass it back as
+ * `cursor` (with the same filters) for the next page.
+ */
+export type Page<T> = Readonly<{ items: readonly T[]; nextCursor?: string }>;
+
+/**
+ * Paging and time bounds shared by the store queries (`history`, `listOccurrences`,
+ * `listExecutions`).
+ */
+export type PageRequest = Readonly<{
+  /** Only items at or after this instant (entry time for `history`, `scheduledFor` otherwise). */
+  from?: InstantInput;
+  /** Only items strictly before this instant. */
+  to?: InstantInput;
+  /** Items per page, 1–10 000. @default 1000 */
+  limit?: number;
+  /**
+   * `nextCursor` of the previous page; `undefined` (as a last page's `nextCursor` is) means
+   * the first page.
+   */
+  cursor?: string | undefined;
+  /** Oldest first (`'asc'`) or newest first (`'desc'`). @default 'asc' */
+  order?: 'asc' | 'desc';
+}>;
+
 /** Which entries `history` returns: those of a task (and its occurrences), or of one occurrence. */
-export type HistoryQuery = Readonly<{ taskId: string } | { occurrenceId: string }>;
+export type HistoryQuery = Readonly<({ taskId: string } | { occurrenceId: string }) & PageRequest>;
 
 /** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
 export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
 
-/** Which occurrences `listOccurrences` / `listExecutions` return. */
-export type OccurrenceFilter = Readonly<{
-  taskId?: string;
-  state?: ExecutionState | readonly ExecutionState[];
+/** Which occurrences `listOccurrences` / `listExecutions` return, a page at a time. */
+export type OccurrenceQuery = Readonly<
+  {
+    taskId?: string;
+    state?: ExecutionState | readonly ExecutionState[];
+  } & PageRequest
+>;
+
+/** Paging and bounds as a store answers them: validated, instants in epoch ms. */
+export type ResolvedPage = Readonly<{
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+  /**
+   * Answer only items past this position (a sequence number) in the query's order: after it
+   * ascending, before it descending. From the cursor.
+   */
+  after?: number;
+  descending: boolean;
 }>;
+
+/** A validated {@link OccurrenceQuery}: what a store's `queryRecords` answers. */
+export type RecordQuery = Readonly<
+  { taskId?: string; states?: readonly ExecutionState[] } & ResolvedPage
+>;
+
+/** A validated {@link HistoryQuery}: what a store's `queryHistory` answers. */
+export type EntryQuery = Readonly<({ taskId: string } | { occurrenceId: string }) & ResolvedPage>;
 
 // ── Handler-aware input types ────────────────────────────────────────────────────────────
 

@@ -22,3 +22,13 @@ export function methodScope(method: string): InputScope {
 export function parseId(value: unknown, method: string, field = 'id'): string {
   return readId(value, methodScope(method), field);
 }
+
+/** Whether `value` is a valid id (see `readId`), without building an error for one that is not. */
+export function isId(value: unknown): value is string {
+  try {
+    parseId(value, 'isId');
+    return true;
+  } catch {
+    return false;
+  }
+}

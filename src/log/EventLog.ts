@@ -1,16 +1,15 @@
 import { type Observable, Subject } from 'rxjs';
-import type { HistoryQuery } from '../domain/types.js';
-import type { AppendOptions, EventStore } from './EventStore.js';
+import type { EntryQuery, Page, RecordQuery } from '../domain/types.js';
+import type { AppendOptions, EventStore, Place } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
-import { ReadModel } from './ReadModel.js';
+import { LiveModel } from './LiveModel.js';
+import type { OccurrenceRecord, ProjectionChanges } from './projection.js';
 import { type VerifyResult, verifyChain } from './verifyChain.js';
 
 /**
- * Entries per batch when folding, asked for explicitly rather than left to a store's default:
- * a fold allocates the model's records while a batch is alive, and a batch of a few thousand
- * parsed entries outlives the young generation, so it gets promoted and dies in the old one.
- * Measured on a million-entry SQLite log: 250–1 000 fold in about 0.75 of the time 5 000
- * take, with a quarter less CPU (garbage collection). See docs/performance.md.
+ * Entries per batch when catching up, asked for explicitly rather than left to a store's
+ * default: a batch of a few thousand parsed entries outlives the young generation, so it gets
+ * promoted and dies in the old one. See docs/performance.md.
  */
 const FOLD_BATCH_SIZE = 500;
 
@@ -22,25 +21,33 @@ export type EventLogOptions = Readonly<{
    * Called synchronously; it must not throw.
    */
   onAppendFailed?: (error: unknown) => void;
+  /**
+   * Hears what each run of entries changed, after the live model folded it and before the
+   * entries are published: settled occurrences included, which the live model no longer
+   * holds. Called synchronously; it must not throw.
+   */
+  onProjected?: (changes: ProjectionChanges) => void;
 }>;
 
 /** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
 type SelfVerifyingStore = EventStore & { verify(): Promise<VerifyResult> };
 
 /**
- * The log as the rest of PlanFlow sees it: appends go to the store, and every stored entry is
- * folded into the live {@link ReadModel} and published on {@link EventLog.events} in
- * sequence order, exactly once.
+ * The log as the rest of PlanFlow sees it: appends go to the store (which projects them into
+ * its read model in the same transaction), and every stored entry is folded into the
+ * in-memory {@link LiveModel} and published on {@link EventLog.events} in sequence order,
+ * exactly once. Settled history is answered by the store.
  */
 export class EventLog {
   readonly store: EventStore;
-  readonly model: ReadModel;
+  readonly model: LiveModel;
   readonly #subject = new Subject<StoredEvent>();
   /** Stored entries that arrived ahead of an earlier one (concurrent appends), keyed by seq. */
   readonly #pending = new Map<number, StoredEvent>();
   /** Appends of ours not yet answered by the store. */
   #inFlight = 0;
   readonly #onAppendFailed: ((error: unknown) => void) | undefined;
+  readonly #onProjected: ((changes: ProjectionChanges) => void) | undefined;
 
   /**
    * Every appended entry, in sequence order, after it is durable and folded into the model.
@@ -48,25 +55,20 @@ export class EventLog {
    */
   readonly events: Observable<StoredEvent>;
 
-  private constructor(store: EventStore, model: ReadModel, options: EventLogOptions) {
+  private constructor(store: EventStore, model: LiveModel, options: EventLogOptions) {
     this.store = store;
     this.model = model;
     this.#onAppendFailed = options.onAppendFailed;
+    this.#onProjected = options.onProjected;
     this.events = this.#subject.asObservable();
   }
 
-  /** Opens a log over `store`, folding everything already in it into a fresh read model. */
+  /**
+   * Opens a log over `store`: the live set comes from the store's read model, so opening
+   * costs what is live, not how long the history is.
+   */
   static async open(store: EventStore, options: EventLogOptions = {}): Promise<EventLog> {
-    return new EventLog(store, await EventLog.fold(store), options);
-  }
-
-  /** Folds a whole store into a new read model: the reference rebuild, from scratch. */
-  static async fold(store: EventStore): Promise<ReadModel> {
-    const model = new ReadModel();
-    for await (const batch of store.read({ batchSize: FOLD_BATCH_SIZE })) {
-      for (const event of batch) model.apply(event);
-    }
-    return model;
+    return new EventLog(store, new LiveModel(await store.loadLive()), options);
   }
 
   /** Appends atomically, then folds and publishes the stored entries. */
@@ -105,36 +107,50 @@ export class EventLog {
   #accept(event: StoredEvent): void {
     if (event.seq <= this.model.lastSeq) return;
     this.#pending.set(event.seq, event);
-    for (;;) {
-      const next = this.#pending.get(this.model.lastSeq + 1);
-      if (next === undefined) return;
+    const run: StoredEvent[] = [];
+    for (let next = this.#pending.get(this.model.lastSeq + 1); next !== undefined; ) {
       this.#pending.delete(next.seq);
-      this.model.apply(next);
-      this.#subject.next(next);
+      run.push(next);
+      next = this.#pending.get(next.seq + 1);
     }
+    if (run.length === 0) return;
+    const changes = this.model.apply(run);
+    this.#onProjected?.(changes);
+    for (const entry of run) this.#subject.next(entry);
+  }
+
+  /** An occurrence with its execution record: from the live set, else from the store. */
+  async record(occurrenceId: string): Promise<OccurrenceRecord | undefined> {
+    return this.model.record(occurrenceId) ?? (await this.store.getRecord(occurrenceId));
+  }
+
+  /** {@link record} of several ids at once, by id; unknown ids are left out. */
+  async records(ids: Iterable<string>): Promise<Map<string, OccurrenceRecord>> {
+    const found = new Map<string, OccurrenceRecord>();
+    for (const id of ids) {
+      if (found.has(id)) continue;
+      const record = await this.record(id);
+      if (record !== undefined) found.set(id, record);
+    }
+    return found;
+  }
+
+  /** Occurrences and their execution records, from the store's read model. */
+  queryRecords(query: RecordQuery): Promise<Page<OccurrenceRecord>> {
+    return this.store.queryRecords(query);
   }
 
   /**
-   * Every entry about a task (its definition changes and all of its occurrences' events) or
+   * Entries about a task (its definition changes and all of its occurrences' entries) or
    * about one occurrence, in log order. Read from the store, so it is the recorded truth.
    */
-  async history(query: HistoryQuery): Promise<readonly StoredEvent[]> {
-    const streams = new Set<string>();
-    if ('occurrenceId' in query) {
-      streams.add(`occurrence:${query.occurrenceId}`);
-    } else {
-      streams.add(`task:${query.taskId}`);
-      for (const occ of this.model.listOccurrences({ taskId: query.taskId })) {
-        streams.add(`occurrence:${occ.id}`);
-      }
-    }
-    const found: StoredEvent[] = [];
-    for await (const batch of this.store.read()) {
-      for (const event of batch) {
-        if (streams.has(event.stream)) found.push(event);
-      }
-    }
-    return found;
+  history(query: EntryQuery): Promise<Page<StoredEvent>> {
+    return this.store.queryHistory(query);
+  }
+
+  /** Occurrences holding a calendar place from `sinceMs` on (see `EventStore.placesSince`). */
+  placesSince(sinceMs: number): Promise<readonly Place[]> {
+    return this.store.placesSince(sinceMs);
   }
 
   /** Checks the whole hash chain: any changed byte or removed entry makes it fail. */

@@ -1,5 +1,14 @@
-import type { IsoInstant } from '../domain/types.js';
+import type {
+  CalendarConfig,
+  EntryQuery,
+  IsoInstant,
+  Page,
+  RecordQuery,
+  SchedulerStatus,
+  Task,
+} from '../domain/types.js';
 import type { NewEvent, StoredEvent } from './events.js';
+import type { OccurrenceRecord } from './projection.js';
 
 /** The last entry of a log: its sequence number and hash (`0` / `GENESIS_HASH` when empty). */
 export type LogHead = Readonly<{ seq: number; hash: string }>;
@@ -25,8 +34,25 @@ export type ReadOptions = Readonly<{
 }>;
 
 /**
- * Port for the append-only event log. Every store (memory, SQLite, PostgreSQL) implements it
- * and passes the same contract suite (`test/contracts/storeContract.ts`).
+ * What deciding needs, read in one consistent view at `head`: the tasks, the calendar, the
+ * recorded status and the live set (occurrences waiting to trigger or running). Settled
+ * history is not part of it; it stays in the store.
+ */
+export type LiveState = Readonly<{
+  head: LogHead;
+  tasks: readonly Task[];
+  calendar: CalendarConfig | undefined;
+  status: SchedulerStatus;
+  live: readonly OccurrenceRecord[];
+}>;
+
+/** Where an occurrence that holds its calendar place stands: its id and time. */
+export type Place = Readonly<{ occurrenceId: string; scheduledFor: IsoInstant }>;
+
+/**
+ * Port for the append-only event log and the read model it keeps in step with it. Every store
+ * (memory, SQLite, PostgreSQL) implements it and passes the same contract suite
+ * (`test/contracts/storeContract.ts`).
  *
  * Rules every implementation keeps:
  * - `append` is atomic per call: all entries of the batch are stored, or none.
@@ -35,6 +61,8 @@ export type ReadOptions = Readonly<{
  * - A second `occurrence.triggered` for the same stream is rejected with
  *   `ConcurrencyError` (code `planflow:already-triggered`) by the storage itself, and the
  *   whole batch that carried it is rejected.
+ * - The read model answers exactly what `projectEntries` folds from the entries, and an
+ *   acknowledged append is visible to every query that starts after it.
  */
 export interface EventStore {
   append(events: readonly NewEvent[], options?: AppendOptions): Promise<readonly StoredEvent[]>;
@@ -42,6 +70,23 @@ export interface EventStore {
   read(options?: ReadOptions): AsyncIterable<readonly StoredEvent[]>;
   head(): Promise<LogHead>;
   close(): Promise<void>;
+
+  // ── The read model (an inline projection: written in the same transaction as the
+  // entries it derives from, by `projectEntries`) ──────────────────────────────────────
+
+  /** Tasks, calendar, status and the live set, consistent with one head. */
+  loadLive(): Promise<LiveState>;
+  /** One occurrence with its execution record, live or settled. */
+  getRecord(occurrenceId: string): Promise<OccurrenceRecord | undefined>;
+  /** Occurrences in the order first recorded (by `firstSeq`), filtered, a page at a time. */
+  queryRecords(query: RecordQuery): Promise<Page<OccurrenceRecord>>;
+  /** Entries about a task (with all its occurrences) or about one occurrence, in log order. */
+  queryHistory(query: EntryQuery): Promise<Page<StoredEvent>>;
+  /**
+   * Occurrences that hold a calendar place (waiting, or triggered at some point) scheduled
+   * at or after `sinceMs`: what the calendar's occupancy needs from today on.
+   */
+  placesSince(sinceMs: number): Promise<readonly Place[]>;
 }
 
 /** The time source a store stamps entries with. */

@@ -1,6 +1,7 @@
 import type { AppendOptions, EventStore, LogHead, ReadOptions, StoreClock } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
 import { GENESIS_HASH } from './hashChain.js';
+import { MemoryProjection } from './MemoryProjection.js';
 import {
   draftEvents,
   repeatedTriggerInBatch,
@@ -38,7 +39,8 @@ function freezeDeep<T>(value: T): T {
  * embedding where durability is not wanted, and the reference the contract suite is
  * written against.
  *
- * Each append runs synchronously at call time, so calls made in the same tick are applied
+ * Its read model (a {@link MemoryProjection}) is updated by the same synchronous step as the
+ * entries. Each append runs synchronously at call time, so calls made in the same tick are applied
  * in call order — the first of two competing triggers wins, exactly as a real store's
  * unique constraint would decide. Entries are frozen objects sharing `prevHash` strings
  * with their predecessor; no JSON text is kept (it is re-derived for verification), which
@@ -52,6 +54,7 @@ export function memoryStore(options?: MemoryStoreOptions): EventStore {
   const stampTime = timeStamper(COMPONENT, resolveMemoryStoreOptions(options).clock);
   const entries: StoredEvent[] = [];
   const triggered = new Set<string>();
+  const projection = new MemoryProjection();
   let closed = false;
 
   const headNow = (): LogHead => {
@@ -84,6 +87,7 @@ export function memoryStore(options?: MemoryStoreOptions): EventStore {
       entries.push(event);
       if (event.type === TRIGGERED) triggered.add(event.stream);
     }
+    projection.apply(stored);
     return stored;
   };
 
@@ -103,12 +107,36 @@ export function memoryStore(options?: MemoryStoreOptions): EventStore {
     }
   }
 
+  const ensureOpen = (operation: string): void => {
+    if (closed) throw storeClosedError(COMPONENT, operation);
+  };
+
   return {
     append,
     read,
     head: async () => {
-      if (closed) throw storeClosedError(COMPONENT, 'head');
+      ensureOpen('head');
       return headNow();
+    },
+    loadLive: async () => {
+      ensureOpen('read');
+      return projection.loadLive(headNow());
+    },
+    getRecord: async (occurrenceId) => {
+      ensureOpen('read');
+      return projection.record(occurrenceId);
+    },
+    queryRecords: async (query) => {
+      ensureOpen('read');
+      return projection.queryRecords(query);
+    },
+    queryHistory: async (query) => {
+      ensureOpen('read');
+      return projection.queryHistory(query, (seq) => entries[seq - 1]);
+    },
+    placesSince: async (sinceMs) => {
+      ensureOpen('read');
+      return projection.placesSince(sinceMs);
     },
     close: async () => {
       closed = true;

@@ -1,3 +1,4 @@
+import type { LogHead } from './EventStore.js';
 import type { StoredEvent } from './events.js';
 import { entryHash, GENESIS_HASH } from './hashChain.js';
 
@@ -18,14 +19,17 @@ export type VerifyResult =
  * entry's content. Any changed byte, removed or reordered entry breaks one of these.
  *
  * `dataJsonOf` returns the payload's JSON text as stored; stores that keep the raw text pass
- * it through so verification does not depend on re-serialisation.
+ * it through so verification does not depend on re-serialisation. `after` starts the walk
+ * past an entry already verified (the batches then begin with the entry after it); `entries`
+ * still counts from the start of the log.
  */
 export async function verifyChain(
   batches: AsyncIterable<readonly StoredEvent[]> | Iterable<readonly StoredEvent[]>,
   dataJsonOf: (event: StoredEvent) => string = (event) => JSON.stringify(event.data),
+  after: LogHead = { seq: 0, hash: GENESIS_HASH },
 ): Promise<VerifyResult> {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  let expectedSeq = after.seq + 1;
+  let prevHash = after.hash;
   // Built once, not per entry: a closure per entry showed up in profiles of long logs.
   const fail = (reason: string): VerifyResult => ({
     ok: false,

@@ -1,13 +1,9 @@
+import { holdsPlace } from '../domain/holdsPlace.js';
 import type { CalendarConfig, Execution, Occurrence } from '../domain/types.js';
 import type { Occupancy } from './ports.js';
 import { zonedParts } from './zonedTime.js';
 
 type Place = Readonly<{ day: string; atMs: number }>;
-
-/** Whether an occurrence holds its place on the calendar: it is still planned, or it ran. */
-export function holdsPlace(execution: Execution): boolean {
-  return execution.state === 'scheduled' || execution.triggered;
-}
 
 /**
  * The one {@link Occupancy} implementation: how many occurrences fall on each local date of
@@ -15,8 +11,8 @@ export function holdsPlace(execution: Execution): boolean {
  * of being recomputed from every occurrence for each decision.
  *
  * Three users: the scheduler keeps one in step with its log (`sync` after each folded
- * occurrence event, `reset` when the calendar changes, since the local date of an instant
- * depends on the zone); a planner that places several occurrences in one call layers one
+ * occurrence event, `rezone` when the calendar changes, since the local date of an instant
+ * depends on the zone, `forgetBefore` as days pass); a planner that places several occurrences in one call layers one
  * over the caller's (`base`) so they do not collide with each other; and
  * {@link occupancyOf} builds one from a plain list.
  */
@@ -26,6 +22,8 @@ export class CalendarOccupancy implements Occupancy {
   readonly #places = new Map<string, Place>();
   readonly #perDay = new Map<string, number>();
   readonly #perInstant = new Map<number, number>();
+  /** While {@link undoOnFailure} runs: each change as [id, the instant it held (if freed)]. */
+  #journal: [string, number | undefined][] | undefined;
 
   /** An empty occupancy in `calendar`'s zone, counted on top of `base` when given. */
   constructor(calendar: CalendarConfig, base?: Occupancy) {
@@ -38,13 +36,17 @@ export class CalendarOccupancy implements Occupancy {
     return this.#calendar;
   }
 
-  /** Re-indexes for a (possibly) new calendar from the executions given. */
-  reset(calendar: CalendarConfig, executions: Iterable<Execution>): void {
+  /**
+   * Re-indexes the places held for a (possibly) new calendar: the local date of an instant
+   * depends on the zone, so every place is counted again in the new one.
+   */
+  rezone(calendar: CalendarConfig): void {
+    const places = [...this.#places];
     this.#calendar = calendar;
     this.#places.clear();
     this.#perDay.clear();
     this.#perInstant.clear();
-    for (const execution of executions) this.sync(execution);
+    for (const [id, place] of places) this.#take(id, place.atMs);
   }
 
   /** Adds, keeps or removes one occurrence according to its current execution record. */
@@ -61,7 +63,11 @@ export class CalendarOccupancy implements Occupancy {
    */
   hold(occurrenceId: string, scheduledFor: string): void {
     if (this.#places.has(occurrenceId)) return;
-    const atMs = Date.parse(scheduledFor);
+    this.#journal?.push([occurrenceId, undefined]);
+    this.#take(occurrenceId, Date.parse(scheduledFor));
+  }
+
+  #take(occurrenceId: string, atMs: number): void {
     const place = { day: zonedParts(atMs, this.#calendar.timeZone).localDate, atMs };
     this.#places.set(occurrenceId, place);
     bump(this.#perDay, place.day, 1);
@@ -72,9 +78,54 @@ export class CalendarOccupancy implements Occupancy {
   release(occurrenceId: string): void {
     const had = this.#places.get(occurrenceId);
     if (had === undefined) return;
+    this.#journal?.push([occurrenceId, had.atMs]);
     this.#places.delete(occurrenceId);
     bump(this.#perDay, had.day, -1);
     bump(this.#perInstant, had.atMs, -1);
+  }
+
+  /**
+   * Forgets every place before `beforeMs`. The planners place occurrences from now on, so a
+   * long-running scheduler keeps only the days that can still matter (the caller keeps a
+   * margin of a day or more for the calendar's zone) instead of every place ever held.
+   */
+  forgetBefore(beforeMs: number): void {
+    for (const [id, place] of this.#places) {
+      if (place.atMs >= beforeMs) continue;
+      this.#places.delete(id);
+      bump(this.#perDay, place.day, -1);
+      bump(this.#perInstant, place.atMs, -1);
+    }
+  }
+
+  /** How many occurrences hold a place. */
+  get size(): number {
+    return this.#places.size;
+  }
+
+  /**
+   * Runs `decide`, and puts every place it took or freed back as it was when `decide`
+   * throws — for a batch of decisions that must be recorded whole or not at all.
+   */
+  async undoOnFailure<T>(decide: () => Promise<T>): Promise<T> {
+    const outer = this.#journal;
+    const journal: [string, number | undefined][] = [];
+    this.#journal = journal;
+    try {
+      return await decide();
+    } catch (error) {
+      this.#journal = undefined;
+      for (let i = journal.length - 1; i >= 0; i--) {
+        const [id, atMs] = journal[i]!;
+        if (atMs === undefined) this.release(id);
+        else if (!this.#places.has(id)) this.#take(id, atMs);
+      }
+      journal.length = 0;
+      throw error;
+    } finally {
+      this.#journal = outer;
+      outer?.push(...journal);
+    }
   }
 
   countOnDay(localDate: string, excludeId?: string): number {

@@ -6,7 +6,8 @@ import type {
   Execution,
   HistoryQuery,
   Occurrence,
-  OccurrenceFilter,
+  OccurrenceQuery,
+  Page,
   ScheduledOccurrenceInput,
   SchedulerStatus,
   Task,
@@ -18,7 +19,7 @@ import { parseCalendar } from '../domain/validateCalendar.js';
 import { parseHistoryQuery } from '../domain/validateHistoryQuery.js';
 import { parseId } from '../domain/validateId.js';
 import { parseOccurrence } from '../domain/validateOccurrence.js';
-import { parseOccurrenceFilter } from '../domain/validateOccurrenceFilter.js';
+import { parseOccurrenceQuery } from '../domain/validateOccurrenceQuery.js';
 import { parseTaskChanges } from '../domain/validateTaskChanges.js';
 import { parseTriggerTarget } from '../domain/validateTriggerTarget.js';
 import type { EventLog } from '../log/EventLog.js';
@@ -312,32 +313,49 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     return this.#model().getTask(id);
   }
 
-  listOccurrences(filter?: OccurrenceFilter): readonly Occurrence[] {
-    const valid = parseOccurrenceFilter(filter, 'listOccurrences');
-    return this.#model().listOccurrences(valid);
+  /**
+   * Occurrences in the order first recorded, a page at a time, from the store's read model
+   * (settled history included). Filters: `taskId`, `state`, `from`/`to` on `scheduledFor`;
+   * paging: `limit` (default 1000), `cursor` (the previous page's `nextCursor`).
+   */
+  async listOccurrences(query?: OccurrenceQuery): Promise<Page<Occurrence>> {
+    const valid = parseOccurrenceQuery(query, 'listOccurrences');
+    await this.ready;
+    const page = await this.#openLog().queryRecords(valid);
+    return pageOf(page, (record) => record.occurrence);
   }
 
-  listExecutions(filter?: OccurrenceFilter): readonly Execution[] {
-    const valid = parseOccurrenceFilter(filter, 'listExecutions');
-    return this.#model().listExecutions(valid);
+  /** Each occurrence's `Execution` (state, outcome, error, follow-up, history), as {@link listOccurrences}. */
+  async listExecutions(query?: OccurrenceQuery): Promise<Page<Execution>> {
+    const valid = parseOccurrenceQuery(query, 'listExecutions');
+    await this.ready;
+    const page = await this.#openLog().queryRecords(valid);
+    return pageOf(page, (record) => record.execution);
   }
 
-  getOccurrence(occurrenceId: string): Occurrence | undefined {
+  /** One occurrence, live or settled. */
+  async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {
     const id = parseId(occurrenceId, 'SmartScheduler.getOccurrence', 'occurrenceId');
-    return this.#model().getOccurrence(id);
+    await this.ready;
+    return (await this.#openLog().record(id))?.occurrence;
   }
 
-  getExecution(occurrenceId: string): Execution | undefined {
+  /** One occurrence's execution record, live or settled. */
+  async getExecution(occurrenceId: string): Promise<Execution | undefined> {
     const id = parseId(occurrenceId, 'SmartScheduler.getExecution', 'occurrenceId');
-    return this.#model().getExecution(id);
+    await this.ready;
+    return (await this.#openLog().record(id))?.execution;
   }
 
   get calendar(): CalendarConfig {
     return this.#model().calendar!;
   }
 
-  /** Every log entry about a task (and its occurrences) or about one occurrence. */
-  async history(query: HistoryQuery): Promise<readonly StoredEvent[]> {
+  /**
+   * Log entries about a task (and its occurrences) or about one occurrence, in log order, a
+   * page at a time (`from`/`to` on entry time, `limit`, `cursor`).
+   */
+  async history(query: HistoryQuery): Promise<Page<StoredEvent>> {
     const valid = parseHistoryQuery(query);
     await this.ready;
     return this.#openLog().history(valid);
@@ -362,6 +380,12 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   #model() {
     return this.#openLog().model;
   }
+}
+
+/** A page with each item mapped. */
+function pageOf<A, B>(page: Page<A>, map: (item: A) => B): Page<B> {
+  const items = page.items.map(map);
+  return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
 }
 
 export type { ScheduleResult };

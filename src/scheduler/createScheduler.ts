@@ -121,6 +121,15 @@ export function createScheduler<H extends Handlers = Handlers>(
   });
 }
 
+/**
+ * How far back the occupancy keeps places: the planners place occurrences from now on, and a
+ * calendar day in any zone began less than 38 hours ago, so two days cover "today" everywhere
+ * (its cap per day counts what already ran today).
+ */
+const OCCUPANCY_MARGIN_MS = 2 * 86_400_000;
+/** Entries folded between two sweeps of places older than the margin. */
+const FORGET_EVERY = 4096;
+
 type Built = Readonly<{
   timers: TimerQueue;
   supervisor: Supervisor;
@@ -138,27 +147,33 @@ type Built = Readonly<{
  * were made against. Runs before any command.
  */
 async function openParts(options: ResolvedSchedulerOptions, built: Built): Promise<SchedulerParts> {
-  const log = await EventLog.open(options.store, { onAppendFailed: built.onAppendFailed });
+  let occupancy: CalendarOccupancy | undefined;
+  let folded = 0;
+  const log = await EventLog.open(options.store, {
+    onAppendFailed: built.onAppendFailed,
+    onProjected: (changes) => {
+      if (occupancy === undefined) return;
+      if (changes.calendar !== undefined) occupancy.rezone(changes.calendar);
+      for (const record of changes.records.values()) occupancy.sync(record.execution);
+      folded += changes.taskIds.length;
+      if (folded >= FORGET_EVERY) {
+        folded = 0;
+        occupancy.forgetBefore(built.timers.now() - OCCUPANCY_MARGIN_MS);
+      }
+    },
+  });
   const model = log.model;
   const recorded = model.calendar;
   const wanted = options.calendar ?? recorded ?? parseCalendar({ timeZone: 'UTC' });
-  const occupancy = new CalendarOccupancy(wanted);
-  occupancy.reset(wanted, model.listExecutions());
-  log.events.subscribe((event) => {
-    if (event.type === 'calendar.configured') {
-      occupancy.reset(event.data.calendar, model.listExecutions());
-    } else {
-      const id =
-        event.type === 'occurrence.scheduled'
-          ? event.data.occurrence.id
-          : 'occurrenceId' in event.data
-            ? event.data.occurrenceId
-            : undefined;
-      const execution = id === undefined ? undefined : model.getExecution(id);
-      if (execution !== undefined) occupancy.sync(execution);
-    }
-    built.events.next(event);
-  });
+  const opened = new CalendarOccupancy(wanted);
+  for (const place of await log.placesSince(built.timers.now() - OCCUPANCY_MARGIN_MS)) {
+    opened.hold(place.occurrenceId, place.scheduledFor);
+  }
+  // Waiting occurrences hold their place whatever their time (one due long ago still waits
+  // for the missed check).
+  for (const { execution } of model.liveRecords()) opened.sync(execution);
+  occupancy = opened;
+  log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({
     timers: built.timers,
     horizonMs: options.horizonMs,

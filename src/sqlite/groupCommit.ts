@@ -10,7 +10,9 @@ import {
 import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { insertEntry, type LogStatements, readHead } from './logStatements.js';
+import type { SqliteProjection } from './sqliteProjection.js';
 import { storageFault } from './storageFault.js';
+import type { VerifiedMark } from './VerifiedMark.js';
 
 /** One `append` call waiting for the next commit. */
 export type PendingAppend = Readonly<{
@@ -29,7 +31,7 @@ export type GroupCommit = Readonly<{
 }>;
 
 type Outcome =
-  | { call: PendingAppend; sealed: readonly SealedEntry[] }
+  | { call: PendingAppend; stored: readonly StoredEvent[] }
   | { call: PendingAppend; error: unknown };
 
 // The driver is loaded already: a group commit exists only for a database it opened.
@@ -45,11 +47,17 @@ const isTriggerConflict = (error: unknown): boolean =>
  * call needs no savepoint: SQLite already undoes a failed statement by itself.
  *
  * Seq and hashes are assigned inside the transaction, from the head read under the write
- * lock, so the chain stays linear even when several connections write to one file.
+ * lock, so the chain stays linear even when several connections write to one file. Each
+ * call's entries are projected into the read model tables in the same savepoint, after they
+ * were inserted, so the projection never holds what the log does not. When the head at the
+ * start of the transaction is the verified mark, the entries this store chains onto it are
+ * known good too, and the mark moves with them in the same transaction.
  */
 export function createGroupCommit(
   db: Database.Database,
   statements: LogStatements,
+  projection: SqliteProjection,
+  mark: VerifiedMark,
   component: string,
   path: string,
 ): GroupCommit {
@@ -61,13 +69,22 @@ export function createGroupCommit(
       return { call, error: expectedSeqError(component, call.expectedSeq, head.seq) };
     }
     const sealed = sealDrafts(call.drafts, head, call.time);
+    const stored = sealed.map((entry) => toStoredEvent(entry, JSON.parse(entry.dataJson)));
+    const changes = projection.project(stored);
+    if (changes.repeatedTrigger !== undefined) {
+      return { call, error: alreadyTriggeredError(component, changes.repeatedTrigger) };
+    }
     const guarded = sealed.length > 1;
     if (guarded) statements.savepoint.run();
     let current: SealedEntry | undefined;
     try {
-      for (current of sealed) insertEntry(statements, current);
+      for (let i = 0; i < sealed.length; i++) {
+        current = sealed[i]!;
+        insertEntry(statements, current, changes.taskIds[i]!);
+      }
+      projection.write(changes);
       if (guarded) statements.release.run();
-      return { call, sealed };
+      return { call, stored };
     } catch (error) {
       if (!isTriggerConflict(error) || current === undefined) throw error;
       if (guarded) {
@@ -87,14 +104,16 @@ export function createGroupCommit(
     try {
       statements.begin.run();
       let head = readHead(statements);
+      const known = mark.isAt(head);
       for (const call of calls) {
         const outcome = applyCall(call, head);
-        if ('sealed' in outcome) {
-          const last = outcome.sealed[outcome.sealed.length - 1];
+        if ('stored' in outcome) {
+          const last = outcome.stored[outcome.stored.length - 1];
           if (last !== undefined) head = { seq: last.seq, hash: last.hash };
         }
         outcomes.push(outcome);
       }
+      if (known && !mark.isAt(head)) mark.advance(head);
       statements.commit.run();
     } catch (error) {
       // An I/O or unexpected error poisons the whole group: nothing of it was committed.
@@ -103,16 +122,18 @@ export function createGroupCommit(
       } catch {
         // SQLite rolls back by itself when the rollback cannot be written either.
       }
+      try {
+        mark.reload();
+      } catch {
+        // Unreadable now; the next open checks the mark again.
+      }
       const fault = storageFault(error, { component, path, operation: 'append to' });
       for (const call of calls) call.reject(fault);
       return;
     }
     for (const outcome of outcomes) {
       if ('error' in outcome) outcome.call.reject(outcome.error);
-      else
-        outcome.call.resolve(
-          outcome.sealed.map((entry) => toStoredEvent(entry, JSON.parse(entry.dataJson))),
-        );
+      else outcome.call.resolve(outcome.stored);
     }
   };
 

@@ -22,7 +22,7 @@ export type LogRow = [
  * of a small statement, and group commit runs thousands of inserts per second.
  */
 export type LogStatements = Readonly<{
-  insert: Database.Statement<LogRow>;
+  insert: Database.Statement<[...LogRow, taskId: string | null]>;
   head: Database.Statement<[], [number, string]>;
   page: Database.Statement<[number, number, number], LogRow>;
   begin: Database.Statement<[]>;
@@ -36,8 +36,8 @@ export type LogStatements = Readonly<{
 /** Prepares {@link LogStatements} on an open, migrated connection. */
 export function prepareLogStatements(db: Database.Database): LogStatements {
   return Object.freeze({
-    insert: db.prepare<LogRow>(
-      'INSERT INTO events (seq, id, type, time, stream, data, schema_version, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    insert: db.prepare<[...LogRow, taskId: string | null]>(
+      'INSERT INTO events (seq, id, type, time, stream, data, schema_version, prev_hash, hash, task_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     head: db
       .prepare<[], [number, string]>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
@@ -64,8 +64,12 @@ export function readHead(statements: LogStatements): LogHead {
   return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: row[0], hash: row[1] };
 }
 
-/** Writes one sealed entry. */
-export function insertEntry(statements: LogStatements, entry: SealedEntry): void {
+/** Writes one sealed entry, with the task it is about (for history queries). */
+export function insertEntry(
+  statements: LogStatements,
+  entry: SealedEntry,
+  taskId: string | null,
+): void {
   statements.insert.run(
     entry.seq,
     entry.id,
@@ -76,6 +80,7 @@ export function insertEntry(statements: LogStatements, entry: SealedEntry): void
     entry.schemaVersion,
     entry.prevHash,
     entry.hash,
+    taskId,
   );
 }
 

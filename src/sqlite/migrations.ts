@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { ValidationError } from '../domain/errors.js';
+import { rebuildProjection } from './sqliteProjection.js';
 
 /**
  * The log file's own schema history. The version lives in SQLite's `user_version` header
@@ -40,6 +41,33 @@ export const logMigrations: readonly Migration[] = Object.freeze([
         CREATE UNIQUE INDEX events_one_trigger_per_stream
           ON events (stream) WHERE type = 'occurrence.triggered';
       `);
+    },
+  },
+  {
+    version: 2,
+    description:
+      'read model tables (occurrences, tasks, log_state), events.task_id, and their indexes, filled from the entries',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        CREATE TABLE occurrences (
+          first_seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          task_id TEXT NOT NULL,
+          state TEXT NOT NULL,
+          live INTEGER NOT NULL,
+          holds_place INTEGER NOT NULL,
+          scheduled_ms INTEGER NOT NULL,
+          record TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX occurrences_by_task ON occurrences (task_id, first_seq);
+        CREATE INDEX occurrences_live ON occurrences (first_seq) WHERE live = 1;
+        CREATE INDEX occurrences_places ON occurrences (scheduled_ms) WHERE holds_place = 1;
+        CREATE TABLE tasks (id TEXT PRIMARY KEY, task TEXT NOT NULL) STRICT;
+        CREATE TABLE log_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        ALTER TABLE events ADD COLUMN task_id TEXT;
+        CREATE INDEX events_by_task ON events (task_id, seq) WHERE task_id IS NOT NULL;
+      `);
+      rebuildProjection(db);
     },
   },
 ]);

@@ -11,11 +11,14 @@ import {
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
+import type { VerifyResult } from '../log/verifyChain.js';
 import { integrityProblems } from './integrityProblems.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { type LogRow, prepareLogStatements, readPage } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
+import { rebuildProjection } from './sqliteProjection.js';
 import { guarded } from './storageFault.js';
+import { VerifiedMark } from './VerifiedMark.js';
 import { verifyLogRows } from './verifyLog.js';
 
 /** What {@link rebuildLog} kept and why it dropped the rest. */
@@ -75,7 +78,7 @@ function copyRows(
     target.transaction(() => {
       for (const row of rows) {
         try {
-          write.insert.run(...row);
+          write.insert.run(...row, null);
         } catch (error) {
           if (
             !(error instanceof loadBetterSqlite3().SqliteError) ||
@@ -92,6 +95,18 @@ function copyRows(
     if (duplicate !== undefined) return { copied, duplicate };
   }
   return { copied };
+}
+
+/**
+ * Rebuilds the read model of a file whose entries were just copied or cut back, and marks the
+ * chain it verified, in one transaction.
+ */
+export function settleRebuilt(db: Database.Database, verified: VerifyResult): void {
+  db.transaction(() => {
+    rebuildProjection(db);
+    if (verified.ok)
+      new VerifiedMark(db).advance({ seq: verified.entries, hash: verified.headHash });
+  })();
 }
 
 function syncDirectory(path: string): void {
@@ -168,6 +183,7 @@ export async function rebuildLog(
       if (!check.ok || check.entries !== copy.copied || damage.length > 0) {
         throw cannotRepair(component, path, 'the rebuilt copy did not verify');
       }
+      guarded(site('rebuild'), () => settleRebuilt(target.db, check));
     } finally {
       target.close();
     }

@@ -5,7 +5,7 @@ import { resolveStoreClock } from '../log/storeOptions.js';
 import { integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements } from './logStatements.js';
 import { type LogDatabase, openLogDatabase } from './openLogDatabase.js';
-import { rebuildLog } from './rebuildLog.js';
+import { rebuildLog, settleRebuilt } from './rebuildLog.js';
 import { guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
@@ -104,6 +104,7 @@ async function truncate(log: LogDatabase, path: string, backupPath: string): Pro
   const after = await verifyLogRows(statements);
   const stillBad = corruptLogError(COMPONENT, path, after);
   if (stillBad !== undefined) throw stillBad;
+  settleRebuilt(log.db, after);
   return {
     backupPath,
     method: 'truncate',

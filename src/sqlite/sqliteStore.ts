@@ -1,4 +1,4 @@
-import type { CorruptLogError } from '../domain/errors.js';
+import { CorruptLogError } from '../domain/errors.js';
 import type {
   AppendOptions,
   EventStore,
@@ -13,10 +13,18 @@ import { resolveAppendOptions, resolveReadOptions } from '../log/storeOptions.js
 import type { VerifyResult } from '../log/verifyChain.js';
 import { createGroupCommit } from './groupCommit.js';
 import { integrityError, integrityProblems } from './integrityProblems.js';
-import { prepareLogStatements, readHead, readPage, rowToStoredEvent } from './logStatements.js';
+import {
+  type LogStatements,
+  prepareLogStatements,
+  readHead,
+  readPage,
+  rowToStoredEvent,
+} from './logStatements.js';
 import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
-import { resolveSqliteStoreOptions } from './sqliteStoreOptions.js';
+import { SqliteProjection } from './sqliteProjection.js';
+import { resolveSqliteStoreOptions, type VerifyOnOpen } from './sqliteStoreOptions.js';
 import { type FaultSite, guarded, storageFault } from './storageFault.js';
+import { VerifiedMark } from './VerifiedMark.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'sqliteStore';
@@ -42,11 +50,16 @@ export type SqliteStoreOptions = Readonly<{
   /** Time source for `time` stamps. @default Date.now */
   clock?: StoreClock;
   /**
-   * Check the whole file before accepting it: SQLite's `integrity_check` (pages and indexes,
-   * among them the one that keeps an occurrence from triggering twice) and the hash chain.
-   * The schema is checked on every open regardless. @default true
+   * What to check before accepting the file. The schema is checked on every open.
+   * - `'new'`: the hash chain of every entry after the verified mark (what no PlanFlow store
+   *   verified or wrote onto a verified chain before), and that the entry the mark names is
+   *   unchanged. Costs what was appended since, not the length of the history.
+   * - `'full'` (or `true`): SQLite's `integrity_check` (pages and indexes, among them the one
+   *   that keeps an occurrence from triggering twice) and the whole hash chain.
+   * - `false`: nothing beyond the schema.
+   * @default 'new'
    */
-  verifyOnOpen?: boolean;
+  verifyOnOpen?: VerifyOnOpen | boolean;
 }>;
 
 /** An SQLite-backed {@link EventStore} that can also check its own file. */
@@ -57,20 +70,40 @@ export interface SqliteStore extends EventStore {
   verify(): Promise<VerifyResult>;
 }
 
-/** Checks pages, indexes and the chain of a just-opened file; closes it when they fail. */
-async function verifyOpened(log: LogDatabase, path: string): Promise<void> {
+/**
+ * Checks a just-opened file as `verifyOnOpen` asks — pages and indexes and the whole chain
+ * (`'full'`), or the chain after the verified mark (`'new'`) — and moves the mark to the
+ * head it verified (unless read-only). Closes the file when a check fails.
+ */
+async function verifyOpened(
+  log: LogDatabase,
+  statements: LogStatements,
+  mark: VerifiedMark,
+  path: string,
+  mode: VerifyOnOpen,
+): Promise<void> {
   let failure: CorruptLogError | undefined;
   try {
-    const problems = guarded({ component: COMPONENT, path, operation: 'check' }, () =>
-      integrityProblems(log.db),
-    );
-    failure =
-      problems.length > 0
-        ? integrityError(COMPONENT, path, problems)
-        : corruptLogError(COMPONENT, path, await verifyLogRows(prepareLogStatements(log.db)));
+    const problems =
+      mode === 'full'
+        ? guarded({ component: COMPONENT, path, operation: 'check' }, () =>
+            integrityProblems(log.db),
+          )
+        : [];
+    if (problems.length > 0) failure = integrityError(COMPONENT, path, problems);
+    else {
+      const after = mode === 'full' ? undefined : mark.check(COMPONENT, path);
+      const result = await verifyLogRows(statements, () => {}, after);
+      failure = corruptLogError(COMPONENT, path, result);
+      if (result.ok && !log.readOnly && result.entries > mark.current.seq) {
+        mark.advance({ seq: result.entries, hash: result.headHash });
+      }
+    }
   } catch (error) {
     log.close();
-    throw storageFault(error, { component: COMPONENT, path, operation: 'verify' });
+    throw error instanceof CorruptLogError
+      ? error
+      : storageFault(error, { component: COMPONENT, path, operation: 'verify' });
   }
   if (failure !== undefined) {
     log.close();
@@ -96,12 +129,21 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const stampTime = timeStamper(COMPONENT, clock);
   const log = openLogDatabase(path, { component: COMPONENT, synchronous, readOnly });
   const { db } = log;
-  if (verifyOnOpen) await verifyOpened(log, path);
-  const statements = guarded({ component: COMPONENT, path, operation: 'open' }, () =>
-    prepareLogStatements(db),
-  );
+  let parts: { statements: LogStatements; projection: SqliteProjection; mark: VerifiedMark };
+  try {
+    parts = guarded({ component: COMPONENT, path, operation: 'open' }, () => ({
+      statements: prepareLogStatements(db),
+      projection: new SqliteProjection(db),
+      mark: new VerifiedMark(db),
+    }));
+  } catch (error) {
+    log.close();
+    throw error;
+  }
+  const { statements, projection, mark } = parts;
+  if (verifyOnOpen !== false) await verifyOpened(log, statements, mark, path, verifyOnOpen);
   const site = (operation: string): FaultSite => ({ component: COMPONENT, path, operation });
-  const commits = createGroupCommit(db, statements, COMPONENT, path);
+  const commits = createGroupCommit(db, statements, projection, mark, COMPONENT, path);
   let closed = false;
 
   const ensureOpen = (operation: string): void => {
@@ -147,6 +189,26 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     async head(): Promise<LogHead> {
       ensureOpen('head');
       return guarded(site('read the head of'), () => readHead(statements));
+    },
+    async loadLive() {
+      ensureOpen('read');
+      return guarded(site('read'), () => projection.loadLive(() => readHead(statements)));
+    },
+    async getRecord(occurrenceId) {
+      ensureOpen('read');
+      return guarded(site('read'), () => projection.record(occurrenceId));
+    },
+    async queryRecords(query) {
+      ensureOpen('read');
+      return guarded(site('read'), () => projection.queryRecords(query));
+    },
+    async queryHistory(query) {
+      ensureOpen('read');
+      return guarded(site('read'), () => projection.queryHistory(query));
+    },
+    async placesSince(sinceMs) {
+      ensureOpen('read');
+      return guarded(site('read'), () => projection.placesSince(sinceMs));
     },
     async verify(): Promise<VerifyResult> {
       ensureOpen('verify');

@@ -2,12 +2,15 @@ import { invalidOption, type OptionKeys, readOptions } from '../domain/validateO
 import type { StoreClock } from '../log/EventStore.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
 
+/** How much of a file `sqliteStore` checks on open (see `SqliteStoreOptions.verifyOnOpen`). */
+export type VerifyOnOpen = 'new' | 'full';
+
 /** `sqliteStore` options as checked here (the store's own type names the same fields). */
 export type SqliteStoreOptionsInput = Readonly<{
   path: string;
   synchronous?: 'NORMAL' | 'FULL';
   clock?: StoreClock;
-  verifyOnOpen?: boolean;
+  verifyOnOpen?: VerifyOnOpen | boolean;
   readOnly?: boolean;
 }>;
 
@@ -24,14 +27,14 @@ const MAX_PATH_LENGTH = 4096;
 
 /**
  * Checks `sqliteStore` options and fills defaults (`synchronous` `'FULL'`, `verifyOnOpen`
- * true, `readOnly` false): a plain object, known keys only, a non-empty `path` without NUL
+ * `'new'`, `readOnly` false): a plain object, known keys only, a non-empty `path` without NUL
  * characters.
  * @throws ValidationError (`planflow:invalid-options`) naming the option.
  */
 export function resolveSqliteStoreOptions(options: unknown): Readonly<{
   path: string;
   synchronous: 'NORMAL' | 'FULL';
-  verifyOnOpen: boolean;
+  verifyOnOpen: VerifyOnOpen | false;
   readOnly: boolean;
   clock: StoreClock;
 }> {
@@ -40,7 +43,12 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
     throw invalidOption(component, '', "an object such as { path: 'planflow.db' }", options);
   }
   const record = readOptions(component, options, SQLITE_KEYS, "{ path: 'planflow.db' }");
-  const { path, synchronous = 'FULL', verifyOnOpen = true, readOnly = false } = record;
+  const {
+    path,
+    synchronous = 'FULL',
+    verifyOnOpen: verifyGiven = 'new',
+    readOnly = false,
+  } = record;
   if (
     typeof path !== 'string' ||
     path.length === 0 ||
@@ -52,9 +60,15 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
     throw invalidOption(component, 'synchronous', "'NORMAL' or 'FULL'", synchronous);
   }
-  if (typeof verifyOnOpen !== 'boolean') {
-    throw invalidOption(component, 'verifyOnOpen', 'true or false', verifyOnOpen);
+  if (verifyGiven !== 'new' && verifyGiven !== 'full' && typeof verifyGiven !== 'boolean') {
+    throw invalidOption(
+      component,
+      'verifyOnOpen',
+      "'new', 'full', true (= 'full') or false",
+      verifyGiven,
+    );
   }
+  const verifyOnOpen = verifyGiven === true ? 'full' : verifyGiven;
   if (typeof readOnly !== 'boolean') {
     throw invalidOption(component, 'readOnly', 'true or false', readOnly);
   }

@@ -1,5 +1,7 @@
 import { CorruptLogError } from '../domain/errors.js';
+import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
+import { GENESIS_HASH } from '../log/hashChain.js';
 import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { type LogStatements, readPage } from './logStatements.js';
@@ -20,8 +22,8 @@ function* rawBatches(
   statements: LogStatements,
   beforePage: () => void,
   unreadable: { from?: number; reason?: string },
+  fromSeq: number,
 ): Generator<readonly StoredEvent[]> {
-  let fromSeq = 1;
   // After damaged pages are met, rows are read one at a time, so every entry before the
   // first unreadable one is still checked (and can be kept by a repair).
   let pageSize = VERIFY_PAGE;
@@ -66,17 +68,20 @@ function* rawBatches(
 }
 
 /**
- * Checks the whole file's hash chain against the stored text. `beforePage` runs before each
- * page is read, so a store can stop a long verification when it is closed meanwhile.
+ * Checks the file's hash chain against the stored text: the whole of it, or (with `after`)
+ * what follows an entry verified before. `beforePage` runs before each page is read, so a
+ * store can stop a long verification when it is closed meanwhile.
  */
 export async function verifyLogRows(
   statements: LogStatements,
   beforePage: () => void = () => {},
+  after: LogHead = { seq: 0, hash: GENESIS_HASH },
 ): Promise<VerifyResult> {
   const unreadable: { from?: number; reason?: string } = {};
   const result = await verifyChain(
-    rawBatches(statements, beforePage, unreadable),
+    rawBatches(statements, beforePage, unreadable, after.seq + 1),
     (event) => event.data as unknown as string,
+    after,
   );
   if (!result.ok || unreadable.from === undefined) return result;
   return {

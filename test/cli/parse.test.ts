@@ -123,14 +123,14 @@ describe('CLI parsing', () => {
   });
 
   describe('ids', () => {
-    it('slugs titles and makes them unique', () => {
+    it('slugs titles and makes them unique', async () => {
       expect(slugify('Back up the DB!')).toBe('back-up-the-db');
       expect(slugify('  Café crème ')).toBe('cafe-creme');
       expect(slugify('???')).toBe('task');
       expect(slugify('x'.repeat(100))).toHaveLength(48);
       const taken = new Set(['a', 'a-2']);
-      expect(uniqueId('a', (id) => taken.has(id))).toBe('a-3');
-      expect(uniqueId('b', (id) => taken.has(id))).toBe('b');
+      await expect(uniqueId('a', (id) => taken.has(id))).resolves.toBe('a-3');
+      await expect(uniqueId('b', (id) => taken.has(id))).resolves.toBe('b');
     });
   });
 

@@ -136,7 +136,7 @@ const expected = (error: unknown): void => {
 function begin(h: Harness, step: Step, inBurst: boolean): Promise<unknown> {
   const s = h.scheduler;
   const pick = (n: number) => {
-    const all = s.listOccurrences();
+    const all = h.occurrences;
     return all.length === 0 ? undefined : all[n % all.length];
   };
   switch (step.kind) {

@@ -1,5 +1,6 @@
 import { StorageError } from '../../src/domain/errors.js';
 import type { EventStore } from '../../src/log/EventStore.js';
+import { forwardStore } from './forwardStore.js';
 
 /** A store that refuses its next appends on demand, counting what it refused. */
 export type FailingStore = EventStore & {
@@ -18,6 +19,7 @@ export function failingStore(inner: EventStore): FailingStore {
   let remaining = 0;
   let refused = 0;
   return {
+    ...forwardStore(inner),
     failNext(n) {
       remaining = n;
     },
@@ -36,8 +38,5 @@ export function failingStore(inner: EventStore): FailingStore {
       }
       return inner.append(events, options);
     },
-    read: (options) => inner.read(options),
-    head: () => inner.head(),
-    close: () => inner.close(),
   };
 }

@@ -49,6 +49,8 @@ export type Harness = Readonly<{
   calls: Call[];
   /** Errors the scheduler reported with no caller waiting (expected empty). */
   errors: unknown[];
+  /** Every occurrence this scheduler recorded, in the order first recorded (kept from its events). */
+  occurrences: Occurrence[];
   /** Every entry the store holds now. */
   events(): Promise<StoredEvent[]>;
 }>;
@@ -95,7 +97,14 @@ export function harness(options: HarnessOptions = {}): Harness {
       options.onError?.(error);
     },
   });
-  return { clock, store, scheduler, calls, errors, events: () => readAll(store) };
+  const occurrences: Occurrence[] = [];
+  const seen = new Set<string>();
+  scheduler.events.subscribe((event) => {
+    if (event.type !== 'occurrence.scheduled' || seen.has(event.data.occurrence.id)) return;
+    seen.add(event.data.occurrence.id);
+    occurrences.push(event.data.occurrence);
+  });
+  return { clock, store, scheduler, calls, errors, occurrences, events: () => readAll(store) };
 }
 
 /** What {@link useHarnesses} gives a test file. */

@@ -118,7 +118,7 @@ export async function snapshot(h: Harness): Promise<unknown> {
   return {
     head: await h.store.head(),
     tasks: JSON.stringify(s.listTasks()),
-    executions: JSON.stringify(s.listExecutions()),
+    executions: JSON.stringify((await s.listExecutions()).items),
     calendar: JSON.stringify(s.calendar),
     armed: s.armedCount,
     status: s.status,

@@ -5,6 +5,7 @@ import { afterEach } from 'vitest';
 import type { EventStore, StoreClock } from '../../src/log/EventStore.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
+import { forwardStore } from './forwardStore.js';
 
 /** A kind of store the scheduler tests run against. */
 export type StoreKind = Readonly<{
@@ -62,12 +63,10 @@ export type FlakyStore = EventStore & { failing: boolean };
 /** Wraps `store` so a test can make its appends fail (reads keep working). */
 export function flakyStore(store: EventStore): FlakyStore {
   const flaky: FlakyStore = {
+    ...forwardStore(store),
     failing: false,
     append: (events, options) =>
       flaky.failing ? Promise.reject(new Error('disk I/O error')) : store.append(events, options),
-    read: (options) => store.read(options),
-    head: () => store.head(),
-    close: () => store.close(),
   };
   return flaky;
 }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/log/EventLog.js';
 import type { StoredEvent } from '../../src/log/events.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
+import { inlineView, rebuiltView } from '../helpers/projectionViews.js';
 
 const CHILD = join(import.meta.dirname, '..', 'fixtures', 'crashChild.ts');
 const KILLS = 22;
@@ -79,9 +80,13 @@ describe('crash safety (SIGKILL at random moments)', () => {
     const model = log.model;
     expect(model.listTasks()).toHaveLength(JOBS);
     // Nothing is left waiting or running: every occurrence reached an end, per policy.
-    expect(model.listExecutions({ state: ['scheduled', 'triggered'] })).toEqual([]);
+    expect(model.liveCount).toBe(0);
+    const view = await inlineView(log.store);
+    expect(view).toEqual(await rebuiltView(log.store));
     for (const task of model.listTasks()) {
-      const runs = model.listExecutions({ taskId: task.id });
+      const runs = view.records
+        .filter((r) => r.occurrence.taskId === task.id)
+        .map((r) => r.execution);
       const last = runs[runs.length - 1]!;
       // Each job ends completed, or failed with its retries used up (flaky handler or crashes).
       if (last.state === 'done') continue;

@@ -51,12 +51,14 @@ type Run = Readonly<{ taskId: string; occurrenceId: string; atMs: number; record
 
 /** A handler that notes each call and whether its `occurrence.triggered` was in the log. */
 function jobHandler(runs: Run[], clock: TestClock, scheduler: () => SmartScheduler) {
-  return (occurrence: Occurrence) => {
+  return async (occurrence: Occurrence) => {
+    const atMs = clock.now();
+    const execution = await scheduler().getExecution(occurrence.id);
     runs.push({
       taskId: occurrence.taskId,
       occurrenceId: occurrence.id,
-      atMs: clock.now(),
-      recorded: scheduler().getExecution(occurrence.id)?.triggered === true,
+      atMs,
+      recorded: execution?.triggered === true,
     });
   };
 }
@@ -78,8 +80,8 @@ function withFailingStore(
     store,
     ...options,
     handlers: {
-      job: (occurrence: Occurrence) => {
-        note(occurrence);
+      job: async (occurrence: Occurrence) => {
+        await note(occurrence);
         afterRun(runs, store);
       },
     },
@@ -153,16 +155,16 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
     ]);
 
     // The run whose outcome could not be recorded is recorded as what it was.
-    const [a1] = h.scheduler.listExecutions({ taskId: 'a' });
+    const [a1] = (await h.scheduler.listExecutions({ taskId: 'a' })).items;
     expect(a1).toMatchObject({ state: 'recurred', outcome: 'completed' });
     expect(ofType(events, 'occurrence.failed')).toEqual([]);
     // b came due while degraded and was 23.5 s late at recovery (grace 20 s): missed, replaced.
-    const [b1] = h.scheduler.listExecutions({ taskId: 'b' });
+    const [b1] = (await h.scheduler.listExecutions({ taskId: 'b' })).items;
     expect(ofType(events, 'occurrence.missed').map((e) => e.data.occurrenceId)).toEqual([
       b1!.occurrenceId,
     ]);
     // c was 15.5 s late: it triggered late at recovery.
-    const [c1] = h.scheduler.listExecutions({ taskId: 'c' });
+    const [c1] = (await h.scheduler.listExecutions({ taskId: 'c' })).items;
     const c1Trigger = ofType(events, 'occurrence.triggered').find(
       (e) => e.data.occurrenceId === c1!.occurrenceId,
     );
@@ -180,7 +182,7 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
     ]);
 
     expectAtMostOnce(runs, events);
-    expect(h.scheduler.listExecutions({ state: 'triggered' })).toEqual([]);
+    expect((await h.scheduler.listExecutions({ state: 'triggered' })).items).toEqual([]);
     expect(await h.scheduler.verify()).toMatchObject({ ok: true });
   });
 
@@ -195,7 +197,7 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
     expect(h.scheduler.status).toBe('degraded');
     const refusedBefore = store.refused;
     // By hand it is still tried: the pending occurrence's trigger is refused by the store…
-    const [pending] = h.scheduler.listOccurrences({ taskId: 'a' });
+    const [pending] = (await h.scheduler.listOccurrences({ taskId: 'a' })).items;
     await expect(h.scheduler.triggerNow({ occurrenceId: pending!.id })).rejects.toMatchObject({
       code: 'planflow:degraded',
       cause: { code: 'planflow:storage-full' },
@@ -270,7 +272,7 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
 
     const events = await h.events();
     expect(ofType(events, 'scheduler.degraded').map((e) => e.data.since)).toEqual([at(MINUTE)]);
-    expect(h.scheduler.listExecutions({ taskId: 'a' })[0]).toMatchObject({
+    expect((await h.scheduler.listExecutions({ taskId: 'a' })).items[0]).toMatchObject({
       state: 'recurred',
       outcome: 'completed',
     });
@@ -314,8 +316,8 @@ describe('SmartScheduler on SQLite when the disk fills up (finding 4)', () => {
           clock,
           store,
           handlers: {
-            job: (occurrence: Occurrence) => {
-              jobHandler(runs, clock, () => h.scheduler)(occurrence);
+            job: async (occurrence: Occurrence) => {
+              await jobHandler(runs, clock, () => h.scheduler)(occurrence);
               // The second run fills the disk: its outcome cannot be written.
               if (runs.length === 2) fill(filler);
             },
@@ -336,7 +338,7 @@ describe('SmartScheduler on SQLite when the disk fills up (finding 4)', () => {
           transient: true,
           cause: { code: 'SQLITE_FULL' },
         });
-        const [, a2] = h.scheduler.listExecutions({ taskId: 'a' });
+        const [, a2] = (await h.scheduler.listExecutions({ taskId: 'a' })).items;
         expect(a2?.state).toBe('triggered');
 
         // Five minutes on a full disk: nothing runs, the probes keep failing.
@@ -361,7 +363,7 @@ describe('SmartScheduler on SQLite when the disk fills up (finding 4)', () => {
         expect(degraded!.data.failures).toBeGreaterThan(1);
         expect(Date.parse(degraded!.data.recoveredAt)).toBeGreaterThan(T0 + 7 * MINUTE);
         // The run the full disk kept out of the log is recorded as what it was.
-        expect(h.scheduler.getExecution(a2!.occurrenceId)).toMatchObject({
+        expect(await h.scheduler.getExecution(a2!.occurrenceId)).toMatchObject({
           state: 'recurred',
           outcome: 'completed',
         });
@@ -369,7 +371,7 @@ describe('SmartScheduler on SQLite when the disk fills up (finding 4)', () => {
         // The series runs again on its grid after the recovery.
         expect(runs.map((r) => r.atMs - T0)).toEqual([1, 2, 8, 9, 10].map((m) => m * MINUTE));
         expectAtMostOnce(runs, events);
-        expect(h.scheduler.listExecutions({ state: 'triggered' })).toEqual([]);
+        expect((await h.scheduler.listExecutions({ state: 'triggered' })).items).toEqual([]);
         expect(await h.scheduler.verify()).toMatchObject({ ok: true });
         expect(h.errors).toHaveLength(1);
         expect(unhandled).toEqual([]);

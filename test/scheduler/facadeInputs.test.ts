@@ -14,7 +14,14 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
-import { HOUR, manualTask, OFFICE_HOURS, occurrenceAt, useHarnesses } from '../helpers/harness.js';
+import {
+  at,
+  HOUR,
+  manualTask,
+  OFFICE_HOURS,
+  occurrenceAt,
+  useHarnesses,
+} from '../helpers/harness.js';
 import { expectRejectedOrAccepted, HOSTILE_SEED, hostileValue } from '../helpers/hostile.js';
 
 const { setUp } = useHarnesses();
@@ -63,16 +70,25 @@ describe('SmartScheduler: ids, queries and targets are validated', () => {
     );
   });
 
+  it('getTask(null) throws a ValidationError', () => {
+    expect(() => setUp().scheduler.getTask(null as never)).toThrow(ValidationError);
+  });
+
   it.each([
-    ['getTask(null)', (s: Scheduler) => s.getTask(null as never)],
     ['getOccurrence([])', (s: Scheduler) => s.getOccurrence([] as never)],
     [
       "listOccurrences({ state: 'sheduled' })",
       (s: Scheduler) => s.listOccurrences({ state: 'sheduled' } as never),
     ],
     ['listExecutions(5)', (s: Scheduler) => s.listExecutions(5 as never)],
-  ])('%s throws a ValidationError', (_name, call) => {
-    expect(() => call(setUp().scheduler)).toThrow(ValidationError);
+    ['listExecutions({ limit: 0 })', (s: Scheduler) => s.listExecutions({ limit: 0 })],
+    ['listExecutions({ cursor: "x" })', (s: Scheduler) => s.listExecutions({ cursor: 'x' })],
+    [
+      'history({ taskId, from after to })',
+      (s: Scheduler) => s.history({ taskId: 'a', from: at(HOUR), to: at(0) }),
+    ],
+  ])('%s rejects with a ValidationError', async (_name, call) => {
+    await expect(call(setUp().scheduler)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('memoryStore and sqliteStore refuse unknown option keys', async () => {
@@ -115,9 +131,9 @@ describe('SmartScheduler: ids, queries and targets are validated', () => {
             case 'triggerNow':
               return s.triggerNow(input as never);
             case 'history':
-              return s.history(input as never);
+              return (await s.history(input as never)).items;
             case 'listOccurrences':
-              return s.listOccurrences(input as never);
+              return (await s.listOccurrences(input as never)).items;
             case 'updateTask':
               return s.updateTask(input as never, {});
           }

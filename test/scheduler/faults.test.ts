@@ -81,7 +81,7 @@ describe('SmartScheduler (finding 2: a handler can crash the host)', () => {
     expect(unhandled).toEqual([]);
     expect(h.errors).toEqual([]);
     for (const [i, [label]] of hostileValues.entries()) {
-      const [first, next] = h.scheduler.listExecutions({ taskId: `t${i}` });
+      const [first, next] = (await h.scheduler.listExecutions({ taskId: `t${i}` })).items;
       expect({ label, state: first?.state, outcome: first?.outcome }).toEqual({
         label,
         state: 'recurred',
@@ -165,9 +165,10 @@ describe('SmartScheduler with user callbacks that throw', () => {
     // The store's failure is reported once, as the degraded period it began.
     expect(published.map(codeAndCause)).toEqual([['planflow:degraded', 'disk on fire']]);
     expect(unhandled).toEqual([]);
-    expect(
-      h.scheduler.getExecution(h.scheduler.listOccurrences({ taskId: 'later' })[0]!.id),
-    ).toMatchObject({ state: 'done', outcome: 'completed' });
+    expect((await h.scheduler.listExecutions({ taskId: 'later' })).items[0]).toMatchObject({
+      state: 'done',
+      outcome: 'completed',
+    });
   });
 
   it('keeps scheduling when an events subscriber throws, and reports its error', async () => {
@@ -234,7 +235,7 @@ describe('SmartScheduler with user callbacks that throw', () => {
     await h.clock.settle();
 
     expect(h.calls).toHaveLength(2);
-    expect(h.scheduler.listExecutions({ state: 'recurred' })).toHaveLength(2);
+    expect((await h.scheduler.listExecutions({ state: 'recurred' })).items).toHaveLength(2);
     expect(h.errors.length).toBeGreaterThan(0);
     expect(new Set(h.errors.map((e) => (e as Error).message))).toEqual(new Set(['inspector bug']));
     expect(unhandled).toEqual([]);
@@ -295,7 +296,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
       [0, MINUTE, MINUTE + SECOND],
       [1, MINUTE + SECOND, MINUTE + SECOND],
     ]);
-    const [first, retry] = h.scheduler.listExecutions();
+    const [first, retry] = (await h.scheduler.listExecutions()).items;
     expect(first).toMatchObject({
       state: 'retrying',
       error: { name: 'TimeoutError', timedOut: true },
@@ -327,7 +328,9 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
       MINUTE + 2 * SECOND,
     ]);
     expect(new Set(executions.map((e) => e.key)).size).toBe(1);
-    expect(h.scheduler.listExecutions().map((e) => [e.attempt, e.state, e.error?.name])).toEqual([
+    expect(
+      (await h.scheduler.listExecutions()).items.map((e) => [e.attempt, e.state, e.error?.name]),
+    ).toEqual([
       [0, 'retrying', 'TimeoutError'],
       [1, 'retrying', 'TimeoutError'],
       [2, 'failed', 'TimeoutError'],
@@ -351,7 +354,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
     );
     await h.scheduler.start();
     await h.clock.advanceAsync(MINUTE + SECOND);
-    const [, retry] = h.scheduler.listExecutions();
+    const [, retry] = (await h.scheduler.listExecutions()).items;
     expect(retry).toMatchObject({ attempt: 1, state: 'triggered' });
 
     const stopping = h.scheduler.stop();
@@ -359,7 +362,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
     await stopping;
 
     expect(executions).toHaveLength(1);
-    expect(h.scheduler.getExecution(retry!.occurrenceId)).toMatchObject({
+    expect(await h.scheduler.getExecution(retry!.occurrenceId)).toMatchObject({
       state: 'failed',
       error: { name: 'AbortError' },
     });
@@ -393,7 +396,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
     // One execution; its retry waits (triggered) and plans nothing further, so nothing piles
     // up: one abandoned run, one waiting retry, two occurrences in the log.
     expect(calls).toEqual([T0 + MINUTE]);
-    expect(h.scheduler.listExecutions().map((e) => [e.attempt, e.state])).toEqual([
+    expect((await h.scheduler.listExecutions()).items.map((e) => [e.attempt, e.state])).toEqual([
       [0, 'retrying'],
       [1, 'triggered'],
     ]);
@@ -402,7 +405,7 @@ describe('SmartScheduler (finding 7: a handler that ignores its timeout overlaps
     const stopping = h.scheduler.stop();
     await h.clock.advanceAsync(10 * SECOND);
     await stopping;
-    expect(h.scheduler.listExecutions()[1]).toMatchObject({
+    expect((await h.scheduler.listExecutions()).items[1]).toMatchObject({
       state: 'retrying',
       error: { name: 'AbortError' },
     });

@@ -29,7 +29,7 @@ async function startedOneShot(id: string, inMs: number, options: HarnessOptions 
   const h = setUp(options);
   await h.scheduler.defineTask(oneShot(id, inMs));
   await h.scheduler.start();
-  const [occ] = h.scheduler.listOccurrences();
+  const [occ] = (await h.scheduler.listOccurrences()).items;
   return { h, occ: occ! };
 }
 
@@ -71,7 +71,7 @@ describe('SmartScheduler', () => {
       await paused;
       await h.clock.advanceAsync(0);
       expect(h.calls).toEqual([]);
-      expect(h.scheduler.getExecution(occ.id)?.triggered).toBe(false);
+      expect((await h.scheduler.getExecution(occ.id))?.triggered).toBe(false);
 
       await h.scheduler.start(); // 0 s late: the missed check triggers it now
       await h.clock.advanceAsync(HOUR);
@@ -84,7 +84,7 @@ describe('SmartScheduler', () => {
       h.clock.advance(30 * SECOND); // the claim is queued first and wins
       await h.scheduler.pause();
       await h.clock.advanceAsync(0);
-      expect(h.scheduler.getExecution(occ.id)?.state).toBe('done');
+      expect((await h.scheduler.getExecution(occ.id))?.state).toBe('done');
 
       await h.scheduler.start();
       await h.clock.advanceAsync(HOUR);
@@ -102,7 +102,8 @@ describe('SmartScheduler', () => {
 
       expect(h.scheduler.armedCount).toBe(1);
       await h.clock.advanceAsync(2 * HOUR);
-      for (const occ of h.scheduler.listOccurrences()) await expectTriggeredOnce(h, occ.id);
+      for (const occ of (await h.scheduler.listOccurrences()).items)
+        await expectTriggeredOnce(h, occ.id);
       expect(ofType(await h.events(), 'scheduler.started')).toHaveLength(1);
     });
 
@@ -184,7 +185,7 @@ describe('SmartScheduler', () => {
 
       await a.clock.advanceAsync(HOUR);
 
-      const [occ] = a.scheduler.listOccurrences();
+      const [occ] = (await a.scheduler.listOccurrences()).items;
       expect(triggerCounts(await a.events()).get(occ!.id)).toBe(1);
       expect(a.calls.length + b.calls.length).toBe(1);
       expect([...a.errors, ...b.errors]).toEqual([]);
@@ -207,25 +208,25 @@ describe('SmartScheduler', () => {
 
     it('lets it finish on pause: the outcome and follow-up are recorded, armed only at start', async () => {
       const { h, running } = await hourlyTaskRunning();
-      const [first] = h.scheduler.listOccurrences();
+      const [first] = (await h.scheduler.listOccurrences()).items;
 
       await h.scheduler.pause();
       running.resolve();
       await h.clock.advanceAsync(0);
 
-      const [, next] = h.scheduler.listOccurrences();
-      expect(h.scheduler.getExecution(first!.id)).toMatchObject({
+      const [, next] = (await h.scheduler.listOccurrences()).items;
+      expect(await h.scheduler.getExecution(first!.id)).toMatchObject({
         state: 'recurred',
         outcome: 'completed',
         followUpId: next!.id,
       });
-      expect(h.scheduler.getExecution(next!.id)?.state).toBe('scheduled');
+      expect((await h.scheduler.getExecution(next!.id))?.state).toBe('scheduled');
       expect(h.scheduler.armedCount).toBe(0);
       await h.clock.advanceAsync(2 * HOUR); // past the follow-up's time: nothing fires
-      expect(h.scheduler.getExecution(next!.id)?.triggered).toBe(false);
+      expect((await h.scheduler.getExecution(next!.id))?.triggered).toBe(false);
 
       await h.scheduler.start(); // now +3 h: the follow-up (due +2 h) is recovered, not run late
-      expect(h.scheduler.getExecution(next!.id)?.outcome).toBe('missed');
+      expect((await h.scheduler.getExecution(next!.id))?.outcome).toBe('missed');
       expect(h.scheduler.armedCount).toBe(1);
       expect(triggeredTwice(await h.events())).toEqual([]);
     });
@@ -274,7 +275,7 @@ describe('SmartScheduler', () => {
       expect(String(reported[0])).toContain('disk I/O error');
       expect(published).toEqual(reported);
       expect(h.calls).toEqual([]);
-      expect(h.scheduler.listExecutions()[0]?.triggered).toBe(false);
+      expect((await h.scheduler.listExecutions()).items[0]?.triggered).toBe(false);
       store.failing = false;
     });
 
@@ -297,13 +298,13 @@ describe('SmartScheduler', () => {
         cause: { message: 'disk I/O error' },
       });
       expect(h.scheduler.status).toBe('degraded');
-      expect(h.scheduler.listExecutions()[0]?.state).toBe('triggered');
+      expect((await h.scheduler.listExecutions()).items[0]?.state).toBe('triggered');
 
       // Once the store accepts writes, the run is recorded as what it was.
       store.failing = false;
       await h.clock.advanceAsync(SECOND);
       expect(h.scheduler.status).toBe('running');
-      expect(h.scheduler.listExecutions()[0]).toMatchObject({
+      expect((await h.scheduler.listExecutions()).items[0]).toMatchObject({
         state: 'done',
         outcome: 'completed',
       });

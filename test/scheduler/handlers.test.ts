@@ -44,8 +44,8 @@ describe('SmartScheduler', () => {
       await s.scheduler.defineTask(oneShot('stuck', MINUTE, { handler: 'hang' }));
       await s.scheduler.start();
       await s.clock.advanceAsync(MINUTE);
-      const [occ] = s.scheduler.listOccurrences();
-      expect(s.scheduler.getExecution(occ!.id)?.state).toBe('triggered');
+      const [occ] = (await s.scheduler.listOccurrences()).items;
+      expect((await s.scheduler.getExecution(occ!.id))?.state).toBe('triggered');
 
       const stopping = s.scheduler.stop();
       await s.clock.advanceAsync(5 * SECOND - 1);
@@ -54,7 +54,7 @@ describe('SmartScheduler', () => {
       await stopping;
 
       expect(seen.abortedAt).toBe(T0 + MINUTE + 5 * SECOND);
-      expect(s.scheduler.getExecution(occ!.id)).toMatchObject({
+      expect(await s.scheduler.getExecution(occ!.id)).toMatchObject({
         state: 'failed',
         error: { name: 'AbortError' },
       });
@@ -104,7 +104,7 @@ describe('SmartScheduler', () => {
       await s.clock.advanceAsync(MINUTE + 5_000);
 
       expect(seen.abortedAt).toBe(T0 + MINUTE + 5_000);
-      const [first, retry] = s.scheduler.listExecutions();
+      const [first, retry] = (await s.scheduler.listExecutions()).items;
       expect(first).toMatchObject({
         state: 'retrying',
         outcome: 'failed',
@@ -170,7 +170,10 @@ describe('SmartScheduler', () => {
 
         expect(unhandled).toEqual([]);
         expect(h.errors).toEqual([]);
-        const errors = h.scheduler.listExecutions().map((e) => [e.state, e.error?.name]);
+        const errors = (await h.scheduler.listExecutions()).items.map((e) => [
+          e.state,
+          e.error?.name,
+        ]);
         expect(errors).toEqual([
           ['failed', 'TypeError'],
           ['failed', 'RangeError'],
@@ -179,7 +182,7 @@ describe('SmartScheduler', () => {
           ['failed', 'Error'],
           ['failed', 'TimeoutError'],
         ]);
-        expect(h.scheduler.listExecutions()[2]?.error?.message).toBe('plain string');
+        expect((await h.scheduler.listExecutions()).items[2]?.error?.message).toBe('plain string');
         expect(h.scheduler.status).toBe('running');
       });
     });
@@ -191,7 +194,7 @@ describe('SmartScheduler', () => {
 
       await h.clock.advanceAsync(MINUTE);
 
-      const [execution] = h.scheduler.listExecutions();
+      const [execution] = (await h.scheduler.listExecutions()).items;
       expect(execution).toMatchObject({ state: 'done', outcome: 'completed', triggered: true });
       const [completed] = ofType(await h.events(), 'occurrence.completed');
       expect(completed?.data.durationMs).toBe(0);

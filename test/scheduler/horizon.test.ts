@@ -29,7 +29,7 @@ describe('SmartScheduler: occurrences beyond the horizon', () => {
 
     await h.clock.advanceAsync(5 * HOUR);
 
-    expect(h.scheduler.getExecution(occ.id)?.state).toBe('done');
+    expect((await h.scheduler.getExecution(occ.id))?.state).toBe('done');
     expect(h.calls.map((c) => [c.occurrenceId, c.atMs])).toEqual([
       [occ.id, Date.parse(at(2 * HOUR))],
     ]);

@@ -4,7 +4,7 @@ import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
 import { parseHistoryQuery } from '../../src/domain/validateHistoryQuery.js';
 import { parseId } from '../../src/domain/validateId.js';
 import { JSON_LIMITS } from '../../src/domain/validateJson.js';
-import { parseOccurrenceFilter } from '../../src/domain/validateOccurrenceFilter.js';
+import { parseOccurrenceQuery } from '../../src/domain/validateOccurrenceQuery.js';
 import { parseTask } from '../../src/domain/validateTask.js';
 import { applyTaskChanges } from '../../src/domain/validateTaskChanges.js';
 import { parseTriggerTarget } from '../../src/domain/validateTriggerTarget.js';
@@ -166,7 +166,20 @@ describe('finding 6: wrong-typed arguments are refused with a ValidationError', 
           ),
         ).toBe(true);
       }
-      expect(parseHistoryQuery({ occurrenceId: 'o_1' })).toEqual({ occurrenceId: 'o_1' });
+      expect(parseHistoryQuery({ occurrenceId: 'o_1' })).toEqual({
+        occurrenceId: 'o_1',
+        limit: 1000,
+        descending: false,
+      });
+      for (const query of [
+        { taskId: 'a', limit: 0 },
+        { taskId: 'a', limit: 10_001 },
+        { taskId: 'a', cursor: 'pf1:x' },
+        { taskId: 'a', order: 'up' },
+        { taskId: 'a', from: 'yesterday' },
+      ]) {
+        expect(thrown(() => parseHistoryQuery(query))).toBeInstanceOf(ValidationError);
+      }
     });
 
     it('parseId refuses a 5 000-deep array without overflowing the stack', () => {
@@ -175,14 +188,28 @@ describe('finding 6: wrong-typed arguments are refused with a ValidationError', 
       expect((error as Error).message).toContain('SmartScheduler.cancelOccurrence');
     });
 
-    it('parseOccurrenceFilter refuses an unknown state and an unknown key', () => {
-      expect(thrown(() => parseOccurrenceFilter({ state: 'sheduled' }))).toBeInstanceOf(
+    it('parseOccurrenceQuery refuses an unknown state and an unknown key', () => {
+      expect(thrown(() => parseOccurrenceQuery({ state: 'sheduled' }))).toBeInstanceOf(
         ValidationError,
       );
-      expect((thrown(() => parseOccurrenceFilter({ taskID: 'a' })) as Error).message).toContain(
+      expect((thrown(() => parseOccurrenceQuery({ taskID: 'a' })) as Error).message).toContain(
         'did you mean "taskId"?',
       );
-      expect(parseOccurrenceFilter(undefined)).toEqual({});
+      expect(parseOccurrenceQuery(undefined)).toEqual({ limit: 1000, descending: false });
+      expect(
+        parseOccurrenceQuery({
+          state: 'done',
+          from: '2026-03-02T08:00:00Z',
+          cursor: 'pf1:42',
+          order: 'desc',
+        }),
+      ).toEqual({
+        states: ['done'],
+        fromMs: Date.parse('2026-03-02T08:00:00Z'),
+        limit: 1000,
+        after: 42,
+        descending: true,
+      });
     });
   });
 
@@ -312,7 +339,7 @@ describe('finding 8: a recorded occurrence id with other content is refused, not
     );
     expect(await h.events()).toEqual(before);
     expect(h.scheduler.armedCount).toBe(1);
-    expect(h.scheduler.getOccurrence(first.id)).toEqual(first);
+    expect(await h.scheduler.getOccurrence(first.id)).toEqual(first);
     // It still fires once, at its recorded time, not late.
     await h.clock.advanceAsync(3 * HOUR);
     expect(h.calls.map((c) => [c.occurrenceId, c.atMs])).toEqual([[first.id, T0 + HOUR]]);

@@ -86,13 +86,13 @@ describe('SmartScheduler in the inspector', () => {
     await h.scheduler.start();
     await h.scheduler.pause();
     await h.scheduler.start();
-    const [occurrence] = h.scheduler.listOccurrences({ taskId: 'a' });
+    const [occurrence] = (await h.scheduler.listOccurrences({ taskId: 'a' })).items;
     await h.scheduler.cancelOccurrence(occurrence!.id);
     await h.clock.advanceAsync(0);
 
     const toOccurrence = seen.events.filter((e) => e.to === 'occurrence').map((e) => e.type);
     expect(toOccurrence).toEqual(['xstate.init', 'PAUSE', 'RESUME', 'CANCEL']);
     expect([...seen.actors.values()].filter((a) => machineId(a) === 'occurrence')).toHaveLength(1);
-    expect(h.scheduler.getExecution(occurrence!.id)?.state).toBe('cancelled');
+    expect((await h.scheduler.getExecution(occurrence!.id))?.state).toBe('cancelled');
   });
 });

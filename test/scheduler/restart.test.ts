@@ -56,21 +56,21 @@ describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
     await first.scheduler.defineTask(oneShot('future', 5 * HOUR));
     await first.scheduler.start();
     await first.clock.advanceAsync(30 * MINUTE);
-    const before = first.scheduler.listExecutions();
+    const before = (await first.scheduler.listExecutions()).items;
 
     const second = await restart(first.store, T0 + 2 * HOUR + 10 * SECOND);
-    expect(second.scheduler.listExecutions()).toEqual(before);
+    expect((await second.scheduler.listExecutions()).items).toEqual(before);
     expect(second.scheduler.listTasks()).toEqual(first.scheduler.listTasks());
     expect(second.scheduler.armedCount).toBe(0);
 
     await second.scheduler.start();
     await second.clock.settle();
 
-    const state = (taskId: string) =>
-      second.scheduler.listExecutions({ taskId }).map((e) => [e.cause, e.state]);
-    expect(state('done')).toEqual([['initial', 'done']]);
-    expect(state('graceful')).toEqual([['initial', 'done']]);
-    expect(state('asleep')).toEqual([
+    const state = async (taskId: string) =>
+      (await second.scheduler.listExecutions({ taskId })).items.map((e) => [e.cause, e.state]);
+    expect(await state('done')).toEqual([['initial', 'done']]);
+    expect(await state('graceful')).toEqual([['initial', 'done']]);
+    expect(await state('asleep')).toEqual([
       ['initial', 'retrying'],
       ['retry', 'scheduled'],
     ]);
@@ -97,8 +97,8 @@ describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
     );
     await first.scheduler.start();
     await first.clock.advanceAsync(HOUR);
-    const [occ] = first.scheduler.listOccurrences();
-    expect(first.scheduler.getExecution(occ!.id)?.state).toBe('triggered');
+    const [occ] = (await first.scheduler.listOccurrences()).items;
+    expect((await first.scheduler.getExecution(occ!.id))?.state).toBe('triggered');
     const [triggered] = ofType(await first.events(), 'occurrence.triggered');
 
     const runs: { attempt: number; key: string; atMs: number }[] = [];
@@ -109,7 +109,7 @@ describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
         },
       },
     });
-    expect(second.scheduler.getExecution(occ!.id)?.state).toBe('triggered');
+    expect((await second.scheduler.getExecution(occ!.id))?.state).toBe('triggered');
     await second.scheduler.start();
 
     const [failed] = ofType(await second.events(), 'occurrence.failed');
@@ -118,7 +118,7 @@ describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
       interrupted: true,
       error: { name: 'InterruptedError' },
     });
-    const [, retry] = second.scheduler.listOccurrences();
+    const [, retry] = (await second.scheduler.listOccurrences()).items;
     expect(retry).toMatchObject({
       cause: 'retry',
       attempt: 1,
@@ -131,7 +131,7 @@ describe.each(stores)('SmartScheduler restarted on the $name store', (kind) => {
     expect(runs).toEqual([
       { attempt: 1, key: triggered!.data.idempotencyKey, atMs: T0 + HOUR + 6 * MINUTE },
     ]);
-    expect(second.scheduler.getExecution(retry!.id)?.state).toBe('done');
+    expect((await second.scheduler.getExecution(retry!.id))?.state).toBe('done');
     expect(triggeredTwice(await second.events())).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { DefaultCalendarPlanner } from '../../src/planning/DefaultCalendarPlanne
 import type { PlanningContext } from '../../src/planning/ports.js';
 import type { ScheduleResult, SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 import { TestClock } from '../../src/testing/TestClock.js';
+import { forwardStore } from '../helpers/forwardStore.js';
 import {
   at,
   DAY,
@@ -40,14 +41,12 @@ const facts = (events: readonly StoredEvent[]) =>
 /** Counts the store's appends, to tell one append from many. */
 function countingStore(store: EventStore): EventStore & { appends: number } {
   const counted = {
+    ...forwardStore(store),
     appends: 0,
     append: (events: Parameters<EventStore['append']>[0], options?: object) => {
       counted.appends++;
       return store.append(events, options);
     },
-    read: (options?: Parameters<EventStore['read']>[0]) => store.read(options),
-    head: () => store.head(),
-    close: () => store.close(),
   };
   return counted;
 }
@@ -128,7 +127,7 @@ describe('scheduleOccurrences', () => {
         'skipped',
         'armed',
       ]);
-      expect(h.scheduler.getExecution(list[4]!.id)?.state).toBe('skipped');
+      expect((await h.scheduler.getExecution(list[4]!.id))?.state).toBe('skipped');
       expect(h.scheduler.armedCount).toBe(4);
     });
 
@@ -178,7 +177,7 @@ describe('scheduleOccurrences', () => {
       });
       const list = [first, occurrenceAt('b', 2 * HOUR)];
       await expect(h.scheduler.scheduleOccurrences(list)).resolves.toEqual(['skipped', 'armed']);
-      expect(h.scheduler.getExecution(first.id)?.state).toBe('skipped');
+      expect((await h.scheduler.getExecution(first.id))?.state).toBe('skipped');
       expect(h.scheduler.armedCount).toBe(1);
     });
 
@@ -193,10 +192,10 @@ describe('scheduleOccurrences', () => {
         'not-pending',
       ]);
 
-      expect(h.scheduler.getExecution(now.id)?.triggered).toBe(true);
+      expect((await h.scheduler.getExecution(now.id))?.triggered).toBe(true);
       await h.clock.settle();
       expect(h.calls.map((c) => [c.occurrenceId, c.atMs])).toEqual([[now.id, T0]]);
-      expect(h.scheduler.getExecution(now.id)?.state).toBe('done');
+      expect((await h.scheduler.getExecution(now.id))?.state).toBe('done');
       expect(h.scheduler.armedCount).toBe(1);
       const events = await h.events();
       expect(triggerCounts(events).get(now.id)).toBe(1);
@@ -221,7 +220,7 @@ describe('scheduleOccurrences', () => {
       expect((error as Error).message).toContain('"ghost"');
       expect(await eventCount(h)).toBe(before);
       expect(h.scheduler.armedCount).toBe(0);
-      expect(h.scheduler.getExecution(list[0]!.id)).toBeUndefined();
+      expect(await h.scheduler.getExecution(list[0]!.id)).toBeUndefined();
     });
 
     it('rejects a malformed item with a ValidationError naming its index and records nothing', async () => {
@@ -369,7 +368,7 @@ describe('scheduleOccurrences', () => {
       for (const b of w.before) {
         const occ = occurrenceAt(TASKS[b.task]!, b.minutes * MINUTE);
         await h.scheduler.scheduleOccurrence(occ);
-        if (b.cancel && h.scheduler.getExecution(occ.id)?.state === 'scheduled') {
+        if (b.cancel && (await h.scheduler.getExecution(occ.id))?.state === 'scheduled') {
           await h.scheduler.cancelOccurrence(occ.id);
         }
         prior.push(occ);
@@ -395,7 +394,10 @@ describe('scheduleOccurrences', () => {
     async function outcome(h: Harness, results: readonly ScheduleResult[]) {
       const scheduler: SmartScheduler = h.scheduler;
       const armed = scheduler.armedCount;
-      const executions = scheduler.listExecutions().map((e) => [e.occurrenceId, e.state]);
+      const executions = (await scheduler.listExecutions()).items.map((e) => [
+        e.occurrenceId,
+        e.state,
+      ]);
       await h.clock.advanceAsync(2 * DAY);
       return {
         results,
@@ -497,8 +499,7 @@ describe('scheduleOccurrences: failures and late items', () => {
             await h.scheduler.scheduleOccurrence(list[1]!),
           ];
       await h.clock.settle();
-      const executions = h.scheduler
-        .listExecutions()
+      const executions = (await h.scheduler.listExecutions()).items
         .map((e) => [e.scheduledFor, e.state] as const)
         .sort();
       return { results, executions };

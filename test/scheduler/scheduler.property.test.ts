@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../src/log/EventLog.js';
 import type { StoredEvent } from '../../src/log/events.js';
+import { readAllPages } from '../../src/log/readAllPages.js';
 import { verifyChain } from '../../src/log/verifyChain.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../helpers/commandSequences.js';
 import { type Harness, harness, T0 } from '../helpers/harness.js';
 import { badlyTimedTriggers, illegalLifecycles, triggeredTwice } from '../helpers/logQueries.js';
+import { inlineView, rebuiltView } from '../helpers/projectionViews.js';
 import { type StoreKind, useStores } from '../helpers/stores.js';
 
 // Random command sequences (define, schedule, pause, start, triggerNow, cancel, remove,
@@ -37,7 +38,7 @@ async function run(
     return next;
   });
   await h.clock.advanceAsync(0);
-  expectLive(h);
+  await expectLive(h);
   await drainAndStop(h);
   return { h, events: await h.events() };
 }
@@ -46,9 +47,9 @@ async function run(
  * While running, nothing is left behind: no waiting occurrence is already due (it would have
  * triggered or been found missed), and each waiting one holds exactly one timer.
  */
-function expectLive(h: Harness): void {
+async function expectLive(h: Harness): Promise<void> {
   if (h.scheduler.status !== 'running') return;
-  const waiting = h.scheduler.listExecutions({ state: 'scheduled' });
+  const waiting = (await h.scheduler.listExecutions({ state: 'scheduled' })).items;
   const overdue = waiting.filter((e) => Date.parse(e.scheduledFor) <= h.clock.now());
   expect(overdue).toEqual([]);
   expect(h.scheduler.armedCount).toBe(waiting.length);
@@ -60,15 +61,16 @@ async function expectInvariants(h: Harness, events: readonly StoredEvent[]): Pro
   expect(illegalLifecycles(events)).toEqual([]);
   expect(badlyTimedTriggers(events, 30_000)).toEqual([]);
   expect(h.errors).toEqual([]);
-  expect(h.scheduler.listExecutions({ state: 'triggered' })).toEqual([]);
+  expect((await h.scheduler.listExecutions({ state: 'triggered' })).items).toEqual([]);
   expect(h.clock.pending).toBe(0);
-  const rebuilt = (await EventLog.fold(h.store)).snapshot();
-  expect(rebuilt.lastSeq).toBe(events.length);
-  expect(rebuilt.status).toBe('stopped');
-  expect(rebuilt.calendar).toEqual(h.scheduler.calendar);
-  expect(rebuilt.tasks).toEqual(h.scheduler.listTasks());
-  expect(rebuilt.occurrences).toEqual(h.scheduler.listOccurrences());
-  expect(rebuilt.executions).toEqual(h.scheduler.listExecutions());
+  const rebuilt = await rebuiltView(h.store);
+  expect(rebuilt.live.head.seq).toBe(events.length);
+  expect(rebuilt.live.status).toBe('stopped');
+  expect(rebuilt.live.calendar).toEqual(h.scheduler.calendar);
+  expect(rebuilt.live.tasks).toEqual(h.scheduler.listTasks());
+  expect(await inlineView(h.store)).toEqual(rebuilt);
+  const all = await readAllPages((cursor) => h.scheduler.listExecutions({ cursor }));
+  expect(all).toEqual(rebuilt.records.map((r) => r.execution));
 }
 
 describe('SmartScheduler under random command sequences', () => {

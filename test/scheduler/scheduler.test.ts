@@ -31,7 +31,7 @@ describe('SmartScheduler', () => {
       await h.clock.settle();
 
       expect(h.calls).toMatchObject([{ occurrenceId: occ.id, atMs: T0 }]);
-      expect(h.scheduler.getExecution(occ.id)?.state).toBe('done');
+      expect((await h.scheduler.getExecution(occ.id))?.state).toBe('done');
       expect(h.scheduler.armedCount).toBe(0);
     });
 
@@ -54,7 +54,7 @@ describe('SmartScheduler', () => {
       const task = await h.scheduler.defineTask(oneShot('once', HOUR));
       await h.scheduler.start();
       await h.clock.advanceAsync(HOUR);
-      const [done] = h.scheduler.listOccurrences({ taskId: task.id });
+      const [done] = (await h.scheduler.listOccurrences({ taskId: task.id })).items;
 
       await expect(h.scheduler.scheduleOccurrence(done!)).resolves.toBe('not-pending');
       await h.scheduler.scheduleAll();
@@ -78,7 +78,7 @@ describe('SmartScheduler', () => {
       await h.clock.advanceAsync(2 * HOUR);
 
       expect(h.calls).toHaveLength(0);
-      expect(h.scheduler.getExecution(occ.id)?.state).toBe('skipped');
+      expect((await h.scheduler.getExecution(occ.id))?.state).toBe('skipped');
       expect(typesFor(await h.events(), occ.id)).toEqual([
         'occurrence.scheduled',
         'occurrence.skipped',
@@ -101,7 +101,7 @@ describe('SmartScheduler', () => {
       const [triggered] = ofType(await h.events(), 'occurrence.triggered');
       expect(triggered?.data.lateByMs).toBe(10 * SECOND);
       expect(recovery.calls).toHaveLength(0);
-      expect(h.scheduler.listExecutions({ taskId: task.id })[0]?.state).toBe('done');
+      expect((await h.scheduler.listExecutions({ taskId: task.id })).items[0]?.state).toBe('done');
     });
 
     it('triggers an occurrence due exactly now when started (late by 0)', async () => {
@@ -120,7 +120,7 @@ describe('SmartScheduler', () => {
       const h = setUp({ recoveryService: recovery });
       await h.scheduler.defineTask(oneShot('asleep', HOUR));
       await h.scheduler.start();
-      const [occ] = h.scheduler.listOccurrences();
+      const [occ] = (await h.scheduler.listOccurrences()).items;
       h.clock.jump(HOUR + 5 * MINUTE);
 
       await h.scheduler.checkForMissedTasks();
@@ -151,13 +151,13 @@ describe('SmartScheduler', () => {
       await h.scheduler.start();
 
       await h.clock.advanceAsync(HOUR);
-      const first = h.scheduler.listExecutions({ taskId: 'flaky' })[0]!;
+      const first = (await h.scheduler.listExecutions({ taskId: 'flaky' })).items[0]!;
       expect(first).toMatchObject({ state: 'retrying', outcome: 'failed', followUpId: retry.id });
-      expect(h.scheduler.getExecution(retry.id)?.state).toBe('scheduled');
+      expect((await h.scheduler.getExecution(retry.id))?.state).toBe('scheduled');
       expect(h.scheduler.armedCount).toBe(1);
 
       await h.clock.advanceAsync(HOUR);
-      expect(h.scheduler.getExecution(retry.id)?.state).toBe('done');
+      expect((await h.scheduler.getExecution(retry.id))?.state).toBe('done');
       expect(taskScheduler.calls).toContain(`retry:${first.occurrenceId}`);
     });
 
@@ -171,7 +171,7 @@ describe('SmartScheduler', () => {
       await h.scheduler.start();
 
       await h.clock.advanceAsync(HOUR);
-      const first = h.scheduler.listExecutions({ taskId: 'daily' })[0]!;
+      const first = (await h.scheduler.listExecutions({ taskId: 'daily' })).items[0]!;
       expect(first).toMatchObject({ state: 'recurred', outcome: 'completed', followUpId: next.id });
       expect(h.scheduler.armedCount).toBe(1);
 

@@ -32,7 +32,7 @@ describe('SmartScheduler smoke', () => {
     });
     await scheduler.start();
     await clock.advanceAsync(3 * 3_600_000);
-    const types = scheduler.listExecutions().map((e) => `${e.cause}:${e.state}`);
+    const types = (await scheduler.listExecutions()).items.map((e) => `${e.cause}:${e.state}`);
     expect(calls).toEqual([
       'initial#0@2026-03-02T09:00:00.000Z',
       'retry#1@2026-03-02T09:10:00.000Z',
@@ -71,7 +71,7 @@ describe('SmartScheduler clock readings', () => {
       title: 'Tick',
       recurrence: { everyMs: 3_600_000 },
     });
-    const [first] = scheduler.listOccurrences({ taskId: 'tick' });
+    const [first] = (await scheduler.listOccurrences({ taskId: 'tick' })).items;
     expect(first?.scheduledFor).toBe(task.createdAt);
     await scheduler.stop();
   });
@@ -120,7 +120,7 @@ describe('SmartScheduler bursts', () => {
     }
     await scheduler.start();
     await clock.advanceAsync(120_000);
-    expect(scheduler.listExecutions({ state: 'done' })).toHaveLength(20);
+    expect((await scheduler.listExecutions({ state: 'done' })).items).toHaveLength(20);
     expect(triggeredPerAppend).toEqual([20]);
     expect(completedPerAppend).toEqual([20]);
     await scheduler.stop();

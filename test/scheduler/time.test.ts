@@ -64,7 +64,7 @@ describe('SmartScheduler', () => {
       await fake.tickAsync(1);
 
       expect(ran).toEqual([T0 + FORTY_DAYS]);
-      const executions = scheduler.listExecutions();
+      const executions = (await scheduler.listExecutions()).items;
       expect(executions.map((e) => [e.state, e.triggeredAt])).toEqual([['done', at(FORTY_DAYS)]]);
     });
   });
@@ -88,12 +88,16 @@ describe('SmartScheduler', () => {
       const [jumped] = ofType(await h.events(), 'scheduler.clock_jumped');
       expect(jumped?.data.observedAt).toBe(at(2 * HOUR));
       expect(jumped?.data.driftMs).toBeGreaterThan(HOUR);
-      const state = (taskId: string) =>
-        h.scheduler.listExecutions({ taskId }).map((e) => [e.cause, e.state, e.outcome]);
-      expect(state('edge')).toEqual([['initial', 'done', 'completed']]);
+      const state = async (taskId: string) =>
+        (await h.scheduler.listExecutions({ taskId })).items.map((e) => [
+          e.cause,
+          e.state,
+          e.outcome,
+        ]);
+      expect(await state('edge')).toEqual([['initial', 'done', 'completed']]);
       expect(h.calls.map((c) => c.atMs)).toEqual([T0 + 2 * HOUR]);
-      expect(state('early')).toEqual([['initial', 'missed', 'missed']]);
-      expect(state('hourly')).toEqual([
+      expect(await state('early')).toEqual([['initial', 'missed', 'missed']]);
+      expect(await state('hourly')).toEqual([
         ['initial', 'recovered', 'missed'],
         ['recovery', 'scheduled', undefined],
       ]);
@@ -127,13 +131,13 @@ describe('SmartScheduler', () => {
       await fake.tickAsync(10 * SECOND);
 
       expect(ran).toEqual(['edge']);
-      const states = scheduler.listExecutions().map((e) => [e.taskId, e.state]);
+      const states = (await scheduler.listExecutions()).items.map((e) => [e.taskId, e.state]);
       expect(states).toEqual([
         ['missed', 'missed'],
         ['edge', 'done'],
       ]);
       const [triggered] = ofType(
-        await scheduler.history({ taskId: 'edge' }),
+        (await scheduler.history({ taskId: 'edge' })).items,
         'occurrence.triggered',
       );
       expect(triggered?.data.lateByMs).toBe(10 * SECOND);

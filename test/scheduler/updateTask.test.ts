@@ -20,7 +20,7 @@ describe('SmartScheduler.updateTask', () => {
       timeZone: 'Europe/Berlin',
     });
     // T0 is 08:00 UTC on 2 March (CET, UTC+1): the next 10:00 in Berlin is 09:00 UTC today.
-    const pending = h.scheduler.listExecutions({ taskId: 't', state: 'scheduled' });
+    const pending = (await h.scheduler.listExecutions({ taskId: 't', state: 'scheduled' })).items;
     expect(pending.map((e) => e.scheduledFor)).toEqual(['2026-03-02T09:00:00.000Z']);
     expect(Date.parse(pending[0]!.scheduledFor)).toBeGreaterThan(T0);
   });

@@ -148,7 +148,7 @@ describe('sqliteStore › finding 5: storage faults are typed', () => {
     // The page's cell-count field: SQLite sees a page that cannot be what it says it is.
     for (const at of [3, 4]) flipByte(path, (leaf.pageno - 1) * pageSize + at);
     flipByte(path, (leaf.pageno - 1) * pageSize + 4);
-    const error = await rejection(sqliteStore({ path, clock }));
+    const error = await rejection(sqliteStore({ path, clock, verifyOnOpen: 'full' }));
     expect(error).toBeInstanceOf(CorruptLogError);
     expect(error).toMatchObject({ damage: 'file', path });
     const unchecked = await sqliteStore({ path, clock, verifyOnOpen: false });

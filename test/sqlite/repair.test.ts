@@ -20,7 +20,7 @@ const newPath = useTempLogPaths();
 describe('sqliteStore', () => {
   describe('corruption', () => {
     const openError = async (path: string): Promise<CorruptLogError> => {
-      const error = await rejection(sqliteStore({ path, clock }));
+      const error = await rejection(sqliteStore({ path, clock, verifyOnOpen: 'full' }));
       expect(error).toBeInstanceOf(CorruptLogError);
       return error as CorruptLogError;
     };

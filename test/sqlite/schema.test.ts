@@ -1,6 +1,8 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CorruptLogError, isPlanflowError } from '../../src/domain/errors.js';
+import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
+import { streams } from '../../src/log/events.js';
 import { inspectLog } from '../../src/sqlite/inspectLog.js';
 import { repairLog } from '../../src/sqlite/repair.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
@@ -22,16 +24,20 @@ import {
 const newPath = useTempLogPaths();
 
 /** Opens `path` and tries a second trigger for `o0`; what happened to at-most-once. */
-async function secondTrigger(path: string): Promise<'refused on open' | 'rejected' | 'ACCEPTED'> {
+async function secondTrigger(
+  path: string,
+  stream = 'o0',
+): Promise<'refused on open' | 'rejected' | 'ACCEPTED'> {
   let store: Awaited<ReturnType<typeof sqliteStore>>;
   try {
-    store = await sqliteStore({ path, clock });
+    // The page-level check runs with 'full'; the default checks the chain since its mark.
+    store = await sqliteStore({ path, clock, verifyOnOpen: 'full' });
   } catch (error) {
     expect(error).toBeInstanceOf(CorruptLogError);
     return 'refused on open';
   }
   try {
-    const error = await rejection(store.append([triggered('o0')]));
+    const error = await rejection(store.append([triggered(stream)]));
     if (error === undefined) return 'ACCEPTED';
     expect(isPlanflowError(error)).toBe(true);
     return 'rejected';
@@ -74,7 +80,7 @@ describe('sqliteStore › finding 3: a damaged trigger index never switches at-m
   it('refuses a log with one flipped byte inside a key of the index, which would accept a second trigger', async () => {
     const path = await logWithTriggers(newPath(), 400);
     flipByte(path, triggerKeyOffset(path));
-    const error = await rejection(sqliteStore({ path, clock }));
+    const error = await rejection(sqliteStore({ path, clock, verifyOnOpen: 'full' }));
     expect(error).toMatchObject({ damage: 'file', code: 'planflow:corrupt-log' });
     expect((error as Error).message).toMatch(/integrity check.*events_one_trigger_per_stream/s);
     // Without the check the damage is real: the store would take the duplicate.
@@ -104,6 +110,32 @@ describe('sqliteStore › finding 3: a damaged trigger index never switches at-m
   });
 });
 
+describe('sqliteStore › at-most-once without the page-level check', () => {
+  it('refuses a second trigger of a recorded occurrence even when the unique index no longer holds its key', async () => {
+    const path = newPath();
+    const store = await sqliteStore({ path, clock });
+    const occurrence = makeOccurrence({
+      taskId: 't',
+      cause: 'initial',
+      scheduledFor: '2026-03-02T09:00:00.000Z',
+    });
+    const stream = streams.occurrence(occurrence.id);
+    await store.append([{ type: 'occurrence.scheduled', stream, data: { occurrence } }]);
+    await store.append([triggered(occurrence.id)]);
+    await store.close();
+    // The unique index no longer holds the trigger's key (here: its row is gone with it), but
+    // the read model still knows the occurrence ran.
+    raw(path, `DELETE FROM events WHERE type = 'occurrence.triggered'`);
+    const reopened = await sqliteStore({ path, clock, verifyOnOpen: false });
+    try {
+      const error = await rejection(reopened.append([triggered(occurrence.id)]));
+      expect(error).toMatchObject({ code: 'planflow:already-triggered' });
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
 describe('repairLog › damage below the chain', () => {
   it('rebuilds a log whose index was dropped, keeps every entry and the original as a backup', async () => {
     const path = await logWithTriggers(newPath(), 20);
@@ -123,9 +155,18 @@ describe('repairLog › damage below the chain', () => {
     const { default: Database } = await import('better-sqlite3');
     const { prepareLogStatements } = await import('../../src/sqlite/logStatements.js');
     const { createGroupCommit } = await import('../../src/sqlite/groupCommit.js');
+    const { SqliteProjection } = await import('../../src/sqlite/sqliteProjection.js');
+    const { VerifiedMark } = await import('../../src/sqlite/VerifiedMark.js');
     const { draftEvents } = await import('../../src/log/prepareAppend.js');
     const db = new Database(path);
-    const commits = createGroupCommit(db, prepareLogStatements(db), 'test', path);
+    const commits = createGroupCommit(
+      db,
+      prepareLogStatements(db),
+      new SqliteProjection(db),
+      new VerifiedMark(db),
+      'test',
+      path,
+    );
     for (const event of [triggered('o1'), started('after')]) {
       await new Promise((resolve, reject) =>
         commits.enqueue({

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import type { ReadModel } from '../../log/ReadModel.js';
+import type { Task } from '../../domain/types.js';
 import { SHELL_HANDLER } from '../parse/taskFlags.js';
 
 /** A shell command a log asks `planflow run` to execute, and the task it belongs to. */
@@ -9,9 +9,9 @@ export type LogCommand = Readonly<{ taskId: string; command: string }>;
  * Every command `run` would execute for the log's current tasks: the `payload.run` of each
  * task with the shell handler, in task order. Removed tasks never run, so they are left out.
  */
-export function logCommands(model: ReadModel): LogCommand[] {
+export function logCommands(tasks: readonly Task[]): LogCommand[] {
   const commands: LogCommand[] = [];
-  for (const task of model.listTasks()) {
+  for (const task of tasks) {
     const command = task.payload?.run;
     if (task.handler === SHELL_HANDLER && typeof command === 'string') {
       commands.push({ taskId: task.id, command });

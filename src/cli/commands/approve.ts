@@ -40,7 +40,7 @@ export function registerApprove(program: Command, ctx: CommandContext): void {
       if (flags.all === true && ids.length > 0) {
         throw inputError('--all', 'approve: give task ids or --all, not both');
       }
-      const commands = await withLog(ctx.dbPath(), (log) => logCommands(log.model));
+      const commands = await withLog(ctx.dbPath(), (log) => logCommands(log.model.listTasks()));
       const approvals = await CommandApprovals.load(ctx.approvalsPath());
       const log = logIdentity(ctx.dbPath());
       if (flags.all !== true && ids.length === 0) {

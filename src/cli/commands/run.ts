@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../log/EventLog.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import type { EventStore } from '../../log/EventStore.js';
+import { isWaiting } from '../../log/LiveModel.js';
+import { readAllPages } from '../../log/readAllPages.js';
 import type { SmartScheduler } from '../../scheduler/SmartScheduler.js';
 import { CommandApprovals } from '../approvals/CommandApprovals.js';
 import { CommandsNotApprovedError } from '../approvals/CommandsNotApprovedError.js';
@@ -8,6 +9,7 @@ import { logCommands, logIdentity } from '../approvals/logCommands.js';
 import type { CommandContext } from '../context.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { eventLine } from '../format/eventLine.js';
+import { OccurrenceTasks } from '../format/OccurrenceTasks.js';
 import { openScheduler, withStore } from '../openLog.js';
 import { parseDuration } from '../parse/duration.js';
 import { withFlags } from '../parse/flagErrors.js';
@@ -29,12 +31,12 @@ type RunFlags = {
 /** Decides which commands may run: all of them (`--allow-commands`), or the approved ones. */
 async function commandPolicy(
   ctx: CommandContext,
-  store: Parameters<typeof EventLog.fold>[0],
+  store: EventStore,
   allowAll: boolean,
 ): Promise<(taskId: string, command: string) => boolean> {
   if (allowAll) return () => true;
-  // Folded apart from the scheduler, which may append as it opens (a missing calendar).
-  const commands = logCommands(await EventLog.fold(store));
+  // Read apart from the scheduler, which may append as it opens (a missing calendar).
+  const commands = logCommands((await store.loadLive()).tasks);
   if (commands.length === 0) return () => false;
   const approvals = await CommandApprovals.load(ctx.approvalsPath());
   const log = logIdentity(ctx.dbPath());
@@ -44,11 +46,18 @@ async function commandPolicy(
   return allowed;
 }
 
+/** The live occurrences' records: waiting to trigger, or running. */
+function liveExecutions(scheduler: SmartScheduler) {
+  return readAllPages((cursor) =>
+    scheduler.listExecutions({ state: ['scheduled', 'triggered'], cursor }),
+  );
+}
+
 /** Nothing running, and nothing pending that is due before `deadlineMs`. */
-function isIdle(scheduler: SmartScheduler, deadlineMs: number): boolean {
-  return scheduler
-    .listExecutions({ state: ['scheduled', 'triggered'] })
-    .every((e) => isWaiting(e) && Date.parse(e.scheduledFor) > deadlineMs);
+async function isIdle(scheduler: SmartScheduler, deadlineMs: number): Promise<boolean> {
+  return (await liveExecutions(scheduler)).every(
+    (e) => isWaiting(e) && Date.parse(e.scheduledFor) > deadlineMs,
+  );
 }
 
 /**
@@ -93,6 +102,14 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         const startedAt = io.clock.now();
         const deadlineMs = forMs === undefined ? Number.POSITIVE_INFINITY : startedAt + forMs;
         const summary = new RunSummary();
+        const occurrenceTasks = new OccurrenceTasks();
+        for (const e of await liveExecutions(scheduler)) {
+          occurrenceTasks.remember(e.occurrenceId, e.taskId);
+        }
+        const lookup = {
+          getTask: (id: string) => scheduler.getTask(id),
+          taskOfOccurrence: (id: string) => occurrenceTasks.taskOf(id),
+        };
 
         let finish: (why: string) => void = () => {};
         const finished = new Promise<string>((resolve) => {
@@ -104,16 +121,23 @@ export function registerRun(program: Command, ctx: CommandContext): void {
           // After the current batch of events is folded and its follow-ups are planned.
           idleCheck = setImmediate(() => {
             idleCheck = undefined;
-            if (scheduler.status === 'running' && isIdle(scheduler, deadlineMs)) finish('idle');
+            if (scheduler.status !== 'running') return;
+            isIdle(scheduler, deadlineMs).then(
+              (idle) => {
+                if (idle && scheduler.status === 'running') finish('idle');
+              },
+              () => {},
+            );
           });
         };
 
         scheduler.events.subscribe((event) => {
+          occurrenceTasks.learn(event);
           summary.add(event);
           io.stdout(
             flags.json === true
               ? `${toSafeJson(event)}\n`
-              : `${eventLine(event, scheduler, style, zone)}\n`,
+              : `${eventLine(event, lookup, style, zone)}\n`,
           );
           checkIdleSoon();
         });
@@ -153,9 +177,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
           await scheduler.stop();
           await shell.drained();
         }
-        const pending = scheduler
-          .listExecutions({ state: 'scheduled' })
-          .filter((e) => !e.triggered).length;
+        const pending = (await liveExecutions(scheduler)).filter(isWaiting).length;
         if (flags.json !== true) io.stderr(summary.text(io.clock.now() - startedAt, pending));
       });
     });

@@ -60,9 +60,10 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
           );
         }
         // A default id also skips ids of removed tasks, so their histories never mix.
-        const used = (id: string) =>
-          exists(id) || scheduler.listOccurrences({ taskId: id }).length > 0;
-        const id = flags.id ?? uniqueId(slugify(title), used);
+        const used = async (id: string) =>
+          exists(id) ||
+          (await scheduler.listOccurrences({ taskId: id, limit: 1 })).items.length > 0;
+        const id = flags.id ?? (await uniqueId(slugify(title), used));
         const task = withFlags('task add', TASK_FIELD_FLAGS, () =>
           parseTask({ ...draft, id }, scheduler.calendar, new Date(nowMs)),
         );
@@ -71,11 +72,13 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
           approvals.approve(logIdentity(ctx.dbPath()), task.id, command, new Date(nowMs));
           await approvals.save();
         }
-        const before = new Set(scheduler.listOccurrences({ taskId: id }).map((o) => o.id));
+        // The task's newest record before and after: a new one is the first run planned.
+        const newest = async () =>
+          (await scheduler.listExecutions({ taskId: id, limit: 1, order: 'desc' })).items[0];
+        const before = await newest();
         await scheduler.defineTask(task);
-        const first = scheduler
-          .listExecutions({ taskId: id })
-          .find((e) => !before.has(e.occurrenceId));
+        const after = await newest();
+        const first = after?.occurrenceId === before?.occurrenceId ? undefined : after;
         return { task, first, timeZone: scheduler.calendar.timeZone };
       });
 

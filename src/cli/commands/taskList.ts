@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Execution, Task } from '../../domain/types.js';
-import { isWaiting, type ReadModel } from '../../log/ReadModel.js';
+import type { EventLog } from '../../log/EventLog.js';
 import type { CommandContext } from '../context.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { renderTable } from '../format/table.js';
@@ -17,22 +17,39 @@ export type TaskRow = Readonly<{
   last?: Execution;
 }>;
 
-/** Summarises each task's runs from the read model. */
-export function taskRows(model: ReadModel): TaskRow[] {
-  return model.listTasks().map((task) => {
-    const runs = model.listExecutions({ taskId: task.id });
-    const pending = runs
-      .filter(isWaiting)
-      .sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor));
-    const finished = runs
+/** States of a run that finished (its handler ran to an outcome), possibly followed up. */
+const FINISHED_STATES = ['done', 'failed', 'retrying', 'recurred', 'recovered'] as const;
+
+/** Runs read back per task to find the one that finished last. */
+const RECENT_RUNS = 50;
+
+/**
+ * Summarises each task's runs: the earliest waiting one from the live set, and the one that
+ * finished last from the newest of its runs in the store (so the cost does not grow with the
+ * history).
+ */
+export async function taskRows(log: EventLog): Promise<TaskRow[]> {
+  const rows: TaskRow[] = [];
+  for (const task of log.model.listTasks()) {
+    const next = log.model
+      .waitingOf(task.id)
+      .sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor))[0];
+    const recent = await log.queryRecords({
+      taskId: task.id,
+      states: FINISHED_STATES,
+      limit: RECENT_RUNS,
+      descending: true,
+    });
+    const last = recent.items
+      .map((record) => record.execution)
       .filter((e) => e.finishedAt !== undefined)
-      .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+      .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0];
     const row: { task: Task; next?: Execution; last?: Execution } = { task };
-    if (pending[0] !== undefined) row.next = pending[0];
-    const last = finished[finished.length - 1];
+    if (next !== undefined) row.next = next;
     if (last !== undefined) row.last = last;
-    return row;
-  });
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** How a task is scheduled, in a few words (stored text escaped). */
@@ -62,8 +79,8 @@ export function registerTaskList(task: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: { json?: boolean }) => {
       const { io, style } = ctx;
-      await withLog(ctx.dbPath(), (log) => {
-        const rows = taskRows(log.model);
+      await withLog(ctx.dbPath(), async (log) => {
+        const rows = await taskRows(log);
         if (flags.json === true) {
           io.stdout(`${toSafeJson(rows, 2)}\n`);
           return;

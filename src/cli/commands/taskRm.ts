@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../../domain/errors.js';
+import { readAllPages } from '../../log/readAllPages.js';
 import type { CommandContext } from '../context.js';
 import { escapeText, quoteText } from '../format/escapeText.js';
 import { openScheduler, withStore } from '../openLog.js';
@@ -18,9 +19,11 @@ export function registerTaskRm(task: Command, ctx: CommandContext): void {
         if (scheduler.getTask(id) === undefined) {
           throw new NotFoundError(`task rm: no task ${quoteText(id)}; see planflow task list`);
         }
-        const pending = scheduler
-          .listExecutions({ taskId: id, state: 'scheduled' })
-          .filter((e) => !e.triggered).length;
+        const pending = (
+          await readAllPages((cursor) =>
+            scheduler.listExecutions({ taskId: id, state: 'scheduled', cursor }),
+          )
+        ).filter((e) => !e.triggered).length;
         await scheduler.removeTask(id);
         return pending;
       });

@@ -1,14 +1,14 @@
-import type { Execution, Task } from '../../domain/types.js';
+import type { Task } from '../../domain/types.js';
 import type { StoredEvent } from '../../log/events.js';
 import { formatDuration } from '../parse/duration.js';
 import { escapeText, quoteText } from './escapeText.js';
 import type { Style } from './style.js';
 import { formatInstant, shortId } from './time.js';
 
-/** What an event line needs to name things: the read model, or the scheduler in front of it. */
+/** What an event line needs to name things: tasks by id, and the task of an occurrence. */
 export type EventLookup = Readonly<{
   getTask(taskId: string): Task | undefined;
-  getExecution(occurrenceId: string): Execution | undefined;
+  taskOfOccurrence(occurrenceId: string): string | undefined;
 }>;
 
 /** One event, described for a person: who it is about and what happened. */
@@ -39,7 +39,7 @@ function taskIdOf(event: StoredEvent, lookup: EventLookup): string | undefined {
       return event.data.occurrence.taskId;
     default: {
       const id = occurrenceIdOf(event);
-      return id === undefined ? undefined : lookup.getExecution(id)?.taskId;
+      return id === undefined ? undefined : lookup.taskOfOccurrence(id);
     }
   }
 }

@@ -21,10 +21,13 @@ export function slugify(title: string): string {
  * The first of `base`, `base-2`, `base-3`, … that `taken` does not hold, so adding two tasks
  * with the same title gives two tasks instead of silently updating the first.
  */
-export function uniqueId(base: string, taken: (id: string) => boolean): string {
-  if (!taken(base)) return base;
+export async function uniqueId(
+  base: string,
+  taken: (id: string) => boolean | Promise<boolean>,
+): Promise<string> {
+  if (!(await taken(base))) return base;
   for (let n = 2; ; n++) {
     const candidate = `${base}-${n}`;
-    if (!taken(candidate)) return candidate;
+    if (!(await taken(candidate))) return candidate;
   }
 }

@@ -3,7 +3,7 @@ import { isPlanflowError } from '../../domain/errors.js';
 import type { Occurrence } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { occurrenceTriggered } from '../../log/facts.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { idempotencyKey } from './idempotencyKey.js';
@@ -54,7 +54,10 @@ export async function claimTriggers(
       missed.push(request);
       continue;
     }
-    const key = idempotencyKey(occurrence, (id) => model.getOccurrence(id));
+    const key = await idempotencyKey(
+      occurrence,
+      async (id) => (await parts.log.record(id))?.occurrence,
+    );
     const task = model.getTask(occurrence.taskId);
     grants.push({
       request,
@@ -70,7 +73,7 @@ export async function claimTriggers(
       now,
     );
     for (const request of missed) {
-      const state = missedStateOf(model.getExecution(request.input.occurrence.id));
+      const state = missedStateOf((await parts.log.record(request.input.occurrence.id))?.execution);
       request.resolve({ kind: 'missed', state });
     }
   }

@@ -1,7 +1,7 @@
 import type { Occurrence, RunOutcome, Task } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { type FollowUpKind, followedUp, occurrenceScheduled } from '../../log/facts.js';
-import type { ReadModel } from '../../log/ReadModel.js';
+import type { LiveModel } from '../../log/LiveModel.js';
 import type { PlanningContext, TaskScheduler } from '../../planning/ports.js';
 
 /** What an occurrence led to after it ran: nothing, a retry, or the task's next recurrence. */
@@ -44,7 +44,7 @@ export function decideFollowUp(
  * occurrences is still waiting to trigger. Extra manual occurrences do not carry the
  * series, so they do not count.
  */
-export function seriesContinues(model: ReadModel, occurrence: Occurrence): boolean {
+export function seriesContinues(model: LiveModel, occurrence: Occurrence): boolean {
   return model.hasWaiting(occurrence.taskId, occurrence.id, (e) => e.cause !== 'manual');
 }
 

@@ -6,17 +6,17 @@ import type { Occurrence } from '../../domain/types.js';
  * retries and a re-run after a crash all present the same key to the handler, while each
  * recurrence starts a new unit of work with a new key.
  */
-export function idempotencyKey(
+export async function idempotencyKey(
   occurrence: Occurrence,
-  occurrenceOf: (id: string) => Occurrence | undefined,
-): string {
+  occurrenceOf: (id: string) => Promise<Occurrence | undefined>,
+): Promise<string> {
   let root = occurrence;
   for (
     let hops = 0;
     root.cause === 'retry' && root.parentId !== undefined && hops < 10_000;
     hops++
   ) {
-    const parent = occurrenceOf(root.parentId);
+    const parent = await occurrenceOf(root.parentId);
     if (parent === undefined) break;
     root = parent;
   }

@@ -1,6 +1,6 @@
 import { NotFoundError, StateError } from '../../domain/errors.js';
 import type { Execution, SchedulerStatus, Task } from '../../domain/types.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import { isWaiting } from '../../log/LiveModel.js';
 import type { PlanningContext } from '../../planning/ports.js';
 import type { SchedulerParts } from '../SchedulerParts.js';
 
@@ -29,13 +29,16 @@ export function requireTask(parts: SchedulerParts, taskId: string, method: strin
   return task;
 }
 
-/** The occurrence's record when it still waits to trigger; throws otherwise. */
-export function requirePending(
+/**
+ * The occurrence's record when it still waits to trigger; throws otherwise (a settled
+ * occurrence is looked up in the store, so the error can say what became of it).
+ */
+export async function requirePending(
   parts: SchedulerParts,
   occurrenceId: string,
   method: 'cancelOccurrence' | 'triggerNow',
-): Execution {
-  const execution = parts.log.model.getExecution(occurrenceId);
+): Promise<Execution> {
+  const execution = (await parts.log.record(occurrenceId))?.execution;
   if (execution === undefined) {
     throw new NotFoundError(
       `SmartScheduler.${method}: no occurrence "${occurrenceId}"; see listOccurrences()`,

@@ -1,5 +1,5 @@
 import type { Execution, Occurrence } from '../../domain/types.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import type { Claim } from './plan.js';
 import { recoverMissed } from './recoverMissed.js';
@@ -24,7 +24,7 @@ export async function checkMissed(tx: SchedulerTx): Promise<Claim[]> {
   const model = log.model;
   const nowMs = parts.timers.now();
   const { lateWithinGrace, beyondGrace } = splitMissed(
-    model.listExecutions({ state: 'scheduled' }),
+    [...model.liveRecords('scheduled')].map((record) => record.execution),
     (id) => model.getOccurrence(id),
     nowMs,
     parts.options.graceMs,

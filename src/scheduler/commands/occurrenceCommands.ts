@@ -21,7 +21,7 @@ export async function scheduleOccurrence(
 ): Promise<PlanResult> {
   const parts = tx.parts;
   checkSameOccurrence(
-    parts.log.model.getOccurrence(occurrence.id),
+    (await parts.log.record(occurrence.id))?.occurrence,
     occurrence,
     'scheduleOccurrence',
   );
@@ -75,7 +75,7 @@ export async function scheduleOccurrences(
   occurrences: readonly Occurrence[],
 ): Promise<PlanResults> {
   const parts = tx.parts;
-  refuseChangedIds(tx, occurrences);
+  await refuseChangedIds(tx, occurrences);
   if (!isScheduling(parts.supervisor.status)) {
     return { results: occurrences.map(() => 'paused' as const), claims: [] };
   }
@@ -95,12 +95,15 @@ export async function scheduleOccurrences(
  * Refuses, before anything is decided, an item whose id is recorded (or appears earlier in
  * the list) with other content: the whole list is then refused, as for any bad item.
  */
-function refuseChangedIds(tx: SchedulerTx, occurrences: readonly Occurrence[]): void {
-  const model = tx.parts.log.model;
+async function refuseChangedIds(
+  tx: SchedulerTx,
+  occurrences: readonly Occurrence[],
+): Promise<void> {
+  const recorded = await tx.parts.log.records(occurrences.map((occurrence) => occurrence.id));
   const seen = new Map<string, Occurrence>();
   for (let i = 0; i < occurrences.length; i++) {
     const occurrence = occurrences[i]!;
-    const earlier = seen.get(occurrence.id) ?? model.getOccurrence(occurrence.id);
+    const earlier = seen.get(occurrence.id) ?? recorded.get(occurrence.id)?.occurrence;
     checkSameOccurrence(earlier, occurrence, 'scheduleOccurrences', `[${i}].id`);
     if (earlier === undefined) seen.set(occurrence.id, occurrence);
   }
@@ -109,7 +112,7 @@ function refuseChangedIds(tx: SchedulerTx, occurrences: readonly Occurrence[]): 
 /** Cancels a pending occurrence: its timer and actor go first, then the fact is recorded. */
 export async function cancelOccurrence(tx: SchedulerTx, occurrenceId: string): Promise<void> {
   const parts = tx.parts;
-  const execution = requirePending(parts, occurrenceId, 'cancelOccurrence');
+  const execution = await requirePending(parts, occurrenceId, 'cancelOccurrence');
   parts.actors.cancel(execution.occurrenceId);
   await parts.log.append([occurrenceCancelled(occurrenceId, 'user')]);
 }
@@ -123,12 +126,11 @@ export type ManualTrigger = Readonly<{ occurrence: Occurrence; claim: Claim }>;
  */
 export async function triggerNow(tx: SchedulerTx, target: TriggerTarget): Promise<ManualTrigger> {
   const parts = tx.parts;
-  const model = parts.log.model;
   if (parts.supervisor.status === 'stopped') throw stoppedError('triggerNow');
   let occ: Occurrence;
   if ('occurrenceId' in target) {
-    requirePending(parts, target.occurrenceId, 'triggerNow');
-    occ = model.getOccurrence(target.occurrenceId)!;
+    await requirePending(parts, target.occurrenceId, 'triggerNow');
+    occ = parts.log.model.getOccurrence(target.occurrenceId)!;
   } else {
     requireTask(parts, target.taskId, 'triggerNow');
     occ = makeOccurrence({
@@ -136,7 +138,7 @@ export async function triggerNow(tx: SchedulerTx, target: TriggerTarget): Promis
       cause: 'manual',
       scheduledFor: new Date(parts.options.clock.now()),
     });
-    if (model.getOccurrence(occ.id) === undefined) {
+    if ((await parts.log.record(occ.id)) === undefined) {
       await parts.log.append([occurrenceScheduled(occ)]);
     }
   }

@@ -1,7 +1,7 @@
 import type { ClaimResult } from '../../../machines/occurrence.js';
 import type { Occurrence, Task } from '../../domain/types.js';
 import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import { isWaiting } from '../../log/LiveModel.js';
 import type { PlanningContext } from '../../planning/ports.js';
 import type { SchedulerParts, SchedulerTx } from '../SchedulerParts.js';
 import { isScheduling, planningOf } from './lookups.js';
@@ -21,7 +21,7 @@ export type PlanResult = Readonly<{ result: ScheduleResult; claim?: Claim }>;
  */
 export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<PlanResult> {
   const parts = tx.parts;
-  const execution = parts.log.model.getExecution(occurrence.id);
+  const execution = (await parts.log.record(occurrence.id))?.execution;
   if (execution !== undefined && !isWaiting(execution)) return { result: 'not-pending' };
   const known = execution !== undefined;
   if (!fitsCalendar(parts, occurrence, planningOf(parts))) {
@@ -71,9 +71,9 @@ export async function scheduleAll(tx: SchedulerTx): Promise<void> {
   if (!isScheduling(parts.supervisor.status)) return;
   parts.actors.pauseAll();
   const now = parts.timers.now();
-  const model = parts.log.model;
-  for (const execution of model.listExecutions({ state: 'scheduled' })) {
+  const waiting = [...parts.log.model.liveRecords('scheduled')];
+  for (const { occurrence, execution } of waiting) {
     if (execution.triggered || Date.parse(execution.scheduledFor) <= now) continue;
-    await plan(tx, model.getOccurrence(execution.occurrenceId)!);
+    await plan(tx, occurrence);
   }
 }

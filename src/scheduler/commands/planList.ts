@@ -1,7 +1,7 @@
-import type { Occurrence } from '../../domain/types.js';
+import type { Execution, Occurrence } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { planningOf } from './lookups.js';
 import { type Claim, fitsCalendar, type ScheduleResult } from './plan.js';
@@ -35,25 +35,32 @@ export async function planAll(
 ): Promise<PlanResults> {
   const parts = tx.parts;
   const { actors, occupancy } = parts;
-  const batch: Batch = { now: parts.timers.now(), decided: new Map() };
+  const model = parts.log.model;
+  // Settled occurrences are not in memory: read the ones the list names once, up front. An
+  // id the batch itself records is in `decided` or the live model from then on.
+  const settled = await parts.log.records(
+    occurrences.filter((o) => model.record(o.id) === undefined).map((o) => o.id),
+  );
+  const batch: Batch = {
+    now: parts.timers.now(),
+    decided: new Map(),
+    recorded: (id) => model.getExecution(id) ?? settled.get(id)?.execution,
+  };
   const results: ScheduleResult[] = [];
   const claims: Claim[] = [];
   let next = 0;
   do {
-    let decisions: Decisions;
-    try {
-      decisions = decideAll(tx, occurrences, next, batch);
+    // When nothing of this part gets recorded (a planner threw while deciding, or the append
+    // failed), the places it took or freed as it decided are put back.
+    const decisions = await occupancy.undoOnFailure(async () => {
+      const decided = decideAll(tx, occurrences, next, batch);
       // Skipped occurrences lose their timers before the fact is recorded, as in `plan`.
-      for (const step of decisions.timerSteps) {
+      for (const step of decided.timerSteps) {
         if (typeof step === 'string') actors.release(step);
       }
-      if (decisions.events.length > 0) await parts.log.append(decisions.events);
-    } catch (error) {
-      // Nothing of this part was recorded (a planner threw while deciding, or the append
-      // failed): the places it took or freed as it decided are put back as the log has them.
-      occupancy.reset(occupancy.calendar, parts.log.model.listExecutions());
-      throw error;
-    }
+      if (decided.events.length > 0) await parts.log.append(decided.events);
+      return decided;
+    });
     results.push(...decisions.results);
     for (const step of decisions.timerSteps) {
       // Again, in order: an id armed by one item and skipped by a later one ends up released.
@@ -75,8 +82,15 @@ export async function planAll(
   return { results, claims };
 }
 
-/** What the parts of one list share: the time it is decided at, and where each id stands. */
-type Batch = Readonly<{ now: number; decided: Map<string, Decided> }>;
+/**
+ * What the parts of one list share: the time it is decided at, where each id stands, and the
+ * execution record of an id the list has not decided (live, or settled before the list).
+ */
+type Batch = Readonly<{
+  now: number;
+  decided: Map<string, Decided>;
+  recorded: (occurrenceId: string) => Execution | undefined;
+}>;
 
 /** What deciding part of a list came to, before anything is recorded or armed. */
 type Decisions = Readonly<{
@@ -104,7 +118,6 @@ function decideAll(
 ): Decisions {
   const parts = tx.parts;
   const { actors, occupancy } = parts;
-  const model = parts.log.model;
   const planning = planningOf(parts);
   const { now, decided } = batch;
   const results: ScheduleResult[] = [];
@@ -122,7 +135,7 @@ function decideAll(
         continue;
       }
     } else {
-      const execution = model.getExecution(id);
+      const execution = batch.recorded(id);
       known = execution !== undefined;
       if (execution !== undefined && !isWaiting(execution)) {
         results.push('not-pending');

@@ -2,7 +2,7 @@ import type { MissedState, RecordedOutcome } from '../../../machines/occurrence.
 import type { Occurrence, RunOutcome } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { interruptedError, occurrenceFinished } from '../../log/facts.js';
-import { isWaiting } from '../../log/ReadModel.js';
+import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isWriteFault } from '../WriteFaults.js';
@@ -20,12 +20,12 @@ export type OutcomeBatch = Readonly<{ followUp: FollowUp; events: NewEvent[] }>;
  * it. One batch, so a crash never leaves an outcome without its follow-up. `interrupted`
  * marks a failure a crash caused rather than the handler.
  */
-export function outcomeBatch(
+export async function outcomeBatch(
   tx: SchedulerTx,
   occurrence: Occurrence,
   outcome: RunOutcome,
   interrupted = false,
-): OutcomeBatch {
+): Promise<OutcomeBatch> {
   const parts = tx.parts;
   const model = parts.log.model;
   const followUp = decideFollowUp(
@@ -39,8 +39,8 @@ export function outcomeBatch(
   );
   const events = [occurrenceFinished(occurrence.id, outcome, interrupted)];
   if (followUp.kind !== 'none') {
-    const known = (id: string) => model.getOccurrence(id) !== undefined;
-    events.push(...linkEvents(occurrence, followUp.kind, followUp.occurrence, known));
+    const known = (await parts.log.record(followUp.occurrence.id)) !== undefined;
+    events.push(...linkEvents(occurrence, followUp.kind, followUp.occurrence, () => known));
   }
   return { followUp, events };
 }
@@ -109,7 +109,7 @@ export async function recordOutcomes(
   };
   for (const request of batch) {
     const { occurrence, outcome } = request.input;
-    const { followUp, events } = outcomeBatch(tx, occurrence, outcome);
+    const { followUp, events } = await outcomeBatch(tx, occurrence, outcome);
     if (followUp.kind === 'none') {
       held.events.push(...events);
       held.requests.push(request);
@@ -134,7 +134,7 @@ export async function recordMiss(tx: SchedulerTx, occurrence: Occurrence): Promi
   if (execution !== undefined && isWaiting(execution)) {
     await recoverMissed(tx, [occurrence], parts.timers.now());
   }
-  return missedStateOf(parts.log.model.getExecution(occurrence.id));
+  return missedStateOf((await parts.log.record(occurrence.id))?.execution);
 }
 
 /**
@@ -145,12 +145,11 @@ export async function recordMiss(tx: SchedulerTx, occurrence: Occurrence): Promi
  */
 export async function recoverInterrupted(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
-  const model = parts.log.model;
-  for (const execution of model.listExecutions({ state: 'triggered' })) {
+  const running = [...parts.log.model.liveRecords('triggered')];
+  for (const { occurrence } of running) {
     // A live actor's run is still going; a held outcome is recorded as what it was.
-    const id = execution.occurrenceId;
+    const id = occurrence.id;
     if (parts.actors.hasActor(id) || parts.unrecorded.has(id)) continue;
-    const occurrence = model.getOccurrence(id)!;
-    await parts.log.append(outcomeBatch(tx, occurrence, interruptedOutcome(), true).events);
+    await parts.log.append((await outcomeBatch(tx, occurrence, interruptedOutcome(), true)).events);
   }
 }

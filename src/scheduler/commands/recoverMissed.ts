@@ -8,9 +8,14 @@ import { isScheduling, planningOf } from './lookups.js';
 import { plan } from './plan.js';
 
 /**
- * Records occurrences as missed, then schedules what the recovery service returns. A missed
- * occurrence whose actor still waits (its timer never woke: a sleep, a pause) is told
- * `MISSED`, so its actor ends in the state the log gives it.
+ * Records occurrences as missed together with what the recovery service schedules for them,
+ * in one atomic append, then arms the recoveries. A missed occurrence whose actor still waits
+ * (its timer never woke: a sleep, a pause) is told `MISSED`, so its actor ends in the state the
+ * log gives it.
+ *
+ * The recovery service sees the live set (every occurrence still waiting, the ones being
+ * recorded missed among them, and the ones running); settled occurrences are history and
+ * have nothing left to recover.
  */
 export async function recoverMissed(
   tx: SchedulerTx,
@@ -23,30 +28,39 @@ export async function recoverMissed(
   // Told before the append, so no timer of theirs fires meanwhile; each actor's own record
   // of the miss then queues behind this command and finds it recorded.
   for (const occ of missed) actors.missed(occ.id, nowMs - Date.parse(occ.scheduledFor));
-  await log.append(missed.map((occ) => occurrenceMissed(occ, nowMs)));
+  const events: NewEvent[] = missed.map((occ) => occurrenceMissed(occ, nowMs));
+  const recordedMissed = new Set(missed.map((occ) => occ.id));
   const { graceMs, recoveryService } = parts.options;
-  const executions = new Map(model.listExecutions().map((e) => [e.occurrenceId, e]));
-  const tasks = new Map(model.listTasks().map((t) => [t.id, t]));
+  const live = [...model.liveRecords()];
+  // The service sees the misses this batch records as recorded: `missed`.
+  const asRecorded = (execution: Execution): Execution =>
+    recordedMissed.has(execution.occurrenceId)
+      ? Object.freeze({ ...execution, state: 'missed', outcome: 'missed' })
+      : execution;
   const recovered = recoveryService.recoverMissed({
-    executions,
-    occurrences: model.listOccurrences(),
-    tasks,
+    executions: new Map(live.map((r) => [r.occurrence.id, asRecorded(r.execution)])),
+    occurrences: live.map((r) => r.occurrence),
+    tasks: new Map(model.listTasks().map((t) => [t.id, t])),
     now: new Date(nowMs),
     ctx: planningOf(parts),
   });
-  const events: NewEvent[] = [];
-  const known = new Set<string>();
+  const stored = await log.records(
+    recovered.filter((occ) => model.record(occ.id) === undefined).map((occ) => occ.id),
+  );
+  const known = new Set<string>(stored.keys());
   const linked = new Set<string>();
   const isKnown = (id: string) => known.has(id) || model.getOccurrence(id) !== undefined;
+  const toPlan: Occurrence[] = [];
   for (const occ of recovered) {
     const parent = occ.parentId === undefined ? undefined : model.getOccurrence(occ.parentId);
-    // Recovery sees every occurrence, so it may replace one this check did not record as
-    // missed (its actor is still claiming, or its timer has not woken yet): record that miss
-    // first. A link to an occurrence that ran, or was already followed up, is not followed.
+    // Recovery sees every live occurrence, so it may replace one this check did not record
+    // as missed (its actor is still claiming, or its timer has not woken yet): record that
+    // miss first. A link to an occurrence that ran, or was already followed up, is not
+    // followed.
     const link =
       parent === undefined || linked.has(parent.id)
         ? undefined
-        : recoveryLink(model.getExecution(parent.id), nowMs, graceMs);
+        : recoveryLink(model.getExecution(parent.id), nowMs, graceMs, recordedMissed);
     if (parent === undefined || link === undefined) {
       if (!isKnown(occ.id)) events.push(occurrenceScheduled(occ));
     } else {
@@ -59,11 +73,12 @@ export async function recoverMissed(
         ...linkEvents(parent, occ.cause === 'retry' ? 'retry' : 'recovery', occ, isKnown),
       );
     }
+    if (!stored.has(occ.id)) toPlan.push(occ);
     known.add(occ.id);
   }
   if (events.length > 0) await log.append(events);
   if (!isScheduling(parts.supervisor.status)) return;
-  for (const occ of recovered) await plan(tx, occ);
+  for (const occ of toPlan) await plan(tx, occ);
 }
 
 /** The final state of an occurrence recorded missed: recovered, retried, or just missed. */
@@ -74,7 +89,7 @@ export function missedStateOf(execution: Execution | undefined): MissedState {
 
 /**
  * Whether a recovered occurrence may be recorded as following up `parent`: it was recorded
- * missed (`'missed'`), or is still waiting and late beyond grace, so its miss is recorded with
+ * missed, or is being recorded missed in this batch (`'missed'`), or is still waiting and late beyond grace, so its miss is recorded with
  * the link (`'late'`). Anything else (it ran, was cancelled, or already has a follow-up) is
  * not linked, so its record stays true.
  */
@@ -82,9 +97,10 @@ function recoveryLink(
   parent: Execution | undefined,
   nowMs: number,
   graceMs: number,
+  recordedMissed: ReadonlySet<string>,
 ): 'missed' | 'late' | undefined {
   if (parent === undefined || parent.triggered || parent.followUpId !== undefined) return;
-  if (parent.state === 'missed') return 'missed';
+  if (parent.state === 'missed' || recordedMissed.has(parent.occurrenceId)) return 'missed';
   const lateByMs = nowMs - Date.parse(parent.scheduledFor);
   return parent.state === 'scheduled' && lateByMs > graceMs ? 'late' : undefined;
 }

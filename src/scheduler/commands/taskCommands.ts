@@ -62,11 +62,8 @@ async function replaceTask(tx: SchedulerTx, existing: Task, task: Task, now: Dat
 /** Cancels a task's pending occurrences' timers and actors; returns the facts recording it. */
 function cancelPending(tx: SchedulerTx, taskId: string, reason: CancelReason): NewEvent[] {
   const { actors, log } = tx.parts;
-  return log.model
-    .listExecutions({ taskId, state: 'scheduled' })
-    .filter((e) => !e.triggered)
-    .map((e) => {
-      actors.cancel(e.occurrenceId);
-      return occurrenceCancelled(e.occurrenceId, reason);
-    });
+  return log.model.waitingOf(taskId).map((e) => {
+    actors.cancel(e.occurrenceId);
+    return occurrenceCancelled(e.occurrenceId, reason);
+  });
 }

@@ -36,7 +36,7 @@ export async function recordUnrecorded(tx: SchedulerTx): Promise<void> {
   const model = parts.log.model;
   for (const [id, { occurrence, outcome }] of parts.unrecorded) {
     if (model.getExecution(id)?.state === 'triggered') {
-      await parts.log.append(outcomeBatch(tx, occurrence, outcome).events);
+      await parts.log.append((await outcomeBatch(tx, occurrence, outcome)).events);
     }
     parts.unrecorded.delete(id);
   }

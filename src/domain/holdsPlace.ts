@@ -1,0 +1,9 @@
+import type { Execution } from './types.js';
+
+/**
+ * Whether an occurrence holds its place on the calendar: it is still planned, or it ran. The
+ * one definition the occupancy, the live set and every store's `placesSince` count by.
+ */
+export function holdsPlace(execution: Execution): boolean {
+  return execution.state === 'scheduled' || execution.triggered;
+}

@@ -1,0 +1,64 @@
+import type { ExecutionState, OccurrenceQuery, RecordQuery } from './types.js';
+import { readChoice, readId, readList, readRecord } from './validateFields.js';
+import { defineFields, optional, readFields, rule } from './validateFieldTable.js';
+import { methodScope } from './validateId.js';
+import { PAGE_FIELDS, resolvePage } from './validatePageRequest.js';
+import type { InputScope } from './validationFailure.js';
+
+/** Every state an execution record can be in, in lifecycle order. */
+export const EXECUTION_STATES: readonly ExecutionState[] = Object.freeze([
+  'scheduled',
+  'triggered',
+  'done',
+  'failed',
+  'retrying',
+  'recurred',
+  'recovered',
+  'missed',
+  'cancelled',
+  'skipped',
+]);
+
+function readStates(value: unknown, scope: InputScope, field: string): readonly ExecutionState[] {
+  if (!Array.isArray(value))
+    return Object.freeze([readChoice(value, EXECUTION_STATES, scope, field)]);
+  return Object.freeze(
+    readList(value, scope, field, 'states').map((s, i) =>
+      readChoice(s, EXECUTION_STATES, scope, `${field}[${i}]`),
+    ),
+  );
+}
+
+const FIELDS = defineFields<OccurrenceQuery, Record<string, unknown>>({
+  taskId: optional(rule<string>(readId)),
+  state: optional(
+    rule<ExecutionState | readonly ExecutionState[], readonly ExecutionState[]>(readStates),
+  ),
+  ...PAGE_FIELDS,
+});
+
+/**
+ * Validates the query of `listOccurrences(query)` / `listExecutions(query)`; `undefined`
+ * means every occurrence, first page. Returns the store-facing form.
+ * @throws ValidationError (`planflow:invalid-input`) naming the field.
+ * @example
+ * parseOccurrenceQuery({ taskId: 'standup', state: ['scheduled', 'triggered'], limit: 50 });
+ */
+export function parseOccurrenceQuery(input: unknown, method = 'listOccurrences'): RecordQuery {
+  const scope = methodScope(method);
+  const record = input === undefined ? {} : readRecord(input, scope, 'query');
+  const read = readFields(FIELDS, record, { ...scope, path: 'query' }) as {
+    taskId?: string;
+    state?: readonly ExecutionState[];
+    from?: number;
+    to?: number;
+    limit?: number;
+    cursor?: number;
+    order?: 'asc' | 'desc';
+  };
+  return Object.freeze({
+    ...(read.taskId === undefined ? {} : { taskId: read.taskId }),
+    ...(read.state === undefined ? {} : { states: read.state }),
+    ...resolvePage(read, scope, 'query'),
+  });
+}

@@ -1,0 +1,183 @@
+import type {
+  CalendarConfig,
+  Execution,
+  ExecutionState,
+  Occurrence,
+  SchedulerStatus,
+  Task,
+} from '../domain/types.js';
+import type { LiveState } from './EventStore.js';
+import type { StoredEvent } from './events.js';
+import {
+  isLive,
+  type OccurrenceRecord,
+  type ProjectionChanges,
+  type ProjectionSource,
+  projectEntries,
+} from './projection.js';
+
+/**
+ * What deciding reads, in memory: tasks, the calendar, the recorded status and the live set
+ * (occurrences waiting to trigger or running). It starts from the store's {@link LiveState}
+ * and folds every later entry with `projectEntries`, the same fold the store's projection
+ * runs; an occurrence leaves it as soon as it settles, so memory grows with the work in hand,
+ * not with history. Settled occurrences are read from the store (`EventLog.record`).
+ *
+ * Entities handed out are frozen; the collections are private.
+ */
+export class LiveModel implements ProjectionSource {
+  readonly #tasks = new Map<string, Task>();
+  readonly #live = new Map<string, OccurrenceRecord>();
+  /**
+   * Per task, the occurrences still waiting to trigger (`scheduled`, never triggered), so
+   * that "does this task's series continue?" is answered without scanning anything else.
+   */
+  readonly #waiting = new Map<string, Set<string>>();
+  #calendar: CalendarConfig | undefined;
+  #status: SchedulerStatus;
+  #lastSeq: number;
+
+  constructor(state: LiveState) {
+    for (const task of state.tasks) this.#tasks.set(task.id, task);
+    for (const record of state.live) this.#keep(record);
+    this.#calendar = state.calendar;
+    this.#status = state.status;
+    this.#lastSeq = state.head.seq;
+  }
+
+  /** Sequence number of the last entry folded in (0 for an empty log). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get calendar(): CalendarConfig | undefined {
+    return this.#calendar;
+  }
+
+  /** The status the log records (`idle` until a scheduler first started on it). */
+  get status(): SchedulerStatus {
+    return this.#status;
+  }
+
+  task(taskId: string): Task | undefined {
+    return this.#tasks.get(taskId);
+  }
+
+  record(occurrenceId: string): OccurrenceRecord | undefined {
+    return this.#live.get(occurrenceId);
+  }
+
+  /**
+   * Folds a run of entries in; they must continue the log without a gap, in order. Returns
+   * what they changed, settled occurrences included (they leave the live set here).
+   */
+  apply(entries: readonly StoredEvent[]): ProjectionChanges {
+    const first = entries[0];
+    if (first === undefined) return projectEntries(entries, this);
+    if (first.seq !== this.#lastSeq + 1) {
+      throw new RangeError(
+        `LiveModel: expected entry #${this.#lastSeq + 1}, got #${first.seq}; entries must be applied in order`,
+      );
+    }
+    const changes = projectEntries(entries, this);
+    this.#lastSeq = entries[entries.length - 1]!.seq;
+    for (const id of changes.removedTasks) this.#tasks.delete(id);
+    for (const [id, task] of changes.tasks) if (task !== null) this.#tasks.set(id, task);
+    for (const record of changes.records.values()) {
+      if (isLive(record.execution)) this.#keep(record);
+      else this.#settle(record);
+    }
+    if (changes.calendar !== undefined) this.#calendar = changes.calendar;
+    if (changes.status !== undefined) this.#status = changes.status;
+    return changes;
+  }
+
+  #keep(record: OccurrenceRecord): void {
+    const { occurrenceId, taskId } = record.execution;
+    this.#live.set(occurrenceId, record);
+    const waiting = this.#waiting.get(taskId);
+    if (isWaiting(record.execution)) {
+      if (waiting === undefined) this.#waiting.set(taskId, new Set([occurrenceId]));
+      else waiting.add(occurrenceId);
+    } else {
+      this.#unwait(taskId, occurrenceId);
+    }
+  }
+
+  #settle(record: OccurrenceRecord): void {
+    const { occurrenceId, taskId } = record.execution;
+    this.#live.delete(occurrenceId);
+    this.#unwait(taskId, occurrenceId);
+  }
+
+  #unwait(taskId: string, occurrenceId: string): void {
+    const waiting = this.#waiting.get(taskId);
+    if (waiting === undefined) return;
+    waiting.delete(occurrenceId);
+    if (waiting.size === 0) this.#waiting.delete(taskId);
+  }
+
+  listTasks(): readonly Task[] {
+    return [...this.#tasks.values()];
+  }
+
+  getTask(id: string): Task | undefined {
+    return this.#tasks.get(id);
+  }
+
+  /** A live occurrence (waiting or running); settled ones are in the store. */
+  getOccurrence(id: string): Occurrence | undefined {
+    return this.#live.get(id)?.occurrence;
+  }
+
+  /** A live occurrence's execution record; settled ones are in the store. */
+  getExecution(occurrenceId: string): Execution | undefined {
+    return this.#live.get(occurrenceId)?.execution;
+  }
+
+  /** How many occurrences are live. */
+  get liveCount(): number {
+    return this.#live.size;
+  }
+
+  /** The live records in the given state(s) (all when none given), in the order kept. */
+  *liveRecords(state?: ExecutionState): IterableIterator<OccurrenceRecord> {
+    for (const record of this.#live.values()) {
+      if (state === undefined || record.execution.state === state) yield record;
+    }
+  }
+
+  /** Execution records of the task's occurrences still waiting to trigger. */
+  waitingOf(taskId: string): Execution[] {
+    const ids = this.#waiting.get(taskId);
+    if (ids === undefined) return [];
+    return [...ids].map((id) => this.#live.get(id)!.execution);
+  }
+
+  /**
+   * True when one of the task's occurrences other than `exceptId` still waits to trigger
+   * (`scheduled`, never triggered) and `matches` it. Costs what the task has waiting.
+   */
+  hasWaiting(
+    taskId: string,
+    exceptId: string,
+    matches: (execution: Execution) => boolean = () => true,
+  ): boolean {
+    const ids = this.#waiting.get(taskId);
+    if (ids === undefined) return false;
+    for (const id of ids) {
+      if (id === exceptId) continue;
+      const execution = this.#live.get(id)?.execution;
+      if (execution !== undefined && matches(execution)) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * True while an occurrence waits to trigger: recorded `scheduled` and never triggered. The
+ * one definition of "pending" the runtime and the CLI decide by.
+ */
+export function isWaiting(execution: Execution): boolean {
+  return execution.state === 'scheduled' && !execution.triggered;
+}

@@ -1,0 +1,151 @@
+import type {
+  CalendarConfig,
+  Execution,
+  Occurrence,
+  SchedulerStatus,
+  Task,
+} from '../domain/types.js';
+import type { StoredEvent } from './events.js';
+import { evolveExecution } from './evolveExecution.js';
+
+/**
+ * One occurrence as the projection keeps it: the occurrence as first recorded, its execution
+ * record after every entry about it, and the sequence number of the entry that first
+ * recorded it (the order `listExecutions` answers in).
+ */
+export type OccurrenceRecord = Readonly<{
+  occurrence: Occurrence;
+  execution: Execution;
+  firstSeq: number;
+}>;
+
+/** What a projection step reads of the state before the entries it folds. */
+export type ProjectionSource = Readonly<{
+  task(taskId: string): Task | undefined;
+  record(occurrenceId: string): OccurrenceRecord | undefined;
+}>;
+
+/**
+ * What a run of entries changes in the projection, coalesced: each task and each occurrence
+ * appears once, with its state after the last entry. A store writes these in the same
+ * transaction as the entries (an inline projection); the live model applies them in memory.
+ */
+export type ProjectionChanges = Readonly<{
+  /** New definitions by task id; `null` for a task that was removed. */
+  tasks: ReadonlyMap<string, Task | null>;
+  /**
+   * Tasks removed by one of the entries (and possibly defined again after): a store drops
+   * them before writing `tasks`, so a task defined anew is listed last, however the entries
+   * were batched.
+   */
+  removedTasks: ReadonlySet<string>;
+  /** Every occurrence an entry created or moved on, by id. */
+  records: ReadonlyMap<string, OccurrenceRecord>;
+  /** The calendar after the entries, when one of them configured it. */
+  calendar: CalendarConfig | undefined;
+  /** The scheduler's recorded status after the entries, when one of them changed it. */
+  status: SchedulerStatus | undefined;
+  /** Per entry, in order: the task it is about (`null` for scheduler and calendar entries). */
+  taskIds: readonly (string | null)[];
+  /**
+   * The stream of the first `occurrence.triggered` among the entries for an occurrence the
+   * projection already shows as triggered. A store refuses such a batch as a second trigger:
+   * a guard of its own, apart from the storage's unique index.
+   */
+  repeatedTrigger: string | undefined;
+}>;
+
+/**
+ * True while an occurrence is part of the live set: it waits to trigger, or it triggered and
+ * its outcome is not recorded yet. Everything else is settled history, kept by the store and
+ * read on demand; memory keeps only the live set.
+ */
+export function isLive(execution: Execution): boolean {
+  return execution.state === 'scheduled' || execution.state === 'triggered';
+}
+
+/**
+ * Folds a run of stored entries (in sequence order) over the state `source` gives, and
+ * returns what they change. Pure apart from reading `source`: the one definition of the read
+ * model, shared by every store's inline projection, the live model and the reference rebuild,
+ * so they cannot drift apart. Entries about an occurrence the log never scheduled change
+ * nothing, as before.
+ */
+export function projectEntries(
+  entries: readonly StoredEvent[],
+  source: ProjectionSource,
+): ProjectionChanges {
+  const tasks = new Map<string, Task | null>();
+  const removedTasks = new Set<string>();
+  const records = new Map<string, OccurrenceRecord>();
+  let calendar: CalendarConfig | undefined;
+  let status: SchedulerStatus | undefined;
+  let repeatedTrigger: string | undefined;
+  const taskIds: (string | null)[] = new Array(entries.length);
+  const taskOf = (id: string): Task | undefined => {
+    const changed = tasks.get(id);
+    return changed === undefined ? source.task(id) : (changed ?? undefined);
+  };
+  const recordOf = (id: string): OccurrenceRecord | undefined =>
+    records.get(id) ?? source.record(id);
+
+  for (let i = 0; i < entries.length; i++) {
+    const event = entries[i]!;
+    taskIds[i] = null;
+    switch (event.type) {
+      case 'task.defined':
+      case 'task.updated':
+        // Defined again after a removal in this run: it goes after the others, as it would
+        // had the entries been folded one by one.
+        if (tasks.get(event.data.task.id) === null) tasks.delete(event.data.task.id);
+        tasks.set(event.data.task.id, event.data.task);
+        taskIds[i] = event.data.task.id;
+        continue;
+      case 'task.removed':
+        tasks.set(event.data.taskId, null);
+        removedTasks.add(event.data.taskId);
+        taskIds[i] = event.data.taskId;
+        continue;
+      case 'calendar.configured':
+        calendar = event.data.calendar;
+        continue;
+      case 'scheduler.started':
+        status = 'running';
+        continue;
+      case 'scheduler.paused':
+        status = 'paused';
+        continue;
+      case 'scheduler.stopped':
+        status = 'stopped';
+        continue;
+      case 'scheduler.clock_jumped':
+      case 'scheduler.degraded':
+        continue;
+      case 'occurrence.scheduled': {
+        const occurrence = event.data.occurrence;
+        const before = recordOf(occurrence.id);
+        const execution = evolveExecution(before?.execution, event, taskOf);
+        if (execution === undefined) continue;
+        records.set(
+          occurrence.id,
+          before === undefined
+            ? { occurrence, execution, firstSeq: event.seq }
+            : { ...before, execution },
+        );
+        taskIds[i] = (before?.occurrence ?? occurrence).taskId;
+        continue;
+      }
+      default: {
+        const before = recordOf(event.data.occurrenceId);
+        if (before === undefined) continue;
+        if (event.type === 'occurrence.triggered' && before.execution.triggered) {
+          repeatedTrigger ??= event.stream;
+        }
+        const execution = evolveExecution(before.execution, event, taskOf) ?? before.execution;
+        records.set(before.occurrence.id, { ...before, execution });
+        taskIds[i] = before.occurrence.taskId;
+      }
+    }
+  }
+  return { tasks, removedTasks, records, calendar, status, taskIds, repeatedTrigger };
+}

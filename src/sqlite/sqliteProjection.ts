@@ -1,0 +1,273 @@
+import type Database from 'better-sqlite3';
+import { deepFreeze } from '../domain/deepFreeze.js';
+import { holdsPlace } from '../domain/holdsPlace.js';
+import type {
+  CalendarConfig,
+  EntryQuery,
+  Page,
+  RecordQuery,
+  SchedulerStatus,
+  Task,
+} from '../domain/types.js';
+import { encodeCursor } from '../domain/validatePageRequest.js';
+import type { LiveState, LogHead, Place } from '../log/EventStore.js';
+import type { StoredEvent } from '../log/events.js';
+import {
+  isLive,
+  type OccurrenceRecord,
+  type ProjectionChanges,
+  type ProjectionSource,
+  projectEntries,
+} from '../log/projection.js';
+import { type LogRow, rowToStoredEvent } from './logStatements.js';
+
+/** Columns of an `events` row as `rowToStoredEvent` reads them. */
+const ENTRY_COLUMNS = 'seq, id, type, time, stream, data, schema_version, prev_hash, hash';
+
+/** Keys of the `log_state` table. */
+const CALENDAR = 'calendar';
+const STATUS = 'status';
+
+type RecordRow = [firstSeq: number, record: string];
+
+/** An occurrence row's JSON: the occurrence and its execution record. */
+type StoredRecord = Pick<OccurrenceRecord, 'occurrence' | 'execution'>;
+
+function toRecord(row: RecordRow): OccurrenceRecord {
+  const { occurrence, execution } = JSON.parse(row[1]) as StoredRecord;
+  return deepFreeze({ occurrence, execution, firstSeq: row[0] });
+}
+
+/**
+ * The SQLite store's read model: tables the group commit writes in the same transaction as
+ * the entries they derive from (an inline projection), folded by `projectEntries` like every
+ * store's, and queried on demand.
+ *
+ * - `occurrences`: one row per occurrence, keyed by the seq of the entry that first recorded
+ *   it, with the occurrence and its execution record as JSON and the columns the queries
+ *   filter on (task, state, live, holds a place, scheduled time).
+ * - `tasks`: the current definition of every task.
+ * - `log_state`: the calendar and the recorded status.
+ * - `events.task_id`: the task an entry is about, so a task's history is one index range.
+ */
+export class SqliteProjection implements ProjectionSource {
+  readonly #db: Database.Database;
+  readonly #getTask: Database.Statement<[string], string>;
+  readonly #getRecord: Database.Statement<[string], RecordRow>;
+  readonly #putTask: Database.Statement<[string, string]>;
+  readonly #deleteTask: Database.Statement<[string]>;
+  readonly #putRecord: Database.Statement<
+    [number, string, string, string, number, number, number, string]
+  >;
+  readonly #putState: Database.Statement<[string, string]>;
+  readonly #allTasks: Database.Statement<[], string>;
+  readonly #allState: Database.Statement<[], [string, string]>;
+  readonly #live: Database.Statement<[], RecordRow>;
+  readonly #places: Database.Statement<[number], [string, number]>;
+  readonly #queries = new Map<string, Database.Statement<unknown[], RecordRow>>();
+  readonly #entryQueries = new Map<string, Database.Statement<unknown[], LogRow>>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#getTask = db.prepare<[string], string>('SELECT task FROM tasks WHERE id = ?').pluck();
+    this.#getRecord = db
+      .prepare<[string], RecordRow>('SELECT first_seq, record FROM occurrences WHERE id = ?')
+      .raw();
+    // An upsert keeps the row (and its rowid, the order tasks are listed in) of a task that
+    // is redefined, as the memory store's map keeps its key's place.
+    this.#putTask = db.prepare(
+      'INSERT INTO tasks (id, task) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET task = excluded.task',
+    );
+    this.#deleteTask = db.prepare('DELETE FROM tasks WHERE id = ?');
+    this.#putRecord = db.prepare(
+      `INSERT INTO occurrences (first_seq, id, task_id, state, live, holds_place, scheduled_ms, record)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET state = excluded.state, live = excluded.live,
+         holds_place = excluded.holds_place, record = excluded.record`,
+    );
+    this.#putState = db.prepare('INSERT OR REPLACE INTO log_state (key, value) VALUES (?, ?)');
+    this.#allTasks = db.prepare<[], string>('SELECT task FROM tasks ORDER BY rowid').pluck();
+    this.#allState = db.prepare<[], [string, string]>('SELECT key, value FROM log_state').raw();
+    this.#live = db
+      .prepare<[], RecordRow>(
+        'SELECT first_seq, record FROM occurrences WHERE live = 1 ORDER BY first_seq',
+      )
+      .raw();
+    this.#places = db
+      .prepare<[number], [string, number]>(
+        'SELECT id, scheduled_ms FROM occurrences WHERE holds_place = 1 AND scheduled_ms >= ?',
+      )
+      .raw();
+  }
+
+  /** A prepared statement per query shape, made on first use. */
+  #prepared<R>(cache: Map<string, Database.Statement<unknown[], R>>, sql: string) {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare<unknown[], R>(sql).raw();
+      cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  task(taskId: string): Task | undefined {
+    const json = this.#getTask.get(taskId);
+    return json === undefined ? undefined : (JSON.parse(json) as Task);
+  }
+
+  record(occurrenceId: string): OccurrenceRecord | undefined {
+    const row = this.#getRecord.get(occurrenceId);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /**
+   * What `entries` change, read against the tables as they are. Reads only: the caller
+   * inserts the entries and then {@link write}s the changes, so a refused insert leaves the
+   * projection untouched.
+   */
+  project(entries: readonly StoredEvent[]): ProjectionChanges {
+    return projectEntries(entries, this);
+  }
+
+  /** Writes what {@link project} computed, in the caller's transaction. */
+  write(changes: ProjectionChanges): void {
+    for (const id of changes.removedTasks) this.#deleteTask.run(id);
+    for (const [id, task] of changes.tasks) {
+      if (task !== null) this.#putTask.run(id, JSON.stringify(task));
+    }
+    for (const [id, record] of changes.records) {
+      const { execution, occurrence } = record;
+      this.#putRecord.run(
+        record.firstSeq,
+        id,
+        occurrence.taskId,
+        execution.state,
+        isLive(execution) ? 1 : 0,
+        holdsPlace(execution) ? 1 : 0,
+        Date.parse(execution.scheduledFor),
+        JSON.stringify({ occurrence, execution } satisfies StoredRecord),
+      );
+    }
+    if (changes.calendar !== undefined) {
+      this.#putState.run(CALENDAR, JSON.stringify(changes.calendar));
+    }
+    if (changes.status !== undefined) this.#putState.run(STATUS, changes.status);
+  }
+
+  /** Tasks, calendar, status and the live set, read in one transaction with `head`. */
+  loadLive(readHead: () => LogHead): LiveState {
+    return this.#db.transaction((): LiveState => {
+      let calendar: CalendarConfig | undefined;
+      let status: SchedulerStatus = 'idle';
+      for (const [key, value] of this.#allState.all()) {
+        if (key === CALENDAR) calendar = deepFreeze(JSON.parse(value) as CalendarConfig);
+        else if (key === STATUS) status = value as SchedulerStatus;
+      }
+      return {
+        head: readHead(),
+        tasks: this.#allTasks.all().map((json) => deepFreeze(JSON.parse(json) as Task)),
+        calendar,
+        status,
+        live: this.#live.all().map(toRecord),
+      };
+    })();
+  }
+
+  queryRecords(query: RecordQuery): Page<OccurrenceRecord> {
+    const where: string[] = [query.descending ? 'first_seq < ?' : 'first_seq > ?'];
+    const params: unknown[] = [query.after ?? (query.descending ? Number.MAX_SAFE_INTEGER : 0)];
+    if (query.taskId !== undefined) {
+      where.push('task_id = ?');
+      params.push(query.taskId);
+    }
+    if (query.states !== undefined) {
+      // Naming `live` lets SQLite answer a query for live states from their partial index.
+      if (query.states.every((state) => state === 'scheduled' || state === 'triggered')) {
+        where.push('live = 1');
+      }
+      where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
+      params.push(...query.states);
+    }
+    if (query.fromMs !== undefined) {
+      where.push('scheduled_ms >= ?');
+      params.push(query.fromMs);
+    }
+    if (query.toMs !== undefined) {
+      where.push('scheduled_ms < ?');
+      params.push(query.toMs);
+    }
+    const sql = `SELECT first_seq, record FROM occurrences WHERE ${where.join(' AND ')} ORDER BY first_seq ${query.descending ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.#prepared(this.#queries, sql).all(...params, query.limit + 1);
+    return toPage(rows.map(toRecord), query.limit, (record) => record.firstSeq);
+  }
+
+  queryHistory(query: EntryQuery): Page<StoredEvent> {
+    const from = query.fromMs === undefined ? '' : new Date(query.fromMs).toISOString();
+    const to = query.toMs === undefined ? '\uffff' : new Date(query.toMs).toISOString();
+    const { descending } = query;
+    const after = query.after ?? (descending ? Number.MAX_SAFE_INTEGER : 0);
+    const bounds = `seq ${descending ? '<' : '>'} ? AND time >= ? AND time < ? ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT ?`;
+    let selector: string;
+    let key: string;
+    if ('taskId' in query) {
+      selector = 'task_id = ?';
+      key = query.taskId;
+    } else {
+      // An occurrence's entries are the steps of its record.
+      const record = this.record(query.occurrenceId);
+      if (record === undefined) return { items: [] };
+      selector = 'seq IN (SELECT value FROM json_each(?))';
+      key = JSON.stringify(record.execution.history.map((step) => step.seq));
+    }
+    const sql = `SELECT ${ENTRY_COLUMNS} FROM events WHERE ${selector} AND ${bounds}`;
+    const rows = this.#prepared(this.#entryQueries, sql).all(key, after, from, to, query.limit + 1);
+    return toPage(rows.map(rowToStoredEvent), query.limit, (entry) => entry.seq);
+  }
+
+  placesSince(sinceMs: number): Place[] {
+    return this.#places.all(sinceMs).map(([occurrenceId, ms]) => ({
+      occurrenceId,
+      scheduledFor: new Date(ms).toISOString(),
+    }));
+  }
+}
+
+/** The first `limit` items, with a cursor when a further one was read. */
+function toPage<T>(items: T[], limit: number, positionOf: (item: T) => number): Page<T> {
+  if (items.length <= limit) return { items };
+  items.length = limit;
+  return { items, nextCursor: encodeCursor(positionOf(items[limit - 1]!)) };
+}
+
+/** Entries per batch while rebuilding the projection. */
+const REBUILD_BATCH = 500;
+
+/**
+ * Builds the projection tables from scratch by folding every entry in the file, in the
+ * caller's transaction: the migration that introduced them and `repairLog` use it, and it is
+ * the reference an inline projection is compared with.
+ */
+export function rebuildProjection(db: Database.Database): void {
+  db.exec('DELETE FROM occurrences; DELETE FROM tasks; DELETE FROM log_state;');
+  const projection = new SqliteProjection(db);
+  const page = db
+    .prepare<[number, number], LogRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+    )
+    .raw();
+  const setTask = db.prepare<[string | null, number]>(
+    'UPDATE events SET task_id = ? WHERE seq = ?',
+  );
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after, REBUILD_BATCH);
+    if (rows.length === 0) return;
+    const entries = rows.map(rowToStoredEvent);
+    const changes = projection.project(entries);
+    changes.taskIds.forEach((taskId, i) => {
+      setTask.run(taskId, entries[i]!.seq);
+    });
+    projection.write(changes);
+    after = entries[entries.length - 1]!.seq;
+  }
+}
