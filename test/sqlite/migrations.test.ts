@@ -1,14 +1,67 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { CorruptLogError, isPlanflowError } from '../../src/domain/errors.js';
 import { LOG_SCHEMA_VERSION, logMigrations, migrate } from '../../src/sqlite/migrations.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
+import { inlineView, rebuiltView } from '../helpers/projectionViews.js';
 import { clock, logWith, raw, rejection, useTempLogPaths } from '../helpers/sqliteFixtures.js';
+
+/** A log written by the main branch before the read model moved into the store (schema 1). */
+const V1_LOG = new URL('../fixtures/logs/v1-written-by-899f0b1.db', import.meta.url);
+/** What that main branch's `EventLog.fold(store).snapshot()` answered for it. */
+const V1_MODEL = JSON.parse(
+  readFileSync(
+    new URL('../fixtures/logs/v1-written-by-899f0b1.model.json', import.meta.url),
+    'utf8',
+  ),
+) as {
+  lastSeq: number;
+  status: string;
+  calendar: unknown;
+  tasks: unknown[];
+  occurrences: unknown[];
+  executions: unknown[];
+};
 
 const newPath = useTempLogPaths();
 
 describe('sqliteStore', () => {
+  describe('converting a log written before the read model moved into the store', () => {
+    it('fills the read model from the entries, answering what the old fold answered', async () => {
+      const path = newPath();
+      copyFileSync(V1_LOG, path);
+      expect(new Database(path, { readonly: true }).pragma('user_version', { simple: true })).toBe(
+        1,
+      );
+      const store = await sqliteStore({ path, clock });
+      try {
+        const view = await inlineView(store);
+        expect(view.live.head.seq).toBe(V1_MODEL.lastSeq);
+        expect(view.live.status).toBe(V1_MODEL.status);
+        expect(view.live.calendar).toEqual(V1_MODEL.calendar);
+        expect(view.live.tasks).toEqual(V1_MODEL.tasks);
+        expect(view.records.map((r) => r.occurrence)).toEqual(V1_MODEL.occurrences);
+        expect(view.records.map((r) => r.execution)).toEqual(V1_MODEL.executions);
+        expect(view).toEqual(await rebuiltView(store));
+        expect(await store.verify()).toMatchObject({ ok: true, entries: V1_MODEL.lastSeq });
+        // History is answered from the new index, for every task the log ever had.
+        const removed = await store.queryHistory({ taskId: 'gone', limit: 100, descending: false });
+        expect(removed.items.map((e) => e.type)).toEqual([
+          'task.defined',
+          'occurrence.scheduled',
+          'task.removed',
+          'occurrence.cancelled',
+        ]);
+      } finally {
+        await store.close();
+      }
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma('user_version', { simple: true })).toBe(LOG_SCHEMA_VERSION);
+      db.close();
+    });
+  });
+
   describe('schema versions', () => {
     it('creates the newest schema, marked as a PlanFlow log, in WAL mode', async () => {
       const path = await logWith(newPath(), 0);
