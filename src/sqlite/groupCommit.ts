@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Checkpoint } from '../log/checkpoint.js';
 import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
 import {
@@ -28,6 +29,17 @@ export type GroupCommit = Readonly<{
   flushNow(): void;
 }>;
 
+/**
+ * What a store adds to each commit that moved the head (its signed checkpoints): rows
+ * written inside the transaction, after the group's entries, and work after it committed.
+ */
+export type CommitHooks = Readonly<{
+  /** Inside the transaction; `time` is the last call's stamp. May write rows (or throw). */
+  beforeCommit(head: LogHead, time: string): Checkpoint | undefined;
+  /** After the commit, with what `beforeCommit` returned. Must not throw. */
+  committed(head: LogHead, checkpoint: Checkpoint | undefined): void;
+}>;
+
 type Outcome =
   | { call: PendingAppend; sealed: readonly SealedEntry[] }
   | { call: PendingAppend; error: unknown };
@@ -52,6 +64,7 @@ export function createGroupCommit(
   statements: LogStatements,
   component: string,
   path: string,
+  hooks?: CommitHooks,
 ): GroupCommit {
   let queue: PendingAppend[] = [];
   let scheduled = false;
@@ -84,9 +97,13 @@ export function createGroupCommit(
     queue = [];
     if (calls.length === 0) return;
     const outcomes: Outcome[] = [];
+    let head: LogHead | undefined;
+    let checkpoint: Checkpoint | undefined;
+    let moved = false;
     try {
       statements.begin.run();
-      let head = readHead(statements);
+      head = readHead(statements);
+      const startSeq = head.seq;
       for (const call of calls) {
         const outcome = applyCall(call, head);
         if ('sealed' in outcome) {
@@ -94,6 +111,10 @@ export function createGroupCommit(
           if (last !== undefined) head = { seq: last.seq, hash: last.hash };
         }
         outcomes.push(outcome);
+      }
+      moved = head.seq > startSeq;
+      if (moved && hooks !== undefined) {
+        checkpoint = hooks.beforeCommit(head, calls[calls.length - 1]!.time);
       }
       statements.commit.run();
     } catch (error) {
@@ -107,6 +128,7 @@ export function createGroupCommit(
       for (const call of calls) call.reject(fault);
       return;
     }
+    if (moved) hooks?.committed(head!, checkpoint);
     for (const outcome of outcomes) {
       if ('error' in outcome) outcome.call.reject(outcome.error);
       else

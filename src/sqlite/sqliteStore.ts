@@ -1,60 +1,68 @@
 import type { CorruptLogError } from '../domain/errors.js';
-import type {
-  AppendOptions,
-  EventStore,
-  LogHead,
-  ReadOptions,
-  StoreClock,
-} from '../log/EventStore.js';
+import type { CheckpointedStore } from '../log/CheckpointedStore.js';
+import type { Checkpoint } from '../log/checkpoint.js';
+import type { SigningOptions } from '../log/checkpointOptions.js';
+import type { AppendOptions, LogHead, ReadOptions, StoreClock } from '../log/EventStore.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
 import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
 import { resolveAppendOptions, resolveReadOptions } from '../log/storeOptions.js';
 import type { VerifyResult } from '../log/verifyChain.js';
+import {
+  resolveVerifyOptions,
+  type VerifyOptions,
+  verifyCheckpoints,
+} from '../log/verifyCheckpoints.js';
 import { createGroupCommit } from './groupCommit.js';
 import { integrityError, integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements, readHead, readPage, rowToStoredEvent } from './logStatements.js';
 import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
+import { openCheckpoints, refuseLostLog } from './sqliteCheckpoints.js';
 import { resolveSqliteStoreOptions } from './sqliteStoreOptions.js';
 import { type FaultSite, guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'sqliteStore';
 
-/** Options of {@link sqliteStore}. */
-export type SqliteStoreOptions = Readonly<{
-  /** File of the log; created (with its schema) when missing, unless `readOnly`. */
-  path: string;
-  /**
-   * Open for reading only, for tools that never write: the file must already be a PlanFlow
-   * log of this version. Nothing is created, converted, migrated or written — a missing,
-   * empty or foreign file is refused with a `StorageError` — and `append` rejects with
-   * `planflow:storage-read-only`. Works on a read-only file; its directory must be writable
-   * (SQLite keeps its `-shm` file there) unless that file exists. @default false
-   */
-  readOnly?: boolean;
-  /**
-   * `FULL` fsyncs every commit, so an acknowledged append survives a power loss. `NORMAL`
-   * (safe with WAL: never corrupts) may lose the last commits on power loss or an OS crash,
-   * not on a process crash. Group commit makes `FULL` affordable. @default 'FULL'
-   */
-  synchronous?: SynchronousMode;
-  /** Time source for `time` stamps. @default Date.now */
-  clock?: StoreClock;
-  /**
-   * Check the whole file before accepting it: SQLite's `integrity_check` (pages and indexes,
-   * among them the one that keeps an occurrence from triggering twice) and the hash chain.
-   * The schema is checked on every open regardless. @default true
-   */
-  verifyOnOpen?: boolean;
-}>;
+/** Options of {@link sqliteStore} (`signingKey` and `checkpointEvery`: see `SigningOptions`). */
+export type SqliteStoreOptions = Readonly<
+  {
+    /** File of the log; created (with its schema) when missing, unless `readOnly`. */
+    path: string;
+    /**
+     * Open for reading only, for tools that never write: the file must already be a PlanFlow
+     * log of this version. Nothing is created, converted, migrated or written — a missing,
+     * empty or foreign file is refused with a `StorageError` — and `append` rejects with
+     * `planflow:storage-read-only`. Works on a read-only file; its directory must be writable
+     * (SQLite keeps its `-shm` file there) unless that file exists. @default false
+     */
+    readOnly?: boolean;
+    /**
+     * `FULL` fsyncs every commit, so an acknowledged append survives a power loss. `NORMAL`
+     * (safe with WAL: never corrupts) may lose the last commits on power loss or an OS crash,
+     * not on a process crash. Group commit makes `FULL` affordable. @default 'FULL'
+     */
+    synchronous?: SynchronousMode;
+    /** Time source for `time` stamps. @default Date.now */
+    clock?: StoreClock;
+    /**
+     * Check the whole file before accepting it: SQLite's `integrity_check` (pages and indexes,
+     * among them the one that keeps an occurrence from triggering twice) and the hash chain.
+     * The schema is checked on every open regardless. @default true
+     */
+    verifyOnOpen?: boolean;
+  } & SigningOptions
+>;
 
-/** An SQLite-backed {@link EventStore} that can also check its own file. */
-export interface SqliteStore extends EventStore {
+/** An SQLite-backed event store that can also check its own file. */
+export interface SqliteStore extends CheckpointedStore {
   /** The file this store writes to. */
   readonly path: string;
-  /** Checks the hash chain of everything committed so far (appends keep working meanwhile). */
-  verify(): Promise<VerifyResult>;
+  /**
+   * Checks the hash chain of everything committed so far (appends keep working meanwhile),
+   * then the checkpoints in the file and its head file (`<path>.head`) against it.
+   */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
 }
 
 /** Checks pages, indexes and the chain of a just-opened file; closes it when they fail. */
@@ -92,16 +100,30 @@ async function verifyOpened(log: LogDatabase, path: string): Promise<void> {
  * const store = await sqliteStore({ path: 'planflow.db' });
  */
 export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { path, synchronous, verifyOnOpen, readOnly, clock } = resolveSqliteStoreOptions(options);
+  const { path, synchronous, verifyOnOpen, readOnly, clock, signing } =
+    resolveSqliteStoreOptions(options);
   const stampTime = timeStamper(COMPONENT, clock);
+  guarded({ component: COMPONENT, path, operation: 'open' }, () => refuseLostLog(COMPONENT, path));
   const log = openLogDatabase(path, { component: COMPONENT, synchronous, readOnly });
   const { db } = log;
   if (verifyOnOpen) await verifyOpened(log, path);
-  const statements = guarded({ component: COMPONENT, path, operation: 'open' }, () =>
-    prepareLogStatements(db),
-  );
   const site = (operation: string): FaultSite => ({ component: COMPONENT, path, operation });
-  const commits = createGroupCommit(db, statements, COMPONENT, path);
+  const { statements, checkpoints } = guarded(site('open'), () => {
+    try {
+      const prepared = prepareLogStatements(db);
+      const head = readHead(prepared);
+      const opened = openCheckpoints(
+        db,
+        { component: COMPONENT, path },
+        { signing, check: verifyOnOpen, head, clock },
+      );
+      return { statements: prepared, checkpoints: opened };
+    } catch (error) {
+      log.close();
+      throw error;
+    }
+  });
+  const commits = createGroupCommit(db, statements, COMPONENT, path, checkpoints.hooks);
   let closed = false;
 
   const ensureOpen = (operation: string): void => {
@@ -148,19 +170,31 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       ensureOpen('head');
       return guarded(site('read the head of'), () => readHead(statements));
     },
-    async verify(): Promise<VerifyResult> {
+    async verify(verifyOptions?: VerifyOptions): Promise<VerifyResult> {
       ensureOpen('verify');
+      resolveVerifyOptions(COMPONENT, verifyOptions);
       try {
-        return await verifyLogRows(statements, () => ensureOpen('verify'));
+        // Read before the walk: whatever a checkpoint names was committed before it starts.
+        const evidence = checkpoints.evidence();
+        const chain = await verifyLogRows(statements, () => ensureOpen('verify'));
+        return verifyCheckpoints(chain, evidence, verifyOptions);
       } catch (error) {
         throw storageFault(error, site('verify'));
       }
+    },
+    async checkpoints(): Promise<readonly Checkpoint[]> {
+      ensureOpen('checkpoints');
+      return guarded(site('read the checkpoints of'), () => checkpoints.all());
     },
     async close(): Promise<void> {
       if (closed) return;
       commits.flushNow();
       closed = true;
-      guarded(site('close'), () => log.close());
+      try {
+        if (!readOnly) guarded(site('close'), () => checkpoints.close());
+      } finally {
+        guarded(site('close'), () => log.close());
+      }
     },
   };
 }

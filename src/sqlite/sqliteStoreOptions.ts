@@ -1,15 +1,23 @@
+import { ValidationError } from '../domain/errors.js';
 import { invalidOption, type OptionKeys, readOptions } from '../domain/validateOptions.js';
+import {
+  type ResolvedSigning,
+  resolveSigningOptions,
+  type SigningOptions,
+} from '../log/checkpointOptions.js';
 import type { StoreClock } from '../log/EventStore.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
 
 /** `sqliteStore` options as checked here (the store's own type names the same fields). */
-export type SqliteStoreOptionsInput = Readonly<{
-  path: string;
-  synchronous?: 'NORMAL' | 'FULL';
-  clock?: StoreClock;
-  verifyOnOpen?: boolean;
-  readOnly?: boolean;
-}>;
+export type SqliteStoreOptionsInput = Readonly<
+  {
+    path: string;
+    synchronous?: 'NORMAL' | 'FULL';
+    clock?: StoreClock;
+    verifyOnOpen?: boolean;
+    readOnly?: boolean;
+  } & SigningOptions
+>;
 
 const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
   path: true,
@@ -17,6 +25,8 @@ const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
   clock: true,
   verifyOnOpen: true,
   readOnly: true,
+  signingKey: true,
+  checkpointEvery: true,
 };
 
 /** Longest accepted database path; far beyond any real file system's limit. */
@@ -34,6 +44,7 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
   verifyOnOpen: boolean;
   readOnly: boolean;
   clock: StoreClock;
+  signing: ResolvedSigning | undefined;
 }> {
   const component = 'sqliteStore';
   if (options === undefined) {
@@ -59,5 +70,13 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
     throw invalidOption(component, 'readOnly', 'true or false', readOnly);
   }
   const clock = resolveStoreClock(component, record.clock as StoreClock | undefined);
-  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock });
+  const signing = resolveSigningOptions(component, record);
+  if (signing !== undefined && readOnly) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'signingKey',
+      `${component}: options.signingKey and readOnly: true exclude each other: a read-only store never signs; to check the log's checkpoints pass the public key to verify({ publicKey }) instead`,
+    );
+  }
+  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock, signing });
 }
