@@ -142,8 +142,8 @@ export function memoryStore(options?: MemoryStoreOptions): CheckpointedStore {
       if (closed) throw storeClosedError(COMPONENT, 'checkpoints');
       return checkpoints.slice();
     },
+    // No checkpoint on close: a closed memory log can no longer be read by anyone.
     close: async () => {
-      if (!closed) keep(schedule?.final(headNow(), Date.parse(stampTime())));
       closed = true;
     },
   };

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { CorruptLogError } from '../domain/errors.js';
+import { CorruptLogError, PlanflowError, StorageError } from '../domain/errors.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import type { ResolvedSigning } from '../log/checkpointOptions.js';
 import { type CheckpointSchedule, checkpointSchedule } from '../log/checkpointSchedule.js';
@@ -44,6 +44,23 @@ function checkpointError(site: Site, result: Extract<VerifyResult, { ok: false }
     result.firstBadSeq,
     `${site.component}: the log at "${site.path}" does not match its signed checkpoints (${result.problem}): ${result.reason}. ${wayOut(site.path)}`,
     { damage: 'chain', path: site.path },
+  );
+}
+
+/**
+ * A head file that could not be written, as a `StorageError` whatever the OS said: the
+ * entries and checkpoints are committed, but the mirror that guards them lags behind.
+ */
+function headFileError(site: Site, error: unknown): PlanflowError {
+  const fault = storageFault(error, {
+    ...site,
+    operation: `write the head file "${headFilePath(site.path)}" of`,
+  });
+  if (fault instanceof PlanflowError) return fault;
+  return new StorageError(
+    'planflow:storage-io',
+    `${site.component}: cannot write the head file "${headFilePath(site.path)}" of "${site.path}": ${error instanceof Error ? error.message : String(error)}; the entries and checkpoints are committed, but the head file still names an older checkpoint — make its directory writable (or remove what is in the way); the next store that signs writes it again`,
+    { path: site.path, cause: error },
   );
 }
 
@@ -160,12 +177,7 @@ export function openCheckpoints(
         unmirrored = final;
       }
       mirror();
-      if (mirrorError !== undefined) {
-        throw storageFault(mirrorError, {
-          ...site,
-          operation: `write the head file "${headFilePath(site.path)}" of`,
-        });
-      }
+      if (mirrorError !== undefined) throw headFileError(site, mirrorError);
     },
   });
 }
