@@ -34,15 +34,19 @@ export type SqliteCheckpoints = Readonly<{
 
 type Site = Readonly<{ component: string; path: string }>;
 
-/** How an operator goes on once the loss is known: in every refusal. */
-const wayOut = (path: string): string =>
-  `Nothing was changed. Restore the log from a backup; or, to accept the loss and go on from what is left, move "${headFilePath(path)}" aside (keep it as evidence) and run repairLog("${path}") (planflow repair), which drops checkpoints naming entries the log no longer has`;
+/** How an operator goes on: accepting a lost tail is a repair, a rewritten log is not. */
+function wayOut(path: string, result: Extract<VerifyResult, { ok: false }>): string {
+  if (result.problem === 'truncated') {
+    return `Nothing was changed. Restore the log from a backup; or, to accept the loss and go on from entry #${result.entries}, run repairLog("${path}") (planflow repair): it keeps every entry and moves the checkpoints naming lost ones, and the head file, to the backup`;
+  }
+  return 'Nothing was changed. The entries or the checkpoints were altered: restore the log from a backup and find out who could write it (planflow repair would keep the entries as they are and only set the contradicting checkpoints aside)';
+}
 
 /** The refusal of a log that contradicts its own checkpoints. */
 function checkpointError(site: Site, result: Extract<VerifyResult, { ok: false }>) {
   return new CorruptLogError(
     result.firstBadSeq,
-    `${site.component}: the log at "${site.path}" does not match its signed checkpoints (${result.problem}): ${result.reason}. ${wayOut(site.path)}`,
+    `${site.component}: the log at "${site.path}" does not match its signed checkpoints (${result.problem}): ${result.reason}. ${wayOut(site.path, result)}`,
     { damage: 'chain', path: site.path },
   );
 }

@@ -15,6 +15,7 @@ import type { StoredEvent } from '../../src/log/events.js';
 import { verifyChain } from '../../src/log/verifyChain.js';
 import type { VerifyOptions } from '../../src/log/verifyCheckpoints.js';
 import { logMigrations } from '../../src/sqlite/migrations.js';
+import { repairLog } from '../../src/sqlite/repair.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
 import { describeEventStoreContract } from '../contracts/storeContract.js';
 import { ed25519Pair, recomputeChain } from '../helpers/signingKeys.js';
@@ -253,7 +254,33 @@ describe('sqliteStore with a signingKey', () => {
       const opened = await rejection(sqliteStore({ path, signingKey: keys.privateKey }));
       expect(opened).toBeInstanceOf(CorruptLogError);
       expect((opened as CorruptLogError).position).toBe(13);
-      expect((opened as Error).message).toContain('move "');
+      expect((opened as Error).message).toContain(
+        'to accept the loss and go on from entry #12, run repairLog',
+      );
+    });
+
+    it('is accepted by a repair, which sets the contradicting checkpoints aside and keeps every entry', async () => {
+      const path = await signedLog(20, 5);
+      withDb(path, (db) => db.exec('DELETE FROM events WHERE seq > 12'));
+      const backupPath = `${path}.bak`;
+      const repaired = await repairLog(path, { backupPath });
+      expect(repaired).toMatchObject({ method: 'none', keptEntries: 12, removedEntries: 0 });
+      expect(repaired.problems.join('\n')).toMatch(/checkpoint\(s\) named entries .*#15, #20/);
+      expect(repaired.problems.join('\n')).toContain(`moved to ${backupPath}.head`);
+      expect(JSON.parse(readFileSync(`${backupPath}.head`, 'utf8'))).toMatchObject({ seq: 20 });
+      expect(checkpointSeqs(path)).toEqual([5, 10]);
+      expect(
+        withDb(backupPath, (db) => db.prepare('SELECT count(*) FROM checkpoints').pluck().get()),
+      ).toBe(4);
+      const store = await sqliteStore({ path, signingKey: keys.privateKey });
+      await store.append([started('after the repair')]);
+      await store.close();
+      expect(await verifyWith(path, { publicKey: keys.publicKey })).toMatchObject({
+        ok: true,
+        signedUpTo: 13,
+      });
+      // A log whose checkpoints all agree has nothing set aside.
+      expect((await repairLog(path, { backupPath: `${path}.bak2` })).problems).toEqual([]);
     });
 
     it('goes unnoticed once the head file is deleted too, unless the head was anchored elsewhere', async () => {
