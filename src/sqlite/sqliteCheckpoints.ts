@@ -87,6 +87,26 @@ export function refuseLostLog(component: string, path: string): void {
 }
 
 /**
+ * What a separate reader checks a log's chain against: every checkpoint in the table and
+ * the head file. A file whose schema is damaged may lack the table; it then has none (the
+ * schema problem is reported on its own).
+ */
+export function checkpointEvidenceOf(db: Database.Database, path: string): CheckpointEvidence {
+  let checkpoints: readonly Checkpoint[] = [];
+  let hashAt: (seq: number) => string | undefined = () => undefined;
+  try {
+    const table = prepareCheckpointTable(db);
+    checkpoints = table.all();
+    hashAt = table.hashAt;
+  } catch {
+    // No checkpoints table (a damaged schema): nothing to compare but the head file.
+    const lookup = db.prepare<[number], string>('SELECT hash FROM events WHERE seq = ?').pluck();
+    hashAt = (seq) => lookup.get(seq);
+  }
+  return { checkpoints, mirror: path === ':memory:' ? undefined : readHeadFile(path), hashAt };
+}
+
+/**
  * Sets up the checkpoints of a just-opened, migrated log and checks the latest ones: the
  * head file and the table's last checkpoint must name entries the log has, with their
  * hashes, and (with a signing key) those signed by it must verify. This is cheap — two
