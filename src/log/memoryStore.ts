@@ -25,12 +25,11 @@ import { resolveVerifyOptions, verifyCheckpoints } from './verifyCheckpoints.js'
 const COMPONENT = 'memoryStore';
 
 /** Options of {@link memoryStore}. */
-export type MemoryStoreOptions = Readonly<
-  {
-    /** Time source for `time` stamps; inject a fake one in tests. @default Date.now */
-    clock?: StoreClock;
-  } & SigningOptions
->;
+export type MemoryStoreOptions = Readonly<{
+  /** Time source for `time` stamps; inject a fake one in tests. @default Date.now */
+  clock?: StoreClock;
+}> &
+  SigningOptions;
 
 /** Freezes a freshly parsed payload all the way down, so readers cannot edit the log. */
 function freezeDeep<T>(value: T): T {

@@ -98,7 +98,7 @@ export function resolveStoreClock(component: string, clock: StoreClock | undefin
 }
 
 /** Options of `memoryStore` (the type the store exports is this one). */
-export type MemoryStoreOptionsInput = Readonly<{ clock?: StoreClock } & SigningOptions>;
+export type MemoryStoreOptionsInput = Readonly<{ clock?: StoreClock }> & SigningOptions;
 
 const MEMORY_KEYS: OptionKeys<MemoryStoreOptionsInput> = {
   clock: true,

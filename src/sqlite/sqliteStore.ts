@@ -24,35 +24,34 @@ import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'sqliteStore';
 
-/** Options of {@link sqliteStore} (`signingKey` and `checkpointEvery`: see `SigningOptions`). */
-export type SqliteStoreOptions = Readonly<
-  {
-    /** File of the log; created (with its schema) when missing, unless `readOnly`. */
-    path: string;
-    /**
-     * Open for reading only, for tools that never write: the file must already be a PlanFlow
-     * log of this version. Nothing is created, converted, migrated or written — a missing,
-     * empty or foreign file is refused with a `StorageError` — and `append` rejects with
-     * `planflow:storage-read-only`. Works on a read-only file; its directory must be writable
-     * (SQLite keeps its `-shm` file there) unless that file exists. @default false
-     */
-    readOnly?: boolean;
-    /**
-     * `FULL` fsyncs every commit, so an acknowledged append survives a power loss. `NORMAL`
-     * (safe with WAL: never corrupts) may lose the last commits on power loss or an OS crash,
-     * not on a process crash. Group commit makes `FULL` affordable. @default 'FULL'
-     */
-    synchronous?: SynchronousMode;
-    /** Time source for `time` stamps. @default Date.now */
-    clock?: StoreClock;
-    /**
-     * Check the whole file before accepting it: SQLite's `integrity_check` (pages and indexes,
-     * among them the one that keeps an occurrence from triggering twice) and the hash chain.
-     * The schema is checked on every open regardless. @default true
-     */
-    verifyOnOpen?: boolean;
-  } & SigningOptions
->;
+/** Options of {@link sqliteStore}; `signingKey` and `checkpointEvery` are the `SigningOptions`. */
+export type SqliteStoreOptions = Readonly<{
+  /** File of the log; created (with its schema) when missing, unless `readOnly`. */
+  path: string;
+  /**
+   * Open for reading only, for tools that never write: the file must already be a PlanFlow
+   * log of this version. Nothing is created, converted, migrated or written — a missing,
+   * empty or foreign file is refused with a `StorageError` — and `append` rejects with
+   * `planflow:storage-read-only`. Works on a read-only file; its directory must be writable
+   * (SQLite keeps its `-shm` file there) unless that file exists. @default false
+   */
+  readOnly?: boolean;
+  /**
+   * `FULL` fsyncs every commit, so an acknowledged append survives a power loss. `NORMAL`
+   * (safe with WAL: never corrupts) may lose the last commits on power loss or an OS crash,
+   * not on a process crash. Group commit makes `FULL` affordable. @default 'FULL'
+   */
+  synchronous?: SynchronousMode;
+  /** Time source for `time` stamps. @default Date.now */
+  clock?: StoreClock;
+  /**
+   * Check the whole file before accepting it: SQLite's `integrity_check` (pages and indexes,
+   * among them the one that keeps an occurrence from triggering twice) and the hash chain.
+   * The schema is checked on every open regardless. @default true
+   */
+  verifyOnOpen?: boolean;
+}> &
+  SigningOptions;
 
 /** An SQLite-backed event store that can also check its own file. */
 export interface SqliteStore extends CheckpointedStore {

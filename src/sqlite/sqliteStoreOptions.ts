@@ -9,15 +9,14 @@ import type { StoreClock } from '../log/EventStore.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
 
 /** `sqliteStore` options as checked here (the store's own type names the same fields). */
-export type SqliteStoreOptionsInput = Readonly<
-  {
-    path: string;
-    synchronous?: 'NORMAL' | 'FULL';
-    clock?: StoreClock;
-    verifyOnOpen?: boolean;
-    readOnly?: boolean;
-  } & SigningOptions
->;
+export type SqliteStoreOptionsInput = Readonly<{
+  path: string;
+  synchronous?: 'NORMAL' | 'FULL';
+  clock?: StoreClock;
+  verifyOnOpen?: boolean;
+  readOnly?: boolean;
+}> &
+  SigningOptions;
 
 const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
   path: true,
