@@ -108,6 +108,10 @@ export { parseTask, TASK_TEXT_LIMITS } from './domain/validateTask.js';
 export { applyTaskChanges, parseTaskChanges } from './domain/validateTaskChanges.js';
 export { parseTriggerTarget } from './domain/validateTriggerTarget.js';
 // The event log
+export type { CheckpointedStore } from './log/CheckpointedStore.js';
+export { type Checkpoint, checkpointBytes } from './log/checkpoint.js';
+export type { SigningOptions } from './log/checkpointOptions.js';
+export type { CheckpointEvery } from './log/checkpointSchedule.js';
 export { EventLog } from './log/EventLog.js';
 export type {
   AppendOptions,
@@ -138,7 +142,14 @@ export {
   projectEntries,
 } from './log/projection.js';
 export { readAllPages } from './log/readAllPages.js';
-export { type VerifyResult, verifyChain } from './log/verifyChain.js';
+export { type KeyInput, keyIdOf } from './log/signingKey.js';
+export { type VerifyProblem, type VerifyResult, verifyChain } from './log/verifyChain.js';
+export {
+  type CheckpointEvidence,
+  type MirroredCheckpoint,
+  type VerifyOptions,
+  verifyCheckpoints,
+} from './log/verifyCheckpoints.js';
 export { CalendarOccupancy, occupancyOf } from './planning/CalendarOccupancy.js';
 // Planning: the seed's collaborators (ports and default implementations)
 export {

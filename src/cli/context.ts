@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Style } from './format/style.js';
 import type { ResolvedIo } from './io.js';
 
@@ -9,6 +10,12 @@ export type CommandContext = Readonly<{
   dbPath: () => string;
   /** The approvals file: the global `--approvals` path, else `io.approvals`. */
   approvalsPath: () => string;
+  /**
+   * The key writing commands sign with: the global `--signing-key` file, else
+   * `io.signingKeyFile`, read and checked on each call (exit 2 when it is not an Ed25519
+   * private key); undefined when neither is given.
+   */
+  signingKey: () => KeyObject | undefined;
   /** Sets the exit code the CLI returns when the command finishes without throwing. */
   setExitCode: (code: number) => void;
 }>;

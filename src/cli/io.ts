@@ -29,6 +29,12 @@ export type CliIo = Readonly<{
    * @default `$PLANFLOW_APPROVALS`, else `approved-commands.json` in the user's config dir
    */
   approvals?: string;
+  /**
+   * The PEM file of the Ed25519 key commands that write sign the log's checkpoints with
+   * (see docs/security.md); the global `--signing-key` flag overrides it.
+   * @default `$PLANFLOW_SIGNING_KEY_FILE`, else no key (nothing is signed)
+   */
+  signingKeyFile?: string | undefined;
 }>;
 
 /** {@link CliIo} with every default filled in. */
@@ -55,6 +61,7 @@ export function resolveIo(io: CliIo): ResolvedIo {
     clock: io.clock ?? systemClock,
     onInterrupt: io.onInterrupt ?? processInterrupts,
     approvals: io.approvals ?? defaultApprovalsPath(),
+    signingKeyFile: io.signingKeyFile ?? (process.env.PLANFLOW_SIGNING_KEY_FILE || undefined),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StorageError } from '../domain/errors.js';
@@ -7,7 +8,9 @@ import { createScheduler } from '../scheduler/createScheduler.js';
 import type { Handlers } from '../scheduler/handlers.js';
 import type { SmartScheduler } from '../scheduler/SmartScheduler.js';
 import { type SqliteStore, sqliteStore } from '../sqlite/index.js';
+import { refuseLostLog } from '../sqlite/sqliteCheckpoints.js';
 import type { Clock } from '../time/Clock.js';
+import type { CommandContext } from './context.js';
 import { inputError } from './exitCodes.js';
 import type { ResolvedIo } from './io.js';
 
@@ -25,6 +28,11 @@ export type OpenLogFlags = Readonly<{
    * can be read from a read-only file. Every command that only reads uses it. @default false
    */
   readOnly?: boolean;
+  /**
+   * The Ed25519 key to sign the log's checkpoints with (commands that write pass
+   * `ctx.signingKey()`); ignored when `readOnly`. @default undefined (nothing is signed)
+   */
+  signingKey?: KeyObject | undefined;
 }>;
 
 /**
@@ -32,6 +40,8 @@ export type OpenLogFlags = Readonly<{
  * empty one (exit 1: the file is not a log). Only `planflow init` creates a log.
  */
 export function requireLogFile(path: string): void {
+  // A log that is gone while its signed head file says entries were written was lost.
+  refuseLostLog('planflow', path);
   if (!existsSync(path)) {
     throw inputError(
       '--db',
@@ -60,10 +70,12 @@ export async function openExistingStore(
   options: OpenLogFlags = {},
 ): Promise<SqliteStore> {
   requireLogFile(path);
+  const readOnly = options.readOnly ?? false;
   return sqliteStore({
     path,
     verifyOnOpen: options.verifyOnOpen ?? true,
-    readOnly: options.readOnly ?? false,
+    readOnly,
+    ...(readOnly || options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
   });
 }
 
@@ -79,6 +91,19 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Runs `use` with the log of a command that writes: opened for writing and, when the
+ * command was given a key (`--signing-key`, `$PLANFLOW_SIGNING_KEY_FILE`), signing its
+ * checkpoints. The key is read before the log is opened, so a bad one changes nothing.
+ */
+export function withWritableStore<T>(
+  ctx: CommandContext,
+  use: (store: SqliteStore) => Promise<T>,
+): Promise<T> {
+  const signingKey = ctx.signingKey();
+  return withStore(ctx.dbPath(), use, signingKey === undefined ? {} : { signingKey });
 }
 
 /** Folds an existing log for reading only: it is opened read-only, so nothing can change it. */

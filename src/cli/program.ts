@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerApprove } from './commands/approve.js';
 import { registerCalendar } from './commands/calendar.js';
 import { registerExport } from './commands/export.js';
+import { registerHead } from './commands/head.js';
 import { registerHistory } from './commands/history.js';
 import { registerInit } from './commands/init.js';
 import { registerRepair } from './commands/repair.js';
@@ -14,6 +15,7 @@ import { escapeMessage } from './format/escapeText.js';
 import { createStyle } from './format/style.js';
 import type { ResolvedIo } from './io.js';
 import { resolveDbPath } from './openLog.js';
+import { readKeyFile } from './readKeyFile.js';
 import { packageVersion } from './version.js';
 
 /** The log file used when `--db` is not given. */
@@ -32,6 +34,10 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
     .version(packageVersion(), '-V, --version')
     .option('--db <path>', 'the log file', DEFAULT_DB)
     .option('--approvals <path>', 'the file of approved commands (default: in your config dir)')
+    .option(
+      '--signing-key <file>',
+      'Ed25519 PEM key that commands which write sign the log with (default: $PLANFLOW_SIGNING_KEY_FILE)',
+    )
     .exitOverride()
     // Commander echoes arguments in its errors ("unknown option '…'"): escaped like the rest.
     .configureOutput({
@@ -47,6 +53,12 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
       const given = program.opts<{ approvals?: string }>().approvals;
       return given === undefined ? io.approvals : resolve(io.cwd, given);
     },
+    signingKey: () => {
+      const given = program.opts<{ signingKey?: string }>().signingKey ?? io.signingKeyFile;
+      return given === undefined
+        ? undefined
+        : readKeyFile('--signing-key', resolve(io.cwd, given), 'signing');
+    },
     setExitCode,
   };
   registerInit(program, ctx);
@@ -56,6 +68,7 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
   registerApprove(program, ctx);
   registerHistory(program, ctx);
   registerVerify(program, ctx);
+  registerHead(program, ctx);
   registerExport(program, ctx);
   registerRepair(program, ctx);
   return program;

@@ -1,4 +1,8 @@
-import type { AppendOptions, EventStore, LogHead, ReadOptions, StoreClock } from './EventStore.js';
+import type { CheckpointedStore } from './CheckpointedStore.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { SigningOptions } from './checkpointOptions.js';
+import { checkpointSchedule } from './checkpointSchedule.js';
+import type { AppendOptions, LogHead, ReadOptions, StoreClock } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
 import { GENESIS_HASH } from './hashChain.js';
 import { MemoryProjection } from './MemoryProjection.js';
@@ -16,6 +20,8 @@ import {
   resolveMemoryStoreOptions,
   resolveReadOptions,
 } from './storeOptions.js';
+import { verifyChain } from './verifyChain.js';
+import { resolveVerifyOptions, verifyCheckpoints } from './verifyCheckpoints.js';
 
 const COMPONENT = 'memoryStore';
 
@@ -23,7 +29,8 @@ const COMPONENT = 'memoryStore';
 export type MemoryStoreOptions = Readonly<{
   /** Time source for `time` stamps; inject a fake one in tests. @default Date.now */
   clock?: StoreClock;
-}>;
+}> &
+  SigningOptions;
 
 /** Freezes a freshly parsed payload all the way down, so readers cannot edit the log. */
 function freezeDeep<T>(value: T): T {
@@ -50,12 +57,24 @@ function freezeDeep<T>(value: T): T {
  * const store = memoryStore({ clock: { now: () => Date.parse('2026-01-05T09:00:00Z') } });
  * await store.append([{ type: 'scheduler.started', stream: 'scheduler', data: { instanceId: 'a' } }]);
  */
-export function memoryStore(options?: MemoryStoreOptions): EventStore {
-  const stampTime = timeStamper(COMPONENT, resolveMemoryStoreOptions(options).clock);
+export function memoryStore(options?: MemoryStoreOptions): CheckpointedStore {
+  const { clock, signing } = resolveMemoryStoreOptions(options);
+  const stampTime = timeStamper(COMPONENT, clock);
   const entries: StoredEvent[] = [];
   const triggered = new Set<string>();
   const projection = new MemoryProjection();
   let closed = false;
+
+  // Signed checkpoints (only with a signingKey), recorded in the same synchronous step as the
+  // entries whose head they sign.
+  const checkpoints: Checkpoint[] = [];
+  const schedule =
+    signing && checkpointSchedule(signing.signer, signing.every, undefined, clock.now());
+  const keep = (checkpoint: Checkpoint | undefined): void => {
+    if (checkpoint === undefined) return;
+    checkpoints.push(checkpoint);
+    schedule?.recorded(checkpoint);
+  };
 
   const headNow = (): LogHead => {
     const last = entries[entries.length - 1];
@@ -88,6 +107,7 @@ export function memoryStore(options?: MemoryStoreOptions): EventStore {
       if (event.type === TRIGGERED) triggered.add(event.stream);
     }
     projection.apply(stored);
+    keep(schedule?.due(headNow(), Date.parse(time)));
     return stored;
   };
 
@@ -138,6 +158,18 @@ export function memoryStore(options?: MemoryStoreOptions): EventStore {
       ensureOpen('read');
       return projection.placesSince(sinceMs);
     },
+    async verify(verifyOptions) {
+      if (closed) throw storeClosedError(COMPONENT, 'verify');
+      resolveVerifyOptions(COMPONENT, verifyOptions);
+      const chain = await verifyChain(read());
+      const hashAt = (seq: number) => entries[seq - 1]?.hash;
+      return verifyCheckpoints(chain, { checkpoints, hashAt }, verifyOptions);
+    },
+    checkpoints: async () => {
+      if (closed) throw storeClosedError(COMPONENT, 'checkpoints');
+      return checkpoints.slice();
+    },
+    // No checkpoint on close: a closed memory log can no longer be read by anyone.
     close: async () => {
       closed = true;
     },

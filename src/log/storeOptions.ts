@@ -1,6 +1,11 @@
 import { ValidationError } from '../domain/errors.js';
 import { type OptionKeys, readOptions } from '../domain/validateOptions.js';
 import { describeValue } from '../domain/validationFailure.js';
+import {
+  type ResolvedSigning,
+  resolveSigningOptions,
+  type SigningOptions,
+} from './checkpointOptions.js';
 import type { AppendOptions, ReadOptions, StoreClock } from './EventStore.js';
 
 /** Append options with every check done. */
@@ -93,15 +98,25 @@ export function resolveStoreClock(component: string, clock: StoreClock | undefin
 }
 
 /** Options of `memoryStore` (the type the store exports is this one). */
-export type MemoryStoreOptionsInput = Readonly<{ clock?: StoreClock }>;
+export type MemoryStoreOptionsInput = Readonly<{ clock?: StoreClock }> & SigningOptions;
 
-const MEMORY_KEYS: OptionKeys<MemoryStoreOptionsInput> = { clock: true };
+const MEMORY_KEYS: OptionKeys<MemoryStoreOptionsInput> = {
+  clock: true,
+  signingKey: true,
+  checkpointEvery: true,
+};
 
 /**
- * Checks `memoryStore` options: `undefined` or a plain object with only `clock`, which must
- * have `now()`. `null`, an array or an unknown key (`clok`, with a did-you-mean) is refused.
+ * Checks `memoryStore` options: `undefined` or a plain object with only `clock` (which must
+ * have `now()`) and the signing options. `null`, an array or an unknown key (`clok`, with a
+ * did-you-mean) is refused.
  */
-export function resolveMemoryStoreOptions(options: unknown): Readonly<{ clock: StoreClock }> {
+export function resolveMemoryStoreOptions(
+  options: unknown,
+): Readonly<{ clock: StoreClock; signing: ResolvedSigning | undefined }> {
   const record = readOptions('memoryStore', options, MEMORY_KEYS, '{ clock }');
-  return Object.freeze({ clock: resolveStoreClock('memoryStore', record.clock as StoreClock) });
+  return Object.freeze({
+    clock: resolveStoreClock('memoryStore', record.clock as StoreClock),
+    signing: resolveSigningOptions('memoryStore', record),
+  });
 }

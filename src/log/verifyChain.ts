@@ -2,14 +2,53 @@ import type { LogHead } from './EventStore.js';
 import type { StoredEvent } from './events.js';
 import { entryHash, GENESIS_HASH } from './hashChain.js';
 
-/** Outcome of checking a log's hash chain. */
+/**
+ * What a failed verification found. The first two come from the chain walk, the others from
+ * signed checkpoints (see `verifyCheckpoints` and docs/security.md):
+ * - `chain`: an entry was changed, removed or reordered without recomputing the chain;
+ * - `unreadable`: the storage cannot read the entries from `firstBadSeq` on;
+ * - `bad-checkpoint`: a checkpoint names the given public key but its signature does not
+ *   verify, or the head file is not a checkpoint at all;
+ * - `forged`: a checkpoint's (seq, hash) is not the chain's: the chain was rewritten and
+ *   recomputed (or the checkpoint was planted);
+ * - `truncated`: the log ends before an entry a checkpoint or the head file names: the tail
+ *   was removed (rows deleted, the `-wal` lost, the file cut short);
+ * - `unsigned`: a public key was given, but no checkpoint is signed by it (a wrong key, or
+ *   every checkpoint was removed);
+ * - `expected-head`: the entry named by `expectHead` is missing or has another hash.
+ */
+export type VerifyProblem =
+  | 'chain'
+  | 'unreadable'
+  | 'bad-checkpoint'
+  | 'forged'
+  | 'truncated'
+  | 'unsigned'
+  | 'expected-head';
+
+/** Outcome of checking a log: its hash chain and, when asked, its signed checkpoints. */
 export type VerifyResult =
-  | Readonly<{ ok: true; entries: number; headHash: string }>
+  | Readonly<{
+      ok: true;
+      entries: number;
+      headHash: string;
+      /**
+       * The last entry a checkpoint signed by the given public key vouches for (with it, the
+       * whole chain before it); present only when a public key was given. Entries after it
+       * are not signed yet.
+       */
+      signedUpTo?: number;
+    }>
   | Readonly<{
       ok: false;
+      /** Entries before `firstBadSeq`: those the check still vouches for. */
       entries: number;
-      /** Sequence number of the first entry that does not verify (or the first missing one). */
+      /**
+       * Sequence number of the first entry that does not verify (or the first missing one);
+       * for a checkpoint finding, the first entry no sound checkpoint vouches for.
+       */
       firstBadSeq: number;
+      problem: VerifyProblem;
       reason: string;
     }>;
 
@@ -35,6 +74,7 @@ export async function verifyChain(
     ok: false,
     entries: expectedSeq - 1,
     firstBadSeq: expectedSeq,
+    problem: 'chain',
     reason,
   });
   for await (const batch of batches) {

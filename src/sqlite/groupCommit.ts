@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Checkpoint } from '../log/checkpoint.js';
 import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
 import {
@@ -28,6 +29,17 @@ export type GroupCommit = Readonly<{
   enqueue(call: PendingAppend): void;
   /** Commits whatever is queued now (used by `close`, so no accepted append is dropped). */
   flushNow(): void;
+}>;
+
+/**
+ * What a store adds to each commit that moved the head (its signed checkpoints): rows
+ * written inside the transaction, after the group's entries, and work after it committed.
+ */
+export type CommitHooks = Readonly<{
+  /** Inside the transaction; `time` is the last call's stamp. May write rows (or throw). */
+  beforeCommit(head: LogHead, time: string): Checkpoint | undefined;
+  /** After the commit, with what `beforeCommit` returned. Must not throw. */
+  committed(head: LogHead, checkpoint: Checkpoint | undefined): void;
 }>;
 
 type Outcome =
@@ -60,6 +72,7 @@ export function createGroupCommit(
   mark: VerifiedMark,
   component: string,
   path: string,
+  hooks?: CommitHooks,
 ): GroupCommit {
   let queue: PendingAppend[] = [];
   let scheduled = false;
@@ -101,9 +114,13 @@ export function createGroupCommit(
     queue = [];
     if (calls.length === 0) return;
     const outcomes: Outcome[] = [];
+    let head: LogHead | undefined;
+    let checkpoint: Checkpoint | undefined;
+    let moved = false;
     try {
       statements.begin.run();
-      let head = readHead(statements);
+      head = readHead(statements);
+      const startSeq = head.seq;
       const known = mark.isAt(head);
       for (const call of calls) {
         const outcome = applyCall(call, head);
@@ -113,7 +130,11 @@ export function createGroupCommit(
         }
         outcomes.push(outcome);
       }
-      if (known && !mark.isAt(head)) mark.advance(head);
+      moved = head.seq > startSeq;
+      if (known && moved) mark.advance(head);
+      if (moved && hooks !== undefined) {
+        checkpoint = hooks.beforeCommit(head, calls[calls.length - 1]!.time);
+      }
       statements.commit.run();
     } catch (error) {
       // An I/O or unexpected error poisons the whole group: nothing of it was committed.
@@ -131,6 +152,7 @@ export function createGroupCommit(
       for (const call of calls) call.reject(fault);
       return;
     }
+    if (moved) hooks?.committed(head!, checkpoint);
     for (const outcome of outcomes) {
       if ('error' in outcome) outcome.call.reject(outcome.error);
       else outcome.call.resolve(outcome.stored);

@@ -1,7 +1,13 @@
 import type { VerifyResult } from '../log/verifyChain.js';
+import {
+  resolveVerifyOptions,
+  type VerifyOptions,
+  verifyCheckpoints,
+} from '../log/verifyCheckpoints.js';
 import { integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
+import { checkpointEvidenceOf } from './sqliteCheckpoints.js';
 import { guarded, storageFault } from './storageFault.js';
 import { verifyLogRows } from './verifyLog.js';
 
@@ -11,7 +17,10 @@ const COMPONENT = 'inspectLog';
 export type LogInspection = Readonly<{
   /** True when the chain verifies and the file has no storage problem. */
   ok: boolean;
-  /** The hash chain, checked as far as the entries can be read. */
+  /**
+   * The hash chain, checked as far as the entries can be read, then against the signed
+   * checkpoints (the table and `<path>.head`) and `options`.
+   */
   chain: VerifyResult;
   /**
    * What is wrong below the chain, one sentence each: a missing, changed or extra schema
@@ -22,16 +31,18 @@ export type LogInspection = Readonly<{
 
 /**
  * Checks a log file without changing it: the schema against what PlanFlow builds, SQLite's
- * `integrity_check` (pages, and that every index matches its table), then the hash chain.
- * Opens the file read-only, so it never creates, converts or migrates anything; a missing,
- * empty or foreign file is refused with a `StorageError`, and a file SQLite cannot read at
- * all with a `CorruptLogError`. Damage is reported, not thrown — this is what
+ * `integrity_check` (pages, and that every index matches its table), then the hash chain and
+ * the signed checkpoints (with `options`, against a public key and an anchored head). Opens
+ * the file read-only, so it never creates, converts or migrates anything; a missing, empty or
+ * foreign file is refused with a `StorageError`, and a file SQLite cannot read at all with a
+ * `CorruptLogError`. Damage is reported, not thrown — this is what
  * `planflow verify` runs.
  *
  * @example
  * const { ok, chain, storageProblems } = await inspectLog('planflow.db');
  */
-export async function inspectLog(path: string): Promise<LogInspection> {
+export async function inspectLog(path: string, options?: VerifyOptions): Promise<LogInspection> {
+  resolveVerifyOptions(COMPONENT, options);
   const log = openLogDatabase(path, {
     component: COMPONENT,
     synchronous: 'FULL',
@@ -45,7 +56,12 @@ export async function inspectLog(path: string): Promise<LogInspection> {
         integrityProblems(log.db),
       ),
     ];
-    const chain = await verifyLogRows(prepareLogStatements(log.db));
+    const evidence = checkpointEvidenceOf(log.db, path);
+    const chain = verifyCheckpoints(
+      await verifyLogRows(prepareLogStatements(log.db)),
+      evidence,
+      options,
+    );
     return { ok: chain.ok && storageProblems.length === 0, chain, storageProblems };
   } catch (error) {
     throw storageFault(error, { component: COMPONENT, path, operation: 'verify' });

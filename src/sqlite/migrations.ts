@@ -70,6 +70,21 @@ export const logMigrations: readonly Migration[] = Object.freeze([
       rebuildProjection(db);
     },
   },
+  {
+    version: 3,
+    description: 'checkpoints table: signed (seq, hash) heads (see docs/security.md)',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        CREATE TABLE checkpoints (
+          seq INTEGER PRIMARY KEY,
+          hash TEXT NOT NULL,
+          time TEXT NOT NULL,
+          key_id TEXT NOT NULL,
+          signature TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ]);
 
 /** The schema version this build writes and understands. */

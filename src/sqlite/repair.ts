@@ -6,6 +6,7 @@ import { integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements } from './logStatements.js';
 import { type LogDatabase, openLogDatabase } from './openLogDatabase.js';
 import { rebuildLog, settleRebuilt } from './rebuildLog.js';
+import { settleCheckpoints } from './settleCheckpoints.js';
 import { guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
@@ -24,7 +25,9 @@ export type RepairResult = Readonly<{
   /** The full copy of the file as it was before the repair. */
   backupPath: string;
   /**
-   * `none`: the log verified and was left as it was; `truncate`: entries from the first
+   * `none`: the log verified and its entries were left as they were (signed checkpoints
+   * contradicting them, after a lost tail, are still moved to the backup: see `problems`);
+   * `truncate`: entries from the first
    * invalid one on were deleted in place; `rebuild`: the SQLite file itself was damaged (a
    * missing or changed index, damaged pages), so the valid entries were copied into a fresh
    * file that replaced it.
@@ -92,6 +95,9 @@ async function truncate(log: LogDatabase, path: string, backupPath: string): Pro
   const statements = prepareLogStatements(log.db);
   const before = await verifyLogRows(statements);
   if (before.ok) {
+    // Rows removed from the end leave a chain that verifies but a read model and a verified
+    // mark that name them: both are rebuilt from what is there.
+    settleRebuilt(log.db, before);
     return {
       backupPath,
       method: 'none',
@@ -145,15 +151,24 @@ export async function repairLog(path: string, options?: RepairOptions): Promise<
     );
   }
   const opened = openForRepair(path);
+  let result: RepairResult;
   if (!('db' in opened)) {
     const outcome = await rebuildLog(COMPONENT, path, backupPath, opened);
-    return { backupPath, method: 'rebuild', ...outcome };
+    result = { backupPath, method: 'rebuild', ...outcome };
+  } else {
+    try {
+      result = await truncate(opened, path, backupPath);
+    } catch (error) {
+      throw storageFault(error, { component: COMPONENT, path, operation: 'repair' });
+    } finally {
+      opened.close();
+    }
   }
-  try {
-    return await truncate(opened, path, backupPath);
-  } catch (error) {
-    throw storageFault(error, { component: COMPONENT, path, operation: 'repair' });
-  } finally {
-    opened.close();
-  }
+  // Signed checkpoints that contradict what was kept go to the backup (docs/security.md).
+  const setAside = guarded({ component: COMPONENT, path, operation: 'repair' }, () =>
+    settleCheckpoints(COMPONENT, path, backupPath),
+  );
+  return setAside.length === 0
+    ? result
+    : { ...result, problems: [...result.problems, ...setAside] };
 }

@@ -1,16 +1,18 @@
 import { CorruptLogError } from '../domain/errors.js';
-import type {
-  AppendOptions,
-  EventStore,
-  LogHead,
-  ReadOptions,
-  StoreClock,
-} from '../log/EventStore.js';
+import type { CheckpointedStore } from '../log/CheckpointedStore.js';
+import type { Checkpoint } from '../log/checkpoint.js';
+import type { SigningOptions } from '../log/checkpointOptions.js';
+import type { AppendOptions, LogHead, ReadOptions, StoreClock } from '../log/EventStore.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
 import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
 import { resolveAppendOptions, resolveReadOptions } from '../log/storeOptions.js';
 import type { VerifyResult } from '../log/verifyChain.js';
+import {
+  resolveVerifyOptions,
+  type VerifyOptions,
+  verifyCheckpoints,
+} from '../log/verifyCheckpoints.js';
 import { createGroupCommit } from './groupCommit.js';
 import { integrityError, integrityProblems } from './integrityProblems.js';
 import {
@@ -21,6 +23,7 @@ import {
   rowToStoredEvent,
 } from './logStatements.js';
 import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
+import { openCheckpoints, refuseLostLog } from './sqliteCheckpoints.js';
 import { SqliteProjection } from './sqliteProjection.js';
 import { resolveSqliteStoreOptions, type VerifyOnOpen } from './sqliteStoreOptions.js';
 import { type FaultSite, guarded, storageFault } from './storageFault.js';
@@ -29,7 +32,7 @@ import { corruptLogError, verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'sqliteStore';
 
-/** Options of {@link sqliteStore}. */
+/** Options of {@link sqliteStore}; `signingKey` and `checkpointEvery` are the `SigningOptions`. */
 export type SqliteStoreOptions = Readonly<{
   /** File of the log; created (with its schema) when missing, unless `readOnly`. */
   path: string;
@@ -60,14 +63,18 @@ export type SqliteStoreOptions = Readonly<{
    * @default 'new'
    */
   verifyOnOpen?: VerifyOnOpen | boolean;
-}>;
+}> &
+  SigningOptions;
 
-/** An SQLite-backed {@link EventStore} that can also check its own file. */
-export interface SqliteStore extends EventStore {
+/** An SQLite-backed event store that can also check its own file. */
+export interface SqliteStore extends CheckpointedStore {
   /** The file this store writes to. */
   readonly path: string;
-  /** Checks the hash chain of everything committed so far (appends keep working meanwhile). */
-  verify(): Promise<VerifyResult>;
+  /**
+   * Checks the hash chain of everything committed so far (appends keep working meanwhile),
+   * then the checkpoints in the file and its head file (`<path>.head`) against it.
+   */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
 }
 
 /**
@@ -125,25 +132,49 @@ async function verifyOpened(
  * const store = await sqliteStore({ path: 'planflow.db' });
  */
 export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { path, synchronous, verifyOnOpen, readOnly, clock } = resolveSqliteStoreOptions(options);
+  const { path, synchronous, verifyOnOpen, readOnly, clock, signing } =
+    resolveSqliteStoreOptions(options);
   const stampTime = timeStamper(COMPONENT, clock);
+  guarded({ component: COMPONENT, path, operation: 'open' }, () => refuseLostLog(COMPONENT, path));
   const log = openLogDatabase(path, { component: COMPONENT, synchronous, readOnly });
   const { db } = log;
-  let parts: { statements: LogStatements; projection: SqliteProjection; mark: VerifiedMark };
-  try {
-    parts = guarded({ component: COMPONENT, path, operation: 'open' }, () => ({
-      statements: prepareLogStatements(db),
-      projection: new SqliteProjection(db),
-      mark: new VerifiedMark(db),
-    }));
-  } catch (error) {
-    log.close();
-    throw error;
-  }
-  const { statements, projection, mark } = parts;
-  if (verifyOnOpen !== false) await verifyOpened(log, statements, mark, path, verifyOnOpen);
   const site = (operation: string): FaultSite => ({ component: COMPONENT, path, operation });
-  const commits = createGroupCommit(db, statements, projection, mark, COMPONENT, path);
+  const { statements, projection, mark } = guarded(site('open'), () => {
+    try {
+      return {
+        statements: prepareLogStatements(db),
+        projection: new SqliteProjection(db),
+        mark: new VerifiedMark(db),
+      };
+    } catch (error) {
+      log.close();
+      throw error;
+    }
+  });
+  // Signed evidence first: with a key, a contradiction is named as what it is (forged,
+  // truncated) before the verified mark would refuse the same file less precisely.
+  const checkpoints = guarded(site('open'), () => {
+    try {
+      return openCheckpoints(
+        db,
+        { component: COMPONENT, path },
+        { signing, check: verifyOnOpen !== false, head: readHead(statements), clock },
+      );
+    } catch (error) {
+      log.close();
+      throw error;
+    }
+  });
+  if (verifyOnOpen !== false) await verifyOpened(log, statements, mark, path, verifyOnOpen);
+  const commits = createGroupCommit(
+    db,
+    statements,
+    projection,
+    mark,
+    COMPONENT,
+    path,
+    checkpoints.hooks,
+  );
   let closed = false;
 
   const ensureOpen = (operation: string): void => {
@@ -210,19 +241,31 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       ensureOpen('read');
       return guarded(site('read'), () => projection.placesSince(sinceMs));
     },
-    async verify(): Promise<VerifyResult> {
+    async verify(verifyOptions?: VerifyOptions): Promise<VerifyResult> {
       ensureOpen('verify');
+      resolveVerifyOptions(COMPONENT, verifyOptions);
       try {
-        return await verifyLogRows(statements, () => ensureOpen('verify'));
+        // Read before the walk: whatever a checkpoint names was committed before it starts.
+        const evidence = checkpoints.evidence();
+        const chain = await verifyLogRows(statements, () => ensureOpen('verify'));
+        return verifyCheckpoints(chain, evidence, verifyOptions);
       } catch (error) {
         throw storageFault(error, site('verify'));
       }
+    },
+    async checkpoints(): Promise<readonly Checkpoint[]> {
+      ensureOpen('checkpoints');
+      return guarded(site('read the checkpoints of'), () => checkpoints.all());
     },
     async close(): Promise<void> {
       if (closed) return;
       commits.flushNow();
       closed = true;
-      guarded(site('close'), () => log.close());
+      try {
+        if (!readOnly) guarded(site('close'), () => checkpoints.close());
+      } finally {
+        guarded(site('close'), () => log.close());
+      }
     },
   };
 }

@@ -1,4 +1,10 @@
+import { ValidationError } from '../domain/errors.js';
 import { invalidOption, type OptionKeys, readOptions } from '../domain/validateOptions.js';
+import {
+  type ResolvedSigning,
+  resolveSigningOptions,
+  type SigningOptions,
+} from '../log/checkpointOptions.js';
 import type { StoreClock } from '../log/EventStore.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
 
@@ -12,7 +18,8 @@ export type SqliteStoreOptionsInput = Readonly<{
   clock?: StoreClock;
   verifyOnOpen?: VerifyOnOpen | boolean;
   readOnly?: boolean;
-}>;
+}> &
+  SigningOptions;
 
 const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
   path: true,
@@ -20,6 +27,8 @@ const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
   clock: true,
   verifyOnOpen: true,
   readOnly: true,
+  signingKey: true,
+  checkpointEvery: true,
 };
 
 /** Longest accepted database path; far beyond any real file system's limit. */
@@ -37,6 +46,7 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
   verifyOnOpen: VerifyOnOpen | false;
   readOnly: boolean;
   clock: StoreClock;
+  signing: ResolvedSigning | undefined;
 }> {
   const component = 'sqliteStore';
   if (options === undefined) {
@@ -73,5 +83,13 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
     throw invalidOption(component, 'readOnly', 'true or false', readOnly);
   }
   const clock = resolveStoreClock(component, record.clock as StoreClock | undefined);
-  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock });
+  const signing = resolveSigningOptions(component, record);
+  if (signing !== undefined && readOnly) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'signingKey',
+      `${component}: options.signingKey and readOnly: true exclude each other: a read-only store never signs; to check the log's checkpoints pass the public key to verify({ publicKey }) instead`,
+    );
+  }
+  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock, signing });
 }

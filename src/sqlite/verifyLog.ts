@@ -88,6 +88,7 @@ export async function verifyLogRows(
     ok: false,
     entries: result.entries,
     firstBadSeq: result.entries + 1,
+    problem: 'unreadable',
     reason: `SQLite cannot read the entries from #${unreadable.from} on: the file's pages are damaged (${unreadable.reason})`,
   };
 }

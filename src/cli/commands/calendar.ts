@@ -4,7 +4,7 @@ import { parseCalendar } from '../../domain/validateCalendar.js';
 import type { CommandContext } from '../context.js';
 import { renderCalendar } from '../format/calendarView.js';
 import { toSafeJson } from '../format/escapeText.js';
-import { openScheduler, withLog, withStore } from '../openLog.js';
+import { openScheduler, withLog, withWritableStore } from '../openLog.js';
 import {
   applyCalendarFlags,
   type CalendarFlags,
@@ -67,7 +67,7 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
         return;
       }
       withFlags('calendar', CALENDAR_FIELD_FLAGS, () => applyCalendarFlags(PROBE, flags));
-      const { calendar, changed } = await withStore(ctx.dbPath(), async (store) => {
+      const { calendar, changed } = await withWritableStore(ctx, async (store) => {
         const scheduler = await openScheduler(store, io, { nowMs: io.clock.now() });
         const next = withFlags('calendar', CALENDAR_FIELD_FLAGS, () =>
           parseCalendar(applyCalendarFlags(scheduler.calendar, flags)),

@@ -1,6 +1,8 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseCalendar } from '../../domain/validateCalendar.js';
+import { keyIdOf } from '../../log/signingKey.js';
 import { sqliteStore } from '../../sqlite/index.js';
 import type { CommandContext } from '../context.js';
 import { escapeText } from '../format/escapeText.js';
@@ -27,6 +29,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       );
       const path = ctx.dbPath();
       const { io, style } = ctx;
+      const signingKey = ctx.signingKey();
       // An empty file is what `touch` or a mkstemp leaves: init turns it into the log.
       if (existsSync(path) && statSync(path).size > 0) {
         const known = await withLog(path, (log) => log.model.calendar);
@@ -37,7 +40,10 @@ export function registerInit(program: Command, ctx: CommandContext): void {
           return;
         }
       }
-      const store = await sqliteStore({ path });
+      const store = await sqliteStore({
+        path,
+        ...(signingKey === undefined ? {} : { signingKey }),
+      });
       try {
         await openScheduler(store, io, { calendar, nowMs: io.clock.now() });
       } finally {
@@ -45,6 +51,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       }
       io.stdout(
         `${style.green('Initialised')} ${escapeText(path)} (calendar zone ${escapeText(calendar.timeZone)}, open all day, every day)\n` +
+          (signingKey === undefined
+            ? ''
+            : `Checkpoints are signed with key ${keyIdOf(createPublicKey(signingKey)).slice(0, 16)}…; check them with: planflow verify --public-key <public key file>\n`) +
           'Next: planflow calendar --hours mon-fri=09:00-17:00   then   planflow task add "Title" --at +15m --run "<command>"\n',
       );
     });

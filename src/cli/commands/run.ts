@@ -10,7 +10,7 @@ import type { CommandContext } from '../context.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { eventLine } from '../format/eventLine.js';
 import { OccurrenceTasks } from '../format/OccurrenceTasks.js';
-import { openScheduler, withStore } from '../openLog.js';
+import { openScheduler, withWritableStore } from '../openLog.js';
 import { parseDuration } from '../parse/duration.js';
 import { withFlags } from '../parse/flagErrors.js';
 import { SHELL_HANDLER } from '../parse/taskFlags.js';
@@ -87,7 +87,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
           ? undefined
           : withFlags('run', [], () => parseDuration(flags.for ?? '', '--for'));
       const { io, style } = ctx;
-      await withStore(ctx.dbPath(), async (store) => {
+      await withWritableStore(ctx, async (store) => {
         const allow = await commandPolicy(ctx, store, flags.allowCommands === true);
         const shell = shellHandler({
           cwd: io.cwd,

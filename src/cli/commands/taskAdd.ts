@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
 import { escapeText, quoteText } from '../format/escapeText.js';
 import { formatInstant, shortId } from '../format/time.js';
-import { openScheduler, withStore } from '../openLog.js';
+import { openScheduler, withWritableStore } from '../openLog.js';
 import { withFlags } from '../parse/flagErrors.js';
 import { slugify, uniqueId } from '../parse/slug.js';
 import { TASK_FIELD_FLAGS, type TaskAddFlags, taskInputFromFlags } from '../parse/taskFlags.js';
@@ -50,7 +50,7 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
       const approvals =
         flags.run === undefined ? undefined : await CommandApprovals.load(ctx.approvalsPath());
 
-      const added = await withStore(ctx.dbPath(), async (store) => {
+      const added = await withWritableStore(ctx, async (store) => {
         const scheduler = await openScheduler(store, io, { nowMs });
         const exists = (id: string) => scheduler.getTask(id) !== undefined;
         if (flags.id !== undefined && exists(flags.id)) {

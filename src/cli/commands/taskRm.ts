@@ -3,7 +3,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import { readAllPages } from '../../log/readAllPages.js';
 import type { CommandContext } from '../context.js';
 import { escapeText, quoteText } from '../format/escapeText.js';
-import { openScheduler, withStore } from '../openLog.js';
+import { openScheduler, withWritableStore } from '../openLog.js';
 
 /** `planflow task rm <id>`: removes a task and cancels its pending runs. */
 export function registerTaskRm(task: Command, ctx: CommandContext): void {
@@ -14,7 +14,7 @@ export function registerTaskRm(task: Command, ctx: CommandContext): void {
     .argument('<id>', 'the task id (see planflow task list)')
     .action(async (id: string) => {
       const { io, style } = ctx;
-      const cancelled = await withStore(ctx.dbPath(), async (store) => {
+      const cancelled = await withWritableStore(ctx, async (store) => {
         const scheduler = await openScheduler(store, io, { nowMs: io.clock.now() });
         if (scheduler.getTask(id) === undefined) {
           throw new NotFoundError(`task rm: no task ${quoteText(id)}; see planflow task list`);

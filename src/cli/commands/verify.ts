@@ -1,41 +1,115 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { VerifyProblem, VerifyResult } from '../../log/verifyChain.js';
+import { parseLogHead, type VerifyOptions } from '../../log/verifyCheckpoints.js';
 import { inspectLog } from '../../sqlite/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { requireLogFile } from '../openLog.js';
+import { readKeyFile } from '../readKeyFile.js';
+
+type VerifyFlags = { json?: boolean; publicKey?: string; expectHead?: string };
+
+/** How each finding is headed in the text output. */
+const LABEL: Readonly<Record<VerifyProblem, string>> = {
+  chain: 'broken',
+  unreadable: 'broken',
+  'bad-checkpoint': 'bad checkpoint',
+  forged: 'forged',
+  truncated: 'truncated',
+  unsigned: 'unsigned',
+  'expected-head': 'head mismatch',
+};
+
+/** What to do about a finding of the signed checkpoints (the chain itself verified). */
+function adviceFor(problem: VerifyProblem, path: string): string {
+  if (problem === 'truncated') {
+    return ` If you did not expect this, restore the log from a backup; to accept the loss and go on: planflow repair --db ${escapeText(path)}\n`;
+  }
+  if (problem === 'unsigned') {
+    return ' Check that it is the public key of the signing key the log is written with (planflow head shows the key id).\n';
+  }
+  return ' Restore the log from a backup and find out who could write it; do not run it until then.\n';
+}
+
+/** The `ok` line: entries, head, and what the key and the anchor vouch for. */
+function okLine(chain: Extract<VerifyResult, { ok: true }>, flags: VerifyFlags): string {
+  const parts = [
+    `${chain.entries} entr${chain.entries === 1 ? 'y' : 'ies'} verify; head ${escapeText(chain.headHash.slice(0, 16))}…`,
+  ];
+  if (chain.signedUpTo !== undefined) {
+    const unsigned =
+      chain.signedUpTo < chain.entries
+        ? ` (entries ${chain.signedUpTo + 1}..${chain.entries} are not signed yet)`
+        : '';
+    parts.push(`signed by the public key up to entry #${chain.signedUpTo}${unsigned}`);
+  }
+  if (flags.expectHead !== undefined) parts.push('the anchored head matches');
+  return parts.join('; ');
+}
 
 /**
  * `planflow verify`: checks the log file without changing it — its schema (the index that
- * keeps an occurrence from triggering twice among it), SQLite's integrity check, and the
- * whole hash chain. Exit 0 when all are sound; 1 when something is not, printing what and
- * how to repair it. The file is opened read-only: a missing, empty or foreign file is
- * refused and never turned into a log.
+ * keeps an occurrence from triggering twice among it), SQLite's integrity check, the whole
+ * hash chain and the signed checkpoints; with `--public-key`, that they are signed by that
+ * key; with `--expect-head`, that a head anchored elsewhere is still in the log. Exit 0 when
+ * all are sound; 1 when something is not, printing what and what to do. The file is opened
+ * read-only: a missing, empty or foreign file is refused and never turned into a log.
  */
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .description('check the schema, the SQLite file and the hash chain (exit 1 when broken)')
+    .description(
+      'check the schema, the SQLite file, the hash chain and its signed checkpoints (exit 1 when broken)',
+    )
+    .option(
+      '--public-key <file>',
+      'the Ed25519 public key (PEM) the checkpoints must be signed with',
+    )
+    .option(
+      '--expect-head <seq:hash>',
+      'a head anchored elsewhere (planflow head) that must still be there',
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (flags: { json?: boolean }) => {
+    .action(async (flags: VerifyFlags) => {
       const { io, style } = ctx;
+      const options: VerifyOptions = {
+        ...(flags.publicKey === undefined
+          ? {}
+          : { publicKey: readKeyFile('--public-key', resolve(io.cwd, flags.publicKey), 'public') }),
+        ...(flags.expectHead === undefined
+          ? {}
+          : {
+              expectHead: parseLogHead(
+                'verify',
+                '--expect-head',
+                flags.expectHead,
+                'planflow:invalid-input',
+              ),
+            }),
+      };
       const path = ctx.dbPath();
       // Refuses a missing or empty file the way every other command does, before opening.
       requireLogFile(path);
-      const { ok, chain, storageProblems } = await inspectLog(path);
+      const { ok, chain, storageProblems } = await inspectLog(path, options);
       if (flags.json === true) io.stdout(`${toSafeJson({ ...chain, ok, storageProblems })}\n`);
       if (ok && chain.ok) {
-        if (flags.json !== true) {
-          io.stdout(
-            `${style.green('ok')}: ${chain.entries} entr${chain.entries === 1 ? 'y' : 'ies'} verify; head ${escapeText(chain.headHash.slice(0, 16))}…\n`,
-          );
-        }
+        if (flags.json !== true) io.stdout(`${style.green('ok')}: ${okLine(chain, flags)}\n`);
         return;
       }
       ctx.setExitCode(EXIT.failure);
       if (flags.json === true) return;
       for (const problem of storageProblems) {
         io.stdout(`${style.red('damaged')}: ${escapeText(problem)}\n`);
+      }
+      if (!chain.ok && chain.problem !== 'chain' && chain.problem !== 'unreadable') {
+        io.stdout(
+          `${style.red(LABEL[chain.problem])}: ${escapeText(chain.reason)}\n` +
+            `The hash chain itself verifies; ${chain.firstBadSeq > 1 ? `entries 1..${chain.firstBadSeq - 1} are vouched for` : 'no entry is vouched for'}.`,
+        );
+        io.stdout(adviceFor(chain.problem, path));
+        return;
       }
       if (!chain.ok) {
         io.stdout(

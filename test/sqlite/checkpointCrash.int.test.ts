@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CorruptLogError } from '../../src/domain/errors.js';
+import { sqliteStore } from '../../src/sqlite/index.js';
+import { ed25519Pair } from '../helpers/signingKeys.js';
+
+const CHILD = join(import.meta.dirname, '..', 'fixtures', 'checkpointChild.ts');
+const LIVES = 8;
+const dir = mkdtempSync(join(tmpdir(), 'planflow-checkpoint-crash-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const keys = ed25519Pair();
+const keyFile = join(dir, 'signing.pem');
+writeFileSync(keyFile, keys.privatePem, { mode: 0o600 });
+
+type Life = { child: ChildProcess; exit: Promise<void>; acked: () => number };
+
+/** Starts the child; `acked()` is the highest seq it reported as appended so far. */
+function start(path: string, killAfterAcks: number): Life {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, keyFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let acked = 0;
+  let acks = 0;
+  let stderr = '';
+  let buffered = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const seq = Number(/^acked (\d+)$/.exec(line)?.[1]);
+      if (!Number.isInteger(seq)) continue;
+      acked = Math.max(acked, seq);
+      // The kill lands a random few microseconds to milliseconds into the next append: while
+      // it commits, signs, writes the head file, or closes and reopens.
+      if (++acks === killAfterAcks) setTimeout(() => child.kill('SIGKILL'), Math.random() * 4);
+    }
+  });
+  const exit = new Promise<void>((resolve, reject) => {
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve();
+      else reject(new Error(`child exited with ${code}: ${stderr}`));
+    });
+  });
+  return { child, exit, acked: () => acked };
+}
+
+/** What a reader finds after a crash: the open's own checks, then verify with the public key. */
+async function inspect(path: string) {
+  const store = await sqliteStore({ path, readOnly: true });
+  try {
+    return {
+      head: await store.head(),
+      verified: await store.verify({ publicKey: keys.publicKey }),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('signed checkpoints under SIGKILL', () => {
+  it(`lose no acknowledged entry and no signature across ${LIVES} kills mid-checkpoint`, async () => {
+    const path = join(dir, 'crash.db');
+    let lastAcked = 0;
+    for (let life = 0; life < LIVES; life++) {
+      const current = start(path, 3 + Math.floor(Math.random() * 25));
+      await current.exit;
+      expect(current.acked()).toBeGreaterThan(lastAcked);
+      lastAcked = current.acked();
+      const { head, verified } = await inspect(path);
+      // Every acknowledged entry is there, and signed: the checkpoint and the head file were
+      // written before the append resolved.
+      expect(head.seq).toBeGreaterThanOrEqual(lastAcked);
+      expect(verified).toMatchObject({ ok: true, entries: head.seq });
+      expect(verified.ok && verified.signedUpTo).toBeGreaterThanOrEqual(lastAcked);
+    }
+  });
+
+  it('reports the entries a lost -wal took after a kill, from the head file', async () => {
+    const path = join(dir, 'wal.db');
+    const first = start(path, 5);
+    await first.exit;
+    // A writer's close merges the WAL into the file (appending nothing); the next life writes
+    // to a fresh WAL.
+    await (await sqliteStore({ path })).close();
+    const before = await inspect(path);
+    const second = start(path, 8);
+    await second.exit;
+    rmSync(`${path}-wal`, { force: true });
+    rmSync(`${path}-shm`, { force: true });
+    const error = await sqliteStore({ path, readOnly: true }).then(
+      async (store) => {
+        await store.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CorruptLogError);
+    expect((error as CorruptLogError).position).toBe(before.head.seq + 1);
+    expect((error as Error).message).toMatch(
+      new RegExp(`ends at entry #${before.head.seq}, but the head file`),
+    );
+    expect(second.acked()).toBeGreaterThan(before.head.seq);
+  });
+});
