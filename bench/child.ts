@@ -17,6 +17,19 @@ async function runJob(job: Job): Promise<ChildOutput> {
       return (await import('./scenarios/rebuild.js')).runRebuild(job.subject, job.params);
     case 'burst':
       return (await import('./scenarios/burst.js')).runBurst(job.subject, job.params);
+    case 'durable-fire':
+      return (await import('./scenarios/durableFire.js')).runDurableFire(job.subject, job.params);
+    case 'durable-burst':
+      return (await import('./scenarios/durableBurst.js')).runDurableBurst(job.subject, job.params);
+    case 'durable-arm':
+      return (await import('./scenarios/durableArm.js')).runDurableArm(job.subject, job.params);
+    case 'durable-restart':
+      return (await import('./scenarios/durableRestart.js')).runDurableRestart(
+        job.subject,
+        job.params,
+      );
+    case 'soak':
+      return (await import('./scenarios/soak.js')).runSoak(job.subject, job.params);
   }
 }
 

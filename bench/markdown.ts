@@ -47,6 +47,42 @@ const COLUMNS: Readonly<Record<string, readonly (readonly [string, string, numbe
     ['allDoneMs', 'all done ms', 0, false],
     ['firstLateMs', 'first handler late ms', 1, false],
   ],
+  'durable-fire': [
+    ['p50Ms', 'p50 ms', 2, false],
+    ['p99Ms', 'p99 ms', 2, true],
+    ['maxMs', 'max ms', 1, false],
+    ['cpuMs', 'CPU ms', 0, false],
+    ['serverCpuMs', 'server CPU ms', 0, false],
+    ['armMs', 'arming ms', 0, false],
+  ],
+  'durable-burst': [
+    ['allDoneMs', 'all done ms', 0, true],
+    ['allRunMs', 'all run ms', 0, false],
+    ['firstLateMs', 'first handler late ms', 1, false],
+    ['jobsPerSec', 'jobs / s', 0, false],
+    ['cpuMs', 'CPU ms', 0, false],
+    ['serverCpuMs', 'server CPU ms', 0, false],
+  ],
+  'durable-arm': [
+    ['usPerJob', 'µs / job', 2, false],
+    ['heapBytesPerJob', 'heap B / job', 0, false],
+    ['heapUsedMB', 'heap MB', 0, false],
+    ['rssMB', 'RSS MB', 0, false],
+  ],
+  'durable-restart': [
+    ['readyMs', 'spawn → ready ms', 0, true],
+    ['bootMs', 'boot ms', 0, false],
+    ['openMs', 'open ms', 0, false],
+    ['rssMB', 'RSS MB', 0, false],
+  ],
+  soak: [
+    ['heapDriftPct', 'heap drift from day 3 %', 1, false],
+    ['heapFromMB', 'heap day 3 MB', 1, false],
+    ['heapLastMB', 'heap last day MB', 1, false],
+    ['fileMBPerDay', 'file MB / day', 2, false],
+    ['reopenReadyMs', 'reopen ready ms', 0, false],
+    ['reopenStartMs', 'reopen started ms', 0, false],
+  ],
 };
 
 const fmt = (v: number | undefined, digits: number): string =>
@@ -96,9 +132,12 @@ for (const group of groups) {
       if (ratio) cells.push(s.rounds === 0 ? '–' : `${fmt(s.ratios[metric], 2)}×`);
     }
     const first = cols[0]?.[0];
+    const failure = s.failures[0] ?? '';
     cells.push(
       s.rounds === 0
-        ? `not finished: ${s.failures[0] ?? ''}`
+        ? failure.startsWith('skipped: ')
+          ? failure
+          : `not finished: ${failure}`
         : `±${fmt(((first === undefined ? 0 : s.spread[first]) ?? 0) * 50, 0)} %`,
     );
     out.push(`| ${cells.join(' | ')} |`);

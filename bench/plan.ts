@@ -13,6 +13,8 @@ export type Group = Readonly<{
   baseline: string | undefined;
   /** A child still running after this is killed and reported as not finished. */
   timeoutMs: number;
+  /** Runs in at most this many rounds (Soak takes minutes and has nothing to alternate with). */
+  maxRounds?: number;
 }>;
 
 /** The whole run: groups, rounds, and the sizes chosen by the mode. */
@@ -23,12 +25,88 @@ const PLANFLOW_TIMERS = ['planflow-timerqueue', 'planflow'] as const;
 /** Arm only: the scheduler armed through `scheduleOccurrences` in chunks (a different API use). */
 const PLANFLOW_BATCH = 'planflow-batch';
 
+/** The job queues that keep their jobs in a server, beside PlanFlow on SQLite. */
+const DURABLE_PEERS = ['pg-boss', 'graphile-worker', 'bullmq'] as const;
+
 /** Scenario names the command line may restrict a run to. */
-export const SCENARIOS: readonly ScenarioName[] = ['arm', 'fire', 'append', 'rebuild', 'burst'];
+export const SCENARIOS: readonly ScenarioName[] = [
+  'arm',
+  'fire',
+  'append',
+  'rebuild',
+  'burst',
+  'durable-fire',
+  'durable-burst',
+  'durable-arm',
+  'durable-restart',
+  'soak',
+];
+
+/** The durable scenarios, which `npm run bench -- durable` selects together. */
+export const DURABLE_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter(
+  (s) => s.startsWith('durable-') || s === 'soak',
+);
 
 /**
- * The issue's five scenarios at full size, or a smoke-sized version (one round, small N) that
- * finishes in under a minute and exercises every code path the full run takes.
+ * The durable scenarios: PlanFlow on its default SQLite store (`synchronous: 'FULL'`) beside
+ * job queues on PostgreSQL and Redis. Quick sizes keep the smoke run short.
+ */
+function durableGroups(quick: boolean): Group[] {
+  const fireN = quick ? 200 : 10_000;
+  const burstN = quick ? 200 : 10_000;
+  const armN = quick ? 2_000 : 100_000;
+  const restartN = quick ? 2_000 : 100_000;
+  const soak = quick ? { tasks: 2, days: 4 } : { tasks: 100, days: 14 };
+  return [
+    {
+      id: `durable-fire n=${fireN}`,
+      scenario: 'durable-fire',
+      // The lead covers arming: PlanFlow gives every job within its horizon a live actor.
+      params: { n: fireN, windowMs: quick ? 1_000 : 10_000, leadMs: quick ? 3_000 : 10_000 },
+      subjects: ['setTimeout', 'planflow-sqlite', ...DURABLE_PEERS],
+      baseline: 'setTimeout',
+      timeoutMs: 150_000,
+    },
+    {
+      id: `durable-burst n=${burstN}`,
+      scenario: 'durable-burst',
+      params: { n: burstN, leadMs: quick ? 3_000 : 15_000 },
+      subjects: ['raw-sqlite-floor', 'planflow-sqlite', ...DURABLE_PEERS],
+      baseline: 'raw-sqlite-floor',
+      timeoutMs: 240_000,
+    },
+    {
+      id: `durable-arm n=${armN}`,
+      scenario: 'durable-arm',
+      params: { n: armN, order: 'shuffled' },
+      subjects: ['planflow-sqlite', ...DURABLE_PEERS],
+      baseline: undefined,
+      timeoutMs: 240_000,
+    },
+    {
+      id: `durable-restart n=${restartN}`,
+      scenario: 'durable-restart',
+      params: { n: restartN, readyTimeoutMs: 120_000 },
+      subjects: ['planflow-sqlite', ...DURABLE_PEERS],
+      baseline: 'pg-boss',
+      timeoutMs: 300_000,
+    },
+    {
+      id: `soak tasks=${soak.tasks} days=${soak.days}`,
+      scenario: 'soak',
+      params: { ...soak, everyMs: 600_000 },
+      subjects: ['planflow-sqlite'],
+      baseline: undefined,
+      // About 20 s of real time per simulated day of 100 tasks on the project machine.
+      timeoutMs: quick ? 60_000 : 1_800_000,
+      maxRounds: 1,
+    },
+  ];
+}
+
+/**
+ * Every scenario at full size, or a smoke-sized version (one round, small N) that finishes in
+ * a couple of minutes and exercises every code path the full run takes.
  */
 export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]): Plan {
   const quick = mode === 'quick';
@@ -120,6 +198,7 @@ export function buildPlan(mode: 'quick' | 'full', only?: readonly ScenarioName[]
     baseline: undefined,
     timeoutMs: 180_000,
   });
+  groups.push(...durableGroups(quick));
   const selected = only === undefined ? groups : groups.filter((g) => only.includes(g.scenario));
   return { mode, rounds: quick ? 1 : 3, groups: selected };
 }

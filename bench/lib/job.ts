@@ -5,8 +5,21 @@
  * library's timers or garbage from slowing the next one down.
  */
 
-/** The five scenarios of the benchmark. */
-export type ScenarioName = 'arm' | 'fire' | 'append' | 'rebuild' | 'burst';
+/**
+ * The scenarios of the benchmark: five in memory or on SQLite against in-process timers, and
+ * the durable ones (`durable-*`, `soak`) against job queues that keep their jobs in a server.
+ */
+export type ScenarioName =
+  | 'arm'
+  | 'fire'
+  | 'append'
+  | 'rebuild'
+  | 'burst'
+  | 'durable-fire'
+  | 'durable-burst'
+  | 'durable-arm'
+  | 'durable-restart'
+  | 'soak';
 
 /** Parameters are flat JSON scalars so they can key result groups and print in tables. */
 export type JobParams = Readonly<Record<string, number | string | boolean>>;

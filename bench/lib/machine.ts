@@ -10,6 +10,11 @@ const PACKAGES = [
   'better-sqlite3',
   'xstate',
   'tsx',
+  'pg-boss',
+  'graphile-worker',
+  'bullmq',
+  'ioredis',
+  'pg',
 ] as const;
 
 /** Where and with what the run happened, written next to the figures. */

@@ -33,6 +33,43 @@ const COLUMNS: Readonly<Record<ScenarioName, readonly Column[]>> = {
     { metric: 'allDoneMs', label: 'all done ms', digits: 0 },
     { metric: 'firstLateMs', label: 'first late ms', digits: 1 },
   ],
+  'durable-fire': [
+    { metric: 'p50Ms', label: 'p50 ms', digits: 2 },
+    { metric: 'p99Ms', label: 'p99 ms', digits: 2, ratio: true },
+    { metric: 'maxMs', label: 'max ms', digits: 1 },
+    { metric: 'cpuMs', label: 'CPU ms', digits: 0 },
+    { metric: 'serverCpuMs', label: 'server CPU ms', digits: 0 },
+    { metric: 'armMs', label: 'arm ms', digits: 0 },
+  ],
+  'durable-burst': [
+    { metric: 'allDoneMs', label: 'all done ms', digits: 0, ratio: true },
+    { metric: 'allRunMs', label: 'all run ms', digits: 0 },
+    { metric: 'firstLateMs', label: 'first late ms', digits: 1 },
+    { metric: 'jobsPerSec', label: 'jobs/s', digits: 0 },
+    { metric: 'cpuMs', label: 'CPU ms', digits: 0 },
+    { metric: 'serverCpuMs', label: 'server CPU ms', digits: 0 },
+  ],
+  'durable-arm': [
+    { metric: 'usPerJob', label: 'µs/job', digits: 2 },
+    { metric: 'heapBytesPerJob', label: 'heap B/job', digits: 0 },
+    { metric: 'heapUsedMB', label: 'heap MB', digits: 0 },
+    { metric: 'rssMB', label: 'RSS MB', digits: 0 },
+  ],
+  'durable-restart': [
+    { metric: 'readyMs', label: 'spawn→ready ms', digits: 0, ratio: true },
+    { metric: 'bootMs', label: 'boot ms', digits: 0 },
+    { metric: 'openMs', label: 'open ms', digits: 0 },
+    { metric: 'rssMB', label: 'RSS MB', digits: 0 },
+  ],
+  soak: [
+    { metric: 'heapDriftPct', label: 'heap drift %', digits: 1 },
+    { metric: 'heapFromMB', label: 'heap day 3 MB', digits: 1 },
+    { metric: 'heapLastMB', label: 'heap last MB', digits: 1 },
+    { metric: 'fileMBPerDay', label: 'file MB/day', digits: 2 },
+    { metric: 'reopenReadyMs', label: 'reopen ready ms', digits: 0 },
+    { metric: 'reopenStartMs', label: 'reopen started ms', digits: 0 },
+    { metric: 'realSecPerDay', label: 's/sim day', digits: 1 },
+  ],
 };
 
 const fmt = (value: number | undefined, digits: number): string =>
@@ -52,7 +89,10 @@ function row(summary: SubjectSummary, columns: readonly Column[], isBaseline: bo
   const noise = columns[0] === undefined ? undefined : summary.spread[columns[0].metric];
   cells.push(summary.rounds === 0 ? '' : `±${fmt((noise ?? 0) * 50, 0)}%`);
   const remark = summary.failures[0] ?? summary.notes[0] ?? '';
-  cells.push(summary.rounds === 0 ? `NOT FINISHED: ${remark}` : remark);
+  const unfinished = remark.startsWith('skipped: ')
+    ? `SKIPPED: ${remark.slice('skipped: '.length)}`
+    : `NOT FINISHED: ${remark}`;
+  cells.push(summary.rounds === 0 ? unfinished : remark);
   return cells;
 }
 

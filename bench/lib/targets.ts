@@ -24,6 +24,23 @@ function metricOf(groupId: string, subject: string, metric: string, ratio: boole
   };
 }
 
+/**
+ * `subject ÷ other` for one metric of one group, as the ratio of their medians: for targets
+ * against a subject that is not the group's baseline (the baseline's ratios pair rounds).
+ */
+function ratioBetween(groupId: string, subject: string, other: string, metric: string): Pick {
+  return (groups) => {
+    const group = groups.find((g) => g.id === groupId);
+    const of = (name: string) => {
+      const summary = group?.subjects.find((s) => s.subject === name);
+      return summary === undefined || summary.rounds === 0 ? undefined : summary.medians[metric];
+    };
+    const a = of(subject);
+    const b = of(other);
+    return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+  };
+}
+
 type Spec = Readonly<{
   id: string;
   description: string;
@@ -41,6 +58,62 @@ const ARM_APIS = [
     api: 'scheduleOccurrences() per 1 000',
   },
 ] as const;
+
+/** The durable peers PlanFlow's Fire lateness on SQLite is reported against. */
+const FIRE_PEERS = ['pg-boss', 'graphile-worker', 'bullmq'] as const;
+
+/** Targets of the durable scenarios (full size only; quick runs leave them unmeasured). */
+function DURABLE_SPECS(): Spec[] {
+  return [
+    {
+      id: 'durable-restart',
+      description:
+        'Restart, 100k pending: PlanFlow (SQLite) time from spawn to started ÷ pg-boss to worker ready',
+      pick: metricOf('durable-restart n=100000', 'planflow-sqlite', 'readyMs', true),
+      limit: 2,
+      comparison: '<=',
+    },
+    {
+      id: 'durable-burst-floor',
+      description:
+        'Burst 10k at one instant, SQLite FULL: PlanFlow all recorded done ÷ raw better-sqlite3 floor',
+      pick: metricOf('durable-burst n=10000', 'planflow-sqlite', 'allDoneMs', true),
+      limit: 2,
+      comparison: '<=',
+    },
+    {
+      id: 'durable-burst-pg-boss',
+      description: 'Burst 10k at one instant: PlanFlow (SQLite FULL) all recorded done ÷ pg-boss',
+      pick: ratioBetween('durable-burst n=10000', 'planflow-sqlite', 'pg-boss', 'allDoneMs'),
+      limit: 1.5,
+      comparison: '<=',
+    },
+    ...FIRE_PEERS.map(
+      (peer): Spec => ({
+        id: `durable-fire-p99-${peer}`,
+        description: `Fire 10k over 10 s: PlanFlow (SQLite FULL) p99 lateness ÷ ${peer} p99 (no later than the peer)`,
+        pick: ratioBetween('durable-fire n=10000', 'planflow-sqlite', peer, 'p99Ms'),
+        limit: 1,
+        comparison: '<=',
+      }),
+    ),
+    {
+      id: 'soak-heap-flat',
+      description:
+        'Soak, 100 tasks every 10 min for 14 simulated days on SQLite: heap after GC, largest change from day 3, %',
+      pick: metricOf('soak tasks=100 days=14', 'planflow-sqlite', 'heapDriftPct', false),
+      limit: 10,
+      comparison: '<=',
+    },
+    {
+      id: 'durable-arm-heap',
+      description: 'Arm 100k on SQLite FULL: PlanFlow heap bytes per pending occurrence',
+      pick: metricOf('durable-arm n=100000', 'planflow-sqlite', 'heapBytesPerJob', false),
+      limit: 400,
+      comparison: '<=',
+    },
+  ];
+}
 
 const SPECS: readonly Spec[] = [
   ...(['ascending', 'shuffled'] as const).flatMap((order): Spec[] =>
@@ -93,6 +166,7 @@ const SPECS: readonly Spec[] = [
     limit: 0.6,
     comparison: '>=',
   },
+  ...DURABLE_SPECS(),
 ];
 
 /** Checks every target the run measured; the rest are listed as not measured. */

@@ -1,13 +1,10 @@
-import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
-import { parseCalendar } from '../../src/domain/validateCalendar.js';
-import { parseTask } from '../../src/domain/validateTask.js';
 import type { EventStore } from '../../src/log/EventStore.js';
-import { type NewEvent, streams } from '../../src/log/events.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { ChildOutput, JobParams } from '../lib/job.js';
+import { pendingLog } from '../lib/pendingLog.js';
 import { scratchDir } from '../lib/scratch.js';
 
 async function openStore(subject: string, path: string): Promise<EventStore> {
@@ -21,38 +18,6 @@ async function openStore(subject: string, path: string): Promise<EventStore> {
     default:
       throw new Error(`bench: unknown burst subject "${subject}"`);
   }
-}
-
-/**
- * The log of an app about to restart with `n` pending occurrences all due at `dueMs`: one
- * task per occurrence (an occurrence's id derives from its task and time, so n occurrences
- * at one instant need n tasks), written in one batch outside the timing.
- */
-function pendingLog(n: number, dueMs: number): NewEvent[] {
-  const calendar = parseCalendar({ timeZone: 'UTC' });
-  const now = new Date();
-  const events: NewEvent[] = [];
-  for (let i = 0; i < n; i++) {
-    const task = parseTask(
-      { id: `burst-${i}`, title: `Burst ${i}`, handler: 'record', retry: { maxRetries: 0 } },
-      calendar,
-      now,
-    );
-    const occurrence = makeOccurrence({
-      taskId: task.id,
-      cause: 'initial',
-      scheduledFor: new Date(dueMs),
-    });
-    events.push(
-      { type: 'task.defined', stream: streams.task(task.id), data: { task } },
-      {
-        type: 'occurrence.scheduled',
-        stream: streams.occurrence(occurrence.id),
-        data: { occurrence },
-      },
-    );
-  }
-  return events;
 }
 
 /**

@@ -23,11 +23,22 @@ function record(subject: string, round: number, usPerOcc: number, heap: number):
 }
 
 describe('benchmark harness', () => {
-  it('plans every scenario of the issue, each subject with at least 3 rounds in a full run', () => {
+  it('plans every scenario, each subject with at least 3 rounds in a full run', () => {
     const plan = buildPlan('full');
     expect(plan.rounds).toBeGreaterThanOrEqual(3);
     expect(new Set(plan.groups.map((g) => g.scenario))).toEqual(
-      new Set(['arm', 'fire', 'append', 'rebuild', 'burst']),
+      new Set([
+        'arm',
+        'fire',
+        'append',
+        'rebuild',
+        'burst',
+        'durable-fire',
+        'durable-burst',
+        'durable-arm',
+        'durable-restart',
+        'soak',
+      ]),
     );
     for (const g of plan.groups) {
       if (g.baseline !== undefined) expect(g.subjects).toContain(g.baseline);
