@@ -5,6 +5,11 @@ import type { NewEvent, StoredEvent } from './events.js';
 import { LiveModel } from './LiveModel.js';
 import type { OccurrenceRecord, ProjectionChanges } from './projection.js';
 import { type VerifyResult, verifyChain } from './verifyChain.js';
+import {
+  resolveVerifyOptions,
+  type VerifyOptions,
+  verifyCheckpoints,
+} from './verifyCheckpoints.js';
 
 /**
  * Entries per batch when catching up, asked for explicitly rather than left to a store's
@@ -30,7 +35,9 @@ export type EventLogOptions = Readonly<{
 }>;
 
 /** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
-type SelfVerifyingStore = EventStore & { verify(): Promise<VerifyResult> };
+type SelfVerifyingStore = EventStore & {
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
+};
 
 /**
  * The log as the rest of PlanFlow sees it: appends go to the store (which projects them into
@@ -153,11 +160,20 @@ export class EventLog {
     return this.store.placesSince(sinceMs);
   }
 
-  /** Checks the whole hash chain: any changed byte or removed entry makes it fail. */
-  verify(): Promise<VerifyResult> {
+  /**
+   * Checks the hash chain (all of it with `full`; a store with a verified mark otherwise
+   * walks what follows it) and, with `options`, the signed checkpoints against a public key
+   * and an anchored head. A store that checks itself does it its own way.
+   */
+  async verify(options?: VerifyOptions): Promise<VerifyResult> {
     const store = this.store as Partial<SelfVerifyingStore>;
-    if (typeof store.verify === 'function') return store.verify();
-    return verifyChain(this.store.read());
+    if (typeof store.verify === 'function') return store.verify(options);
+    resolveVerifyOptions('EventLog', options);
+    const hashes = new Map<number, string>();
+    const chain = await verifyChain(this.store.read());
+    if (options === undefined) return chain;
+    for await (const batch of this.store.read()) for (const e of batch) hashes.set(e.seq, e.hash);
+    return verifyCheckpoints(chain, { checkpoints: [], hashAt: (seq) => hashes.get(seq) }, options);
   }
 
   /** Completes the event stream. The store is closed by whoever opened it. */

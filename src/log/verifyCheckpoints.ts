@@ -22,12 +22,20 @@ export type VerifyOptions = Readonly<{
    * hash. An honest log only grows, so an old anchor stays valid.
    */
   expectHead?: string | LogHead;
+  /**
+   * Walk the whole chain. By default a store that keeps a verified mark (SQLite) walks only
+   * the entries after it, after checking that the entry it names still has its hash; the
+   * signed checkpoints, the mirrored head and `expectHead` are checked either way, each by
+   * looking up the entry it names. @default false
+   */
+  full?: boolean;
 }>;
 
 /** {@link VerifyOptions} once checked. */
 export type ResolvedVerifyOptions = Readonly<{
   publicKey: KeyObject | undefined;
   expectHead: LogHead | undefined;
+  full: boolean;
 }>;
 
 /** A checkpoint kept outside the log (SQLite: `<path>.head`), or why it cannot be read. */
@@ -45,11 +53,12 @@ export type CheckpointEvidence = Readonly<{
   hashAt(seq: number): string | undefined;
 }>;
 
-const KEYS: OptionKeys<VerifyOptions> = { publicKey: true, expectHead: true };
+const KEYS: OptionKeys<VerifyOptions> = { publicKey: true, expectHead: true, full: true };
 
 const NO_OPTIONS: ResolvedVerifyOptions = Object.freeze({
   publicKey: undefined,
   expectHead: undefined,
+  full: false,
 });
 
 const HEAD_PATTERN = /^(\d{1,16}):([0-9a-fA-F]{64})$/;
@@ -96,8 +105,21 @@ export function resolveVerifyOptions(
   options: VerifyOptions | undefined,
 ): ResolvedVerifyOptions {
   if (options === undefined) return NO_OPTIONS;
-  const record = readOptions(`${component}.verify`, options, KEYS, '{ publicKey, expectHead }');
+  const record = readOptions(
+    `${component}.verify`,
+    options,
+    KEYS,
+    '{ publicKey, expectHead, full }',
+  );
+  if (record.full !== undefined && typeof record.full !== 'boolean') {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'options.full',
+      `${component}.verify: options.full must be true or false, got ${describeValue(record.full)}`,
+    );
+  }
   return Object.freeze({
+    full: record.full === true,
     publicKey:
       record.publicKey === undefined
         ? undefined

@@ -26,6 +26,7 @@ import type { EventLog } from '../log/EventLog.js';
 import type { StoredEvent } from '../log/events.js';
 import { calendarConfigured } from '../log/facts.js';
 import type { VerifyResult } from '../log/verifyChain.js';
+import type { VerifyOptions } from '../log/verifyCheckpoints.js';
 import type { TimerQueue } from '../time/TimerQueue.js';
 import type { OccurrenceActors } from './actors/OccurrenceActors.js';
 import type { RunningHandlers } from './actors/RunningHandlers.js';
@@ -362,9 +363,9 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   }
 
   /** Verifies the log's hash chain. */
-  async verify(): Promise<VerifyResult> {
+  async verify(options?: VerifyOptions): Promise<VerifyResult> {
     await this.ready;
-    return this.#openLog().verify();
+    return this.#openLog().verify(options);
   }
 
   #openLog(): EventLog {

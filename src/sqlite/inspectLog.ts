@@ -1,3 +1,6 @@
+import type Database from 'better-sqlite3';
+import { CorruptLogError } from '../domain/errors.js';
+import type { LogHead } from '../log/EventStore.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import {
   resolveVerifyOptions,
@@ -9,6 +12,7 @@ import { prepareLogStatements } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
 import { checkpointEvidenceOf } from './sqliteCheckpoints.js';
 import { guarded, storageFault } from './storageFault.js';
+import { VerifiedMark } from './VerifiedMark.js';
 import { verifyLogRows } from './verifyLog.js';
 
 const COMPONENT = 'inspectLog';
@@ -30,9 +34,24 @@ export type LogInspection = Readonly<{
 }>;
 
 /**
+ * The chain after the verified mark; the whole chain when the entry the mark names is gone or
+ * changed, since only a full walk can then say what happened.
+ */
+async function verifySinceMark(db: Database.Database, path: string): Promise<VerifyResult> {
+  let after: LogHead | undefined;
+  try {
+    after = new VerifiedMark(db).check(COMPONENT, path);
+  } catch (error) {
+    if (!(error instanceof CorruptLogError)) throw error;
+  }
+  return verifyLogRows(prepareLogStatements(db), () => {}, after);
+}
+
+/**
  * Checks a log file without changing it: the schema against what PlanFlow builds, SQLite's
- * `integrity_check` (pages, and that every index matches its table), then the hash chain and
- * the signed checkpoints (with `options`, against a public key and an anchored head). Opens
+ * `integrity_check` (pages, and that every index matches its table; with `options.full`), then
+ * the hash chain (all of it with `full`, else what follows the verified mark) and the signed
+ * checkpoints (with `options`, against a public key and an anchored head). Opens
  * the file read-only, so it never creates, converts or migrates anything; a missing, empty or
  * foreign file is refused with a `StorageError`, and a file SQLite cannot read at all with a
  * `CorruptLogError`. Damage is reported, not thrown — this is what
@@ -42,7 +61,7 @@ export type LogInspection = Readonly<{
  * const { ok, chain, storageProblems } = await inspectLog('planflow.db');
  */
 export async function inspectLog(path: string, options?: VerifyOptions): Promise<LogInspection> {
-  resolveVerifyOptions(COMPONENT, options);
+  const { full } = resolveVerifyOptions(COMPONENT, options);
   const log = openLogDatabase(path, {
     component: COMPONENT,
     synchronous: 'FULL',
@@ -52,13 +71,17 @@ export async function inspectLog(path: string, options?: VerifyOptions): Promise
   try {
     const storageProblems = [
       ...log.schemaProblems,
-      ...guarded({ component: COMPONENT, path, operation: 'check' }, () =>
-        integrityProblems(log.db),
-      ),
+      ...(full
+        ? guarded({ component: COMPONENT, path, operation: 'check' }, () =>
+            integrityProblems(log.db),
+          )
+        : []),
     ];
     const evidence = checkpointEvidenceOf(log.db, path);
     const chain = verifyCheckpoints(
-      await verifyLogRows(prepareLogStatements(log.db)),
+      full || log.schemaProblems.length > 0
+        ? await verifyLogRows(prepareLogStatements(log.db))
+        : await verifySinceMark(log.db, path),
       evidence,
       options,
     );

@@ -243,11 +243,21 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     },
     async verify(verifyOptions?: VerifyOptions): Promise<VerifyResult> {
       ensureOpen('verify');
-      resolveVerifyOptions(COMPONENT, verifyOptions);
+      const { full } = resolveVerifyOptions(COMPONENT, verifyOptions);
       try {
         // Read before the walk: whatever a checkpoint names was committed before it starts.
         const evidence = checkpoints.evidence();
-        const chain = await verifyLogRows(statements, () => ensureOpen('verify'));
+        // The entries after the mark; the whole chain when asked, or when the entry the mark
+        // names is gone or changed (then only a full walk can say what happened).
+        let after: LogHead | undefined;
+        if (!full) {
+          try {
+            after = mark.check(COMPONENT, path);
+          } catch (error) {
+            if (!(error instanceof CorruptLogError)) throw error;
+          }
+        }
+        const chain = await verifyLogRows(statements, () => ensureOpen('verify'), after);
         return verifyCheckpoints(chain, evidence, verifyOptions);
       } catch (error) {
         throw storageFault(error, site('verify'));

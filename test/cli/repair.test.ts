@@ -33,11 +33,11 @@ describe('planflow CLI › verify and repair', () => {
     tamper(db, 3);
     const before = fileState(db);
 
-    const verify = await planflow(dir, ['verify']);
+    const verify = await planflow(dir, ['verify', '--full']);
     expect(verify.code).toBe(1);
     expect(verify.out).toContain('broken at entry #3: entry #3 was changed after it was written');
     expect(verify.out).toContain('Entries 1..2 verify');
-    const json = JSON.parse((await planflow(dir, ['verify', '--json'])).out);
+    const json = JSON.parse((await planflow(dir, ['verify', '--full', '--json'])).out);
     expect(json).toMatchObject({ ok: false, firstBadSeq: 3, entries: 2 });
     expect(fileState(db)).toBe(before);
     expect(entries).toBeGreaterThan(3);

@@ -154,10 +154,10 @@ describe('sqliteStore › finding 5: storage faults are typed', () => {
     const unchecked = await sqliteStore({ path, clock, verifyOnOpen: false });
     const read = await rejection(readAll(unchecked));
     expect(read).toBeInstanceOf(CorruptLogError);
-    const verified = await unchecked.verify();
+    const verified = await unchecked.verify({ full: true });
     expect(verified.ok).toBe(false);
     await unchecked.close();
-    const inspection = await inspectLog(path);
+    const inspection = await inspectLog(path, { full: true });
     expect(inspection.ok).toBe(false);
     expect(inspection.storageProblems.length).toBeGreaterThan(0);
   });

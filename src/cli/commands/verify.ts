@@ -9,7 +9,7 @@ import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { requireLogFile } from '../openLog.js';
 import { readKeyFile } from '../readKeyFile.js';
 
-type VerifyFlags = { json?: boolean; publicKey?: string; expectHead?: string };
+type VerifyFlags = { json?: boolean; publicKey?: string; expectHead?: string; full?: boolean };
 
 /** How each finding is headed in the text output. */
 const LABEL: Readonly<Record<VerifyProblem, string>> = {
@@ -51,8 +51,9 @@ function okLine(chain: Extract<VerifyResult, { ok: true }>, flags: VerifyFlags):
 
 /**
  * `planflow verify`: checks the log file without changing it — its schema (the index that
- * keeps an occurrence from triggering twice among it), SQLite's integrity check, the whole
- * hash chain and the signed checkpoints; with `--public-key`, that they are signed by that
+ * keeps an occurrence from triggering twice among it), the hash chain after the verified
+ * mark (with `--full`: SQLite's integrity check and the whole chain) and the signed
+ * checkpoints; with `--public-key`, that they are signed by that
  * key; with `--expect-head`, that a head anchored elsewhere is still in the log. Exit 0 when
  * all are sound; 1 when something is not, printing what and what to do. The file is opened
  * read-only: a missing, empty or foreign file is refused and never turned into a log.
@@ -71,10 +72,15 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       '--expect-head <seq:hash>',
       'a head anchored elsewhere (planflow head) that must still be there',
     )
+    .option(
+      '--full',
+      "SQLite's integrity check and the whole chain, not only what follows the verified mark",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (flags: VerifyFlags) => {
       const { io, style } = ctx;
       const options: VerifyOptions = {
+        ...(flags.full === true ? { full: true } : {}),
         ...(flags.publicKey === undefined
           ? {}
           : { publicKey: readKeyFile('--public-key', resolve(io.cwd, flags.publicKey), 'public') }),
