@@ -72,6 +72,8 @@ export type {
   RecurrenceInput,
   RetryPolicy,
   RetryPolicyInput,
+  RruleRecurrence,
+  RruleRecurrenceInput,
   RunOutcome,
   ScheduledOccurrenceInput,
   SchedulerStatus,
