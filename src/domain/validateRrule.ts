@@ -1,4 +1,4 @@
-import { RRuleTemporal } from 'rrule-temporal';
+import { compileRrule } from './compileRrule.js';
 import { isRealDate } from './validateFields.js';
 import { canonicalTimeZone } from './validateTimeZone.js';
 import { closestName, type InputScope, invalid } from './validationFailure.js';
@@ -221,7 +221,7 @@ export function readRrule(value: unknown, scope: InputScope, field: string): str
   const text = [start, rule, ...dates].join('\n');
   let first: unknown;
   try {
-    first = new RRuleTemporal({ rruleString: text }).all((_, i) => i < 1)[0];
+    first = compileRrule(text).all((_, i) => i < 1)[0];
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw invalid(scope, field, 'an RRULE that occurs at least once', rule, `(${reason})`);

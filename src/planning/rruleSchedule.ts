@@ -1,4 +1,5 @@
-import { RRuleTemporal } from 'rrule-temporal';
+import type { RRuleTemporal } from 'rrule-temporal';
+import { compileRrule } from '../domain/compileRrule.js';
 
 /** Distinct rules kept compiled; a task set rarely has more than a handful. */
 const MAX_RULES = 1000;
@@ -17,7 +18,7 @@ export function nextRruleRun(rule: string, fromMs: number): number | undefined {
   let compiled = rules.get(rule);
   if (compiled === undefined) {
     if (rules.size >= MAX_RULES) rules.clear();
-    compiled = new RRuleTemporal({ rruleString: rule });
+    compiled = compileRrule(rule);
     rules.set(rule, compiled);
   }
   const next = compiled.next(new Date(fromMs));
