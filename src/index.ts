@@ -77,6 +77,8 @@ export type {
   ResolvedPage,
   RetryPolicy,
   RetryPolicyInput,
+  RruleRecurrence,
+  RruleRecurrenceInput,
   RunOutcome,
   ScheduledOccurrenceInput,
   SchedulerStatus,

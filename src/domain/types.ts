@@ -74,7 +74,20 @@ export type CronRecurrence = Readonly<{
   timeZone?: string;
 }>;
 
-export type Recurrence = IntervalRecurrence | CronRecurrence;
+/**
+ * An RFC 5545 recurrence rule, evaluated by rrule-temporal: one `DTSTART` in an IANA zone
+ * (`TZID`) or UTC, one `RRULE` (`COUNT` and `UNTIL` end the series), any `EXDATE` (times
+ * skipped) and `RDATE` (times added) lines. An instance at a local time that does not exist
+ * (a spring-forward gap) is left out, and one that happens twice runs at its first
+ * occurrence, as RFC 5545 §3.3.10 and §3.3.5 say.
+ */
+export type RruleRecurrence = Readonly<{
+  kind: 'rrule';
+  /** The rule in normal form: one property a line, e.g. `DTSTART;TZID=…:…\nRRULE:FREQ=…`. */
+  rrule: string;
+}>;
+
+export type Recurrence = IntervalRecurrence | CronRecurrence | RruleRecurrence;
 
 /**
  * What to do when an occurrence fails (handler threw or timed out) or is missed.
@@ -244,8 +257,18 @@ export type IntervalRecurrenceInput = Readonly<{
   anchor?: InstantInput;
 }>;
 
-/** `{ cron: '30 9 * * 1-5' }` or `{ everyMs: 3_600_000 }` (the stored form with `kind` too). */
-export type RecurrenceInput = CronRecurrenceInput | IntervalRecurrenceInput;
+/**
+ * An RFC 5545 rule as given; `kind` may be left out. Lines (DTSTART, RRULE, EXDATE, RDATE)
+ * are separated by newlines or spaces.
+ */
+export type RruleRecurrenceInput = Readonly<{ kind?: 'rrule'; rrule: string }>;
+
+/**
+ * `{ cron: '30 9 * * 1-5' }`, `{ everyMs: 3_600_000 }` or
+ * `{ rrule: 'DTSTART;TZID=Europe/Berlin:20260105T090000\nRRULE:FREQ=WEEKLY;BYDAY=MO' }` (the
+ * stored form with `kind` too).
+ */
+export type RecurrenceInput = CronRecurrenceInput | IntervalRecurrenceInput | RruleRecurrenceInput;
 
 /**
  * What `defineTask` accepts. `H` narrows `handler` to the names of registered handlers and

@@ -7,10 +7,13 @@ import type {
   IntervalRecurrence,
   IntervalRecurrenceInput,
   Recurrence,
+  RruleRecurrence,
+  RruleRecurrenceInput,
 } from './types.js';
 import { readInteger, readRecord } from './validateFields.js';
 import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
+import { readRrule } from './validateRrule.js';
 import { readTimeZone } from './validateTimeZone.js';
 import { type InputScope, invalid, nestedScope } from './validationFailure.js';
 
@@ -70,44 +73,69 @@ const INTERVAL_FIELDS = defineFields<IntervalRecurrenceInput, IntervalRecurrence
   anchor: optional(rule<InstantInput, string>(readInstant)),
 });
 
+/** An RFC 5545 recurrence's fields, typed against {@link RruleRecurrenceInput}. */
+const RRULE_FIELDS = defineFields<RruleRecurrenceInput, RruleRecurrence>({
+  kind: withDefault(
+    rule<'rrule'>(() => 'rrule'),
+    'rrule',
+  ),
+  rrule: rule<string>(readRrule),
+});
+
+/** Which kind a recurrence's own field implies, in the order the friendly forms are tried. */
+const KIND_OF_FIELD = [
+  ['cron', 'cron'],
+  ['everyMs', 'interval'],
+  ['rrule', 'rrule'],
+] as const;
+
 /**
- * Reads a recurrence inside an enclosing scope. Accepts the friendly forms `{ cron, timeZone? }`
- * and `{ everyMs, anchor? }` as well as the stored form with `kind`.
+ * Reads a recurrence inside an enclosing scope. Accepts the friendly forms `{ cron, timeZone? }`,
+ * `{ everyMs, anchor? }` and `{ rrule }` as well as the stored form with `kind`.
  */
 export function readRecurrence(input: unknown, scope: InputScope, field: string): Recurrence {
   const record = readRecord(input, scope, field);
   const inner = nestedScope(scope, field);
-  const hasCron = record.cron !== undefined;
-  const hasEvery = record.everyMs !== undefined;
-  if (record.kind !== undefined && record.kind !== 'cron' && record.kind !== 'interval') {
-    throw invalid(inner, 'kind', "'cron' or 'interval'", record.kind);
+  if (
+    record.kind !== undefined &&
+    record.kind !== 'cron' &&
+    record.kind !== 'interval' &&
+    record.kind !== 'rrule'
+  ) {
+    throw invalid(inner, 'kind', "'cron', 'interval' or 'rrule'", record.kind);
   }
-  if (hasCron && hasEvery) {
-    throw invalid(inner, '', 'either { cron } or { everyMs }, not both', record);
+  const given = KIND_OF_FIELD.filter(([key]) => record[key] !== undefined);
+  if (given.length > 1) {
+    throw invalid(inner, '', 'one of { cron }, { everyMs } or { rrule }, not several', record);
   }
-  const kind = record.kind ?? (hasCron ? 'cron' : hasEvery ? 'interval' : undefined);
+  const kind = record.kind ?? given[0]?.[1];
   if (kind === undefined) {
     throw invalid(
       inner,
       '',
-      'a recurrence { cron: "30 9 * * 1-5" } or { everyMs: 3600000 }',
+      'a recurrence { cron: "30 9 * * 1-5" }, { everyMs: 3600000 } or { rrule: "DTSTART;TZID=…\\nRRULE:FREQ=…" }',
       record,
     );
   }
   const recurrence =
     kind === 'cron'
       ? (readFields(CRON_FIELDS, record, inner) as CronRecurrence)
-      : (readFields(INTERVAL_FIELDS, record, inner) as IntervalRecurrence);
+      : kind === 'interval'
+        ? (readFields(INTERVAL_FIELDS, record, inner) as IntervalRecurrence)
+        : (readFields(RRULE_FIELDS, record, inner) as RruleRecurrence);
   return deepFreeze(recurrence);
 }
 
 /**
  * Validates a recurrence given on its own and returns its frozen domain form (with `kind`).
- * Cron expressions are checked by croner; time zones against the runtime's IANA database.
+ * Cron expressions are checked by croner, RFC 5545 rules by rrule-temporal after their parts
+ * are checked (see `readRrule`); time zones against the runtime's IANA database.
  * @throws ValidationError (`planflow:invalid-task`) naming the field.
  * @example
  * parseRecurrence({ cron: '30 9 * * 1-5', timeZone: 'Europe/Berlin' });
  * // { kind: 'cron', cron: '30 9 * * 1-5', timeZone: 'Europe/Berlin' }
+ * parseRecurrence({ rrule: 'DTSTART;TZID=America/New_York:20260105T090000 RRULE:FREQ=WEEKLY;COUNT=4' });
+ * // { kind: 'rrule', rrule: 'DTSTART;TZID=America/New_York:20260105T090000\nRRULE:FREQ=WEEKLY;COUNT=4' }
  */
 export function parseRecurrence(input: unknown): Recurrence {
   return readRecurrence(input, STANDALONE, '');

@@ -98,6 +98,13 @@ function mergeRecurrence(existing: Task['recurrence'], change: unknown): unknown
   if (existing === undefined || typeof change !== 'object' || change === null) return change;
   const given = change as Readonly<Record<string, unknown>>;
   const kind =
-    given.kind ?? ('cron' in given ? 'cron' : 'everyMs' in given ? 'interval' : undefined);
+    given.kind ??
+    ('cron' in given
+      ? 'cron'
+      : 'everyMs' in given
+        ? 'interval'
+        : 'rrule' in given
+          ? 'rrule'
+          : undefined);
   return kind === existing.kind ? { ...existing, ...given } : change;
 }

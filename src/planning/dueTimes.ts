@@ -1,5 +1,6 @@
 import type { Task } from '../domain/types.js';
 import { nextCronRun } from './cronSchedule.js';
+import { nextRruleRun } from './rruleSchedule.js';
 
 /**
  * The first due time of `task`'s recurrence strictly after `fromMs`, or `undefined` when it
@@ -7,9 +8,11 @@ import { nextCronRun } from './cronSchedule.js';
  * before the calendar is consulted:
  * - interval: `anchor + k × everyMs` (k ≥ 0), anchored at `recurrence.anchor`, else
  *   `startAt`, else `createdAt`, so the series never drifts however late triggers run;
- * - cron: croner's next run in the recurrence's zone, else the calendar's.
+ * - cron: croner's next run in the recurrence's zone, else the calendar's;
+ * - rrule: the rule's next instance (its zone is its DTSTART's; EXDATE, COUNT and UNTIL
+ *   apply), evaluated by rrule-temporal.
  *
- * Neither kind is ever due before the task's `startAt`.
+ * No kind is ever due before the task's `startAt`.
  */
 export function nextDueAfter(task: Task, fromMs: number, calendarZone: string): number | undefined {
   const recurrence = task.recurrence;
@@ -24,6 +27,7 @@ export function nextDueAfter(task: Task, fromMs: number, calendarZone: string): 
     const due = anchor + steps * recurrence.everyMs;
     return Number.isSafeInteger(due) ? due : undefined;
   }
+  if (recurrence.kind === 'rrule') return nextRruleRun(recurrence.rrule, after);
   return nextCronRun(recurrence.cron, recurrence.timeZone ?? calendarZone, after);
 }
 

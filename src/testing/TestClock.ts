@@ -16,6 +16,27 @@ export type TestClockOptions = Readonly<{
    * @default a macrotask hop through the real `setImmediate`
    */
   settle?: () => Promise<void>;
+  /**
+   * Gives the clock a monotonic reading (`monotonic()`), the clock host timers count, so a
+   * `TimerQueue` over it tells a sleep or a clock change (only the wall clock moves) from an
+   * event-loop stall (both move) and runs its once-a-second clock check. Off by default: that
+   * check is a timer every second while entries are pending, which a test that advances
+   * weeks does not want to fire millions of times.
+   * @default false
+   */
+  monotonic?: boolean;
+}>;
+
+/** How {@link TestClock.sleep} treats the monotonic clock. */
+export type SleepOptions = Readonly<{
+  /**
+   * True for platforms whose monotonic clock counts time asleep: both clocks move and the
+   * timers the sleep overtook fire on the next `advance`/`runDue`, exactly like a
+   * {@link TestClock.stall}. False (Linux, macOS: the monotonic clock stops while the machine
+   * sleeps): only the wall clock moves and pending timers wait out their remaining time.
+   * @default false
+   */
+  monotonicCounts?: boolean;
 }>;
 
 const toMs = (field: string, value: number | Date): number => {
@@ -25,6 +46,17 @@ const toMs = (field: string, value: number | Date): number => {
       'planflow:invalid-input',
       field,
       `TestClock: ${field} must be epoch milliseconds or a valid Date, got ${String(value)}`,
+    );
+  }
+  return ms;
+};
+
+const finiteMs = (method: string, ms: number): number => {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new ValidationError(
+      'planflow:invalid-input',
+      'ms',
+      `TestClock.${method}: ms must be a finite number (negative sets the clock back), got ${String(ms)}`,
     );
   }
   return ms;
@@ -54,6 +86,15 @@ const durationMs = (method: string, ms: number): number => {
  * It drives XState directly (`createActor(machine, { clock: testClock })`) or underneath a
  * `TimerQueue` (`new TimerQueue({ clock: testClock })`).
  *
+ * With `{ monotonic: true }` it also keeps the monotonic clock host timers count, and the
+ * three ways time can move behind a program's back are separate methods:
+ * - `sleep(ms)`: the machine is suspended; the wall clock moves, the monotonic clock does not
+ *   (Linux, macOS), and pending timers wait out their remaining time, firing `ms` late;
+ * - `shiftWallClock(ms)`: the clock is set forward or back (NTP, a person); same mechanics —
+ *   a program cannot tell the two apart, only the log's reader can;
+ * - `stall(ms)`: the event loop is blocked; both clocks move, no timer fires until the next
+ *   `advance`/`runDue`, which fires the overdue ones late.
+ *
  * @example
  * const clock = new TestClock(Date.parse('2026-03-02T08:00:00Z'));
  * const queue = new TimerQueue({ clock });
@@ -65,13 +106,18 @@ export class TestClock implements Clock {
   readonly #loopLimit: number;
   readonly #settle: () => Promise<void>;
   #now: number;
+  /** The monotonic clock: moves with `advance` and `stall`, never with sleep or a clock change. */
+  #mono = 0;
   #seq = 0;
   #busy = false;
+  /** Present only with `{ monotonic: true }` (see {@link TestClockOptions.monotonic}). */
+  readonly monotonic?: () => number;
 
   constructor(start: number | Date = 0, options: TestClockOptions = {}) {
     this.#now = toMs('start', start);
     this.#loopLimit = options.loopLimit ?? 1_000_000;
     this.#settle = options.settle ?? settleMacrotask;
+    if (options.monotonic === true) this.monotonic = () => this.#mono;
   }
 
   now(): number {
@@ -106,18 +152,53 @@ export class TestClock implements Clock {
   }
 
   /**
-   * Moves the wall clock by `ms` (negative = set back) without firing timers: a simulated
-   * sleep or clock change. Overdue timers fire late on the next `advance` or `runDue`.
+   * Moves the wall clock by `ms` without firing timers: a sleep or clock change noticed at
+   * once. Forward, the timers it overtakes fire late on the next `advance` or `runDue`, as if
+   * the host woke them on the spot. Back (negative `ms`), pending timers keep their remaining
+   * wait, as host timers counting monotonic time do, so a queue over this clock wakes on
+   * time and sees the clock set back. The monotonic clock does not move. For a sleep whose
+   * timers wait out their remaining time, use {@link sleep}.
    */
   jump(ms: number): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-      throw new ValidationError(
-        'planflow:invalid-input',
-        'ms',
-        `TestClock.jump: ms must be a finite number (negative sets the clock back), got ${String(ms)}`,
-      );
+    const by = finiteMs('jump', ms);
+    this.#now += by;
+    if (by < 0) this.#heap.shiftAll(by);
+  }
+
+  /**
+   * The machine sleeps for `ms`: the wall clock moves, the monotonic clock stops (Linux,
+   * macOS), and pending timers wait out their remaining time, so each fires `ms` late on the
+   * wall clock — which is what a `TimerQueue`'s clock check is there to notice. With
+   * `{ monotonicCounts: true }` it is a {@link stall} instead.
+   */
+  sleep(ms: number, options: SleepOptions = {}): void {
+    const by = durationMs('sleep', ms);
+    if (options.monotonicCounts === true) {
+      this.stall(by);
+      return;
     }
-    this.#now += ms;
+    this.#now += by;
+    this.#heap.shiftAll(by);
+  }
+
+  /**
+   * The wall clock is set forward or back by `ms` (NTP, a person, a VM restored): only the
+   * wall clock moves; pending timers keep their remaining wait.
+   */
+  shiftWallClock(ms: number): void {
+    const by = finiteMs('shiftWallClock', ms);
+    this.#now += by;
+    this.#heap.shiftAll(by);
+  }
+
+  /**
+   * The event loop is blocked for `ms`: both clocks move and no timer fires; the next
+   * `advance` or `runDue` fires the overdue ones, late.
+   */
+  stall(ms: number): void {
+    const by = durationMs('stall', ms);
+    this.#now += by;
+    this.#mono += by;
   }
 
   /** Moves time forward by `ms`, firing due timers in order. Returns how many fired. */
@@ -158,7 +239,7 @@ export class TestClock implements Clock {
         this.#fire(entry);
         await this.#settle();
       }
-      this.#now = Math.max(this.#now, target);
+      this.#moveTo(target);
       return fired;
     } finally {
       this.#busy = false;
@@ -185,7 +266,7 @@ export class TestClock implements Clock {
           firstError ??= { error };
         }
       }
-      if (Number.isFinite(target)) this.#now = Math.max(this.#now, target);
+      if (Number.isFinite(target)) this.#moveTo(target);
     } finally {
       this.#busy = false;
     }
@@ -210,8 +291,15 @@ export class TestClock implements Clock {
 
   #fire(entry: TimerEntry): void {
     this.#heap.remove(entry);
-    this.#now = Math.max(this.#now, entry.dueAt);
+    this.#moveTo(entry.dueAt);
     entry.takeCallback()?.(entry);
+  }
+
+  /** Time passing: both clocks move forward to wall time `time` (never back). */
+  #moveTo(time: number): void {
+    if (time <= this.#now) return;
+    this.#mono += time - this.#now;
+    this.#now = time;
   }
 
   #enter(method: string): void {

@@ -3,4 +3,4 @@
  */
 export { type FakeTimersLike, fakeTimersClock } from './fakeTimersClock.js';
 export { settleMacrotask, settleMicrotasks } from './settle.js';
-export { TestClock, type TestClockOptions } from './TestClock.js';
+export { type SleepOptions, TestClock, type TestClockOptions } from './TestClock.js';

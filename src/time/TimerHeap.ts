@@ -11,8 +11,7 @@ export type TimerCallback = (entry: TimerEntry) => void;
  * (lazy deletion would keep a million cancelled closures alive until they reach the top).
  */
 export class TimerEntry {
-  /** Absolute due time, epoch ms. `Infinity` never fires. */
-  readonly dueAt: number;
+  #dueAt: number;
   /** Insertion order; breaks ties so timers due at the same instant fire first-in first-out. */
   readonly seq: number;
   /** Optional caller key (e.g. an occurrence id) for replace-by-key scheduling. */
@@ -22,10 +21,20 @@ export class TimerEntry {
   #callback: TimerCallback | undefined;
 
   constructor(dueAt: number, seq: number, callback: TimerCallback, key: string | undefined) {
-    this.dueAt = dueAt;
+    this.#dueAt = dueAt;
     this.seq = seq;
     this.#callback = callback;
     this.key = key;
+  }
+
+  /** Absolute due time, epoch ms. `Infinity` never fires. */
+  get dueAt(): number {
+    return this.#dueAt;
+  }
+
+  /** Moves the due time; only {@link TimerHeap.shiftAll}, which keeps the order, calls it. */
+  shiftBy(ms: number): void {
+    this.#dueAt += ms;
   }
 
   /** True while the entry is still waiting in a heap. */
@@ -121,6 +130,15 @@ export class TimerHeap {
     this.#items = kept;
     for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.#down(i);
     return removed;
+  }
+
+  /**
+   * Moves every pending entry's due time by `ms`. Adding one amount to every key keeps the
+   * heap's order, so nothing is re-sorted (a `TestClock` sleep: host timers wait out their
+   * remaining time on a clock that stopped).
+   */
+  shiftAll(ms: number): void {
+    for (const entry of this.#items) entry.shiftBy(ms);
   }
 
   /** Drops every entry (their handles report `pending === false`). */

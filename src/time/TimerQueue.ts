@@ -1,7 +1,9 @@
 import { StateError, ValidationError } from '../domain/errors.js';
 import type { Clock } from './Clock.js';
+import { type ClockMark, ClockWatch } from './ClockWatch.js';
 import { TimerEntry, TimerHeap } from './TimerHeap.js';
 import {
+  type ClockJump,
   type ResolvedTimerQueueOptions,
   resolveTimerQueueOptions,
   type TimerQueueOptions,
@@ -26,8 +28,18 @@ export interface TimerHandle {
  * NTP), and a million of them are a million kernel-visible handles. Here each real wait is
  * capped (`maxWaitMs`), and every wake-up re-reads the wall clock, fires all entries due by
  * then in `(dueAt, insertion)` order, and re-arms. So a 40-day delay fires at its time, and a
- * wake-up that finds the clock far from where the timer expected it reports a
+ * wake-up that finds the wall clock moved by more than the time that passed reports a
  * {@link ClockJump} through `onClockJump` before anything fires.
+ *
+ * Sleep: host timers count monotonic time, which stops while the machine sleeps, so after a
+ * wake the real timer still waits out the rest of its wait (up to `maxWaitMs`), while entries
+ * came due on the wall clock. When the clock has `monotonic()`, a second, `unref`ed host
+ * timer therefore compares the two clocks every `clockCheckMs` (1 s) while entries are
+ * pending; when the wall clock moved more than the monotonic one, it wakes the queue at once.
+ * An event-loop stall moves both clocks alike and is no jump: the late entries simply fire.
+ * A clock set back is reported the same way (negative `driftMs`); entries keep their
+ * wall-clock due times, so one that fired does not fire again when the clock passes its time
+ * a second time, and the rest fire when the wall clock reaches them.
  *
  * The queue is itself a {@link Clock}: pass it to `createActor(machine, { clock: queue })`
  * and XState's `after` delays become entries (relative delays are turned into absolute due
@@ -59,9 +71,15 @@ export class TimerQueue implements Clock {
   #wakeAt = Number.POSITIVE_INFINITY;
   #firing = false;
   #disposed = false;
+  readonly #watch: ClockWatch;
+  /** Both clocks as the real timer was armed. */
+  #mark: ClockMark | undefined;
+  #checkTimer: unknown;
+  #checkMark: ClockMark | undefined;
 
   constructor(options: TimerQueueOptions = {}) {
     this.#options = resolveTimerQueueOptions(options);
+    this.#watch = new ClockWatch(this.#options.clock, this.#options.jumpThresholdMs);
   }
 
   /** The underlying clock's wall time, epoch ms. */
@@ -196,12 +214,14 @@ export class TimerQueue implements Clock {
       this.#disarm();
       return;
     }
+    this.#armCheck();
     const { clock, maxWaitMs, keepAlive } = this.#options;
     const now = clock.now();
     const wait = Math.min(Math.max(top.dueAt - now, 0), maxWaitMs);
     const wakeAt = now + wait;
     if (this.#armed && this.#wakeAt <= wakeAt) return;
-    this.#disarm();
+    this.#disarmMain();
+    this.#mark = this.#watch.mark(wait);
     this.#realTimer = clock.setTimeout(this.#onWake, wait);
     this.#armed = true;
     this.#wakeAt = wakeAt;
@@ -209,32 +229,82 @@ export class TimerQueue implements Clock {
   }
 
   #disarm(): void {
+    this.#disarmMain();
+    this.#disarmCheck();
+  }
+
+  #disarmMain(): void {
     if (this.#armed) this.#options.clock.clearTimeout(this.#realTimer);
     this.#realTimer = undefined;
     this.#armed = false;
     this.#wakeAt = Number.POSITIVE_INFINITY;
+    this.#mark = undefined;
+  }
+
+  /** Starts the periodic clock check unless it runs already, is off, or cannot help. */
+  #armCheck(): void {
+    const { clock, clockCheckMs } = this.#options;
+    if (this.#checkMark !== undefined || clockCheckMs === 0 || !this.#watch.monotonicUsable) {
+      return;
+    }
+    this.#checkMark = this.#watch.mark(clockCheckMs);
+    this.#checkTimer = clock.setTimeout(this.#onCheck, clockCheckMs);
+    // Never what keeps a process alive: the real timer does that (or, unref'd, does not).
+    unref(this.#checkTimer);
+  }
+
+  #disarmCheck(): void {
+    if (this.#checkMark !== undefined) this.#options.clock.clearTimeout(this.#checkTimer);
+    this.#checkTimer = undefined;
+    this.#checkMark = undefined;
   }
 
   readonly #onWake = (): void => {
-    const expectedAt = this.#wakeAt;
+    const mark = this.#mark;
     this.#realTimer = undefined;
     this.#armed = false;
     this.#wakeAt = Number.POSITIVE_INFINITY;
-    if (this.#disposed) return;
-    const { clock, jumpThresholdMs, onClockJump } = this.#options;
-    const observedAt = clock.now();
-    const driftMs = observedAt - expectedAt;
+    this.#mark = undefined;
+    if (this.#disposed || mark === undefined) return;
+    const observedAt = this.#options.clock.now();
+    this.#wake(this.#watch.observe(mark, observedAt), observedAt);
+  };
+
+  /**
+   * The periodic check: two clock readings. Only a wall clock that moved more than the
+   * monotonic one wakes the queue (and reports); otherwise it re-arms itself.
+   */
+  readonly #onCheck = (): void => {
+    const mark = this.#checkMark;
+    this.#checkTimer = undefined;
+    this.#checkMark = undefined;
+    if (this.#disposed || mark === undefined) return;
+    const observedAt = this.#options.clock.now();
+    const jump = this.#watch.observe(mark, observedAt, true);
+    if (jump === undefined) {
+      this.#armCheck();
+      return;
+    }
+    this.#disarmMain();
+    this.#wake(jump, observedAt);
+  };
+
+  /** Reports a jump (if any), fires what is due at `observedAt`, and re-arms both timers. */
+  #wake(jump: ClockJump | undefined, observedAt: number): void {
+    const { onClockJump } = this.#options;
     this.#firing = true;
     try {
-      if (onClockJump !== undefined && Math.abs(driftMs) > jumpThresholdMs) {
-        this.#guard(() => onClockJump({ expectedAt, observedAt, driftMs }), undefined);
+      if (jump !== undefined && onClockJump !== undefined) {
+        this.#guard(() => onClockJump(jump), undefined);
       }
       this.#fireDue(observedAt, this.#seq);
     } finally {
       this.#firing = false;
+      // A fresh mark for the check too, so one jump is not seen twice.
+      this.#disarmCheck();
       this.#arm();
     }
-  };
+  }
 
   /**
    * Fires, in order, the entries due by `now` that existed when the wake-up began, at most

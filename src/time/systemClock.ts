@@ -4,7 +4,7 @@ import type { Clock } from './Clock.js';
  * The real wall clock and the host's timers: the default underlying clock of a
  * `TimerQueue`.
  *
- * Every call looks up `Date.now`, `setTimeout` and `clearTimeout` on `globalThis` at call
+ * Every call looks up `Date.now`, `performance.now`, `setTimeout` and `clearTimeout` on `globalThis` at call
  * time rather than capturing them at import, so `@sinonjs/fake-timers` installed after this
  * module was loaded (the usual order in a test file) still drives it.
  *
@@ -17,6 +17,8 @@ import type { Clock } from './Clock.js';
  */
 export const systemClock: Clock = Object.freeze({
   now: (): number => Date.now(),
+  // The clock libuv's timers count: it never jumps, and stops while the machine sleeps.
+  monotonic: (): number => globalThis.performance.now(),
   setTimeout: (callback: () => void, delayMs: number): unknown =>
     globalThis.setTimeout(callback, delayMs),
   clearTimeout: (handle: unknown): void => {

@@ -8,11 +8,15 @@ import { systemClock } from './systemClock.js';
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
- * What a wake-up observed when the wall clock disagreed with the timer that woke it: the
+ * What a wake-up observed when the wall clock disagreed with the time that passed: the
  * machine slept or was suspended (`driftMs > 0`), or the clock was set back (`driftMs < 0`).
  */
 export type ClockJump = Readonly<{
-  /** Wall-clock time (epoch ms) the real timer was armed to wake at. */
+  /**
+   * Wall-clock time (epoch ms) the queue expected to read: the last reading plus the
+   * monotonic time elapsed since, or (without a monotonic clock) the time its real timer was
+   * armed to wake at.
+   */
   expectedAt: number;
   /** Wall-clock time (epoch ms) actually read on waking. */
   observedAt: number;
@@ -34,11 +38,23 @@ export type TimerQueueOptions = Readonly<{
    */
   maxWaitMs?: number;
   /**
-   * A wake-up more than this many ms late, or this many ms early (clock set back), is
-   * reported to `onClockJump`.
+   * A wall clock that moved this many ms more (or less) than the time that passed is
+   * reported to `onClockJump`. With a monotonic clock that is the wall clock against it, so
+   * an event-loop stall (both move together) is not a jump; without one, a wake-up this late
+   * or early.
    * @default 2_000
    */
   jumpThresholdMs?: number;
+  /**
+   * How often, while entries are pending and the clock has `monotonic()`, the queue compares
+   * the wall clock with the monotonic one, so a wake from sleep (or a clock set back) is
+   * noticed within this long instead of at the next capped wait (`maxWaitMs`). The check is
+   * an `unref`ed host timer and two clock readings. It switches itself off when the host's
+   * timers run ahead of the monotonic clock (fake timers that do not fake `performance`),
+   * leaving the capped wait's check. `0` turns it off.
+   * @default 1_000
+   */
+  clockCheckMs?: number;
   /**
    * Called (before the due entries fire) when a wake-up observes a clock jump. The scheduler
    * runs its missed-occurrence check from here.
@@ -73,6 +89,7 @@ export type ResolvedTimerQueueOptions = Readonly<{
   clock: Clock;
   maxWaitMs: number;
   jumpThresholdMs: number;
+  clockCheckMs: number;
   onClockJump: ((jump: ClockJump) => void) | undefined;
   maxFiresPerWake: number;
   onError: ((error: unknown) => void) | undefined;
@@ -107,6 +124,7 @@ const KEYS: OptionKeys<TimerQueueOptions> = {
   clock: true,
   maxWaitMs: true,
   jumpThresholdMs: true,
+  clockCheckMs: true,
   onClockJump: true,
   maxFiresPerWake: true,
   onError: true,
@@ -126,12 +144,13 @@ export function resolveTimerQueueOptions(input: unknown = {}): ResolvedTimerQueu
     clock === null ||
     typeof clock.now !== 'function' ||
     typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
+    typeof clock.clearTimeout !== 'function' ||
+    (clock.monotonic !== undefined && typeof clock.monotonic !== 'function')
   ) {
     throw new ValidationError(
       'planflow:invalid-options',
       'clock',
-      'TimerQueue: clock must have now(), setTimeout() and clearTimeout(); pass systemClock or a TestClock',
+      'TimerQueue: clock must have now(), setTimeout() and clearTimeout() (and monotonic() is a function when given); pass systemClock or a TestClock',
     );
   }
   if (options.keepAlive !== undefined && typeof options.keepAlive !== 'boolean') {
@@ -162,6 +181,10 @@ export function resolveTimerQueueOptions(input: unknown = {}): ResolvedTimerQueu
       2_000,
       Number.MAX_SAFE_INTEGER,
     ),
+    clockCheckMs:
+      options.clockCheckMs === 0
+        ? 0
+        : positiveMs('clockCheckMs', options.clockCheckMs, 1_000, MAX_TIMER_DELAY_MS),
     onClockJump: optionalFunction('onClockJump', options.onClockJump),
     maxFiresPerWake,
     onError: optionalFunction('onError', options.onError),

@@ -53,7 +53,7 @@ describe('planflow CLI', () => {
         '--retries',
         '1',
         '--retry-delay',
-        '0',
+        '0s',
         '--run',
         nodeExit(3),
       ]);

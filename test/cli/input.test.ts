@@ -58,14 +58,14 @@ describe('planflow CLI › bad input', () => {
       /task add --cron: .*recurrence\.cron must be/,
     ],
     [
-      '--tz without --cron',
-      ['task', 'add', 'X', '--at', 'now', '--tz', 'UTC'],
-      /--tz is the zone of a --cron expression/,
+      '--tz with nothing it applies to',
+      ['task', 'add', 'X', '--every', '1h', '--tz', 'UTC'],
+      /--tz is the zone of --cron and of words such as "tomorrow 09:00" in --at and --pin/,
     ],
     [
       '--every with --cron',
       ['task', 'add', 'X', '--every', '1h', '--cron', '0 * * * *'],
-      /either --every or --cron, not both/,
+      /give one of --every, --cron or --rrule, not --every and --cron/,
     ],
     [
       '--timeout without --run',
@@ -75,7 +75,7 @@ describe('planflow CLI › bad input', () => {
     [
       'no time at all',
       ['task', 'add', 'X'],
-      /say when the task runs with --at, --every, --cron or --pin/,
+      /say when the task runs with --at, --every, --cron, --rrule or --pin/,
     ],
     [
       'an unknown priority',
@@ -84,7 +84,7 @@ describe('planflow CLI › bad input', () => {
     ],
     [
       'a zero timeout',
-      ['task', 'add', 'X', '--at', 'now', '--run', 'true', '--timeout', '0'],
+      ['task', 'add', 'X', '--at', 'now', '--run', 'true', '--timeout', '0s'],
       /task add --timeout: .*timeoutMs must be/,
     ],
     [

@@ -18,7 +18,6 @@ const NOW = Date.parse('2026-03-02T08:00:00.000Z');
 describe('CLI parsing', () => {
   describe('parseDuration', () => {
     it.each([
-      ['1500', 1500],
       ['250ms', 250],
       ['90s', 90_000],
       ['15m', 900_000],
@@ -27,11 +26,18 @@ describe('CLI parsing', () => {
       ['1h30m', 5_400_000],
       ['1.5h', 5_400_000],
       [' 2H ', 7_200_000],
+      ['5min', 300_000],
+      ['5 m', 300_000],
+      ['2 hours', 7_200_000],
+      ['1 hour 30 minutes', 5_400_000],
+      ['1 hour and 30 mins', 5_400_000],
+      ['1w', 604_800_000],
+      ['15s', 15_000],
     ])('reads %j as %d ms', (text, ms) => {
       expect(parseDuration(text, '--every')).toBe(ms);
     });
 
-    it.each(['', 'often', '-5m', '1.5ms', '5 m', '1w', '3651d'])(
+    it.each(['', 'often', '-5m', '1.5ms', '5m foo', 'h', '3651d'])(
       'refuses %j, naming the flag',
       (text) => {
         expect(() => parseDuration(text, '--every')).toThrow(/--every must be a duration/);

@@ -52,7 +52,11 @@ describe('sqliteStore', () => {
       const path = await logWith(newPath(), 4);
       raw(path, "UPDATE events SET type = 'scheduler.stopped' WHERE seq = 4");
       const store = await sqliteStore({ path, clock, verifyOnOpen: false });
-      expect(await store.verify({ full: true })).toMatchObject({ ok: false, entries: 3, firstBadSeq: 4 });
+      expect(await store.verify({ full: true })).toMatchObject({
+        ok: false,
+        entries: 3,
+        firstBadSeq: 4,
+      });
       // By default verify walks only what follows the verified mark: this edit lies before it.
       expect(await store.verify()).toMatchObject({ ok: true });
       await store.close();

@@ -142,6 +142,74 @@ describe('TestClock', () => {
     });
   });
 
+  describe('sleep, clock changes and stalls', () => {
+    /** A clock with a monotonic reading and two timers, 1 s and 5 s away. */
+    function twoTimers() {
+      const clock = new TestClock(T0, { monotonic: true });
+      const seen: string[] = [];
+      const at = (name: string) => () =>
+        seen.push(`${name}: wall +${clock.now() - T0}, mono ${clock.monotonic?.()}`);
+      clock.setTimeout(at('a'), 1000);
+      clock.setTimeout(at('b'), 5000);
+      return { clock, seen };
+    }
+
+    it('has no monotonic reading unless asked for one', () => {
+      expect(new TestClock(T0).monotonic).toBeUndefined();
+      const clock = new TestClock(T0, { monotonic: true });
+      expect(clock.monotonic?.()).toBe(0);
+      clock.advance(1500);
+      expect(clock.monotonic?.()).toBe(1500);
+    });
+
+    it('sleep moves only the wall clock; timers wait out their remaining time', () => {
+      const { clock, seen } = twoTimers();
+      clock.sleep(60_000);
+      expect(clock.now()).toBe(T0 + 60_000);
+      expect(clock.monotonic?.()).toBe(0);
+      expect(clock.runDue()).toBe(0);
+      clock.advance(5000);
+      expect(seen).toEqual(['a: wall +61000, mono 1000', 'b: wall +65000, mono 5000']);
+    });
+
+    it('sleep with monotonicCounts moves both, and the overdue timers fire on the next runDue', () => {
+      const { clock, seen } = twoTimers();
+      clock.sleep(60_000, { monotonicCounts: true });
+      expect(clock.monotonic?.()).toBe(60_000);
+      expect(clock.runDue()).toBe(2);
+      expect(seen).toEqual(['a: wall +60000, mono 60000', 'b: wall +60000, mono 60000']);
+    });
+
+    it('shiftWallClock moves only the wall clock, either way; timers keep their remaining wait', () => {
+      const { clock, seen } = twoTimers();
+      clock.shiftWallClock(-3_600_000);
+      expect(clock.now()).toBe(T0 - 3_600_000);
+      clock.advance(1000);
+      expect(seen).toEqual(['a: wall +-3599000, mono 1000']);
+      clock.shiftWallClock(7_200_000);
+      clock.advance(4000);
+      expect(seen).toEqual(['a: wall +-3599000, mono 1000', 'b: wall +3605000, mono 5000']);
+      expect(() => clock.shiftWallClock(Number.POSITIVE_INFINITY)).toThrow(/finite number/);
+    });
+
+    it('stall moves both clocks without firing; the next runDue fires the overdue timers late', () => {
+      const { clock, seen } = twoTimers();
+      clock.stall(3000);
+      expect(seen).toEqual([]);
+      expect(clock.runDue()).toBe(1);
+      expect(seen).toEqual(['a: wall +3000, mono 3000']);
+      expect(() => clock.stall(-1)).toThrow(/stall: ms must be a finite number ≥ 0/);
+      expect(() => clock.sleep(-1)).toThrow(/sleep: ms must be a finite number ≥ 0/);
+    });
+
+    it('jump back keeps the timers remaining wait, as host timers do', () => {
+      const { clock, seen } = twoTimers();
+      clock.jump(-3_600_000);
+      clock.advance(1000);
+      expect(seen).toEqual(['a: wall +-3599000, mono 1000']);
+    });
+  });
+
   describe('runAll', () => {
     it('fires every timer, advancing to each, and leaves none pending', () => {
       const clock = new TestClock(T0);

@@ -26,10 +26,21 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
     .description('define a task and plan its first run')
     .argument('<title>', 'what the task is, e.g. "Back up the database"')
     .option('--id <id>', 'task id (default: made from the title, made unique)')
-    .option('--at <instant>', 'first (or only) run: now, +15m, or ISO-8601 with an offset')
-    .option('--every <duration>', 'repeat at a fixed interval: 90s, 15m, 2h, 1d')
+    .option(
+      '--at <instant>',
+      'first (or only) run: now, +15min, "tomorrow 09:00", or ISO-8601 with an offset',
+    )
+    .option('--allow-past', 'accept an --at or --pin in the past (it runs at once or is missed)')
+    .option('--every <duration>', 'repeat at a fixed interval: 90s, 5min, 2h, "2 hours", 1d')
     .option('--cron <expression>', 'repeat on a cron schedule, e.g. "30 9 * * 1-5"')
-    .option('--tz <zone>', "time zone of --cron (default: the calendar's)")
+    .option(
+      '--rrule <rule>',
+      'repeat on an RFC 5545 rule, e.g. "DTSTART;TZID=Europe/Berlin:20260105T090000 RRULE:FREQ=WEEKLY;BYDAY=MO"',
+    )
+    .option(
+      '--tz <zone>',
+      "time zone of --cron and of words in --at/--pin (default: the calendar's)",
+    )
     .option('--pin <instant>', 'an exact time that bypasses the slots (still within working hours)')
     .option('--run <command>', 'shell command to run; a non-zero exit is a failure')
     .option('--timeout <duration>', 'per-attempt limit of --run (default 60s)')
@@ -42,9 +53,14 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
     .action(async (title: string, flags: TaskAddFlags) => {
       const { io, style } = ctx;
       const nowMs = io.clock.now();
-      // Everything but slot names and the final id, before the log is even opened.
+      // Everything but slot names, the final id and the past check (words such as
+      // "tomorrow" need the calendar's zone), before the log is even opened.
       const draft = withFlags('task add', TASK_FIELD_FLAGS, () =>
-        taskInputFromFlags(flags.id ?? slugify(title), title, flags, nowMs),
+        taskInputFromFlags(flags.id ?? slugify(title), title, flags, {
+          nowMs,
+          timeZone: flags.tz ?? 'UTC',
+          ignorePast: true,
+        }),
       );
       withFlags('task add', TASK_FIELD_FLAGS, () => parseTask(draft, undefined, new Date(nowMs)));
       const approvals =
@@ -64,9 +80,11 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
           exists(id) ||
           (await scheduler.listOccurrences({ taskId: id, limit: 1 })).items.length > 0;
         const id = flags.id ?? (await uniqueId(slugify(title), used));
-        const task = withFlags('task add', TASK_FIELD_FLAGS, () =>
-          parseTask({ ...draft, id }, scheduler.calendar, new Date(nowMs)),
-        );
+        const task = withFlags('task add', TASK_FIELD_FLAGS, () => {
+          const timeZone = flags.tz ?? scheduler.calendar.timeZone;
+          const input = taskInputFromFlags(id, title, flags, { nowMs, timeZone });
+          return parseTask(input, scheduler.calendar, new Date(nowMs));
+        });
         const command = task.payload?.run;
         if (approvals !== undefined && typeof command === 'string') {
           approvals.approve(logIdentity(ctx.dbPath()), task.id, command, new Date(nowMs));

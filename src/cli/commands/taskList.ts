@@ -59,6 +59,7 @@ export function describeSchedule(task: Task, timeZone: string): string {
   if (r?.kind === 'interval') parts.push(`every ${formatDuration(r.everyMs)}`);
   if (r?.kind === 'cron')
     parts.push(`cron "${r.cron}"${r.timeZone === undefined ? '' : ` ${r.timeZone}`}`);
+  if (r?.kind === 'rrule') parts.push(`rrule "${r.rrule.replaceAll('\n', ' ')}"`);
   if (task.pinnedTime !== undefined)
     parts.push(`pinned ${formatInstant(task.pinnedTime, timeZone)}`);
   if (task.startAt !== undefined && r === undefined) parts.push('once');

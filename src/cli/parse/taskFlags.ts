@@ -1,3 +1,4 @@
+import { canonicalTimeZone } from '../../domain/validateTimeZone.js';
 import { inputError } from '../exitCodes.js';
 import { parseDuration } from './duration.js';
 import type { FieldFlags } from './flagErrors.js';
@@ -9,8 +10,10 @@ export type TaskAddFlags = Readonly<{
   at?: string;
   every?: string;
   cron?: string;
+  rrule?: string;
   tz?: string;
   pin?: string;
+  allowPast?: boolean;
   retries?: string;
   retryDelay?: string;
   backoff?: string;
@@ -36,7 +39,8 @@ export const TASK_FIELD_FLAGS: FieldFlags = [
   ['recurrence.everyMs', '--every'],
   ['recurrence.cron', '--cron'],
   ['recurrence.timeZone', '--tz'],
-  ['recurrence', '--every/--cron'],
+  ['recurrence.rrule', '--rrule'],
+  ['recurrence', '--every/--cron/--rrule'],
   ['pinnedTime', '--pin'],
   ['retry.maxRetries', '--retries'],
   ['retry.delayMs', '--retry-delay'],
@@ -66,45 +70,96 @@ function retryInput(flags: TaskAddFlags): Record<string, unknown> | undefined {
 }
 
 function checkCombinations(flags: TaskAddFlags): void {
-  if (flags.every !== undefined && flags.cron !== undefined) {
-    throw inputError('--every', 'give either --every or --cron, not both');
+  const repeats = [
+    ['--every', flags.every],
+    ['--cron', flags.cron],
+    ['--rrule', flags.rrule],
+  ].filter(([, value]) => value !== undefined);
+  if (repeats.length > 1) {
+    throw inputError(
+      repeats[1]![0]!,
+      `give one of --every, --cron or --rrule, not ${repeats.map(([f]) => f).join(' and ')}`,
+    );
   }
-  if (flags.tz !== undefined && flags.cron === undefined) {
+  const zoned = [flags.cron, flags.at, flags.pin].some((f) => f !== undefined);
+  if (flags.tz !== undefined && !zoned) {
     throw inputError(
       '--tz',
-      '--tz is the zone of a --cron expression; give --cron too (the calendar has its own zone: planflow calendar --tz)',
+      flags.rrule !== undefined
+        ? '--rrule carries its own zone in DTSTART (e.g. DTSTART;TZID=Europe/Berlin:20260105T090000); leave out --tz'
+        : '--tz is the zone of --cron and of words such as "tomorrow 09:00" in --at and --pin; give one of those too (the calendar has its own zone: planflow calendar --tz)',
+    );
+  }
+  if (flags.tz !== undefined && canonicalTimeZone(flags.tz) === undefined) {
+    throw inputError(
+      '--tz',
+      `--tz must be an IANA time zone such as "Europe/Berlin" or "UTC", got ${JSON.stringify(flags.tz)}`,
+    );
+  }
+  if (flags.allowPast === true && flags.at === undefined && flags.pin === undefined) {
+    throw inputError(
+      '--allow-past',
+      '--allow-past lets --at or --pin be in the past; give one of those too',
     );
   }
   if (flags.timeout !== undefined && flags.run === undefined) {
     throw inputError('--timeout', '--timeout limits a --run command; give --run too');
   }
-  const when = [flags.at, flags.every, flags.cron, flags.pin].filter((f) => f !== undefined);
+  const when = [flags.at, flags.every, flags.cron, flags.rrule, flags.pin].filter(
+    (f) => f !== undefined,
+  );
   if (when.length === 0) {
     throw inputError(
       '--at',
-      'say when the task runs with --at, --every, --cron or --pin (e.g. --at now, --every 1h, --cron "30 9 * * 1-5")',
+      'say when the task runs with --at, --every, --cron, --rrule or --pin (e.g. --at now, --every 1h, --cron "30 9 * * 1-5")',
     );
   }
+}
+
+/** When the flags are read: the scheduler's clock and the zone words such as "tomorrow" mean. */
+export type FlagTime = Readonly<{
+  nowMs: number;
+  /** `--tz`, else the calendar's zone. */
+  timeZone: string;
+  /** Skip the past check (for a first syntax check before the calendar's zone is known). */
+  ignorePast?: boolean;
+}>;
+
+/**
+ * An instant flag, refused when it lies before now unless `--allow-past` is given: a past
+ * time would run at once (or be missed), which is rarely what the person meant.
+ */
+function futureInstant(text: string, flag: string, flags: TaskAddFlags, time: FlagTime): string {
+  const instant = parseCliInstant(text, flag, time.nowMs, time.timeZone);
+  if (Date.parse(instant) < time.nowMs && flags.allowPast !== true && time.ignorePast !== true) {
+    throw inputError(
+      flag,
+      `${flag} ${JSON.stringify(text)} is in the past (${instant}, now is ${new Date(time.nowMs).toISOString()}, zone ${time.timeZone}); give a later time, or add --allow-past to mean it`,
+    );
+  }
+  return instant;
 }
 
 /**
  * Turns `task add` flags into untrusted task input for `parseTask`. Flag syntax (durations,
  * instants, numbers, flags that only make sense together) is checked here; the values are
- * checked by `parseTask`. A `--run` command makes the task use the shell handler with the
- * command in `payload.run` and a timeout (default 60 s).
+ * checked by `parseTask`. Words in `--at`/`--pin` (`tomorrow 09:00`) are read on
+ * `time.timeZone`'s clock, and a past `--at`/`--pin` is refused unless `--allow-past`. A
+ * `--run` command makes the task use the shell handler with the command in `payload.run` and
+ * a timeout (default 60 s).
  * @throws ValidationError (`planflow:invalid-input`) naming the flag.
  */
 export function taskInputFromFlags(
   id: string,
   title: string,
   flags: TaskAddFlags,
-  nowMs: number,
+  time: FlagTime,
 ): Record<string, unknown> {
   checkCombinations(flags);
   const input: Record<string, unknown> = { id, title };
   if (flags.description !== undefined) input.description = flags.description;
-  if (flags.at !== undefined) input.startAt = parseCliInstant(flags.at, '--at', nowMs);
-  if (flags.pin !== undefined) input.pinnedTime = parseCliInstant(flags.pin, '--pin', nowMs);
+  if (flags.at !== undefined) input.startAt = futureInstant(flags.at, '--at', flags, time);
+  if (flags.pin !== undefined) input.pinnedTime = futureInstant(flags.pin, '--pin', flags, time);
   if (flags.every !== undefined) {
     input.recurrence = { everyMs: parseDuration(flags.every, '--every') };
   }
@@ -112,6 +167,7 @@ export function taskInputFromFlags(
     input.recurrence =
       flags.tz === undefined ? { cron: flags.cron } : { cron: flags.cron, timeZone: flags.tz };
   }
+  if (flags.rrule !== undefined) input.recurrence = { rrule: flags.rrule };
   const retry = retryInput(flags);
   if (retry !== undefined) input.retry = retry;
   if (flags.priority !== undefined) input.priority = flags.priority;
