@@ -110,6 +110,13 @@ export { parseTask, TASK_TEXT_LIMITS } from './domain/validateTask.js';
 export { applyTaskChanges, parseTaskChanges } from './domain/validateTaskChanges.js';
 export { parseTriggerTarget } from './domain/validateTriggerTarget.js';
 // The event log
+export type {
+  ArchiveOptions,
+  ArchiveResult,
+  ArchiveStep,
+  ArchivingStore,
+  SegmentRecord,
+} from './log/ArchivingStore.js';
 export type { CheckpointedStore } from './log/CheckpointedStore.js';
 export { type Checkpoint, checkpointBytes } from './log/checkpoint.js';
 export type { SigningOptions } from './log/checkpointOptions.js';
@@ -144,7 +151,11 @@ export {
   projectEntries,
 } from './log/projection.js';
 export { readAllPages } from './log/readAllPages.js';
+export { readArchive } from './log/readArchive.js';
+export type { RetentionEvery, RetentionOptions } from './log/retentionOptions.js';
+export type { SegmentSource } from './log/SegmentReader.js';
 export { type KeyInput, keyIdOf } from './log/signingKey.js';
+export { verifyArchive } from './log/verifyArchive.js';
 export { type VerifyProblem, type VerifyResult, verifyChain } from './log/verifyChain.js';
 export {
   type CheckpointEvidence,

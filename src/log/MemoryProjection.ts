@@ -11,6 +11,8 @@ import type {
 import { encodeCursor } from '../domain/validatePageRequest.js';
 import type { LiveState, LogHead, Place } from './EventStore.js';
 import type { StoredEvent } from './events.js';
+import type { ArchivedRange } from './facts.js';
+import { leavesReadModel } from './leavesReadModel.js';
 import {
   isLive,
   type OccurrenceRecord,
@@ -78,7 +80,7 @@ export class MemoryProjection implements ProjectionSource {
   readonly #tasks = new Map<string, Task>();
   readonly #records = new Map<string, OccurrenceRecord>();
   /** `firstSeq` of every record, ascending, and the record each belongs to. */
-  readonly #order: number[] = [];
+  #order: number[] = [];
   readonly #bySeq = new Map<number, string>();
   /** Per task: `firstSeq` of its records, ascending. */
   readonly #orderByTask = new Map<string, number[]>();
@@ -95,8 +97,59 @@ export class MemoryProjection implements ProjectionSource {
     return this.#records.get(occurrenceId);
   }
 
-  /** Folds a run of just-stored entries in (the inline projection of an append). */
+  /**
+   * Folds a run of just-stored entries in (the inline projection of an append). A
+   * `log.archived` entry among them takes the occurrences its archive run settled out of the
+   * model right where it stands (see `leavesReadModel`), as the SQLite store does in the
+   * transaction that records it. Returns what the entries changed (the occurrences taken
+   * out are not among the changes: they did not change).
+   */
   apply(entries: readonly StoredEvent[]): ProjectionChanges {
+    const at = entries.findIndex((entry) => entry.type === 'log.archived');
+    if (at < 0 || entries.length === 1) {
+      const changes = this.#fold(entries);
+      if (at === 0) this.#prune(entries[0] as StoredEvent<'log.archived'>);
+      return changes;
+    }
+    // Split at the fact, so what follows it sees the model without the occurrences it took.
+    this.apply(entries.slice(0, at + 1));
+    return this.apply(entries.slice(at + 1));
+  }
+
+  /** The occurrences an archive run of `range` would take out of the model. */
+  leaving(range: Pick<ArchivedRange, 'lastSeq' | 'occurrencesBefore'>): string[] {
+    const ids: string[] = [];
+    for (const [id, record] of this.#records) if (leavesReadModel(record, range)) ids.push(id);
+    return ids;
+  }
+
+  /** Takes the occurrences an archive run settled out of the model, and their history. */
+  #prune(fact: StoredEvent<'log.archived'>): void {
+    const range = fact.data;
+    const gone = new Set<number>();
+    for (const [id, record] of this.#records) {
+      if (!leavesReadModel(record, range)) continue;
+      this.#records.delete(id);
+      this.#bySeq.delete(record.firstSeq);
+      gone.add(record.firstSeq);
+    }
+    const keep = (seq: number) => !gone.has(seq);
+    if (gone.size > 0) {
+      this.#order = this.#order.filter(keep);
+      for (const [taskId, list] of this.#orderByTask) {
+        const kept = list.filter(keep);
+        if (kept.length === 0) this.#orderByTask.delete(taskId);
+        else this.#orderByTask.set(taskId, kept);
+      }
+    }
+    for (const [taskId, list] of this.#entriesByTask) {
+      const from = firstAfter(list, range.lastSeq);
+      if (from === list.length) this.#entriesByTask.delete(taskId);
+      else if (from > 0) list.splice(0, from);
+    }
+  }
+
+  #fold(entries: readonly StoredEvent[]): ProjectionChanges {
     const changes = projectEntries(entries, this);
     for (const id of changes.removedTasks) this.#tasks.delete(id);
     for (const [id, task] of changes.tasks) if (task !== null) this.#tasks.set(id, task);

@@ -85,6 +85,25 @@ export type PlanflowEventMap = {
   };
   /** The wall clock jumped relative to the timers (sleep, suspension, clock change). */
   'scheduler.clock_jumped': { expectedAt: IsoInstant; observedAt: IsoInstant; driftMs: number };
+  /**
+   * Entries `firstSeq`..`lastSeq` (all older than `before`) left the live log for the sealed
+   * archive segment `segment`, whose entry lines hash to `sha256`; `firstPrevHash` and
+   * `lastHash` are the hashes the chain crosses the segment with. Settled occurrences scheduled
+   * before `occurrencesBefore` whose every entry is in the segment left the read model
+   * (`prunedOccurrences` of them). Recorded by the store's archive run only.
+   */
+  'log.archived': {
+    firstSeq: number;
+    lastSeq: number;
+    count: number;
+    firstPrevHash: string;
+    lastHash: string;
+    segment: string;
+    sha256: string;
+    before: IsoInstant;
+    occurrencesBefore: IsoInstant;
+    prunedOccurrences: number;
+  };
 };
 
 export type PlanflowEventType = keyof PlanflowEventMap;
@@ -103,7 +122,7 @@ export type StoredEvent<T extends PlanflowEventType = PlanflowEventType> = {
     type: K;
     /** Clock time of the append. */
     time: IsoInstant;
-    /** `occurrence:<id>`, `task:<id>` or `scheduler`. */
+    /** `occurrence:<id>`, `task:<id>`, `calendar`, `scheduler` or `log`. */
     stream: string;
     data: Readonly<PlanflowEventMap[K]>;
     schemaVersion: number;
@@ -120,4 +139,6 @@ export const streams = {
   task: (id: string) => `task:${id}`,
   scheduler: 'scheduler',
   calendar: 'calendar',
+  /** Facts about the log itself (archive runs). */
+  log: 'log',
 } as const;

@@ -6,7 +6,7 @@ import type {
   RunOutcome,
   Task,
 } from '../domain/types.js';
-import { type NewEvent, streams } from './events.js';
+import { type NewEvent, type PlanflowEventMap, streams } from './events.js';
 
 // The one home of every entry the runtime appends: each fact of the catalogue in events.ts
 // is built here and nowhere else, so its stream and payload shape are decided in one place.
@@ -191,4 +191,12 @@ export function schedulerDegraded(instanceId: string, period: DegradedPeriod): N
       lastError: period.lastError,
     },
   };
+}
+
+/** What an archive run moved into a segment and took out of the read model. */
+export type ArchivedRange = Readonly<PlanflowEventMap['log.archived']>;
+
+/** Records that an archive run sealed entries into a segment (see `log.archived`). */
+export function logArchived(range: ArchivedRange): NewEvent {
+  return { type: 'log.archived', stream: streams.log, data: { ...range } };
 }

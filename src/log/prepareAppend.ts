@@ -16,6 +16,9 @@ import { entryHash } from './hashChain.js';
 /** The one event type the storage allows once per stream. */
 export const TRIGGERED = 'occurrence.triggered';
 
+/** The event type only an archive run records: its range leaves the live log. */
+const ARCHIVED = 'log.archived';
+
 /** A caller's event, checked and serialised; nothing store-assigned yet. */
 export type DraftEvent = Readonly<{ type: string; stream: string; dataJson: string }>;
 
@@ -68,6 +71,13 @@ export function draftEvents(component: string, events: readonly NewEvent[]): Dra
         'planflow:invalid-input',
         `${where}.stream`,
         `${component}: ${where}.stream must be a non-empty stream name such as "occurrence:<id>", got ${JSON.stringify(event.stream)}`,
+      );
+    }
+    if (event.type === ARCHIVED) {
+      throw new ValidationError(
+        'planflow:invalid-input',
+        `${where}.type`,
+        `${component}: ${where}.type "${ARCHIVED}" is recorded by the store's archive run only (store.archive()); it cannot be appended`,
       );
     }
     const data: unknown = event.data;

@@ -120,6 +120,9 @@ export function projectEntries(
         continue;
       case 'scheduler.clock_jumped':
       case 'scheduler.degraded':
+      // An archive run removes what its segment settled itself, in the transaction that
+      // records it (see `leavesReadModel`); the fact changes nothing else.
+      case 'log.archived':
         continue;
       case 'occurrence.scheduled': {
         const occurrence = event.data.occurrence;

@@ -7,6 +7,11 @@ import {
   type SigningOptions,
 } from './checkpointOptions.js';
 import type { AppendOptions, ReadOptions, StoreClock } from './EventStore.js';
+import {
+  type ResolvedRetention,
+  type RetentionOptions,
+  resolveRetention,
+} from './retentionOptions.js';
 
 /** Append options with every check done. */
 export type ResolvedAppendOptions = Readonly<{ expectedSeq: number | undefined }>;
@@ -98,25 +103,42 @@ export function resolveStoreClock(component: string, clock: StoreClock | undefin
 }
 
 /** Options of `memoryStore` (the type the store exports is this one). */
-export type MemoryStoreOptionsInput = Readonly<{ clock?: StoreClock }> & SigningOptions;
+export type MemoryStoreOptionsInput = Readonly<{
+  clock?: StoreClock;
+  retention?: RetentionOptions;
+}> &
+  SigningOptions;
 
 const MEMORY_KEYS: OptionKeys<MemoryStoreOptionsInput> = {
   clock: true,
+  retention: true,
   signingKey: true,
   checkpointEvery: true,
 };
 
 /**
  * Checks `memoryStore` options: `undefined` or a plain object with only `clock` (which must
- * have `now()`) and the signing options. `null`, an array or an unknown key (`clok`, with a
- * did-you-mean) is refused.
+ * have `now()`), `retention` (without `archiveDir`: the memory store writes no files) and the
+ * signing options. `null`, an array or an unknown key (`clok`, with a did-you-mean) is
+ * refused.
  */
-export function resolveMemoryStoreOptions(
-  options: unknown,
-): Readonly<{ clock: StoreClock; signing: ResolvedSigning | undefined }> {
+export function resolveMemoryStoreOptions(options: unknown): Readonly<{
+  clock: StoreClock;
+  signing: ResolvedSigning | undefined;
+  retention: ResolvedRetention | undefined;
+}> {
   const record = readOptions('memoryStore', options, MEMORY_KEYS, '{ clock }');
+  const retention = resolveRetention('memoryStore', record);
+  if (retention?.archiveDir !== undefined) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'retention.archiveDir',
+      'memoryStore: options.retention.archiveDir has no use here: the memory store writes no files, it hands each segment to retention.onArchived (result.bytes); drop archiveDir',
+    );
+  }
   return Object.freeze({
     clock: resolveStoreClock('memoryStore', record.clock as StoreClock),
     signing: resolveSigningOptions('memoryStore', record),
+    retention,
   });
 }

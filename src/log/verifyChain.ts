@@ -15,7 +15,10 @@ import { entryHash, GENESIS_HASH } from './hashChain.js';
  *   was removed (rows deleted, the `-wal` lost, the file cut short);
  * - `unsigned`: a public key was given, but no checkpoint is signed by it (a wrong key, or
  *   every checkpoint was removed);
- * - `expected-head`: the entry named by `expectHead` is missing or has another hash.
+ * - `expected-head`: the entry named by `expectHead` is missing or has another hash;
+ * - `segment`: an archive segment is missing, given twice, not the one the log recorded
+ *   (its sha256 or range differ from the `segments` table or the `log.archived` entry), or
+ *   the live log does not start where the recorded segments end.
  */
 export type VerifyProblem =
   | 'chain'
@@ -24,7 +27,8 @@ export type VerifyProblem =
   | 'forged'
   | 'truncated'
   | 'unsigned'
-  | 'expected-head';
+  | 'expected-head'
+  | 'segment';
 
 /** Outcome of checking a log: its hash chain and, when asked, its signed checkpoints. */
 export type VerifyResult =
@@ -53,6 +57,70 @@ export type VerifyResult =
     }>;
 
 /**
+ * The chain check, one entry at a time: each entry must follow the previous one without a
+ * gap, carry its hash as `prevHash`, and hash to its own `hash`. `verifyChain` walks batches
+ * with it; a reader that hands entries on as it checks them (an archive segment) steps it
+ * itself.
+ */
+export class ChainCursor {
+  readonly #dataJsonOf: (event: StoredEvent) => string;
+  #expectedSeq: number;
+  #prevHash: string;
+
+  constructor(
+    after: LogHead = { seq: 0, hash: GENESIS_HASH },
+    dataJsonOf: (event: StoredEvent) => string = (event) => JSON.stringify(event.data),
+  ) {
+    this.#expectedSeq = after.seq + 1;
+    this.#prevHash = after.hash;
+    this.#dataJsonOf = dataJsonOf;
+  }
+
+  /** Checks the next entry: undefined when it chains, else the failed result. */
+  step(event: StoredEvent): VerifyResult | undefined {
+    if (event.seq !== this.#expectedSeq) {
+      return this.#fail(
+        `expected entry #${this.#expectedSeq}, found #${event.seq} (entries missing or reordered)`,
+      );
+    }
+    if (event.prevHash !== this.#prevHash) {
+      return this.#fail(`entry #${event.seq} does not chain to entry #${event.seq - 1}`);
+    }
+    const hash = entryHash({
+      seq: event.seq,
+      id: event.id,
+      type: event.type,
+      time: event.time,
+      stream: event.stream,
+      schemaVersion: event.schemaVersion,
+      prevHash: event.prevHash,
+      dataJson: this.#dataJsonOf(event),
+    });
+    if (hash !== event.hash) {
+      return this.#fail(`entry #${event.seq} was changed after it was written (hash mismatch)`);
+    }
+    this.#prevHash = event.hash;
+    this.#expectedSeq++;
+    return undefined;
+  }
+
+  /** The entries checked so far, as a successful result. */
+  result(): VerifyResult {
+    return { ok: true, entries: this.#expectedSeq - 1, headHash: this.#prevHash };
+  }
+
+  #fail(reason: string): VerifyResult {
+    return {
+      ok: false,
+      entries: this.#expectedSeq - 1,
+      firstBadSeq: this.#expectedSeq,
+      problem: 'chain',
+      reason,
+    };
+  }
+}
+
+/**
  * Walks a log in order and checks, for every entry: the sequence number follows the previous
  * one without a gap, `prevHash` equals the previous entry's hash, and `hash` matches the
  * entry's content. Any changed byte, removed or reordered entry breaks one of these.
@@ -67,42 +135,12 @@ export async function verifyChain(
   dataJsonOf: (event: StoredEvent) => string = (event) => JSON.stringify(event.data),
   after: LogHead = { seq: 0, hash: GENESIS_HASH },
 ): Promise<VerifyResult> {
-  let expectedSeq = after.seq + 1;
-  let prevHash = after.hash;
-  // Built once, not per entry: a closure per entry showed up in profiles of long logs.
-  const fail = (reason: string): VerifyResult => ({
-    ok: false,
-    entries: expectedSeq - 1,
-    firstBadSeq: expectedSeq,
-    problem: 'chain',
-    reason,
-  });
+  const cursor = new ChainCursor(after, dataJsonOf);
   for await (const batch of batches) {
     for (const event of batch) {
-      if (event.seq !== expectedSeq) {
-        return fail(
-          `expected entry #${expectedSeq}, found #${event.seq} (entries missing or reordered)`,
-        );
-      }
-      if (event.prevHash !== prevHash) {
-        return fail(`entry #${event.seq} does not chain to entry #${event.seq - 1}`);
-      }
-      const hash = entryHash({
-        seq: event.seq,
-        id: event.id,
-        type: event.type,
-        time: event.time,
-        stream: event.stream,
-        schemaVersion: event.schemaVersion,
-        prevHash: event.prevHash,
-        dataJson: dataJsonOf(event),
-      });
-      if (hash !== event.hash) {
-        return fail(`entry #${event.seq} was changed after it was written (hash mismatch)`);
-      }
-      prevHash = event.hash;
-      expectedSeq++;
+      const failed = cursor.step(event);
+      if (failed !== undefined) return failed;
     }
   }
-  return { ok: true, entries: expectedSeq - 1, headHash: prevHash };
+  return cursor.result();
 }

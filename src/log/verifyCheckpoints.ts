@@ -51,6 +51,11 @@ export type CheckpointEvidence = Readonly<{
   mirror?: MirroredCheckpoint | undefined;
   /** The stored hash of entry #`seq`, undefined when there is no such entry. */
   hashAt(seq: number): string | undefined;
+  /**
+   * The last entry moved into an archive segment (0 or absent: none): an anchored head at or
+   * before it is checked against the segments with `verifyArchive`, not here.
+   */
+  archivedUpTo?: number;
 }>;
 
 const KEYS: OptionKeys<VerifyOptions> = { publicKey: true, expectHead: true, full: true };
@@ -237,6 +242,13 @@ export function verifyCheckpoints(
       );
     }
     const found = expectHead.seq === 0 ? GENESIS_HASH : evidence.hashAt(expectHead.seq);
+    if (found === undefined && expectHead.seq <= (evidence.archivedUpTo ?? 0)) {
+      return fail(
+        'expected-head',
+        expectHead.seq,
+        `the anchored entry #${expectHead.seq} was archived into a segment (the live log starts after entry #${evidence.archivedUpTo}); check the anchor against the archive: planflow verify --archive <segments…> --expect-head …, or verifyArchive(segments, store, { expectHead })`,
+      );
+    }
     if (found !== expectHead.hash) {
       const below = trusted.filter((seq) => seq < expectHead.seq).pop() ?? 0;
       return fail(

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import type { LogHead } from '../log/EventStore.js';
-import { GENESIS_HASH } from '../log/hashChain.js';
+import { liveStartReader } from './segmentTable.js';
 
 const KEY = 'verified';
 
@@ -19,6 +19,7 @@ export class VerifiedMark {
   readonly #read: Database.Statement<[], string>;
   readonly #write: Database.Statement<[string]>;
   readonly #hashAt: Database.Statement<[number], string>;
+  readonly #start: () => LogHead;
   #current: LogHead;
 
   constructor(db: Database.Database) {
@@ -27,16 +28,24 @@ export class VerifiedMark {
       `INSERT OR REPLACE INTO log_state (key, value) VALUES ('${KEY}', ?)`,
     );
     this.#hashAt = db.prepare<[number], string>('SELECT hash FROM events WHERE seq = ?').pluck();
+    this.#start = liveStartReader(db);
     this.#current = this.#load();
   }
 
+  /**
+   * The stored mark, never below where the live log starts: an archive run verified every
+   * entry it moved into a segment, so a mark it left behind counts from the segment's end.
+   */
   #load(): LogHead {
+    const start = this.#start();
     const json = this.#read.get();
-    if (json === undefined) return { seq: 0, hash: GENESIS_HASH };
+    if (json === undefined) return start;
     const parsed = JSON.parse(json) as Partial<LogHead>;
-    return typeof parsed.seq === 'number' && typeof parsed.hash === 'string'
+    return typeof parsed.seq === 'number' &&
+      typeof parsed.hash === 'string' &&
+      parsed.seq >= start.seq
       ? { seq: parsed.seq, hash: parsed.hash }
-      : { seq: 0, hash: GENESIS_HASH };
+      : start;
   }
 
   /** The mark as last read or written by this connection. */
@@ -52,7 +61,8 @@ export class VerifiedMark {
     this.#current = this.#load();
     const { seq, hash } = this.#current;
     if (seq === 0) return this.#current;
-    const found = this.#hashAt.get(seq);
+    const start = this.#start();
+    const found = seq === start.seq ? start.hash : this.#hashAt.get(seq);
     if (found === hash) return this.#current;
     const what =
       found === undefined ? `entry #${seq} is gone` : `entry #${seq} no longer has the hash it had`;

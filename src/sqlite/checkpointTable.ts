@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Checkpoint } from '../log/checkpoint.js';
+import { liveStartReader } from './segmentTable.js';
 
 type CheckpointRow = [seq: number, hash: string, time: string, keyId: string, signature: string];
 
@@ -11,8 +12,15 @@ export type CheckpointTable = Readonly<{
   latest(): Checkpoint | undefined;
   /** Every checkpoint in seq order. */
   all(): Checkpoint[];
-  /** The stored hash of entry #`seq` (not verified: the chain walk does that). */
+  /**
+   * The stored hash of entry #`seq` (not verified: the chain walk does that). For an entry
+   * archived into a segment: the end hash of the newest segment, or the hash of the
+   * checkpoint of that entry, which the archive run checked against the entry before it moved
+   * it (the segment itself is checked by `verifyArchive`).
+   */
   hashAt(seq: number): string | undefined;
+  /** The last archived entry (0 when the log was never archived). */
+  archivedUpTo(): number;
 }>;
 
 const toCheckpoint = (row: CheckpointRow): Checkpoint =>
@@ -31,7 +39,18 @@ export function prepareCheckpointTable(db: Database.Database): CheckpointTable {
   const all = db
     .prepare<[], CheckpointRow>(`SELECT ${COLUMNS} FROM checkpoints ORDER BY seq`)
     .raw();
-  const hashAt = db.prepare<[number], string>('SELECT hash FROM events WHERE seq = ?').pluck();
+  const eventHash = db.prepare<[number], string>('SELECT hash FROM events WHERE seq = ?').pluck();
+  const checkpointHash = db
+    .prepare<[number], string>('SELECT hash FROM checkpoints WHERE seq = ?')
+    .pluck();
+  const start = liveStartReader(db);
+  const hashAt = (seq: number): string | undefined => {
+    const found = eventHash.get(seq);
+    if (found !== undefined) return found;
+    const { seq: startSeq, hash } = start();
+    if (seq > startSeq) return undefined;
+    return seq === startSeq ? hash : checkpointHash.get(seq);
+  };
   return Object.freeze({
     insert(checkpoint: Checkpoint) {
       insert.run(
@@ -47,6 +66,7 @@ export function prepareCheckpointTable(db: Database.Database): CheckpointTable {
       return row === undefined ? undefined : toCheckpoint(row);
     },
     all: () => all.all().map(toCheckpoint),
-    hashAt: (seq: number) => hashAt.get(seq),
+    hashAt,
+    archivedUpTo: () => start().seq,
   });
 }

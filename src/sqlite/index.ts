@@ -2,6 +2,8 @@
  * `planflow/sqlite`: the SQLite event store. A separate entry point so that importing
  * `planflow` never loads the native better-sqlite3 driver.
  */
+export type { ArchiveLogOptions, ArchiveLogResult } from './archiveLog.js';
+export { archiveLog } from './archiveLog.js';
 export type { LogInspection } from './inspectLog.js';
 export { inspectLog } from './inspectLog.js';
 export type { Migration, MigrationOutcome } from './migrations.js';

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
-import { GENESIS_HASH } from '../log/hashChain.js';
 import type { SealedEntry } from '../log/prepareAppend.js';
+import { liveStartReader } from './segmentTable.js';
 
 /** One `events` row in column order, as `raw()` statements return it. */
 export type LogRow = [
@@ -31,6 +31,11 @@ export type LogStatements = Readonly<{
   savepoint: Database.Statement<[]>;
   release: Database.Statement<[]>;
   rollbackToSavepoint: Database.Statement<[]>;
+  /**
+   * Where the live log starts: the end of the newest archive segment (the first entry in the
+   * table chains to it), or genesis for a log that was never archived.
+   */
+  start: () => LogHead;
 }>;
 
 /** Prepares {@link LogStatements} on an open, migrated connection. */
@@ -55,13 +60,18 @@ export function prepareLogStatements(db: Database.Database): LogStatements {
     savepoint: db.prepare('SAVEPOINT append_call'),
     release: db.prepare('RELEASE append_call'),
     rollbackToSavepoint: db.prepare('ROLLBACK TO append_call'),
+    start: liveStartReader(db),
   });
 }
 
-/** The committed head, read from the file (another connection may have appended). */
+/**
+ * The committed head, read from the file (another connection may have appended). With no
+ * entry in the table it is where the live log starts: genesis, or the end of the newest
+ * archive segment.
+ */
 export function readHead(statements: LogStatements): LogHead {
   const row = statements.head.get();
-  return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: row[0], hash: row[1] };
+  return row === undefined ? statements.start() : { seq: row[0], hash: row[1] };
 }
 
 /** Writes one sealed entry, with the task it is about (for history queries). */

@@ -85,6 +85,28 @@ export const logMigrations: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 4,
+    description:
+      'segments table: archive segments the log starts after (see docs/storage.md, "Retention and archives")',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        CREATE TABLE segments (
+          last_seq INTEGER PRIMARY KEY,
+          first_seq INTEGER NOT NULL,
+          count INTEGER NOT NULL,
+          first_prev_hash TEXT NOT NULL,
+          last_hash TEXT NOT NULL,
+          sha256 TEXT NOT NULL,
+          file TEXT NOT NULL,
+          dir TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          fact_seq INTEGER NOT NULL,
+          archived_at TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ]);
 
 /** The schema version this build writes and understands. */

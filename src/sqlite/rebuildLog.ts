@@ -1,13 +1,4 @@
-import {
-  closeSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { constants, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
@@ -18,6 +9,7 @@ import { type LogRow, prepareLogStatements, readPage } from './logStatements.js'
 import { openLogDatabase } from './openLogDatabase.js';
 import { rebuildProjection } from './sqliteProjection.js';
 import { guarded } from './storageFault.js';
+import { syncDirectory } from './syncDirectory.js';
 import { VerifiedMark } from './VerifiedMark.js';
 import { verifyLogRows } from './verifyLog.js';
 
@@ -109,18 +101,6 @@ export function settleRebuilt(db: Database.Database, verified: VerifyResult): vo
   })();
 }
 
-function syncDirectory(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dirname(path), 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not every file system lets a directory be synced; the rename itself is atomic.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /**
  * Repairs a log whose SQLite file is damaged below the hash chain — a missing or changed
  * index, damaged pages — where deleting a tail in place cannot help. The original file (and
@@ -202,7 +182,7 @@ export async function rebuildLog(
       renameSync(fresh, path);
       replaced = true;
     });
-    syncDirectory(path);
+    syncDirectory(dirname(path));
     const known = Math.max(lastSeq ?? 0, readable);
     return {
       keptEntries: copy.copied,

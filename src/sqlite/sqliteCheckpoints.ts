@@ -94,16 +94,23 @@ export function refuseLostLog(component: string, path: string): void {
 export function checkpointEvidenceOf(db: Database.Database, path: string): CheckpointEvidence {
   let checkpoints: readonly Checkpoint[] = [];
   let hashAt: (seq: number) => string | undefined = () => undefined;
+  let archivedUpTo = 0;
   try {
     const table = prepareCheckpointTable(db);
     checkpoints = table.all();
     hashAt = table.hashAt;
+    archivedUpTo = table.archivedUpTo();
   } catch {
     // No checkpoints table (a damaged schema): nothing to compare but the head file.
     const lookup = db.prepare<[number], string>('SELECT hash FROM events WHERE seq = ?').pluck();
     hashAt = (seq) => lookup.get(seq);
   }
-  return { checkpoints, mirror: path === ':memory:' ? undefined : readHeadFile(path), hashAt };
+  return {
+    checkpoints,
+    mirror: path === ':memory:' ? undefined : readHeadFile(path),
+    hashAt,
+    archivedUpTo,
+  };
 }
 
 /**
@@ -190,6 +197,7 @@ export function openCheckpoints(
       checkpoints: table.all(),
       mirror: headFileOf(),
       hashAt: table.hashAt,
+      archivedUpTo: table.archivedUpTo(),
     }),
     all: () => table.all(),
     close() {

@@ -1,10 +1,12 @@
-import { CorruptLogError } from '../domain/errors.js';
-import type { CheckpointedStore } from '../log/CheckpointedStore.js';
+import { CorruptLogError, StorageError } from '../domain/errors.js';
+import type { ArchiveOptions, ArchiveResult, ArchivingStore } from '../log/ArchivingStore.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import type { SigningOptions } from '../log/checkpointOptions.js';
 import type { AppendOptions, LogHead, ReadOptions, StoreClock } from '../log/EventStore.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
+import { RetentionCadence } from '../log/RetentionCadence.js';
+import { type RetentionOptions, resolveArchiveRun } from '../log/retentionOptions.js';
 import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
 import { resolveAppendOptions, resolveReadOptions } from '../log/storeOptions.js';
 import type { VerifyResult } from '../log/verifyChain.js';
@@ -13,7 +15,8 @@ import {
   type VerifyOptions,
   verifyCheckpoints,
 } from '../log/verifyCheckpoints.js';
-import { createGroupCommit } from './groupCommit.js';
+import { prepareCheckpointTable } from './checkpointTable.js';
+import { type CommitHooks, createGroupCommit } from './groupCommit.js';
 import { integrityError, integrityProblems } from './integrityProblems.js';
 import {
   type LogStatements,
@@ -23,12 +26,15 @@ import {
   rowToStoredEvent,
 } from './logStatements.js';
 import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
+import { SqliteArchiver } from './SqliteArchiver.js';
+import { prepareSegmentTable, type SegmentTable } from './segmentTable.js';
 import { openCheckpoints, refuseLostLog } from './sqliteCheckpoints.js';
 import { SqliteProjection } from './sqliteProjection.js';
 import { resolveSqliteStoreOptions, type VerifyOnOpen } from './sqliteStoreOptions.js';
 import { type FaultSite, guarded, storageFault } from './storageFault.js';
 import { VerifiedMark } from './VerifiedMark.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
+import { segmentFactProblem } from './verifySegmentFact.js';
 
 const COMPONENT = 'sqliteStore';
 
@@ -63,11 +69,18 @@ export type SqliteStoreOptions = Readonly<{
    * @default 'new'
    */
   verifyOnOpen?: VerifyOnOpen | boolean;
+  /**
+   * Archive entries older than `keepFinishedFor` into sealed segments in `archiveDir`, on
+   * open and then on a cadence; settled occurrences whose entries all moved leave the read
+   * model. Not with `readOnly`. See docs/storage.md, "Retention and archives".
+   * @default undefined (keep everything in the live log)
+   */
+  retention?: RetentionOptions;
 }> &
   SigningOptions;
 
 /** An SQLite-backed event store that can also check its own file. */
-export interface SqliteStore extends CheckpointedStore {
+export interface SqliteStore extends ArchivingStore {
   /** The file this store writes to. */
   readonly path: string;
   /**
@@ -75,6 +88,13 @@ export interface SqliteStore extends CheckpointedStore {
    * then the checkpoints in the file and its head file (`<path>.head`) against it.
    */
   verify(options?: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * Moves the entries older than `before` (default: now minus `retention.keepFinishedFor`)
+   * into one sealed segment in `archiveDir` (default `<path>.archive`). Appends go on while
+   * it writes the segment; recording it is one transaction. Resolves with `segment`
+   * undefined when nothing is old enough.
+   */
+  archive(options?: ArchiveOptions): Promise<ArchiveResult>;
 }
 
 /**
@@ -85,6 +105,7 @@ export interface SqliteStore extends CheckpointedStore {
 async function verifyOpened(
   log: LogDatabase,
   statements: LogStatements,
+  segments: SegmentTable,
   mark: VerifiedMark,
   path: string,
   mode: VerifyOnOpen,
@@ -100,7 +121,8 @@ async function verifyOpened(
     if (problems.length > 0) failure = integrityError(COMPONENT, path, problems);
     else {
       const after = mode === 'full' ? undefined : mark.check(COMPONENT, path);
-      const result = await verifyLogRows(statements, () => {}, after);
+      const walked = await verifyLogRows(statements, () => {}, after);
+      const result = (walked.ok && segmentFactProblem(log.db, segments.last())) || walked;
       failure = corruptLogError(COMPONENT, path, result);
       if (result.ok && !log.readOnly && result.entries > mark.current.seq) {
         mark.advance({ seq: result.entries, hash: result.headHash });
@@ -132,19 +154,20 @@ async function verifyOpened(
  * const store = await sqliteStore({ path: 'planflow.db' });
  */
 export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const { path, synchronous, verifyOnOpen, readOnly, clock, signing } =
+  const { path, synchronous, verifyOnOpen, readOnly, clock, signing, retention } =
     resolveSqliteStoreOptions(options);
   const stampTime = timeStamper(COMPONENT, clock);
   guarded({ component: COMPONENT, path, operation: 'open' }, () => refuseLostLog(COMPONENT, path));
   const log = openLogDatabase(path, { component: COMPONENT, synchronous, readOnly });
   const { db } = log;
   const site = (operation: string): FaultSite => ({ component: COMPONENT, path, operation });
-  const { statements, projection, mark } = guarded(site('open'), () => {
+  const { statements, projection, mark, segments } = guarded(site('open'), () => {
     try {
       return {
         statements: prepareLogStatements(db),
         projection: new SqliteProjection(db),
         mark: new VerifiedMark(db),
+        segments: prepareSegmentTable(db),
       };
     } catch (error) {
       log.close();
@@ -165,21 +188,56 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       throw error;
     }
   });
-  if (verifyOnOpen !== false) await verifyOpened(log, statements, mark, path, verifyOnOpen);
-  const commits = createGroupCommit(
-    db,
-    statements,
-    projection,
-    mark,
-    COMPONENT,
-    path,
-    checkpoints.hooks,
-  );
+  if (verifyOnOpen !== false)
+    await verifyOpened(log, statements, segments, mark, path, verifyOnOpen);
   let closed = false;
+  let closing = false;
 
   const ensureOpen = (operation: string): void => {
     if (closed) throw storeClosedError(COMPONENT, operation);
   };
+
+  // Retention: a run on open, then one whenever a commit finds the cadence due.
+  const cadence = retention === undefined ? undefined : new RetentionCadence(retention);
+  const runRetention = (headSeq: number): void => {
+    if (cadence === undefined || retention === undefined) return;
+    const nowMs = clock.now();
+    cadence.started(headSeq, nowMs);
+    archiver
+      .run(resolveArchiveRun(COMPONENT, undefined, { nowMs, retention }))
+      .then(retention.onArchived, (error: unknown) => {
+        if (!closing) retention.onError(error);
+      })
+      .finally(() => cadence.finished());
+  };
+  const hooks: CommitHooks =
+    cadence === undefined
+      ? checkpoints.hooks
+      : {
+          beforeCommit: checkpoints.hooks.beforeCommit,
+          committed(head, checkpoint) {
+            checkpoints.hooks.committed(head, checkpoint);
+            if (!closing && cadence.due(head.seq, clock.now())) runRetention(head.seq);
+          },
+        };
+  const commits = createGroupCommit(db, statements, projection, mark, COMPONENT, path, hooks);
+  const archiver = new SqliteArchiver({
+    db,
+    statements,
+    projection,
+    mark,
+    checkpoints: prepareCheckpointTable(db),
+    segments,
+    hooks,
+    component: COMPONENT,
+    path,
+    clock,
+    stampTime,
+    beforePage: () => {
+      if (closing || closed) throw storeClosedError(COMPONENT, 'archive');
+    },
+  });
+  if (!readOnly && cadence !== undefined) runRetention(readHead(statements).seq);
 
   const append = async (
     events: readonly NewEvent[],
@@ -258,16 +316,39 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
           }
         }
         const chain = await verifyLogRows(statements, () => ensureOpen('verify'), after);
-        return verifyCheckpoints(chain, evidence, verifyOptions);
+        const segmentProblem = chain.ok ? segmentFactProblem(db, segments.last()) : undefined;
+        return verifyCheckpoints(segmentProblem ?? chain, evidence, verifyOptions);
       } catch (error) {
         throw storageFault(error, site('verify'));
       }
+    },
+    async archive(archiveOptions?: ArchiveOptions): Promise<ArchiveResult> {
+      ensureOpen('archive');
+      if (readOnly || closing) {
+        if (closing) throw storeClosedError(COMPONENT, 'archive');
+        throw new StorageError(
+          'planflow:storage-read-only',
+          `${COMPONENT}: cannot archive "${path}": the store was opened with readOnly: true; open it without readOnly to archive`,
+          { path },
+        );
+      }
+      const run = resolveArchiveRun(COMPONENT, archiveOptions, { nowMs: clock.now(), retention });
+      return archiver.run(run);
+    },
+    async segments() {
+      ensureOpen('segments');
+      return guarded(site('read the segments of'), () => segments.all());
     },
     async checkpoints(): Promise<readonly Checkpoint[]> {
       ensureOpen('checkpoints');
       return guarded(site('read the checkpoints of'), () => checkpoints.all());
     },
     async close(): Promise<void> {
+      if (closed) return;
+      // An archive run in progress stops at its next page (its temporary files removed);
+      // one recording its segment finishes first.
+      closing = true;
+      await archiver.idle();
       if (closed) return;
       commits.flushNow();
       closed = true;

@@ -6,6 +6,11 @@ import {
   type SigningOptions,
 } from '../log/checkpointOptions.js';
 import type { StoreClock } from '../log/EventStore.js';
+import {
+  type ResolvedRetention,
+  type RetentionOptions,
+  resolveRetention,
+} from '../log/retentionOptions.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
 
 /** How much of a file `sqliteStore` checks on open (see `SqliteStoreOptions.verifyOnOpen`). */
@@ -18,6 +23,7 @@ export type SqliteStoreOptionsInput = Readonly<{
   clock?: StoreClock;
   verifyOnOpen?: VerifyOnOpen | boolean;
   readOnly?: boolean;
+  retention?: RetentionOptions;
 }> &
   SigningOptions;
 
@@ -27,6 +33,7 @@ const SQLITE_KEYS: OptionKeys<SqliteStoreOptionsInput> = {
   clock: true,
   verifyOnOpen: true,
   readOnly: true,
+  retention: true,
   signingKey: true,
   checkpointEvery: true,
 };
@@ -36,8 +43,8 @@ const MAX_PATH_LENGTH = 4096;
 
 /**
  * Checks `sqliteStore` options and fills defaults (`synchronous` `'FULL'`, `verifyOnOpen`
- * `'new'`, `readOnly` false): a plain object, known keys only, a non-empty `path` without NUL
- * characters.
+ * `'new'`, `readOnly` false, no retention): a plain object, known keys only, a non-empty
+ * `path` without NUL characters.
  * @throws ValidationError (`planflow:invalid-options`) naming the option.
  */
 export function resolveSqliteStoreOptions(options: unknown): Readonly<{
@@ -47,6 +54,7 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
   readOnly: boolean;
   clock: StoreClock;
   signing: ResolvedSigning | undefined;
+  retention: ResolvedRetention | undefined;
 }> {
   const component = 'sqliteStore';
   if (options === undefined) {
@@ -91,5 +99,13 @@ export function resolveSqliteStoreOptions(options: unknown): Readonly<{
       `${component}: options.signingKey and readOnly: true exclude each other: a read-only store never signs; to check the log's checkpoints pass the public key to verify({ publicKey }) instead`,
     );
   }
-  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock, signing });
+  const retention = resolveRetention(component, record);
+  if (retention !== undefined && readOnly) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'retention',
+      `${component}: options.retention and readOnly: true exclude each other: a read-only store never archives; open it without readOnly to archive, or drop retention`,
+    );
+  }
+  return Object.freeze({ path, synchronous, verifyOnOpen, readOnly, clock, signing, retention });
 }

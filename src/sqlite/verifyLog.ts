@@ -1,7 +1,6 @@
 import { CorruptLogError } from '../domain/errors.js';
 import type { LogHead } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
-import { GENESIS_HASH } from '../log/hashChain.js';
 import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { type LogStatements, readPage } from './logStatements.js';
@@ -68,14 +67,15 @@ function* rawBatches(
 }
 
 /**
- * Checks the file's hash chain against the stored text: the whole of it, or (with `after`)
- * what follows an entry verified before. `beforePage` runs before each page is read, so a
- * store can stop a long verification when it is closed meanwhile.
+ * Checks the file's hash chain against the stored text: the whole live log — from genesis,
+ * or from the end of the newest archive segment, which its first entry must chain to — or
+ * (with `after`) what follows an entry verified before. `beforePage` runs before each page
+ * is read, so a store can stop a long verification when it is closed meanwhile.
  */
 export async function verifyLogRows(
   statements: LogStatements,
   beforePage: () => void = () => {},
-  after: LogHead = { seq: 0, hash: GENESIS_HASH },
+  after: LogHead = statements.start(),
 ): Promise<VerifyResult> {
   const unreadable: { from?: number; reason?: string } = {};
   const result = await verifyChain(

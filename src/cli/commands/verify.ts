@@ -20,6 +20,7 @@ const LABEL: Readonly<Record<VerifyProblem, string>> = {
   truncated: 'truncated',
   unsigned: 'unsigned',
   'expected-head': 'head mismatch',
+  segment: 'archive',
 };
 
 /** What to do about a finding of the signed checkpoints (the chain itself verified). */

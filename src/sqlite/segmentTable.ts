@@ -1,0 +1,102 @@
+import type Database from 'better-sqlite3';
+import type { SegmentRecord } from '../log/ArchivingStore.js';
+import type { LogHead } from '../log/EventStore.js';
+import { GENESIS_HASH } from '../log/hashChain.js';
+
+type SegmentRow = [
+  lastSeq: number,
+  firstSeq: number,
+  count: number,
+  firstPrevHash: string,
+  lastHash: string,
+  sha256: string,
+  file: string,
+  dir: string,
+  bytes: number,
+  factSeq: number,
+  archivedAt: string,
+];
+
+const COLUMNS =
+  'last_seq, first_seq, count, first_prev_hash, last_hash, sha256, file, dir, bytes, fact_seq, archived_at';
+
+const toRecord = (row: SegmentRow): SegmentRecord =>
+  Object.freeze({
+    firstSeq: row[1],
+    lastSeq: row[0],
+    count: row[2],
+    firstPrevHash: row[3],
+    lastHash: row[4],
+    sha256: row[5],
+    file: row[6],
+    dir: row[7],
+    bytes: row[8],
+    factSeq: row[9],
+    archivedAt: row[10],
+  });
+
+/** The statements on the `segments` table (schema step 4), prepared once per connection. */
+export type SegmentTable = Readonly<{
+  all(): SegmentRecord[];
+  /** The newest segment: the live log starts right after it. */
+  last(): SegmentRecord | undefined;
+  insert(record: SegmentRecord): void;
+}>;
+
+/** Prepares the {@link SegmentTable} statements on an open, migrated connection. */
+export function prepareSegmentTable(db: Database.Database): SegmentTable {
+  const all = db.prepare<[], SegmentRow>(`SELECT ${COLUMNS} FROM segments ORDER BY last_seq`).raw();
+  const last = db
+    .prepare<[], SegmentRow>(`SELECT ${COLUMNS} FROM segments ORDER BY last_seq DESC LIMIT 1`)
+    .raw();
+  const insert = db.prepare<SegmentRow>(
+    `INSERT INTO segments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return Object.freeze({
+    all: () => all.all().map(toRecord),
+    last() {
+      const row = last.get();
+      return row === undefined ? undefined : toRecord(row);
+    },
+    insert(r: SegmentRecord) {
+      insert.run(
+        r.lastSeq,
+        r.firstSeq,
+        r.count,
+        r.firstPrevHash,
+        r.lastHash,
+        r.sha256,
+        r.file,
+        r.dir,
+        r.bytes,
+        r.factSeq,
+        r.archivedAt,
+      );
+    },
+  });
+}
+
+/** Where a log without segments starts: before entry 1. */
+const GENESIS_HEAD: LogHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+
+/**
+ * Reads where the live log of `db` starts: the end of its newest segment, or genesis. A file
+ * whose schema lacks the table (damaged, being repaired) starts at genesis: its entries are
+ * then checked from entry 1, and the schema problem is reported on its own.
+ */
+export function liveStartReader(db: Database.Database): () => LogHead {
+  let statement: Database.Statement<[], [number, string]>;
+  try {
+    statement = db
+      .prepare<[], [number, string]>(
+        'SELECT last_seq, last_hash FROM segments ORDER BY last_seq DESC LIMIT 1',
+      )
+      .raw();
+  } catch {
+    return () => GENESIS_HEAD;
+  }
+  return () => {
+    const row = statement.get();
+    return row === undefined ? GENESIS_HEAD : { seq: row[0], hash: row[1] };
+  };
+}

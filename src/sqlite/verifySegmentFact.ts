@@ -1,0 +1,32 @@
+import type Database from 'better-sqlite3';
+import type { SegmentRecord } from '../log/ArchivingStore.js';
+import { factMismatch } from '../log/factMismatch.js';
+import type { VerifyResult } from '../log/verifyChain.js';
+import { type LogRow, rowToStoredEvent } from './logStatements.js';
+
+/**
+ * Checks the newest segment record against its `log.archived` entry, which the live log
+ * holds: the live chain is checked from that record's end hash, so a record edited to start
+ * the chain elsewhere must not pass. A finding is a `segment` problem at the record's fact.
+ */
+export function segmentFactProblem(
+  db: Database.Database,
+  segment: SegmentRecord | undefined,
+): VerifyResult | undefined {
+  if (segment === undefined) return undefined;
+  const row = db
+    .prepare<[number], LogRow>(
+      'SELECT seq, id, type, time, stream, data, schema_version, prev_hash, hash FROM events WHERE seq = ?',
+    )
+    .raw()
+    .get(segment.factSeq);
+  const reason = factMismatch(segment, row === undefined ? undefined : rowToStoredEvent(row));
+  if (reason === undefined) return undefined;
+  return {
+    ok: false,
+    entries: segment.lastSeq,
+    firstBadSeq: segment.lastSeq + 1,
+    problem: 'segment',
+    reason,
+  };
+}
