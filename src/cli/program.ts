@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { registerApprove } from './commands/approve.js';
+import { registerArchive } from './commands/archive.js';
 import { registerCalendar } from './commands/calendar.js';
 import { registerExport } from './commands/export.js';
 import { registerHead } from './commands/head.js';
@@ -71,5 +72,6 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
   registerHead(program, ctx);
   registerExport(program, ctx);
   registerRepair(program, ctx);
+  registerArchive(program, ctx);
   return program;
 }

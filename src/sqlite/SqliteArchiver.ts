@@ -17,6 +17,7 @@ import { verifyChain } from '../log/verifyChain.js';
 import type { CheckpointTable } from './checkpointTable.js';
 import type { CommitHooks } from './groupCommit.js';
 import { insertEntry, type LogStatements, readHead, readPage } from './logStatements.js';
+import { pruneArchived } from './pruneArchived.js';
 import { SegmentFile } from './SegmentFile.js';
 import type { SegmentTable } from './segmentTable.js';
 import type { SqliteProjection } from './sqliteProjection.js';
@@ -43,15 +44,6 @@ export type ArchiverParts = Readonly<{
   /** Runs before each page is read; throws to stop the run (the store is closing). */
   beforePage: () => void;
 }>;
-
-/**
- * The settled occurrences the run takes out of the read model: `leavesReadModel`
- * (src/log/leavesReadModel.ts) in SQL — not live, every entry (the last history step) in the
- * prefix, scheduled before the cutoff. `first_seq` bounds the scan to the archived prefix.
- */
-const PRUNE = `DELETE FROM occurrences
-  WHERE first_seq <= ? AND live = 0 AND scheduled_ms < ?
-    AND json_extract(record, '$.execution.history[#-1].seq') <= ?`;
 
 /** Where segments go when neither the run nor the store says. */
 export const defaultArchiveDir = (path: string): string => `${path}.archive`;
@@ -254,7 +246,8 @@ export class SqliteArchiver {
       }
       const headBefore = readHead(statements);
       const known = mark.isAt(headBefore);
-      pruned = db.prepare(PRUNE).run(header.lastSeq, occurrencesBeforeMs, header.lastSeq).changes;
+      const occurrencesBefore = toIso(occurrencesBeforeMs);
+      pruned = pruneArchived(db, { lastSeq: header.lastSeq, occurrencesBefore });
       db.prepare('DELETE FROM events WHERE seq > ? AND seq <= ?').run(start.seq, header.lastSeq);
       const time = this.#parts.stampTime();
       const fact = logArchived({
@@ -266,7 +259,7 @@ export class SqliteArchiver {
         segment: sealed.name,
         sha256: header.sha256,
         before,
-        occurrencesBefore: toIso(occurrencesBeforeMs),
+        occurrencesBefore,
         prunedOccurrences: pruned,
       });
       const [entry] = sealDrafts(

@@ -10,10 +10,12 @@ import {
 import { integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
+import { prepareSegmentTable } from './segmentTable.js';
 import { checkpointEvidenceOf } from './sqliteCheckpoints.js';
 import { guarded, storageFault } from './storageFault.js';
 import { VerifiedMark } from './VerifiedMark.js';
 import { verifyLogRows } from './verifyLog.js';
+import { segmentFactProblem } from './verifySegmentFact.js';
 
 const COMPONENT = 'inspectLog';
 
@@ -31,6 +33,11 @@ export type LogInspection = Readonly<{
    * object, or what SQLite's `integrity_check` reports. Empty when the file is sound.
    */
   storageProblems: readonly string[];
+  /**
+   * The last entry archived into a segment (0: none). The chain walk starts after it; check
+   * the segments too with `verifyArchive` (`planflow verify --archive`).
+   */
+  archivedUpTo: number;
 }>;
 
 /**
@@ -78,14 +85,21 @@ export async function inspectLog(path: string, options?: VerifyOptions): Promise
         : []),
     ];
     const evidence = checkpointEvidenceOf(log.db, path);
-    const chain = verifyCheckpoints(
+    const walked =
       full || log.schemaProblems.length > 0
         ? await verifyLogRows(prepareLogStatements(log.db))
-        : await verifySinceMark(log.db, path),
-      evidence,
-      options,
-    );
-    return { ok: chain.ok && storageProblems.length === 0, chain, storageProblems };
+        : await verifySinceMark(log.db, path);
+    const segment =
+      walked.ok && log.schemaProblems.length === 0
+        ? segmentFactProblem(log.db, prepareSegmentTable(log.db).last())
+        : undefined;
+    const chain = verifyCheckpoints(segment ?? walked, evidence, options);
+    return {
+      ok: chain.ok && storageProblems.length === 0,
+      chain,
+      storageProblems,
+      archivedUpTo: evidence.archivedUpTo ?? 0,
+    };
   } catch (error) {
     throw storageFault(error, { component: COMPONENT, path, operation: 'verify' });
   } finally {

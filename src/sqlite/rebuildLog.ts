@@ -2,12 +2,14 @@ import { constants, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
+import type { SegmentRecord } from '../log/ArchivingStore.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import { integrityProblems } from './integrityProblems.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { type LogRow, prepareLogStatements, readPage } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
-import { rebuildProjection } from './sqliteProjection.js';
+import { rebuildReadModel, segmentFiles } from './rebuildReadModel.js';
+import { prepareSegmentTable } from './segmentTable.js';
 import { guarded } from './storageFault.js';
 import { syncDirectory } from './syncDirectory.js';
 import { VerifiedMark } from './VerifiedMark.js';
@@ -22,6 +24,15 @@ export type RebuildOutcome = Readonly<{
 }>;
 
 const COPY_PAGE = 500;
+
+/** The archive segments the damaged file records (none when that table cannot be read). */
+function archivedSegments(db: Database.Database): readonly SegmentRecord[] {
+  try {
+    return prepareSegmentTable(db).all();
+  } catch {
+    return [];
+  }
+}
 
 /** The highest seq the damaged table still answers for, or undefined when it cannot. */
 function lastSeqOf(db: Database.Database): number | undefined {
@@ -41,24 +52,25 @@ function cannotRepair(component: string, path: string, why: string, cause?: unkn
 }
 
 /**
- * Copies rows 1..`upTo` of `source` into the fresh log in seq order, one transaction per
- * page. The fresh file's unique index refuses a second `occurrence.triggered` for a stream
+ * Copies rows `from`+1..`upTo` of `source` (the live log, after its archive segments) into
+ * the fresh log in seq order, one transaction per page. The fresh file's unique index refuses a second `occurrence.triggered` for a stream
  * (one that got in while the old file's index was missing or damaged): the copy stops
  * before it, since skipping one entry would break the chain for all that follow.
  */
 function copyRows(
   source: Database.Database,
   target: Database.Database,
+  from: number,
   upTo: number,
 ): Readonly<{ copied: number; duplicate?: LogRow }> {
   const read = prepareLogStatements(source);
   const write = prepareLogStatements(target);
   let copied = 0;
   let pageSize = COPY_PAGE;
-  while (copied < upTo) {
+  while (from + copied < upTo) {
     let rows: LogRow[];
     try {
-      rows = readPage(read, copied + 1, upTo, pageSize);
+      rows = readPage(read, from + copied + 1, upTo, pageSize);
     } catch (error) {
       // Stepping past the last readable row can touch the damaged page: go row by row.
       if (pageSize === 1) throw error;
@@ -90,15 +102,17 @@ function copyRows(
 }
 
 /**
- * Rebuilds the read model of a file whose entries were just copied or cut back, and marks the
- * chain it verified, in one transaction.
+ * Rebuilds the read model of a file whose entries were just copied or cut back (from its
+ * archive `segments` too, when it has any), then marks the chain it verified.
  */
-export function settleRebuilt(db: Database.Database, verified: VerifyResult): void {
-  db.transaction(() => {
-    rebuildProjection(db);
-    if (verified.ok)
-      new VerifiedMark(db).advance({ seq: verified.entries, hash: verified.headHash });
-  })();
+export async function settleRebuilt(
+  db: Database.Database,
+  verified: VerifyResult,
+  segments: readonly string[],
+  site: Readonly<{ component: string; path: string }>,
+): Promise<void> {
+  await rebuildReadModel(db, segments, site);
+  if (verified.ok) new VerifiedMark(db).advance({ seq: verified.entries, hash: verified.headHash });
 }
 
 /**
@@ -117,6 +131,7 @@ export async function rebuildLog(
   path: string,
   backupPath: string,
   problems: readonly string[],
+  archiveDir: string | undefined,
 ): Promise<RebuildOutcome> {
   const site = (operation: string) => ({ component, path, operation });
   const fresh = `${path}.rebuild-${process.pid}`;
@@ -139,6 +154,10 @@ export async function rebuildLog(
         error,
       );
     }
+    // An archived log keeps its segments: the fresh file starts after them too.
+    const segments = archivedSegments(source);
+    const files = segments.length === 0 ? [] : segmentFiles(source, component, path, archiveDir);
+    const start = statements.start();
     const valid = await verifyLogRows(statements);
     const lastSeq = lastSeqOf(source);
     const readable = valid.entries;
@@ -157,13 +176,17 @@ export async function rebuildLog(
     const target = openLogDatabase(fresh, { component, synchronous: 'FULL', readOnly: false });
     let copy: ReturnType<typeof copyRows>;
     try {
-      copy = guarded(site('rebuild'), () => copyRows(source!, target.db, readable));
+      const table = prepareSegmentTable(target.db);
+      target.db.transaction(() => {
+        for (const segment of segments) table.insert(segment);
+      })();
+      copy = guarded(site('rebuild'), () => copyRows(source!, target.db, start.seq, readable));
       const check = await verifyLogRows(prepareLogStatements(target.db));
       const damage = integrityProblems(target.db);
-      if (!check.ok || check.entries !== copy.copied || damage.length > 0) {
+      if (!check.ok || check.entries !== start.seq + copy.copied || damage.length > 0) {
         throw cannotRepair(component, path, 'the rebuilt copy did not verify');
       }
-      guarded(site('rebuild'), () => settleRebuilt(target.db, check));
+      await settleRebuilt(target.db, check, files, { component, path });
     } finally {
       target.close();
     }
@@ -184,9 +207,10 @@ export async function rebuildLog(
     });
     syncDirectory(dirname(path));
     const known = Math.max(lastSeq ?? 0, readable);
+    const kept = start.seq + copy.copied;
     return {
-      keptEntries: copy.copied,
-      removedEntries: Math.max(0, known - copy.copied),
+      keptEntries: kept,
+      removedEntries: Math.max(0, known - kept),
       problems: dropped,
     };
   } finally {

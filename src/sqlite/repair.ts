@@ -6,6 +6,7 @@ import { integrityProblems } from './integrityProblems.js';
 import { prepareLogStatements } from './logStatements.js';
 import { type LogDatabase, openLogDatabase } from './openLogDatabase.js';
 import { rebuildLog, settleRebuilt } from './rebuildLog.js';
+import { segmentFiles } from './rebuildReadModel.js';
 import { settleCheckpoints } from './settleCheckpoints.js';
 import { guarded, storageFault } from './storageFault.js';
 import { corruptLogError, verifyLogRows } from './verifyLog.js';
@@ -18,6 +19,12 @@ export type RepairOptions = Readonly<{
   backupPath?: string;
   /** Time source for the default backup name. @default Date.now */
   clock?: StoreClock;
+  /**
+   * Where the log's archive segments are, when it was archived and they were moved from
+   * where the archive runs wrote them: its read model is rebuilt from them too.
+   * @default the directory each segment was written to
+   */
+  archiveDir?: string;
 }>;
 
 /** What {@link repairLog} did. */
@@ -33,7 +40,7 @@ export type RepairResult = Readonly<{
    * file that replaced it.
    */
   method: 'none' | 'truncate' | 'rebuild';
-  /** Entries 1..keptEntries remain; they all verify. */
+  /** Entries 1..keptEntries remain (in the live log, or archived before it); they all verify. */
   keptEntries: number;
   /** Entries dropped from the first invalid or unreadable one on (0 when nothing was). */
   removedEntries: number;
@@ -89,15 +96,23 @@ function openForRepair(path: string): LogDatabase | readonly string[] {
 }
 
 /** Deletes every entry from the first one that fails verification on, in place. */
-async function truncate(log: LogDatabase, path: string, backupPath: string): Promise<RepairResult> {
+async function truncate(
+  log: LogDatabase,
+  path: string,
+  backupPath: string,
+  archiveDir: string | undefined,
+): Promise<RepairResult> {
+  // An archived log's read model is rebuilt from its segments too: find them before anything.
+  const files = segmentFiles(log.db, COMPONENT, path, archiveDir);
   // SQLite's online backup copies the log as this connection sees it, WAL included.
   await log.db.backup(backupPath);
   const statements = prepareLogStatements(log.db);
+  const site = { component: COMPONENT, path };
   const before = await verifyLogRows(statements);
   if (before.ok) {
     // Rows removed from the end leave a chain that verifies but a read model and a verified
     // mark that name them: both are rebuilt from what is there.
-    settleRebuilt(log.db, before);
+    await settleRebuilt(log.db, before, files, site);
     return {
       backupPath,
       method: 'none',
@@ -110,7 +125,7 @@ async function truncate(log: LogDatabase, path: string, backupPath: string): Pro
   const after = await verifyLogRows(statements);
   const stillBad = corruptLogError(COMPONENT, path, after);
   if (stillBad !== undefined) throw stillBad;
-  settleRebuilt(log.db, after);
+  await settleRebuilt(log.db, after, files, site);
   return {
     backupPath,
     method: 'truncate',
@@ -153,11 +168,11 @@ export async function repairLog(path: string, options?: RepairOptions): Promise<
   const opened = openForRepair(path);
   let result: RepairResult;
   if (!('db' in opened)) {
-    const outcome = await rebuildLog(COMPONENT, path, backupPath, opened);
+    const outcome = await rebuildLog(COMPONENT, path, backupPath, opened, options?.archiveDir);
     result = { backupPath, method: 'rebuild', ...outcome };
   } else {
     try {
-      result = await truncate(opened, path, backupPath);
+      result = await truncate(opened, path, backupPath, options?.archiveDir);
     } catch (error) {
       throw storageFault(error, { component: COMPONENT, path, operation: 'repair' });
     } finally {

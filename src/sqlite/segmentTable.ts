@@ -77,7 +77,7 @@ export function prepareSegmentTable(db: Database.Database): SegmentTable {
 }
 
 /** Where a log without segments starts: before entry 1. */
-const GENESIS_HEAD: LogHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+export const GENESIS_HEAD: LogHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
 
 /**
  * Reads where the live log of `db` starts: the end of its newest segment, or genesis. A file

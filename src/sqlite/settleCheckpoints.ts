@@ -1,6 +1,8 @@
 import { renameSync } from 'node:fs';
+import { prepareCheckpointTable } from './checkpointTable.js';
 import { headFilePath, readHeadFile } from './headFile.js';
 import { openLogDatabase } from './openLogDatabase.js';
+import { liveStartReader } from './segmentTable.js';
 
 /**
  * The last step of a repair: the entries left are the log from now on, so the checkpoints
@@ -16,12 +18,14 @@ export function settleCheckpoints(component: string, path: string, backupPath: s
   const log = openLogDatabase(path, { component, synchronous: 'FULL', readOnly: false });
   const problems: string[] = [];
   try {
+    // Checkpoints of archived entries stay: their entries are in the segments, not the table.
+    const start = liveStartReader(log.db)();
     const dropped = log.db
       .prepare(
-        'DELETE FROM checkpoints WHERE hash IS NOT (SELECT hash FROM events WHERE events.seq = checkpoints.seq) RETURNING seq',
+        'DELETE FROM checkpoints WHERE seq > ? AND hash IS NOT (SELECT hash FROM events WHERE events.seq = checkpoints.seq) RETURNING seq',
       )
       .pluck()
-      .all() as number[];
+      .all(start.seq) as number[];
     if (dropped.length > 0) {
       problems.push(
         `${dropped.length} signed checkpoint(s) named entries the log no longer holds as signed (#${dropped.sort((a, b) => a - b).join(', #')}); they were deleted from the log and remain in the backup`,
@@ -29,10 +33,7 @@ export function settleCheckpoints(component: string, path: string, backupPath: s
     }
     const mirror = readHeadFile(path);
     if (mirror === undefined) return problems;
-    const hashAt = (seq: number) =>
-      log.db.prepare('SELECT hash FROM events WHERE seq = ?').pluck().get(seq) as
-        | string
-        | undefined;
+    const { hashAt } = prepareCheckpointTable(log.db);
     const contradicts =
       'damaged' in mirror || hashAt(mirror.checkpoint.seq) !== mirror.checkpoint.hash;
     if (!contradicts) return problems;

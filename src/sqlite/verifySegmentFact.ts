@@ -14,6 +14,10 @@ export function segmentFactProblem(
   segment: SegmentRecord | undefined,
 ): VerifyResult | undefined {
   if (segment === undefined) return undefined;
+  // A log cut back before the fact (a repair that accepted a lost tail) has no fact to
+  // compare: the records stand on the segments, which verifyArchive checks.
+  const last = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
+  if (last < segment.factSeq) return undefined;
   const row = db
     .prepare<[number], LogRow>(
       'SELECT seq, id, type, time, stream, data, schema_version, prev_hash, hash FROM events WHERE seq = ?',

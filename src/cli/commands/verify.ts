@@ -1,15 +1,23 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { verifyArchive } from '../../log/verifyArchive.js';
 import type { VerifyProblem, VerifyResult } from '../../log/verifyChain.js';
 import { parseLogHead, type VerifyOptions } from '../../log/verifyCheckpoints.js';
 import { inspectLog } from '../../sqlite/index.js';
+import { archiveFiles } from '../archiveFiles.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
-import { requireLogFile } from '../openLog.js';
+import { requireLogFile, withStore } from '../openLog.js';
 import { readKeyFile } from '../readKeyFile.js';
 
-type VerifyFlags = { json?: boolean; publicKey?: string; expectHead?: string; full?: boolean };
+type VerifyFlags = {
+  json?: boolean;
+  publicKey?: string;
+  expectHead?: string;
+  full?: boolean;
+  archive?: string[];
+};
 
 /** How each finding is headed in the text output. */
 const LABEL: Readonly<Record<VerifyProblem, string>> = {
@@ -35,10 +43,18 @@ function adviceFor(problem: VerifyProblem, path: string): string {
 }
 
 /** The `ok` line: entries, head, and what the key and the anchor vouch for. */
-function okLine(chain: Extract<VerifyResult, { ok: true }>, flags: VerifyFlags): string {
-  const parts = [
-    `${chain.entries} entr${chain.entries === 1 ? 'y' : 'ies'} verify; head ${escapeText(chain.headHash.slice(0, 16))}…`,
-  ];
+function okLine(
+  chain: Extract<VerifyResult, { ok: true }>,
+  flags: VerifyFlags,
+  archivedUpTo: number,
+): string {
+  const what =
+    flags.archive !== undefined
+      ? `${chain.entries} entr${chain.entries === 1 ? 'y' : 'ies'} verify as one chain with the archive`
+      : archivedUpTo > 0
+        ? `the live entries ${archivedUpTo + 1}..${chain.entries} verify (1..${archivedUpTo} are archived: add --archive <dir> to verify them too)`
+        : `${chain.entries} entr${chain.entries === 1 ? 'y' : 'ies'} verify`;
+  const parts = [`${what}; head ${escapeText(chain.headHash.slice(0, 16))}…`];
   if (chain.signedUpTo !== undefined) {
     const unsigned =
       chain.signedUpTo < chain.entries
@@ -77,6 +93,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       '--full',
       "SQLite's integrity check and the whole chain, not only what follows the verified mark",
     )
+    .option(
+      '--archive <segments...>',
+      'archive segments (files, or the directory holding them): verify them and the log as one chain',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (flags: VerifyFlags) => {
       const { io, style } = ctx;
@@ -99,10 +119,23 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       const path = ctx.dbPath();
       // Refuses a missing or empty file the way every other command does, before opening.
       requireLogFile(path);
-      const { ok, chain, storageProblems } = await inspectLog(path, options);
+      const inspected = await inspectLog(path, options);
+      const { storageProblems } = inspected;
+      let { chain } = inspected;
+      if (flags.archive !== undefined) {
+        const files = archiveFiles(flags.archive, io.cwd);
+        // The live part was just walked; the archive walk adds the segments before it.
+        chain = await withStore(path, (store) => verifyArchive(files, store, options), {
+          readOnly: true,
+          verifyOnOpen: false,
+        });
+        if (chain.ok && !inspected.chain.ok) chain = inspected.chain;
+      }
+      const ok = chain.ok && storageProblems.length === 0;
       if (flags.json === true) io.stdout(`${toSafeJson({ ...chain, ok, storageProblems })}\n`);
       if (ok && chain.ok) {
-        if (flags.json !== true) io.stdout(`${style.green('ok')}: ${okLine(chain, flags)}\n`);
+        if (flags.json !== true)
+          io.stdout(`${style.green('ok')}: ${okLine(chain, flags, inspected.archivedUpTo)}\n`);
         return;
       }
       ctx.setExitCode(EXIT.failure);
