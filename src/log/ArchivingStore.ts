@@ -1,5 +1,6 @@
 import type { IsoInstant } from '../domain/types.js';
 import type { CheckpointedStore } from './CheckpointedStore.js';
+import type { HeldBack } from './leavesReadModel.js';
 
 /**
  * One sealed archive segment as the log records it (the SQLite `segments` table, the memory
@@ -67,6 +68,12 @@ export type ArchiveResult = Readonly<{
   bytes?: Uint8Array;
   /** Occurrences that left the read model (settled, every entry archived). */
   prunedOccurrences: number;
+  /**
+   * The live occurrence that stopped the run short of the cutoff: its entries (or those of
+   * the first attempt a live retry continues) stay in the live log, so the run archived only
+   * what lies before `fromSeq`. Undefined when the cutoff alone decided.
+   */
+  heldBack?: HeldBack;
   /** The cutoff the run applied. */
   before: IsoInstant;
 }>;

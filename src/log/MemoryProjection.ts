@@ -101,19 +101,18 @@ export class MemoryProjection implements ProjectionSource {
    * Folds a run of just-stored entries in (the inline projection of an append). A
    * `log.archived` entry among them takes the occurrences its archive run settled out of the
    * model right where it stands (see `leavesReadModel`), as the SQLite store does in the
-   * transaction that records it. Returns what the entries changed (the occurrences taken
-   * out are not among the changes: they did not change).
+   * transaction that records it, so what follows it sees the model without them.
    */
-  apply(entries: readonly StoredEvent[]): ProjectionChanges {
-    const at = entries.findIndex((entry) => entry.type === 'log.archived');
-    if (at < 0 || entries.length === 1) {
-      const changes = this.#fold(entries);
-      if (at === 0) this.#prune(entries[0] as StoredEvent<'log.archived'>);
-      return changes;
+  apply(entries: readonly StoredEvent[]): void {
+    let from = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.type !== 'log.archived') continue;
+      this.#fold(entries.slice(from, i + 1));
+      this.#prune(entry);
+      from = i + 1;
     }
-    // Split at the fact, so what follows it sees the model without the occurrences it took.
-    this.apply(entries.slice(0, at + 1));
-    return this.apply(entries.slice(at + 1));
+    if (from < entries.length) this.#fold(from === 0 ? entries : entries.slice(from));
   }
 
   /** The occurrences an archive run of `range` would take out of the model. */
@@ -149,7 +148,7 @@ export class MemoryProjection implements ProjectionSource {
     }
   }
 
-  #fold(entries: readonly StoredEvent[]): ProjectionChanges {
+  #fold(entries: readonly StoredEvent[]): void {
     const changes = projectEntries(entries, this);
     for (const id of changes.removedTasks) this.#tasks.delete(id);
     for (const [id, task] of changes.tasks) if (task !== null) this.#tasks.set(id, task);
@@ -166,7 +165,6 @@ export class MemoryProjection implements ProjectionSource {
     changes.taskIds.forEach((taskId, i) => {
       if (taskId !== null) push(this.#entriesByTask, taskId, entries[i]!.seq);
     });
-    return changes;
   }
 
   loadLive(head: LogHead): LiveState {

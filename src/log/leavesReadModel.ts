@@ -32,3 +32,38 @@ export function leavesReadModel(
     Date.parse(execution.scheduledFor) < Date.parse(range.occurrencesBefore)
   );
 }
+
+/** The live occurrence whose entries an archive run must leave in the live log. */
+export type HeldBack = Readonly<{
+  /** The occurrence (a live one, or the first attempt a live retry continues). */
+  occurrenceId: string;
+  /** Its first entry: the run archives only entries before it. */
+  fromSeq: number;
+}>;
+
+/**
+ * Where an archive run must stop so that the live set never needs an archived entry: before
+ * the first entry of the oldest live occurrence — its history stays whole — or of the first
+ * attempt a live retry continues, whose record names the unit of work (the idempotency key
+ * walks back to it), whichever is older. `live` must hold every live retry and the oldest
+ * live occurrence; `recordOf` reads any record.
+ */
+export function heldBackBy(
+  live: Iterable<OccurrenceRecord>,
+  recordOf: (occurrenceId: string) => OccurrenceRecord | undefined,
+): HeldBack | undefined {
+  let held: HeldBack | undefined;
+  for (const record of live) {
+    let root = record;
+    for (let hops = 0; root.occurrence.cause === 'retry' && hops < 10_000; hops++) {
+      const parentId = root.occurrence.parentId;
+      const parent = parentId === undefined ? undefined : recordOf(parentId);
+      if (parent === undefined) break;
+      root = parent;
+    }
+    if (held === undefined || root.firstSeq < held.fromSeq) {
+      held = { occurrenceId: root.occurrence.id, fromSeq: root.firstSeq };
+    }
+  }
+  return held;
+}

@@ -18,7 +18,7 @@ import {
 import type { NewEvent, StoredEvent } from './events.js';
 import { logArchived } from './facts.js';
 import { GENESIS_HASH } from './hashChain.js';
-import { RECENT_OCCURRENCES_MS } from './leavesReadModel.js';
+import { heldBackBy, RECENT_OCCURRENCES_MS } from './leavesReadModel.js';
 import { MemoryProjection } from './MemoryProjection.js';
 import {
   type DraftEvent,
@@ -184,8 +184,12 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
       );
     }
     const young = entries.findIndex((entry) => entry.time >= before);
-    const count = young < 0 ? entries.length : young;
-    if (count === 0) return { segment: undefined, prunedOccurrences: 0, before };
+    const byTime = young < 0 ? entries.length : young;
+    const heldBack = heldBackBy(projection.loadLive(headNow()).live, (id) => projection.record(id));
+    const held =
+      heldBack !== undefined && heldBack.fromSeq - start.seq - 1 < byTime ? { heldBack } : {};
+    const count = held.heldBack === undefined ? byTime : held.heldBack.fromSeq - start.seq - 1;
+    if (count <= 0) return { segment: undefined, prunedOccurrences: 0, before, ...held };
     const moving = entries.slice(0, count);
     const last = moving[count - 1]!;
     const time = stampTime();
@@ -242,7 +246,7 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
     });
     segments.push(segment);
     run.onStep('recorded');
-    return { segment, bytes, prunedOccurrences: leaving.length, before };
+    return { segment, bytes, prunedOccurrences: leaving.length, before, ...held };
   }
 
   async function* read(readOptions?: ReadOptions): AsyncGenerator<readonly StoredEvent[]> {

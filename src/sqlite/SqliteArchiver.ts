@@ -8,8 +8,9 @@ import type { Checkpoint } from '../log/checkpoint.js';
 import { type LogHead, type StoreClock, toIso } from '../log/EventStore.js';
 import type { StoredEvent } from '../log/events.js';
 import { logArchived } from '../log/facts.js';
-import { RECENT_OCCURRENCES_MS } from '../log/leavesReadModel.js';
+import { type HeldBack, heldBackBy, RECENT_OCCURRENCES_MS } from '../log/leavesReadModel.js';
 import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
+import type { OccurrenceRecord } from '../log/projection.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
 import { SegmentBody } from '../log/SegmentBody.js';
 import { segmentFileName, segmentFilePrefix } from '../log/segmentFormat.js';
@@ -88,14 +89,15 @@ export class SqliteArchiver {
     const { statements, path } = this.#parts;
     const before = toIso(options.beforeMs);
     const start = statements.start();
-    const last = this.#lastArchivable(start, before);
-    if (last <= start.seq) return { segment: undefined, prunedOccurrences: 0, before };
+    const { last, heldBack } = this.#lastArchivable(start, before);
+    const held = heldBack === undefined ? {} : { heldBack };
+    if (last <= start.seq) return { segment: undefined, prunedOccurrences: 0, before, ...held };
     const dir = resolve(options.archiveDir ?? this.#defaultDir());
     const name = segmentFileName(basename(path), start.seq + 1, last);
     removeLeftovers(dir, basename(path), start.seq + 1);
     const sealed = await this.#seal(start, last, dir, name, options);
     try {
-      return this.#record(start, sealed, before, options);
+      return { ...this.#record(start, sealed, before, options), ...held };
     } catch (error) {
       // Not recorded: the file must not look like part of the archive.
       rmSync(sealed.path, { force: true });
@@ -115,16 +117,37 @@ export class SqliteArchiver {
     return defaultArchiveDir(path);
   }
 
-  /** The last entry of the prefix older than `before`: the one before the first that is not. */
-  #lastArchivable(start: LogHead, before: IsoInstant): number {
-    const { db, statements } = this.#parts;
+  /**
+   * The last entry of the prefix to archive: the one before the first entry at or after
+   * `before`, or before the first entry a live occurrence needs (`heldBackBy`), whichever
+   * comes first.
+   */
+  #lastArchivable(
+    start: LogHead,
+    before: IsoInstant,
+  ): Readonly<{ last: number; heldBack: HeldBack | undefined }> {
+    const { db, statements, projection } = this.#parts;
     const young = db
       .prepare<[number, string], number>(
         'SELECT seq FROM events WHERE seq > ? AND time >= ? ORDER BY seq LIMIT 1',
       )
       .pluck()
       .get(start.seq, before);
-    return young === undefined ? readHead(statements).seq : young - 1;
+    const byTime = young === undefined ? readHead(statements).seq : young - 1;
+    // The oldest live occurrence, and every live retry (to walk back to its first attempt).
+    const live = db
+      .prepare<[], [number, string]>(
+        `SELECT first_seq, record FROM occurrences WHERE live = 1 AND (
+           first_seq = (SELECT min(first_seq) FROM occurrences WHERE live = 1)
+           OR json_extract(record, '$.occurrence.cause') = 'retry')`,
+      )
+      .raw()
+      .all()
+      .map(([firstSeq, json]) => ({ ...(JSON.parse(json) as StoredRecord), firstSeq }));
+    const held = heldBackBy(live, (id) => projection.record(id));
+    return held !== undefined && held.fromSeq - 1 < byTime
+      ? { last: held.fromSeq - 1, heldBack: held }
+      : { last: byTime, heldBack: undefined };
   }
 
   /** Phase 1: the prefix `start`+1..`last`, chain-checked, as a sealed segment file. */
@@ -312,6 +335,9 @@ export class SqliteArchiver {
     };
   }
 }
+
+/** An `occurrences` row's JSON. */
+type StoredRecord = Pick<OccurrenceRecord, 'occurrence' | 'execution'>;
 
 /** A segment file written and named, not yet recorded. */
 type Sealed = Readonly<{
