@@ -16,7 +16,6 @@ import { leavesReadModel } from './leavesReadModel.js';
 import {
   isLive,
   type OccurrenceRecord,
-  type ProjectionChanges,
   type ProjectionSource,
   projectEntries,
 } from './projection.js';
