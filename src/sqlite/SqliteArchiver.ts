@@ -80,6 +80,21 @@ export class SqliteArchiver {
     return next;
   }
 
+  /**
+   * Removes what a run that did not finish left in `dir` (default: where runs write by
+   * default): its temporary files, and a sealed segment it never recorded. Writable opens
+   * call it, so a crashed run's leftovers do not linger until the next run.
+   */
+  tidy(dir?: string): void {
+    const { path, statements } = this.#parts;
+    if (path === ':memory:' && dir === undefined) return;
+    removeLeftovers(
+      resolve(dir ?? defaultArchiveDir(path)),
+      basename(path),
+      statements.start().seq + 1,
+    );
+  }
+
   /** Resolves once no run is in progress (a failed one included). */
   idle(): Promise<void> {
     return this.#tail.then(() => {});

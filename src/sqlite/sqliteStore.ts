@@ -237,7 +237,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       if (closing || closed) throw storeClosedError(COMPONENT, 'archive');
     },
   });
-  if (!readOnly && cadence !== undefined) runRetention(readHead(statements).seq);
+  if (!readOnly) {
+    guarded(site('open'), () => archiver.tidy(retention?.archiveDir));
+    if (cadence !== undefined) runRetention(readHead(statements).seq);
+  }
 
   const append = async (
     events: readonly NewEvent[],
