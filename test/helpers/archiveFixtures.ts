@@ -115,7 +115,9 @@ export async function schedulerHistory(
     recurrence: { everyMs: DAY, anchor: start },
   });
   await scheduler.start();
-  await clock.advanceAsync(days * DAY);
+  // Stop half an hour before the next runs, with no occurrence actor armed (within the
+  // horizon): stopping with armed actors makes XState warn about their done events.
+  await clock.advanceAsync(days * DAY - 30 * MINUTE);
   await scheduler.stop();
 }
 

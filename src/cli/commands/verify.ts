@@ -143,6 +143,13 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       for (const problem of storageProblems) {
         io.stdout(`${style.red('damaged')}: ${escapeText(problem)}\n`);
       }
+      if (!chain.ok && chain.problem === 'segment') {
+        io.stdout(
+          `${style.red(LABEL.segment)}: ${escapeText(chain.reason)}\n` +
+            ' Give every segment of the log (planflow verify --archive <dir>); a segment that was changed or lost is restored from a backup — the log itself cannot bring it back.\n',
+        );
+        return;
+      }
       if (!chain.ok && chain.problem !== 'chain' && chain.problem !== 'unreadable') {
         io.stdout(
           `${style.red(LABEL[chain.problem])}: ${escapeText(chain.reason)}\n` +
