@@ -25,14 +25,24 @@ export class SegmentFault extends Error {
   }
 }
 
+/**
+ * Bytes per read and per decompressed chunk. zlib works on the thread pool, one chunk per
+ * round trip: with its default 16 KiB chunks, reading a 90 000-entry segment spent 1.4 s of
+ * 1.7 s waiting for those round trips, against 0.24 s for the whole decompression.
+ */
+const CHUNK = 1 << 20;
+
 /** How a source is named in messages. */
 export const sourceName = (source: SegmentSource): string =>
   typeof source === 'string' ? source : `segment bytes (${source.byteLength} B)`;
 
 /** The decompressed text of a segment, line by line (the last line must end with `\n`). */
 async function* linesOf(source: SegmentSource): AsyncGenerator<string> {
-  const raw = typeof source === 'string' ? createReadStream(source) : Readable.from([source]);
-  const text = pipeline(raw, createGunzip(), () => {});
+  const raw =
+    typeof source === 'string'
+      ? createReadStream(source, { highWaterMark: CHUNK })
+      : Readable.from([source]);
+  const text = pipeline(raw, createGunzip({ chunkSize: CHUNK }), () => {});
   text.setEncoding('utf8');
   let rest = '';
   for await (const chunk of text as AsyncIterable<string>) {

@@ -32,14 +32,9 @@ export type SegmentHeader = Readonly<{
   archivedAt: IsoInstant;
 }>;
 
-/** An entry line's fields up to its payload, in the one order every line uses. */
-function linePrefix(entry: Omit<SealedEntry, 'dataJson'>): string {
-  return `{"seq":${entry.seq},"id":${JSON.stringify(entry.id)},"type":${JSON.stringify(entry.type)},"time":${JSON.stringify(entry.time)},"stream":${JSON.stringify(entry.stream)},"schemaVersion":${entry.schemaVersion},"prevHash":${JSON.stringify(entry.prevHash)},"hash":${JSON.stringify(entry.hash)},"data":`;
-}
-
-/** One entry as a segment line (without the newline). */
+/** One entry as a segment line (without the newline): its fields, then its payload's text. */
 export function entryLine(entry: SealedEntry): string {
-  return `${linePrefix(entry)}${entry.dataJson}}`;
+  return `{"seq":${entry.seq},"id":${JSON.stringify(entry.id)},"type":${JSON.stringify(entry.type)},"time":${JSON.stringify(entry.time)},"stream":${JSON.stringify(entry.stream)},"schemaVersion":${entry.schemaVersion},"prevHash":${JSON.stringify(entry.prevHash)},"hash":${JSON.stringify(entry.hash)},"data":${entry.dataJson}}`;
 }
 
 /** An entry read back from a line: its stored fields, the payload's text and its value. */
@@ -48,10 +43,14 @@ export type SegmentEntry = SealedEntry & Readonly<{ data: unknown }>;
 const isInt = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value);
 
+/** The keys of an entry line, in their one order. */
+const LINE_KEYS = 'seq,id,type,time,stream,schemaVersion,prevHash,hash,data';
+
 /**
- * Reads an entry line, or says why it is not one. The line must be exactly what
- * {@link entryLine} writes: its prefix is rebuilt from the parsed fields and compared, so
- * the payload text cut from the line is the very text that was hashed.
+ * Reads an entry line, or says why it is not one. The line must hold exactly the keys
+ * {@link entryLine} writes, in its order; the payload's text is cut from the line after the
+ * `"data":` key — the first after `"hash":`, since no string value can hold an unescaped
+ * quote — so it is the very text the entry's hash is checked against.
  */
 export function parseEntryLine(line: string): SegmentEntry | string {
   let parsed: Record<string, unknown>;
@@ -60,7 +59,9 @@ export function parseEntryLine(line: string): SegmentEntry | string {
   } catch {
     return 'the line is not JSON';
   }
-  if (typeof parsed !== 'object' || parsed === null) return 'the line is not a JSON object';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return 'the line is not a JSON object';
+  }
   const { seq, id, type, time, stream, schemaVersion, prevHash, hash, data } = parsed;
   if (
     !isInt(seq) ||
@@ -76,12 +77,13 @@ export function parseEntryLine(line: string): SegmentEntry | string {
   ) {
     return 'the line lacks an entry field or has one of the wrong type';
   }
-  const fields = { seq, id, type, time, stream, schemaVersion, prevHash, hash };
-  const prefix = linePrefix(fields);
-  if (!line.startsWith(prefix) || !line.endsWith('}')) {
-    return 'the line is not in segment form (fields reordered, added or reformatted)';
+  if (Object.keys(parsed).join(',') !== LINE_KEYS) {
+    return 'the line is not in segment form (fields reordered, added or removed)';
   }
-  return { ...fields, dataJson: line.slice(prefix.length, -1), data };
+  const at = line.indexOf(',"data":', line.indexOf('"hash":'));
+  if (at < 0 || !line.endsWith('}')) return 'the line is not in segment form (reformatted)';
+  const dataJson = line.slice(at + 8, -1);
+  return { seq, id, type, time, stream, schemaVersion, prevHash, hash, dataJson, data };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

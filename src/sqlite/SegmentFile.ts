@@ -33,7 +33,7 @@ export class SegmentFile {
   readonly name: string;
   readonly #body: string;
   readonly #temporary: string;
-  readonly #gzip = createGzip();
+  readonly #gzip = createGzip({ chunkSize: 1 << 20 });
   readonly #written: Promise<void>;
 
   constructor(dir: string, name: string) {

@@ -6,7 +6,7 @@ import { escapeText } from '../format/escapeText.js';
 import { requireLogFile } from '../openLog.js';
 
 /**
- * `planflow repair [--backup <path>]`: backs the log up, then keeps every entry that can be
+ * `planflow repair [--backup <path>] [--archive-dir <dir>]`: backs the log up, then keeps every entry that can be
  * trusted — deleting the tail from the first invalid entry on, or, when the SQLite file
  * itself is damaged (a missing index, damaged pages), copying the valid entries into a fresh
  * file. Stop `planflow run` on this log first.
@@ -18,12 +18,21 @@ export function registerRepair(program: Command, ctx: CommandContext): void {
       'back the log up, then keep only the entries that verify (rebuilding a damaged file)',
     )
     .option('--backup <path>', 'where to write the backup (default: <db>.bak-<timestamp>)')
-    .action(async (flags: { backup?: string }) => {
+    .option(
+      '--archive-dir <dir>',
+      'where the archive segments of an archived log are, if moved (the read model is rebuilt from them too)',
+    )
+    .action(async (flags: { backup?: string; archiveDir?: string }) => {
       const { io, style } = ctx;
       const path = ctx.dbPath();
       requireLogFile(path);
       const backupPath = flags.backup === undefined ? undefined : resolve(io.cwd, flags.backup);
-      const result = await repairLog(path, backupPath === undefined ? {} : { backupPath });
+      const result = await repairLog(path, {
+        ...(backupPath === undefined ? {} : { backupPath }),
+        ...(flags.archiveDir === undefined
+          ? {}
+          : { archiveDir: resolve(io.cwd, flags.archiveDir) }),
+      });
       io.stdout(`Backup written to ${escapeText(result.backupPath)}\n`);
       for (const problem of result.problems) io.stdout(`  ${escapeText(problem)}\n`);
       if (result.method === 'none') {
