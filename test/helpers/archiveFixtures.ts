@@ -12,6 +12,7 @@ import { MemoryProjection } from '../../src/log/MemoryProjection.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { readAllPages } from '../../src/log/readAllPages.js';
 import { readArchive } from '../../src/log/readArchive.js';
+import type { RetentionOptions } from '../../src/log/retentionOptions.js';
 import type { SegmentSource } from '../../src/log/SegmentReader.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
@@ -22,7 +23,7 @@ import type { ProjectionView } from './projectionViews.js';
 /** A kind of archiving store the archive tests run against, and where its segments are. */
 export type ArchiveKind = Readonly<{
   name: 'memory' | 'sqlite';
-  open(clock: StoreClock): Promise<ArchivingStore>;
+  open(clock: StoreClock, retention?: RetentionOptions): Promise<ArchivingStore>;
   /** What verifyArchive and readArchive take for the segment a run sealed. */
   source(result: ArchiveResult): SegmentSource;
 }>;
@@ -38,18 +39,20 @@ export function useArchiveKinds(): readonly ArchiveKind[] {
   return [
     {
       name: 'memory',
-      open: async (clock) => memoryStore({ clock }),
+      open: async (clock, retention) =>
+        memoryStore({ clock, ...(retention === undefined ? {} : { retention }) }),
       source: (result) => result.bytes!,
     },
     {
       name: 'sqlite',
-      open: async (clock) => {
+      open: async (clock, retention) => {
         const dir = mkdtempSync(join(tmpdir(), 'planflow-archive-'));
         dirs.push(dir);
         const store = await sqliteStore({
           path: join(dir, 'log.db'),
           clock,
           synchronous: 'NORMAL',
+          ...(retention === undefined ? {} : { retention }),
         });
         opened.push(store);
         return store;

@@ -5,6 +5,7 @@ import { CorruptLogError, ValidationError } from '../../src/domain/errors.js';
 import { parseOccurrenceQuery } from '../../src/domain/validateOccurrenceQuery.js';
 import { parseTask } from '../../src/domain/validateTask.js';
 import type { ArchiveResult, ArchivingStore } from '../../src/log/ArchivingStore.js';
+import type { StoredEvent } from '../../src/log/events.js';
 import { entryHash } from '../../src/log/hashChain.js';
 import { leavesReadModel } from '../../src/log/leavesReadModel.js';
 import { readArchive } from '../../src/log/readArchive.js';
@@ -237,6 +238,52 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
   });
 
   describe('a scheduler on an archived log', () => {
+    it('runs on while its store archives on the retention cadence', async () => {
+      const clock = new TestClock(T0);
+      const runs: ArchiveResult[] = [];
+      const failures: unknown[] = [];
+      const store = await kind.open(clock, {
+        keepFinishedFor: '2d',
+        every: { ms: DAY },
+        onArchived: (result) => runs.push(result),
+        onError: (error) => failures.push(error),
+      });
+      const seen: string[] = [];
+      const scheduler = createScheduler({
+        store,
+        clock,
+        calendar: { timeZone: 'UTC', exclusiveInstants: false },
+        handlers: { ok: async () => {} },
+      });
+      scheduler.events.subscribe((event) => seen.push(event.type));
+      await scheduler.ready;
+      await scheduler.defineTask({
+        id: 'hourly',
+        title: 'Hourly',
+        handler: 'ok',
+        recurrence: { everyMs: 60 * MINUTE, anchor: new Date(T0 + MINUTE).toISOString() },
+      });
+      await scheduler.start();
+      await clock.advanceAsync(6 * DAY - 30 * MINUTE);
+      await scheduler.stop();
+      const segments = runs.filter((r) => r.segment !== undefined);
+      expect(failures).toEqual([]);
+      expect(segments.length).toBeGreaterThanOrEqual(3);
+      const sources = segments.map((r) => kind.source(r));
+      expect(await verifyArchive(sources, store)).toMatchObject({ ok: true });
+      expect(await viewOf(await rebuiltOverArchive(store, sources), store)).toEqual(
+        await inlineView(store),
+      );
+      // Every hour ran once; the scheduler folded the runs' entries as it went.
+      const entries: StoredEvent[] = [];
+      for await (const batch of readArchive(sources)) entries.push(...batch);
+      entries.push(...(await liveEntries(store)));
+      const triggers = entries.filter((e) => e.type === 'occurrence.triggered');
+      expect(triggers).toHaveLength(6 * 24);
+      expect(new Set(triggers.map((e) => e.stream)).size).toBe(triggers.length);
+      expect(seen.filter((type) => type === 'log.archived').length).toBeGreaterThanOrEqual(2);
+    });
+
     it('keeps the first attempt a live retry continues, so the retry presents its key', async () => {
       const clock = new TestClock(T0);
       const store = await kind.open(clock);
