@@ -132,6 +132,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         if (chain.ok && !inspected.chain.ok) chain = inspected.chain;
       }
       const ok = chain.ok && storageProblems.length === 0;
+      // Without --archive, an archived log's walk starts after its segments.
+      const checkedFrom = flags.archive === undefined ? inspected.archivedUpTo + 1 : 1;
       if (flags.json === true) io.stdout(`${toSafeJson({ ...chain, ok, storageProblems })}\n`);
       if (ok && chain.ok) {
         if (flags.json !== true)
@@ -161,7 +163,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       if (!chain.ok) {
         io.stdout(
           `${style.red('broken')} at entry #${chain.firstBadSeq}: ${escapeText(chain.reason)}\n` +
-            `Entries 1..${chain.firstBadSeq - 1} verify.`,
+            `Entries ${checkedFrom}..${chain.firstBadSeq - 1} verify${checkedFrom > 1 ? ` (1..${checkedFrom - 1} are archived)` : ''}.`,
         );
       } else {
         io.stdout(`All ${chain.entries} entries verify, but the file's guarantees are off.`);
