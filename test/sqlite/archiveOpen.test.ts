@@ -179,6 +179,23 @@ describe('an archived SQLite log', () => {
     });
   });
 
+  it('stops a run when the store closes meanwhile, leaving nothing behind', async () => {
+    const dir = newDir();
+    const path = join(dir, 'log.db');
+    const clock = new TestClock(T0);
+    const store = await sqliteStore({ path, clock });
+    await schedulerHistory(store, clock, 4);
+    const head = await store.head();
+    const run = rejection(store.archive({ before: clock.now() - DAY }));
+    await store.close();
+    expect(await run).toMatchObject({ code: 'planflow:store-closed' });
+    expect(readdirSync(`${path}.archive`)).toEqual([]);
+    const reopened = await sqliteStore({ path, verifyOnOpen: 'full' });
+    expect(await reopened.head()).toEqual(head);
+    expect(await reopened.segments()).toEqual([]);
+    await reopened.close();
+  });
+
   it('removes what a crashed run left before the next run writes its segment', async () => {
     const { path, result, clock } = await archivedLog();
     const archiveDir = join(`${path}.archive`);
