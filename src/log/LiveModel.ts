@@ -17,6 +17,67 @@ import {
 } from './projection.js';
 
 /**
+ * A waiting occurrence as memory keeps it: everything its execution record holds beyond the
+ * occurrence itself is the time and seq of the one entry that recorded it and the retries it
+ * has left, so the record is rebuilt on demand instead of kept (about 200 bytes less per
+ * pending occurrence; a scheduler can hold hundreds of thousands).
+ */
+type Waiting = Readonly<{
+  occurrence: Occurrence;
+  firstSeq: number;
+  at: string;
+  retriesRemaining: number;
+}>;
+
+/** What the live set keeps per occurrence: a running one's full record, or a {@link Waiting}. */
+type Kept = OccurrenceRecord | Waiting;
+
+const SCHEDULED = 'occurrence.scheduled';
+
+/** The compact form of a record, when it is exactly what one `occurrence.scheduled` made. */
+function compact(record: OccurrenceRecord): Kept {
+  const { execution, occurrence, firstSeq } = record;
+  const step = execution.history[0];
+  if (
+    execution.state !== 'scheduled' ||
+    execution.history.length !== 1 ||
+    step === undefined ||
+    step.seq !== firstSeq ||
+    execution.scheduledFor !== occurrence.scheduledFor ||
+    Object.keys(execution).length !== WAITING_KEYS
+  ) {
+    return record;
+  }
+  return { occurrence, firstSeq, at: step.at, retriesRemaining: execution.retriesRemaining };
+}
+
+/** Keys of an execution record that only `occurrence.scheduled` made (see `evolveExecution`). */
+const WAITING_KEYS = 9;
+
+/** The full record of what memory keeps, built exactly as `evolveExecution` builds it. */
+function expand(kept: Kept): OccurrenceRecord {
+  if ('execution' in kept) return kept;
+  const { occurrence, firstSeq, at, retriesRemaining } = kept;
+  return {
+    occurrence,
+    firstSeq,
+    execution: Object.freeze({
+      occurrenceId: occurrence.id,
+      taskId: occurrence.taskId,
+      scheduledFor: occurrence.scheduledFor,
+      attempt: occurrence.attempt,
+      cause: occurrence.cause,
+      state: 'scheduled',
+      retriesRemaining,
+      triggered: false,
+      history: Object.freeze([
+        Object.freeze({ seq: firstSeq, type: SCHEDULED, at, state: 'scheduled' as const }),
+      ]),
+    }),
+  };
+}
+
+/**
  * What deciding reads, in memory: tasks, the calendar, the recorded status and the live set
  * (occurrences waiting to trigger or running). It starts from the store's {@link LiveState}
  * and folds every later entry with `projectEntries`, the same fold the store's projection
@@ -27,7 +88,7 @@ import {
  */
 export class LiveModel implements ProjectionSource {
   readonly #tasks = new Map<string, Task>();
-  readonly #live = new Map<string, OccurrenceRecord>();
+  readonly #live = new Map<string, Kept>();
   /**
    * Per task, the occurrences still waiting to trigger (`scheduled`, never triggered), so
    * that "does this task's series continue?" is answered without scanning anything else.
@@ -64,7 +125,8 @@ export class LiveModel implements ProjectionSource {
   }
 
   record(occurrenceId: string): OccurrenceRecord | undefined {
-    return this.#live.get(occurrenceId);
+    const kept = this.#live.get(occurrenceId);
+    return kept === undefined ? undefined : expand(kept);
   }
 
   /**
@@ -94,7 +156,7 @@ export class LiveModel implements ProjectionSource {
 
   #keep(record: OccurrenceRecord): void {
     const { occurrenceId, taskId } = record.execution;
-    this.#live.set(occurrenceId, record);
+    this.#live.set(occurrenceId, compact(record));
     const waiting = this.#waiting.get(taskId);
     if (isWaiting(record.execution)) {
       if (waiting === undefined) this.#waiting.set(taskId, new Set([occurrenceId]));
@@ -132,7 +194,7 @@ export class LiveModel implements ProjectionSource {
 
   /** A live occurrence's execution record; settled ones are in the store. */
   getExecution(occurrenceId: string): Execution | undefined {
-    return this.#live.get(occurrenceId)?.execution;
+    return this.record(occurrenceId)?.execution;
   }
 
   /** How many occurrences are live. */
@@ -142,8 +204,10 @@ export class LiveModel implements ProjectionSource {
 
   /** The live records in the given state(s) (all when none given), in the order kept. */
   *liveRecords(state?: ExecutionState): IterableIterator<OccurrenceRecord> {
-    for (const record of this.#live.values()) {
-      if (state === undefined || record.execution.state === state) yield record;
+    for (const kept of this.#live.values()) {
+      // A compact one is waiting: `scheduled`. Only those asked for are expanded.
+      const keptState = 'execution' in kept ? kept.execution.state : 'scheduled';
+      if (state === undefined || keptState === state) yield expand(kept);
     }
   }
 
@@ -151,7 +215,7 @@ export class LiveModel implements ProjectionSource {
   waitingOf(taskId: string): Execution[] {
     const ids = this.#waiting.get(taskId);
     if (ids === undefined) return [];
-    return [...ids].map((id) => this.#live.get(id)!.execution);
+    return [...ids].map((id) => this.record(id)!.execution);
   }
 
   /**
@@ -167,7 +231,7 @@ export class LiveModel implements ProjectionSource {
     if (ids === undefined) return false;
     for (const id of ids) {
       if (id === exceptId) continue;
-      const execution = this.#live.get(id)?.execution;
+      const execution = this.getExecution(id);
       if (execution !== undefined && matches(execution)) return true;
     }
     return false;
