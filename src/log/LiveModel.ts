@@ -15,66 +15,19 @@ import {
   type ProjectionSource,
   projectEntries,
 } from './projection.js';
+import { compactWaiting, expandWaiting, type WaitingRecord } from './waitingRecord.js';
 
-/**
- * A waiting occurrence as memory keeps it: everything its execution record holds beyond the
- * occurrence itself is the time and seq of the one entry that recorded it and the retries it
- * has left, so the record is rebuilt on demand instead of kept (about 200 bytes less per
- * pending occurrence; a scheduler can hold hundreds of thousands).
- */
-type Waiting = Readonly<{
-  occurrence: Occurrence;
-  firstSeq: number;
-  at: string;
-  retriesRemaining: number;
-}>;
+/** What the live set keeps per occurrence: a running one's full record, or a waiting one's compact form. */
+type Kept = OccurrenceRecord | WaitingRecord;
 
-/** What the live set keeps per occurrence: a running one's full record, or a {@link Waiting}. */
-type Kept = OccurrenceRecord | Waiting;
-
-const SCHEDULED = 'occurrence.scheduled';
-
-/** The compact form of a record, when it is exactly what one `occurrence.scheduled` made. */
-function compact(record: OccurrenceRecord): Kept {
-  const { execution, occurrence, firstSeq } = record;
-  const step = execution.history[0];
-  if (
-    execution.state !== 'scheduled' ||
-    execution.history.length !== 1 ||
-    step === undefined ||
-    step.seq !== firstSeq ||
-    execution.scheduledFor !== occurrence.scheduledFor ||
-    Object.keys(execution).length !== WAITING_KEYS
-  ) {
-    return record;
-  }
-  return { occurrence, firstSeq, at: step.at, retriesRemaining: execution.retriesRemaining };
+/** The full record of what memory keeps. */
+function expand(kept: Kept): OccurrenceRecord {
+  return 'execution' in kept ? kept : expandWaiting(kept);
 }
 
-/** Keys of an execution record that only `occurrence.scheduled` made (see `evolveExecution`). */
-const WAITING_KEYS = 9;
-
-/** The full record of what memory keeps, built exactly as `evolveExecution` builds it. */
-function expand(kept: Kept): OccurrenceRecord {
-  if ('execution' in kept) return kept;
-  const { occurrence, firstSeq, at, retriesRemaining } = kept;
-  return {
-    occurrence,
-    firstSeq,
-    execution: Object.freeze({
-      occurrenceId: occurrence.id,
-      taskId: occurrence.taskId,
-      scheduledFor: occurrence.scheduledFor,
-      attempt: occurrence.attempt,
-      cause: occurrence.cause,
-      state: 'scheduled',
-      retriesRemaining,
-      triggered: false,
-      history: Object.freeze([
-        Object.freeze({ seq: firstSeq, type: SCHEDULED, at, state: 'scheduled' as const }),
-      ]),
-    }),
-  };
+/** What memory keeps of a record: its compact form when it has one. */
+function compact(record: OccurrenceRecord): Kept {
+  return compactWaiting(record) ?? record;
 }
 
 /**
@@ -100,7 +53,10 @@ export class LiveModel implements ProjectionSource {
 
   constructor(state: LiveState) {
     for (const task of state.tasks) this.#tasks.set(task.id, task);
-    for (const record of state.live) this.#keep(record);
+    for (const record of state.live) {
+      if ('execution' in record) this.#keep(record);
+      else this.#keepWaiting(record);
+    }
     this.#calendar = state.calendar;
     this.#status = state.status;
     this.#lastSeq = state.head.seq;
@@ -163,6 +119,25 @@ export class LiveModel implements ProjectionSource {
       else waiting.add(occurrenceId);
     } else {
       this.#unwait(taskId, occurrenceId);
+    }
+  }
+
+  /** A waiting occurrence loaded in compact form, kept as it came. */
+  #keepWaiting(waiting: WaitingRecord): void {
+    const { id, taskId } = waiting.occurrence;
+    this.#live.set(id, waiting);
+    const ids = this.#waiting.get(taskId);
+    if (ids === undefined) this.#waiting.set(taskId, new Set([id]));
+    else ids.add(id);
+  }
+
+  /**
+   * Where each live occurrence stands on the calendar (all of them hold a place: waiting,
+   * or triggered), without rebuilding their records.
+   */
+  *livePlaces(): IterableIterator<Readonly<{ occurrenceId: string; scheduledFor: string }>> {
+    for (const [occurrenceId, kept] of this.#live) {
+      yield { occurrenceId, scheduledFor: kept.occurrence.scheduledFor };
     }
   }
 
