@@ -31,7 +31,14 @@ for (let day = 1; day <= 4; day++) {
   globalThis.gc!();
   globalThis.gc!();
   const fileMB = (size(path) + size(`${path}-wal`)) / 2 ** 20;
-  console.log('day', day, (process.memoryUsage().heapUsed / 2 ** 20).toFixed(1), 'MB heap,', fileMB.toFixed(1), 'MB file');
+  console.log(
+    'day',
+    day,
+    (process.memoryUsage().heapUsed / 2 ** 20).toFixed(1),
+    'MB heap,',
+    fileMB.toFixed(1),
+    'MB file',
+  );
   if (process.env.SNAPSHOT === '1' && (day === 2 || day === 4)) {
     writeHeapSnapshot(`/tmp/soak-day${day}.heapsnapshot`);
   }
