@@ -122,6 +122,12 @@ export type Task = Readonly<{
   timeoutMs?: number;
   /** Free-form, JSON-serialisable data handed to the handler (e.g. the CLI's shell command). */
   payload?: Readonly<Record<string, unknown>>;
+  /**
+   * Set while the task is paused (`pauseTask`): its waiting occurrences are not triggered by
+   * time until `resumeTask`. State rather than definition: `defineTask` with the same
+   * definition keeps it, and only `task.paused` / `task.resumed` facts change it.
+   */
+  paused?: true;
 }>;
 
 export type Occurrence = Readonly<{
@@ -297,6 +303,12 @@ export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<
   timeoutMs?: number;
   /** JSON data within the payload limits (docs/api.md). */
   payload?: P;
+  /**
+   * `true` pauses the task (recorded as `task.paused`), `false` resumes it; left out, a task
+   * that exists keeps its state and a new one runs. Accepted so that a task read back with
+   * `getTask` validates to itself.
+   */
+  paused?: boolean;
 }>;
 
 /** Fields of a task that `updateTask` may change: all but `id` and `createdAt`. */

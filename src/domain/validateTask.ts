@@ -79,6 +79,13 @@ const FIELDS = defineFields<TaskInput, Task>({
   handler: optional(rule<string>(readId)),
   timeoutMs: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_TIMEOUT_MS))),
   payload: optional(rule<Readonly<Record<string, unknown>>>(readJsonObject)),
+  // Only `true` is kept: a task that runs has no `paused` field.
+  paused: optional(
+    rule<boolean, true | undefined>((v, s, f) => {
+      if (typeof v !== 'boolean') throw invalid(s, f, 'true or false', v);
+      return v ? true : undefined;
+    }),
+  ),
 });
 
 function taskScope(record: Readonly<Record<string, unknown>>): InputScope {

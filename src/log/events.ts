@@ -22,6 +22,16 @@ export type PlanflowEventMap = {
   'task.updated': { task: Task };
   /** A task was removed; its pending occurrences are cancelled by separate events. */
   'task.removed': { taskId: string };
+  /**
+   * A task was paused: its waiting occurrences are disarmed and none of them triggers by
+   * time (or is recorded missed) until `task.resumed`; a manual trigger still runs.
+   */
+  'task.paused': { taskId: string };
+  /**
+   * A paused task was resumed: its future occurrences are armed again, and the missed check
+   * runs for the ones whose time passed meanwhile.
+   */
+  'task.resumed': { taskId: string };
   /** The calendar the planners use was set or replaced. */
   'calendar.configured': { calendar: CalendarConfig };
   /** An occurrence was planned and (unless paused) armed on the clock. */

@@ -43,7 +43,13 @@ import {
   triggerNow,
 } from './commands/occurrenceCommands.js';
 import { type ScheduleResult, scheduleAll } from './commands/plan.js';
-import { defineTask, removeTask, updateTask } from './commands/taskCommands.js';
+import {
+  defineTask,
+  removeTask,
+  setTaskPaused,
+  type TaskResult,
+  updateTask,
+} from './commands/taskCommands.js';
 import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { stopScheduler } from './stopScheduler.js';
@@ -186,22 +192,56 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   /**
    * Defines a task (untrusted input, validated) and plans its first occurrence. Defining a
    * task that exists with the same definition does nothing, so an app can define its tasks
-   * at every start-up; a changed definition is an update.
+   * at every start-up; a changed definition is an update. A paused task stays paused unless
+   * the input says `paused: false`.
    * @throws ValidationError with the field at fault.
    */
   async defineTask(input: TaskInputFor<H>): Promise<Task> {
-    return this.#queue.run((tx) => defineTask(tx, input));
+    return this.#settled(await this.#queue.run((tx) => defineTask(tx, input)));
   }
 
   /**
    * Changes a task: its pending occurrences are cancelled and the first occurrence of the new
-   * definition is planned.
+   * definition is planned. `paused: true` pauses it and `paused: false` (or `null`) resumes
+   * it, as {@link pauseTask} and {@link resumeTask} do; a pause state alone cancels nothing.
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
    */
   async updateTask(taskId: string, changes: TaskChangesFor<H>): Promise<Task> {
     const id = parseId(taskId, 'SmartScheduler.updateTask', 'taskId');
     const valid = parseTaskChanges(changes, id);
-    return this.#queue.run((tx) => updateTask(tx, id, valid));
+    return this.#settled(await this.#queue.run((tx) => updateTask(tx, id, valid)));
+  }
+
+  /**
+   * Pauses one task, recorded as `task.paused`: its waiting occurrences are disarmed, so none
+   * triggers by time or is recorded missed while it is paused; occurrences planned for it
+   * meanwhile (a running handler's follow-up) are recorded and not armed. `triggerNow` still
+   * runs it, and the scheduler-wide `pause` is independent. Pausing a paused task records
+   * nothing. Survives restarts (the task is paused in the log).
+   * @throws NotFoundError for an unknown task.
+   */
+  async pauseTask(taskId: string): Promise<Task> {
+    const id = parseId(taskId, 'SmartScheduler.pauseTask', 'taskId');
+    return this.#settled(await this.#queue.run((tx) => setTaskPaused(tx, id, true, 'pauseTask')));
+  }
+
+  /**
+   * Resumes a paused task, recorded as `task.resumed`: its occurrences still to come are armed
+   * again, then the missed check runs for the ones whose time passed while it was paused —
+   * late by at most `graceMs` they trigger now, later they are recorded missed and recovered
+   * per the recovery service (a recurring task's series goes on from its next due time).
+   * Resolves once those triggered were claimed. Resuming a running task records nothing.
+   * @throws NotFoundError for an unknown task.
+   */
+  async resumeTask(taskId: string): Promise<Task> {
+    const id = parseId(taskId, 'SmartScheduler.resumeTask', 'taskId');
+    return this.#settled(await this.#queue.run((tx) => setTaskPaused(tx, id, false, 'resumeTask')));
+  }
+
+  /** Waits, outside the queue, for the claims a task command's missed check started. */
+  async #settled(result: TaskResult): Promise<Task> {
+    if (result.claims.length > 0) await Promise.all(result.claims);
+    return result.task;
   }
 
   /** Removes a task and cancels its pending occurrences. @throws NotFoundError */

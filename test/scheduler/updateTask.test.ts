@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, useHarnesses } from '../helpers/harness.js';
+import { at, HOUR, oneShot, T0, useHarnesses } from '../helpers/harness.js';
 
 const { setUp } = useHarnesses();
 
@@ -38,5 +38,32 @@ describe('SmartScheduler.updateTask', () => {
     expect(updated.recurrence).toMatchObject({ kind: 'interval', everyMs: 3_600_000 });
     expect(updated.recurrence).not.toHaveProperty('timeZone');
     expect(updated.recurrence).not.toHaveProperty('cron');
+  });
+
+  it('keeps the waiting first run when the change does not move it, and it still runs', async () => {
+    const h = setUp();
+    await h.scheduler.defineTask(oneShot('t', HOUR));
+    await h.scheduler.start();
+
+    await h.scheduler.updateTask('t', { title: 'renamed' });
+    await h.clock.advanceAsync(HOUR);
+
+    const runs = (await h.scheduler.listExecutions({ taskId: 't' })).items;
+    expect(runs.map((e) => [e.scheduledFor, e.state])).toEqual([[at(HOUR), 'done']]);
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('cancels the waiting run when the change moves it', async () => {
+    const h = setUp();
+    await h.scheduler.defineTask(oneShot('t', HOUR));
+    await h.scheduler.start();
+
+    await h.scheduler.updateTask('t', { startAt: at(2 * HOUR) });
+
+    const runs = (await h.scheduler.listExecutions({ taskId: 't' })).items;
+    expect(runs.map((e) => [e.scheduledFor, e.state])).toEqual([
+      [at(HOUR), 'cancelled'],
+      [at(2 * HOUR), 'scheduled'],
+    ]);
   });
 });

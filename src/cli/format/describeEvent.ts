@@ -34,6 +34,8 @@ function taskIdOf(event: StoredEvent, lookup: EventLookup): string | undefined {
     case 'task.updated':
       return event.data.task.id;
     case 'task.removed':
+    case 'task.paused':
+    case 'task.resumed':
       return event.data.taskId;
     case 'occurrence.scheduled':
       return event.data.occurrence.taskId;
@@ -51,6 +53,10 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
       return quoteText(event.data.task.title);
     case 'task.removed':
       return style.yellow('removed');
+    case 'task.paused':
+      return style.yellow('paused');
+    case 'task.resumed':
+      return style.green('resumed');
     case 'calendar.configured': {
       const c = event.data.calendar;
       const cap = c.maxPerDay === undefined ? '' : `, at most ${c.maxPerDay}/day`;

@@ -4,7 +4,7 @@ import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { PlanningContext } from '../../planning/ports.js';
 import type { SchedulerParts, SchedulerTx } from '../SchedulerParts.js';
-import { isScheduling, planningOf } from './lookups.js';
+import { isScheduling, isTaskPaused, planningOf } from './lookups.js';
 
 /** What `scheduleOccurrence` did with the occurrence it was given. */
 export type ScheduleResult = 'armed' | 'skipped' | 'not-pending' | 'paused';
@@ -16,8 +16,9 @@ export type Claim = Promise<ClaimResult | undefined>;
 export type PlanResult = Readonly<{ result: ScheduleResult; claim?: Claim }>;
 
 /**
- * Records an occurrence (or its skip) and arms it when the scheduler runs. The calendar
- * check excludes the occurrence's own place, so re-arming never rejects itself.
+ * Records an occurrence (or its skip) and arms it when the scheduler runs and its task is not
+ * paused (`'paused'` then: recorded, armed at the next start or at the task's resume). The
+ * calendar check excludes the occurrence's own place, so re-arming never rejects itself.
  */
 export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<PlanResult> {
   const parts = tx.parts;
@@ -33,7 +34,9 @@ export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<Pla
     return { result: 'skipped' };
   }
   if (!known) await parts.log.append([occurrenceScheduled(occurrence)]);
-  if (!isScheduling(parts.supervisor.status)) return { result: 'paused' };
+  if (!isScheduling(parts.supervisor.status) || isTaskPaused(parts, occurrence.taskId)) {
+    return { result: 'paused' };
+  }
   const claim = parts.actors.arm(occurrence);
   return claim === undefined ? { result: 'armed' } : { result: 'armed', claim };
 }
