@@ -64,6 +64,7 @@ export type {
   IntervalRecurrenceInput,
   IsoInstant,
   LocalDate,
+  NextRunsOptions,
   Occurrence,
   OccurrenceCause,
   OccurrenceQuery,
@@ -101,6 +102,7 @@ export { parseHistoryQuery } from './domain/validateHistoryQuery.js';
 export { parseId } from './domain/validateId.js';
 export { parseInstant } from './domain/validateInstant.js';
 export { JSON_LIMITS } from './domain/validateJson.js';
+export { MAX_NEXT_RUNS } from './domain/validateNextRuns.js';
 export { parseOccurrence } from './domain/validateOccurrence.js';
 export { EXECUTION_STATES, parseOccurrenceQuery } from './domain/validateOccurrenceQuery.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './domain/validatePageRequest.js';

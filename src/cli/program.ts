@@ -6,6 +6,7 @@ import { registerExport } from './commands/export.js';
 import { registerHead } from './commands/head.js';
 import { registerHistory } from './commands/history.js';
 import { registerInit } from './commands/init.js';
+import { registerNext } from './commands/next.js';
 import { registerRepair } from './commands/repair.js';
 import { registerRun } from './commands/run.js';
 import { registerTask } from './commands/task.js';
@@ -65,6 +66,7 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
   registerTask(program, ctx);
   registerCalendar(program, ctx);
   registerRun(program, ctx);
+  registerNext(program, ctx);
   registerApprove(program, ctx);
   registerHistory(program, ctx);
   registerVerify(program, ctx);

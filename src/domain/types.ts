@@ -123,6 +123,12 @@ export type Task = Readonly<{
   /** Free-form, JSON-serialisable data handed to the handler (e.g. the CLI's shell command). */
   payload?: Readonly<Record<string, unknown>>;
   /**
+   * Spreads the recurrence's due times: each is delayed by `[0, jitterMs]` ms, the same delay
+   * every time that due time is planned (derived from a hash of the task and the due time).
+   * One-shot `startAt`, pinned times and retries are not moved. At most an hour.
+   */
+  jitterMs?: number;
+  /**
    * Set while the task is paused (`pauseTask`): its waiting occurrences are not triggered by
    * time until `resumeTask`. State rather than definition: `defineTask` with the same
    * definition keeps it, and only `task.paused` / `task.resumed` facts change it.
@@ -304,6 +310,11 @@ export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<
   /** JSON data within the payload limits (docs/api.md). */
   payload?: P;
   /**
+   * Delay each due time of the recurrence by a deterministic `[0, jitterMs]` ms, 0 to
+   * 3 600 000 (an hour); keep it below the recurrence's period. @default 0
+   */
+  jitterMs?: number;
+  /**
    * `true` pauses the task (recorded as `task.paused`), `false` resumes it; left out, a task
    * that exists keeps its state and a new one runs. Accepted so that a task read back with
    * `getTask` validates to itself.
@@ -392,6 +403,15 @@ export type PageRequest = Readonly<{
 
 /** Which entries `history` returns: those of a task (and its occurrences), or of one occurrence. */
 export type HistoryQuery = Readonly<({ taskId: string } | { occurrenceId: string }) & PageRequest>;
+
+/** Options of `nextRuns`. */
+export type NextRunsOptions = Readonly<{
+  /**
+   * List the runs due at or after this instant, following the recurrence from there, instead
+   * of from the task's next pending occurrence.
+   */
+  from?: InstantInput;
+}>;
 
 /** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
 export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;

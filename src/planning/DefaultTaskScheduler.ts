@@ -2,6 +2,7 @@ import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { Occurrence, OccurrenceCause, Task } from '../domain/types.js';
 import { DefaultCalendarPlanner } from './DefaultCalendarPlanner.js';
 import { firstDueAtOrAfter, nextDueAfter } from './dueTimes.js';
+import { jitterOf } from './jitter.js';
 import { placeDueTime } from './placeDueTime.js';
 import type { CalendarPlanner, Placement, PlanningContext, TaskScheduler } from './ports.js';
 import { retryDelayMs } from './retryDelay.js';
@@ -76,7 +77,7 @@ export class DefaultTaskScheduler implements TaskScheduler {
 
   /**
    * The recurrence's next occurrence strictly after `from`, ignoring any pinned time: the
-   * next due time, used as is when the calendar accepts it there, otherwise the task's
+   * next due time, delayed by the task's jitter (`jitterOf`), used as is when the calendar accepts it there, otherwise the task's
    * preferred slots and then the other allowed slots from the due time on (priority decides
    * the order, see `DefaultCalendarPlanner`), searched for `recurrenceWindowDays`.
    */
@@ -88,12 +89,20 @@ export class DefaultTaskScheduler implements TaskScheduler {
   ): Occurrence | undefined {
     const due = nextDueAfter(task, from.getTime(), ctx.calendar.timeZone);
     if (due === undefined) return undefined;
-    return this.#occurrenceAt(task, due, ctx, options.cause ?? 'recurrence', 0, options.parentId);
+    const jittered = due + jitterOf(task.id, due, task.jitterMs ?? 0);
+    return this.#occurrenceAt(
+      task,
+      jittered,
+      ctx,
+      options.cause ?? 'recurrence',
+      0,
+      options.parentId,
+    );
   }
 
   /**
    * A new task's first occurrence at or after `now`: its pinned time when valid; else the
-   * recurrence's first due time; else, for a one-shot task, `startAt` (or `now` when that has
+   * recurrence's first due time (delayed by the task's jitter); else, for a one-shot task, `startAt` (or `now` when that has
    * passed). `undefined` for a task with none of these (run only by hand).
    */
   firstOccurrence(task: Task, now: Date, ctx: PlanningContext): Occurrence | undefined {
@@ -101,8 +110,10 @@ export class DefaultTaskScheduler implements TaskScheduler {
     const pinned = this.#pinned(task, nowMs, ctx);
     if (pinned !== undefined) return pinned;
     let due: number | undefined;
-    if (task.recurrence !== undefined) due = firstDueAtOrAfter(task, nowMs, ctx.calendar.timeZone);
-    else if (task.startAt !== undefined) due = Math.max(Date.parse(task.startAt), nowMs);
+    if (task.recurrence !== undefined) {
+      due = firstDueAtOrAfter(task, nowMs, ctx.calendar.timeZone);
+      if (due !== undefined) due += jitterOf(task.id, due, task.jitterMs ?? 0);
+    } else if (task.startAt !== undefined) due = Math.max(Date.parse(task.startAt), nowMs);
     if (due === undefined) return undefined;
     return this.#occurrenceAt(task, due, ctx, 'initial', 0, undefined);
   }

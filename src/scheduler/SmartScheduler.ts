@@ -5,6 +5,7 @@ import type {
   CalendarInput,
   Execution,
   HistoryQuery,
+  NextRunsOptions,
   Occurrence,
   OccurrenceQuery,
   Page,
@@ -18,6 +19,7 @@ import type {
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { parseHistoryQuery } from '../domain/validateHistoryQuery.js';
 import { parseId } from '../domain/validateId.js';
+import { parseNextRuns } from '../domain/validateNextRuns.js';
 import { parseOccurrence } from '../domain/validateOccurrence.js';
 import { parseOccurrenceQuery } from '../domain/validateOccurrenceQuery.js';
 import { parseTaskChanges } from '../domain/validateTaskChanges.js';
@@ -34,6 +36,7 @@ import type { Supervisor } from './actors/Supervisor.js';
 import type { CommandQueue } from './CommandQueue.js';
 import { transition } from './commands/lifecycle.js';
 import { stoppedError } from './commands/lookups.js';
+import { nextRuns } from './commands/nextRuns.js';
 import {
   cancelOccurrence,
   parseOccurrenceList,
@@ -207,7 +210,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
    */
   async updateTask(taskId: string, changes: TaskChangesFor<H>): Promise<Task> {
-    const id = parseId(taskId, 'SmartScheduler.updateTask', 'taskId');
+    const id = parseId(taskId, 'updateTask', 'taskId');
     const valid = parseTaskChanges(changes, id);
     return this.#settled(await this.#queue.run((tx) => updateTask(tx, id, valid)));
   }
@@ -221,7 +224,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
    * @throws NotFoundError for an unknown task.
    */
   async pauseTask(taskId: string): Promise<Task> {
-    const id = parseId(taskId, 'SmartScheduler.pauseTask', 'taskId');
+    const id = parseId(taskId, 'pauseTask', 'taskId');
     return this.#settled(await this.#queue.run((tx) => setTaskPaused(tx, id, true, 'pauseTask')));
   }
 
@@ -234,7 +237,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
    * @throws NotFoundError for an unknown task.
    */
   async resumeTask(taskId: string): Promise<Task> {
-    const id = parseId(taskId, 'SmartScheduler.resumeTask', 'taskId');
+    const id = parseId(taskId, 'resumeTask', 'taskId');
     return this.#settled(await this.#queue.run((tx) => setTaskPaused(tx, id, false, 'resumeTask')));
   }
 
@@ -246,7 +249,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
 
   /** Removes a task and cancels its pending occurrences. @throws NotFoundError */
   async removeTask(taskId: string): Promise<void> {
-    const id = parseId(taskId, 'SmartScheduler.removeTask', 'taskId');
+    const id = parseId(taskId, 'removeTask', 'taskId');
     await this.#queue.run((tx) => removeTask(tx, id));
   }
 
@@ -255,7 +258,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
    * @throws NotFoundError for an unknown occurrence; StateError when it already triggered.
    */
   async cancelOccurrence(occurrenceId: string): Promise<void> {
-    const id = parseId(occurrenceId, 'SmartScheduler.cancelOccurrence', 'occurrenceId');
+    const id = parseId(occurrenceId, 'cancelOccurrence', 'occurrenceId');
     await this.#queue.run((tx) => cancelOccurrence(tx, id));
   }
 
@@ -276,6 +279,29 @@ export class SmartScheduler<H extends Handlers = Handlers> {
       if (faults === undefined || period === undefined) return undefined;
       return { error: period.lastError, retry: faults.retry };
     });
+  }
+
+  /**
+   * The task's next `n` runs (1–1000) as the planners would place them — the calendar
+   * applied (working hours, slots, the cap per day, exclusive instants), the task's jitter
+   * too — without recording or arming anything. The list starts with the task's next pending
+   * occurrence and follows its recurrence from there; with `from`, it starts with the first
+   * run at or after that instant. Each item is the `Occurrence` that would be planned, with
+   * the id it would get. Shorter when the series ends; a paused task lists what it would run
+   * once resumed.
+   * @throws NotFoundError for an unknown task; ValidationError for a bad `n` or `from`.
+   * @example
+   * const runs = await scheduler.nextRuns('standup', 5);
+   * runs.map((o) => o.scheduledFor);
+   */
+  async nextRuns(
+    taskId: string,
+    n: number,
+    options?: NextRunsOptions,
+  ): Promise<readonly Occurrence[]> {
+    const id = parseId(taskId, 'nextRuns', 'taskId');
+    const request = parseNextRuns(n, options);
+    return Object.freeze(await this.#queue.run((tx) => nextRuns(tx, id, request)));
   }
 
   /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
@@ -350,7 +376,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   }
 
   getTask(taskId: string): Task | undefined {
-    const id = parseId(taskId, 'SmartScheduler.getTask', 'taskId');
+    const id = parseId(taskId, 'getTask', 'taskId');
     return this.#model().getTask(id);
   }
 
@@ -376,14 +402,14 @@ export class SmartScheduler<H extends Handlers = Handlers> {
 
   /** One occurrence, live or settled. */
   async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {
-    const id = parseId(occurrenceId, 'SmartScheduler.getOccurrence', 'occurrenceId');
+    const id = parseId(occurrenceId, 'getOccurrence', 'occurrenceId');
     await this.ready;
     return (await this.#openLog().record(id))?.occurrence;
   }
 
   /** One occurrence's execution record, live or settled. */
   async getExecution(occurrenceId: string): Promise<Execution | undefined> {
-    const id = parseId(occurrenceId, 'SmartScheduler.getExecution', 'occurrenceId');
+    const id = parseId(occurrenceId, 'getExecution', 'occurrenceId');
     await this.ready;
     return (await this.#openLog().record(id))?.execution;
   }

@@ -53,4 +53,45 @@ describe('planflow CLI › steering', () => {
       expect(result.err).toContain('task pause: no task "nope"; see planflow task list');
     });
   });
+
+  describe('next', () => {
+    it('lists the next runs on the calendar zone clock, and records nothing', async () => {
+      const clock = new TestClock(T0);
+      const dir = await project(clock);
+      await planflow(dir, ['calendar', '--hours', 'mon-fri=08:00-18:00', '--max-per-day', '2']);
+      await planflow(dir, ['task', 'add', 'Tick', '--at', 'now', '--every', '4h'], { clock });
+      const before = await readLog(join(dir, 'planflow.db'));
+
+      const next = await planflow(dir, ['next', 'tick', '3'], { clock });
+
+      expect(next.code).toBe(0);
+      expect(next.out.split('\n').slice(0, 4)).toEqual([
+        expect.stringMatching(/^#\s+WHEN\s+SLOT\s+OCCURRENCE$/),
+        expect.stringMatching(/^1\s+2026-03-02 08:00:00\+00:00\s+-\s+o_[0-9a-f]{8}$/),
+        expect.stringMatching(/^2\s+2026-03-02 12:00:00\+00:00/),
+        // Two a day at most: Tuesday's first due time in hours, 08:00.
+        expect.stringMatching(/^3\s+2026-03-03 08:00:00\+00:00/),
+      ]);
+      expect(await readLog(join(dir, 'planflow.db'))).toEqual(before);
+      const json = JSON.parse((await planflow(dir, ['next', 'tick', '--json'], { clock })).out);
+      expect(json).toHaveLength(5);
+      const from = await planflow(dir, ['next', 'tick', '1', '--from', '2026-03-04T09:00:00Z'], {
+        clock,
+      });
+      expect(from.out).toMatch(/^1\s+2026-03-04 12:00:00\+00:00/m);
+    });
+
+    it('refuses a bad count before opening the log', async () => {
+      const clock = new TestClock(T0);
+      const dir = await project(clock);
+      for (const n of ['0', '1001', 'x', '2.5']) {
+        const result = await planflow(dir, ['next', 'tick', n], { clock });
+        expect(result.code).toBe(2);
+        expect(result.err).toContain('next: n must be a whole number from 1 to 1000');
+      }
+      expect((await planflow(dir, ['next', 'nope'], { clock })).err).toContain(
+        'next: no task "nope"',
+      );
+    });
+  });
 });
