@@ -71,6 +71,8 @@ export type {
   Page,
   PageRequest,
   PayloadOf,
+  PlacementMove,
+  PlacementReason,
   Priority,
   RecordQuery,
   Recurrence,
@@ -103,7 +105,7 @@ export { parseId } from './domain/validateId.js';
 export { parseInstant } from './domain/validateInstant.js';
 export { JSON_LIMITS } from './domain/validateJson.js';
 export { MAX_NEXT_RUNS } from './domain/validateNextRuns.js';
-export { parseOccurrence } from './domain/validateOccurrence.js';
+export { PLACEMENT_REASONS, parseOccurrence } from './domain/validateOccurrence.js';
 export { EXECUTION_STATES, parseOccurrenceQuery } from './domain/validateOccurrenceQuery.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './domain/validatePageRequest.js';
 export { parseRecurrence } from './domain/validateRecurrence.js';

@@ -123,6 +123,12 @@ export type Task = Readonly<{
   /** Free-form, JSON-serialisable data handed to the handler (e.g. the CLI's shell command). */
   payload?: Readonly<Record<string, unknown>>;
   /**
+   * `'ignore'`: the calendar does not apply to this task (job-style work): its occurrences
+   * run at exactly their times, whatever the working hours, slots, holidays or cap, may share
+   * an instant, and take no place from other tasks.
+   */
+  calendar?: 'ignore';
+  /**
    * Spreads the recurrence's due times: each is delayed by `[0, jitterMs]` ms, the same delay
    * every time that due time is planned (derived from a hash of the task and the due time).
    * One-shot `startAt`, pinned times and retries are not moved. At most an hour.
@@ -136,6 +142,30 @@ export type Task = Readonly<{
   paused?: true;
 }>;
 
+/**
+ * Why the planner placed an occurrence elsewhere than the time its schedule asked for:
+ * - `working-hours`: that time is outside the day's working hours, or the weekday has none;
+ * - `holiday`: that date is one of the calendar's holidays;
+ * - `cap-per-day`: that day already holds `maxPerDay` occurrences;
+ * - `instant-taken`: another occurrence starts at that instant (`exclusiveInstants`);
+ * - `slot`: the day only accepts its slots' start times, and that time is none of them;
+ * - `pinned`: the task's pinned time comes before the recurrence's next due time;
+ * - `jitter`: the task's `jitterMs` delayed it (and the calendar took the delayed time);
+ * - `calendar`: a custom `CalendarPlanner` refused the time without saying why.
+ */
+export type PlacementReason =
+  | 'working-hours'
+  | 'holiday'
+  | 'cap-per-day'
+  | 'instant-taken'
+  | 'slot'
+  | 'pinned'
+  | 'jitter'
+  | 'calendar';
+
+/** The time an occurrence's schedule asked for, when the planner placed it elsewhere, and why. */
+export type PlacementMove = Readonly<{ from: IsoInstant; reason: PlacementReason }>;
+
 export type Occurrence = Readonly<{
   /** Deterministic: derived from (taskId, cause, scheduledFor, attempt). */
   id: string;
@@ -148,6 +178,11 @@ export type Occurrence = Readonly<{
   cause: OccurrenceCause;
   /** The occurrence this one follows up (retry, recurrence or recovery of). */
   parentId?: string;
+  /**
+   * Set when the planner placed it elsewhere than the time its schedule asked for: that time
+   * and why (the calendar's rule, the task's pinned time or its jitter). Not part of the id.
+   */
+  moved?: PlacementMove;
 }>;
 
 /**
@@ -232,6 +267,11 @@ export type Execution = Readonly<{
   error?: ErrorRecord;
   /** Id of the follow-up occurrence (retry, recurrence or recovery), if any. */
   followUpId?: string;
+  /**
+   * Set when its task had `calendar: 'ignore'` as it was scheduled: it takes no place on the
+   * calendar (counts against no cap, holds no instant).
+   */
+  outsideCalendar?: true;
   history: readonly HistoryEntry[];
 }>;
 
@@ -310,6 +350,11 @@ export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<
   /** JSON data within the payload limits (docs/api.md). */
   payload?: P;
   /**
+   * `'ignore'` for job-style work that runs at exact times outside the calendar's rules (no
+   * working hours, slots, cap per day or exclusive instants). @default 'apply'
+   */
+  calendar?: 'apply' | 'ignore';
+  /**
    * Delay each due time of the recurrence by a deterministic `[0, jitterMs]` ms, 0 to
    * 3 600 000 (an hour); keep it below the recurrence's period. @default 0
    */
@@ -373,6 +418,7 @@ export type ScheduledOccurrenceInput = Readonly<{
   attempt?: number;
   cause: OccurrenceCause;
   parentId?: string;
+  moved?: Readonly<{ from: InstantInput; reason: PlacementReason }>;
 }>;
 
 /**

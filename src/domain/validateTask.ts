@@ -82,6 +82,12 @@ const FIELDS = defineFields<TaskInput, Task>({
   handler: optional(rule<string>(readId)),
   timeoutMs: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_TIMEOUT_MS))),
   payload: optional(rule<Readonly<Record<string, unknown>>>(readJsonObject)),
+  // 'apply' is the default, stored as nothing.
+  calendar: optional(
+    rule<'apply' | 'ignore', 'ignore' | undefined>((v, s, f) =>
+      readChoice(v, ['apply', 'ignore'] as const, s, f) === 'ignore' ? 'ignore' : undefined,
+    ),
+  ),
   // 0 is no jitter, stored as none, so it does not make an equal definition differ.
   jitterMs: optional(
     rule<number, number | undefined>(

@@ -36,7 +36,10 @@ export function upcomingOccurrences(
   let current = start.first;
   while (current !== undefined && runs.length < count) {
     runs.push(current);
-    if (!start.isRecorded(current.id)) occupancy.hold(current.id, current.scheduledFor);
+    // A task outside the calendar takes no place (see `holdsPlace`).
+    if (!start.isRecorded(current.id) && task.calendar !== 'ignore') {
+      occupancy.hold(current.id, current.scheduledFor);
+    }
     if (task.recurrence === undefined) break;
     const fromMs = Math.max(start.notBeforeMs, Date.parse(current.scheduledFor));
     const next = scheduler.nextOccurrence(task, new Date(fromMs), layered);

@@ -66,7 +66,7 @@ describe('planflow CLI › steering', () => {
 
       expect(next.code).toBe(0);
       expect(next.out.split('\n').slice(0, 4)).toEqual([
-        expect.stringMatching(/^#\s+WHEN\s+SLOT\s+OCCURRENCE$/),
+        expect.stringMatching(/^#\s+WHEN\s+SLOT\s+OCCURRENCE\s+NOTE$/),
         expect.stringMatching(/^1\s+2026-03-02 08:00:00\+00:00\s+-\s+o_[0-9a-f]{8}$/),
         expect.stringMatching(/^2\s+2026-03-02 12:00:00\+00:00/),
         // Two a day at most: Tuesday's first due time in hours, 08:00.
@@ -91,6 +91,27 @@ describe('planflow CLI › steering', () => {
       }
       expect((await planflow(dir, ['next', 'nope'], { clock })).err).toContain(
         'next: no task "nope"',
+      );
+    });
+  });
+
+  describe('calendar decisions', () => {
+    it('prints where a run was asked for and why it moved: task add, history and next', async () => {
+      const clock = new TestClock(T0);
+      const dir = await project(clock);
+      await planflow(dir, ['task', 'add', 'First', '--cron', '0 9 * * *'], { clock });
+
+      const add = await planflow(dir, ['task', 'add', 'Second', '--cron', '0 9 * * *'], { clock });
+
+      expect(add.out).toContain('first run 2026-03-02 09:01:00+00:00 (o_');
+      expect(add.out).toContain('moved from 2026-03-02 09:00:00+00:00: instant-taken');
+      const history = (await planflow(dir, ['history', 'second'])).out;
+      expect(history).toMatch(
+        /occurrence\.scheduled\s+Second\s+o_[0-9a-f]{8}\s+for 2026-03-02 09:01:00\+00:00 \(initial, attempt 0\), moved from 2026-03-02 09:00:00\+00:00: instant-taken/,
+      );
+      const next = (await planflow(dir, ['next', 'second', '2'], { clock })).out;
+      expect(next).toMatch(
+        /^1\s+2026-03-02 09:01:00\+00:00\s+-\s+o_[0-9a-f]{8}\s+moved from 2026-03-02 09:00:00\+00:00: instant-taken$/m,
       );
     });
   });

@@ -5,6 +5,7 @@ import { MAX_NEXT_RUNS } from '../../domain/validateNextRuns.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
 import { escapeText, quoteText, toSafeJson } from '../format/escapeText.js';
+import { moveText } from '../format/moveText.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant, shortId } from '../format/time.js';
 import { openScheduler, withStore } from '../openLog.js';
@@ -81,7 +82,8 @@ export function registerNext(program: Command, ctx: CommandContext): void {
         formatInstant(run.scheduledFor, timeZone),
         run.slotName === undefined ? '-' : escapeText(run.slotName),
         style.dim(shortId(run.id)),
+        run.moved === undefined ? '' : style.yellow(moveText(run.moved, timeZone)),
       ]);
-      io.stdout(renderTable(['#', 'WHEN', 'SLOT', 'OCCURRENCE'], rows));
+      io.stdout(renderTable(['#', 'WHEN', 'SLOT', 'OCCURRENCE', 'NOTE'], rows));
     });
 }

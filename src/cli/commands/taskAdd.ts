@@ -5,6 +5,7 @@ import { logIdentity } from '../approvals/logCommands.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
 import { escapeText, quoteText } from '../format/escapeText.js';
+import { moveText } from '../format/moveText.js';
 import { formatInstant, shortId } from '../format/time.js';
 import { openScheduler, withWritableStore } from '../openLog.js';
 import { withFlags } from '../parse/flagErrors.js';
@@ -97,10 +98,14 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
         await scheduler.defineTask(task);
         const after = await newest();
         const first = after?.occurrenceId === before?.occurrenceId ? undefined : after;
-        return { task, first, timeZone: scheduler.calendar.timeZone };
+        const moved =
+          first === undefined
+            ? undefined
+            : (await scheduler.getOccurrence(first.occurrenceId))?.moved;
+        return { task, first, moved, timeZone: scheduler.calendar.timeZone };
       });
 
-      const { task, first, timeZone } = added;
+      const { task, first, moved, timeZone } = added;
       io.stdout(
         `${style.green('Added')} task ${style.bold(escapeText(task.id))} ${quoteText(task.title)}\n`,
       );
@@ -113,8 +118,9 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
           `${style.yellow('warning:')} the first run of ${quoteText(task.id)} (${formatInstant(first.scheduledFor, timeZone)}) was skipped: the calendar rejects that time\n`,
         );
       } else {
+        const why = moved === undefined ? '' : `, ${style.yellow(moveText(moved, timeZone))}`;
         io.stdout(
-          `  first run ${formatInstant(first.scheduledFor, timeZone)} (${shortId(first.occurrenceId)}) — start the scheduler with: planflow run\n`,
+          `  first run ${formatInstant(first.scheduledFor, timeZone)} (${shortId(first.occurrenceId)})${why} — start the scheduler with: planflow run\n`,
         );
       }
     });

@@ -2,6 +2,7 @@ import type { Task } from '../../domain/types.js';
 import type { StoredEvent } from '../../log/events.js';
 import { formatDuration } from '../parse/duration.js';
 import { escapeText, quoteText } from './escapeText.js';
+import { moveText } from './moveText.js';
 import type { Style } from './style.js';
 import { formatInstant, shortId } from './time.js';
 
@@ -65,7 +66,11 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
     case 'occurrence.scheduled': {
       const o = event.data.occurrence;
       const slot = o.slotName === undefined ? '' : `, slot ${escapeText(o.slotName)}`;
-      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})`;
+      const moved =
+        typeof o.moved === 'object' && o.moved !== null
+          ? `, ${style.yellow(moveText(o.moved, timeZone))}`
+          : '';
+      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})${moved}`;
     }
     case 'occurrence.skipped':
       return style.yellow(`skipped: ${escapeText(String(event.data.reason))}`);

@@ -43,18 +43,25 @@ export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<Pla
 
 /**
  * The calendar check of one occurrence (a pinned time has its own rule), excluding its own
- * place so that re-arming never rejects itself.
+ * place so that re-arming never rejects itself. An occurrence of a task with
+ * `calendar: 'ignore'` always fits.
  */
 export function fitsCalendar(
   parts: SchedulerParts,
   occurrence: Occurrence,
   planning: PlanningContext,
 ): boolean {
+  if (ignoresCalendar(parts, occurrence)) return true;
   const at = new Date(occurrence.scheduledFor);
   const planner = parts.options.calendarPlanner;
   return occurrence.pinnedTime !== undefined
     ? planner.isPinnedTimeValid(at, planning, occurrence.id)
     : planner.isSlotAvailable(at, planning, occurrence.id);
+}
+
+/** True when the occurrence's task opted out of the calendar (`calendar: 'ignore'`). */
+export function ignoresCalendar(parts: SchedulerParts, occurrence: Occurrence): boolean {
+  return parts.log.model.getTask(occurrence.taskId)?.calendar === 'ignore';
 }
 
 /** Plans a new or changed task's first occurrence, if it has one. */

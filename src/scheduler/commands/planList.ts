@@ -4,7 +4,7 @@ import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isTaskPaused, planningOf } from './lookups.js';
-import { type Claim, fitsCalendar, type ScheduleResult } from './plan.js';
+import { type Claim, fitsCalendar, ignoresCalendar, type ScheduleResult } from './plan.js';
 import { recoverMissed } from './recoverMissed.js';
 
 /** What planning a list of occurrences did: a result per item, and the claims of due ones. */
@@ -153,7 +153,7 @@ function decideAll(
     }
     if (!known) {
       events.push(occurrenceScheduled(occurrence));
-      occupancy.hold(id, occurrence.scheduledFor);
+      if (!ignoresCalendar(parts, occurrence)) occupancy.hold(id, occurrence.scheduledFor);
     }
     if (isTaskPaused(parts, occurrence.taskId)) {
       // Recorded, not armed: it waits for the task's resume, as `plan` decides.
