@@ -208,6 +208,14 @@ export type ExecutionState =
   | 'skipped';
 
 /**
+ * How an occurrence itself ended, whatever followed it: its handler succeeded (`completed`),
+ * failed, or its time passed without a trigger (`missed`). `Execution.state` says where the
+ * occurrence stands now — a follow-up moves it on to `retrying`, `recurred` or `recovered` —
+ * and `outcome` keeps this.
+ */
+export type ExecutionOutcome = 'completed' | 'failed' | 'missed';
+
+/**
  * A failure as the log keeps it. Built by `toErrorRecord`, so it is always plain, JSON-safe
  * and bounded, whatever was thrown.
  */
@@ -261,7 +269,7 @@ export type Execution = Readonly<{
    * How the occurrence itself ended, kept when a follow-up moves `state` on to `retrying`,
    * `recurred` or `recovered`: `completed` (handler succeeded), `failed`, or `missed`.
    */
-  outcome?: 'completed' | 'failed' | 'missed';
+  outcome?: ExecutionOutcome;
   triggeredAt?: IsoInstant;
   finishedAt?: IsoInstant;
   error?: ErrorRecord;
@@ -381,6 +389,38 @@ export type TaskChanges<H extends string = string, P = DefaultPayload> = Readonl
   }
 >;
 
+/** `T` with every property writable, all the way down: what a recipe's draft is. */
+export type DeepMutable<T> = T extends readonly (infer U)[]
+  ? DeepMutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+    : T;
+
+/** A writable deep copy of a task, handed to an `updateTask` recipe. */
+export type TaskDraft = DeepMutable<Task>;
+
+/**
+ * What `updateTask(id, recipe)` accepts instead of changes: a function that changes the
+ * draft it is given (a deep copy of the task) in place, or returns the task it should become.
+ * The result is validated whole, like `defineTask` input; `id` and `createdAt` must stay.
+ * Synchronous: a recipe that returns a promise is refused.
+ * @example
+ * await scheduler.updateTask('standup', (draft) => {
+ *   if (draft.recurrence?.kind === 'cron') draft.recurrence.cron = '0 10 * * 1-5';
+ * });
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a recipe that edits its draft in place returns nothing, as immer's do
+export type TaskRecipe = (draft: TaskDraft) => TaskDraft | TaskInput | undefined | void;
+
+/** A writable deep copy of the calendar, handed to a `configureCalendar` recipe. */
+export type CalendarDraft = DeepMutable<CalendarConfig>;
+
+/** What `configureCalendar(recipe)` accepts: {@link TaskRecipe}'s counterpart for the calendar. */
+export type CalendarRecipe = (
+  draft: CalendarDraft,
+  // biome-ignore lint/suspicious/noConfusingVoidType: as for TaskRecipe
+) => CalendarDraft | CalendarInput | undefined | void;
+
 /** A slot of the calendar's pool as given. */
 export type TimeSlotInput = Readonly<{ id: string; start: WallTime; label?: string }>;
 
@@ -462,11 +502,18 @@ export type NextRunsOptions = Readonly<{
 /** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
 export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
 
-/** Which occurrences `listOccurrences` / `listExecutions` return, a page at a time. */
+/**
+ * Which occurrences `listOccurrences` / `listExecutions` return, a page at a time. `state`
+ * filters on where an occurrence stands now (its last fact: `done` is a run that succeeded
+ * and planned nothing further, `recurred` one followed by its next recurrence); `outcome` on
+ * how it ran, whatever followed (`completed` finds every successful run). Both together must
+ * both hold.
+ */
 export type OccurrenceQuery = Readonly<
   {
     taskId?: string;
     state?: ExecutionState | readonly ExecutionState[];
+    outcome?: ExecutionOutcome | readonly ExecutionOutcome[];
   } & PageRequest
 >;
 
@@ -485,7 +532,11 @@ export type ResolvedPage = Readonly<{
 
 /** A validated {@link OccurrenceQuery}: what a store's `queryRecords` answers. */
 export type RecordQuery = Readonly<
-  { taskId?: string; states?: readonly ExecutionState[] } & ResolvedPage
+  {
+    taskId?: string;
+    states?: readonly ExecutionState[];
+    outcomes?: readonly ExecutionOutcome[];
+  } & ResolvedPage
 >;
 
 /** A validated {@link HistoryQuery}: what a store's `queryHistory` answers. */

@@ -1,8 +1,10 @@
 import type { Observable, Subject } from 'rxjs';
+import { applyRecipe } from '../domain/applyRecipe.js';
 import { StateError } from '../domain/errors.js';
 import type {
   CalendarConfig,
   CalendarInput,
+  CalendarRecipe,
   Execution,
   HistoryQuery,
   NextRunsOptions,
@@ -14,6 +16,7 @@ import type {
   Task,
   TaskChangesFor,
   TaskInputFor,
+  TaskRecipe,
   TriggerTarget,
 } from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
@@ -52,6 +55,7 @@ import {
   setTaskPaused,
   type TaskResult,
   updateTask,
+  updateTaskWith,
 } from './commands/taskCommands.js';
 import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
@@ -205,12 +209,24 @@ export class SmartScheduler<H extends Handlers = Handlers> {
 
   /**
    * Changes a task: its pending occurrences are cancelled and the first occurrence of the new
-   * definition is planned. `paused: true` pauses it and `paused: false` (or `null`) resumes
-   * it, as {@link pauseTask} and {@link resumeTask} do; a pause state alone cancels nothing.
+   * definition is planned (a waiting one the change does not move is kept). `changes` names
+   * the fields to change (`retry` and a recurrence of the same kind are merged, so a new
+   * `cron` keeps its `timeZone`; `null` removes a field) — or is an immer-style recipe that
+   * edits a deep copy of the task (`TaskRecipe`). `paused: true` pauses it and `paused: false`
+   * (or `null`, or a recipe deleting `paused`) resumes it, as {@link pauseTask} and
+   * {@link resumeTask} do; a pause state alone cancels nothing.
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
+   * @example
+   * await scheduler.updateTask('standup', { recurrence: { cron: '0 10 * * 1-5' } });
+   * await scheduler.updateTask('standup', (draft) => {
+   *   draft.retry.maxRetries = 3;
+   * });
    */
-  async updateTask(taskId: string, changes: TaskChangesFor<H>): Promise<Task> {
+  async updateTask(taskId: string, changes: TaskChangesFor<H> | TaskRecipe): Promise<Task> {
     const id = parseId(taskId, 'updateTask', 'taskId');
+    if (typeof changes === 'function') {
+      return this.#settled(await this.#queue.run((tx) => updateTaskWith(tx, id, changes)));
+    }
     const valid = parseTaskChanges(changes, id);
     return this.#settled(await this.#queue.run((tx) => updateTask(tx, id, valid)));
   }
@@ -304,10 +320,24 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     return Object.freeze(await this.#queue.run((tx) => nextRuns(tx, id, request)));
   }
 
-  /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
-  async configureCalendar(input: CalendarInput): Promise<CalendarConfig> {
-    const calendar = parseCalendar(input);
+  /**
+   * Replaces the calendar (untrusted input, validated), or changes it with an immer-style
+   * recipe that edits a deep copy of the calendar in force (`CalendarRecipe`). Pending
+   * occurrences are re-checked by `scheduleAll`.
+   * @throws ValidationError for a bad calendar.
+   * @example
+   * await scheduler.configureCalendar((draft) => {
+   *   draft.maxPerDay = 5;
+   * });
+   */
+  async configureCalendar(input: CalendarInput | CalendarRecipe): Promise<CalendarConfig> {
+    const given = typeof input === 'function' ? undefined : parseCalendar(input);
     return this.#queue.run(async (tx) => {
+      const calendar =
+        given ??
+        parseCalendar(
+          applyRecipe(tx.parts.occupancy.calendar, input as CalendarRecipe, 'configureCalendar'),
+        );
       await tx.parts.log.append([calendarConfigured(calendar)]);
       return calendar;
     });

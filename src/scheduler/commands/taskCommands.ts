@@ -1,7 +1,16 @@
+import { applyRecipe } from '../../domain/applyRecipe.js';
 import { areSameDefinition } from '../../domain/areSameDefinition.js';
-import type { CancelReason, Occurrence, Task, TaskChanges } from '../../domain/types.js';
+import { ValidationError } from '../../domain/errors.js';
+import type {
+  CancelReason,
+  Occurrence,
+  Task,
+  TaskChanges,
+  TaskRecipe,
+} from '../../domain/types.js';
 import { parseTask } from '../../domain/validateTask.js';
 import { applyTaskChanges } from '../../domain/validateTaskChanges.js';
+import { describeValue } from '../../domain/validationFailure.js';
 import type { NewEvent } from '../../log/events.js';
 import {
   occurrenceCancelled,
@@ -55,6 +64,33 @@ export async function updateTask(
   const task = applyTaskChanges(existing, changes, parts.occupancy.calendar, handlerNames(tx));
   const paused = changes.paused === undefined ? existing.paused === true : changes.paused === true;
   return changeTask(tx, existing, task, paused, new Date(parts.options.clock.now()));
+}
+
+/**
+ * Applies an immer-style recipe to a task: the recipe gets a deep copy of the task as it is
+ * now, and what it leaves (or returns) is the whole new task, validated like `defineTask`
+ * input. `id` and `createdAt` must stay; `paused` left set keeps the task paused, taken away
+ * resumes it.
+ */
+export async function updateTaskWith(
+  tx: SchedulerTx,
+  taskId: string,
+  recipe: TaskRecipe,
+): Promise<TaskResult> {
+  const parts = tx.parts;
+  const existing = requireTask(parts, taskId, 'updateTask');
+  const result = applyRecipe(existing, recipe, 'updateTask') as Readonly<Record<string, unknown>>;
+  for (const key of ['id', 'createdAt'] as const) {
+    if (result[key] !== existing[key]) {
+      throw new ValidationError(
+        'planflow:invalid-task',
+        key,
+        `SmartScheduler.updateTask: the recipe changed the task's ${key} from ${JSON.stringify(existing[key])} to ${describeValue(result[key])}; a task keeps its id and creation time (define a new task to change them). Nothing was changed`,
+      );
+    }
+  }
+  const task = parseTask(result, parts.occupancy.calendar, undefined, handlerNames(tx));
+  return changeTask(tx, existing, task, task.paused === true, new Date(parts.options.clock.now()));
 }
 
 /** Pauses (`paused` true) or resumes a task; nothing is recorded when it already is so. */
