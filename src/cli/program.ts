@@ -10,6 +10,7 @@ import { registerNext } from './commands/next.js';
 import { registerRepair } from './commands/repair.js';
 import { registerRun } from './commands/run.js';
 import { registerTask } from './commands/task.js';
+import { registerTrigger } from './commands/trigger.js';
 import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
 import { escapeMessage } from './format/escapeText.js';
@@ -67,6 +68,7 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
   registerCalendar(program, ctx);
   registerRun(program, ctx);
   registerNext(program, ctx);
+  registerTrigger(program, ctx);
   registerApprove(program, ctx);
   registerHistory(program, ctx);
   registerVerify(program, ctx);

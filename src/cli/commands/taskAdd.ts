@@ -51,6 +51,11 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
     .option('--slot <id>', 'preferred calendar slot; repeat or comma-separate for several', collect)
     .option('--priority <level>', 'low, medium or high (default medium)')
     .option('--description <text>', 'a longer description')
+    .option(
+      '--jitter <duration>',
+      'delay each due time of the repeat by up to this much (at most 1h)',
+    )
+    .option('--ignore-calendar', 'run at exact times, outside working hours, slots and the cap')
     .action(async (title: string, flags: TaskAddFlags) => {
       const { io, style } = ctx;
       const nowMs = io.clock.now();
