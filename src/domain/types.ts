@@ -122,6 +122,8 @@ export type Task = Readonly<{
   timeoutMs?: number;
   /** Free-form, JSON-serialisable data handed to the handler (e.g. the CLI's shell command). */
   payload?: Readonly<Record<string, unknown>>;
+  /** At most this many of the task's handlers execute at once (see `SchedulerOptions.concurrency`). */
+  maxConcurrent?: number;
   /**
    * `'ignore'`: the calendar does not apply to this task (job-style work): its occurrences
    * run at exactly their times, whatever the working hours, slots, holidays or cap, may share
@@ -232,8 +234,19 @@ export type ErrorRecord = Readonly<{
 
 /** The outcome of one handler run, as recorded: it succeeded, or it failed with an error. */
 export type RunOutcome =
-  | Readonly<{ ok: true; durationMs: number; waitedForAbandonedMs?: number }>
-  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord; waitedForAbandonedMs?: number }>;
+  | Readonly<{
+      ok: true;
+      durationMs: number;
+      waitedForAbandonedMs?: number;
+      waitedForPlaceMs?: number;
+    }>
+  | Readonly<{
+      ok: false;
+      durationMs: number;
+      error: ErrorRecord;
+      waitedForAbandonedMs?: number;
+      waitedForPlaceMs?: number;
+    }>;
 
 /**
  * Whether the scheduler has not started yet, is running, is running but cannot write to its
@@ -357,6 +370,11 @@ export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<
   timeoutMs?: number;
   /** JSON data within the payload limits (docs/api.md). */
   payload?: P;
+  /**
+   * At most this many runs of the task's handler at once, 1–10 000; a run beyond it waits
+   * for a place after its trigger is recorded (`waitedForPlaceMs`). @default no limit
+   */
+  maxConcurrent?: number;
   /**
    * `'ignore'` for job-style work that runs at exact times outside the calendar's rules (no
    * working hours, slots, cap per day or exclusive instants). @default 'apply'

@@ -28,6 +28,9 @@ import { closestName, type InputScope, invalid } from './validationFailure.js';
 /** Longest handler timeout: the largest delay a Node timer can wait in one go. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/** Largest `maxConcurrent`. */
+const MAX_CONCURRENT = 10_000;
+
 /** Largest `jitterMs`: an hour. */
 const MAX_JITTER_MS = 3_600_000;
 
@@ -82,6 +85,7 @@ const FIELDS = defineFields<TaskInput, Task>({
   handler: optional(rule<string>(readId)),
   timeoutMs: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_TIMEOUT_MS))),
   payload: optional(rule<Readonly<Record<string, unknown>>>(readJsonObject)),
+  maxConcurrent: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_CONCURRENT))),
   // 'apply' is the default, stored as nothing.
   calendar: optional(
     rule<'apply' | 'ignore', 'ignore' | undefined>((v, s, f) =>

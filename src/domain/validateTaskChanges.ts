@@ -24,6 +24,7 @@ const KEYS: OptionKeys<TaskChanges> = {
   handler: true,
   timeoutMs: true,
   payload: true,
+  maxConcurrent: true,
   calendar: true,
   jitterMs: true,
   paused: true,

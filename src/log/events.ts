@@ -54,6 +54,8 @@ export type PlanflowEventMap = {
     durationMs: number;
     /** How long the run waited for an abandoned run of its idempotency key first. */
     waitedForAbandonedMs?: number;
+    /** How long the run waited for a place (`concurrency`, `maxConcurrent`) first. */
+    waitedForPlaceMs?: number;
   };
   /** The handler threw, timed out, was aborted, or was interrupted by a crash. */
   'occurrence.failed': {
@@ -63,6 +65,8 @@ export type PlanflowEventMap = {
     interrupted?: boolean;
     /** How long the run waited for an abandoned run of its idempotency key first. */
     waitedForAbandonedMs?: number;
+    /** How long the run waited for a place (`concurrency`, `maxConcurrent`) first. */
+    waitedForPlaceMs?: number;
   };
   /** The occurrence's time passed beyond grace without a trigger. */
   'occurrence.missed': { occurrenceId: string; lateByMs: number };

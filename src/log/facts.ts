@@ -93,7 +93,11 @@ export function occurrenceFinished(
 ): NewEvent {
   const stream = streams.occurrence(occurrenceId);
   const waited = outcome.waitedForAbandonedMs;
-  const waitedFor = waited === undefined ? {} : { waitedForAbandonedMs: waited };
+  const place = outcome.waitedForPlaceMs;
+  const waitedFor = {
+    ...(waited === undefined ? {} : { waitedForAbandonedMs: waited }),
+    ...(place === undefined ? {} : { waitedForPlaceMs: place }),
+  };
   if (outcome.ok) {
     return {
       type: 'occurrence.completed',
