@@ -10,6 +10,7 @@ import {
   harness,
   MINUTE,
   manualTask,
+  occurrenceAt,
   SECOND,
   T0,
   useHarnesses,
@@ -184,6 +185,22 @@ describe('SmartScheduler.pauseTask', () => {
     ]);
     // Neither a pause nor a new title cancels the first run.
     expect(await states(h, 't')).toEqual([['initial', 'scheduled']]);
+  });
+
+  it("records an occurrence scheduled for it without arming it ('paused')", async () => {
+    const h = setUp();
+    await h.scheduler.defineTask(manualTask('t'));
+    await h.scheduler.start();
+    await h.scheduler.pauseTask('t');
+    const one = occurrenceAt('t', HOUR);
+    const two = occurrenceAt('t', 2 * HOUR);
+
+    expect(await h.scheduler.scheduleOccurrence(one)).toBe('paused');
+    expect(await h.scheduler.scheduleOccurrences([two])).toEqual(['paused']);
+    expect(h.scheduler.armedCount).toBe(0);
+    expect((await h.scheduler.getExecution(one.id))?.state).toBe('scheduled');
+    await h.scheduler.resumeTask('t');
+    expect(h.scheduler.armedCount).toBe(2);
   });
 
   it('refuses an unknown task with a NotFoundError naming the way out', async () => {
