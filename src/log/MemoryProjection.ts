@@ -165,7 +165,11 @@ export class MemoryProjection implements ProjectionSource {
   placesSince(sinceMs: number): Place[] {
     const places: Place[] = [];
     for (const { execution } of this.#records.values()) {
-      if (holdsPlace(execution) && Date.parse(execution.scheduledFor) >= sinceMs) {
+      if (
+        !isLive(execution) &&
+        holdsPlace(execution) &&
+        Date.parse(execution.scheduledFor) >= sinceMs
+      ) {
         places.push({ occurrenceId: execution.occurrenceId, scheduledFor: execution.scheduledFor });
       }
     }

@@ -174,9 +174,9 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   for (const place of await log.placesSince(built.timers.now() - OCCUPANCY_MARGIN_MS)) {
     opened.hold(place.occurrenceId, place.scheduledFor);
   }
-  // Waiting occurrences hold their place whatever their time (one due long ago still waits
-  // for the missed check).
-  for (const { execution } of model.liveRecords()) opened.sync(execution);
+  // The live set holds its places whatever their time (one due long ago still waits for the
+  // missed check); the store adds the settled ones that ran from two days back on.
+  for (const place of model.livePlaces()) opened.hold(place.occurrenceId, place.scheduledFor);
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({

@@ -231,9 +231,24 @@ describe.each(kinds)('the read model on a $name store', (kind) => {
       state: 'scheduled',
     });
     expect(window.map((r) => r.occurrence.id)).toEqual([occurrences[1]!.id, occurrences[3]!.id]);
-    expect((await store.placesSince(NOW + 5 * 60_000)).map((p) => p.occurrenceId).sort()).toEqual(
-      [occurrences[5]!.id, occurrences[6]!.id].sort(),
-    );
+    // Places of settled occurrences that ran; the live ones come with loadLive().
+    const ran = occurrences[5]!;
+    await log.append([
+      {
+        type: 'occurrence.triggered',
+        stream: streams.occurrence(ran.id),
+        data: { occurrenceId: ran.id, attempt: 0, idempotencyKey: 'k', lateByMs: 0 },
+      },
+      {
+        type: 'occurrence.completed',
+        stream: streams.occurrence(ran.id),
+        data: { occurrenceId: ran.id, durationMs: 1 },
+      },
+    ]);
+    expect((await store.placesSince(NOW + 5 * 60_000)).map((p) => p.occurrenceId)).toEqual([
+      ran.id,
+    ]);
+    expect(await store.placesSince(NOW + 6 * 60_000)).toEqual([]);
   });
 
   it('equals the projection rebuilt from scratch, across read batches', async () => {
