@@ -272,11 +272,11 @@ export class SqliteProjection implements ProjectionSource {
     }
     if (query.outcomes !== undefined) {
       // Answered from the state column where the state means the outcome (`done` is
-      // `completed`); only rows a follow-up moved on read the outcome from their record's
+      // `completed`); only rows a follow-up moved on read the outcome from their execution
       // JSON. No column of its own: see storage.md for what that costs.
       const implied = query.outcomes.map((outcome) => OUTCOME_STATE[outcome]);
       where.push(
-        `(state IN (${marks(implied)}) OR (state IN (${marks(FOLLOWED_UP_STATES)}) AND json_extract(record, '$.execution.outcome') IN (${marks(query.outcomes)})))`,
+        `(state IN (${marks(implied)}) OR (state IN (${marks(FOLLOWED_UP_STATES)}) AND json_extract(execution, '$.outcome') IN (${marks(query.outcomes)})))`,
       );
       params.push(...implied, ...FOLLOWED_UP_STATES, ...query.outcomes);
     }

@@ -92,6 +92,8 @@ export async function scheduleAll(tx: SchedulerTx): Promise<void> {
   await parts.occupancy.undoOnFailure(async () => {
     for (const { occurrence, execution } of parts.log.model.liveRecords('scheduled')) {
       if (execution.triggered || Date.parse(execution.scheduledFor) <= now) continue;
+      // A paused task's occurrences wait for its resume, as `plan` decides.
+      if (isTaskPaused(parts, occurrence.taskId)) continue;
       if (fitsCalendar(parts, occurrence, planning)) {
         armed.push(occurrence);
       } else {
