@@ -135,6 +135,12 @@ export class MemoryProjection implements ProjectionSource {
       const record = this.#records.get(this.#bySeq.get(seq)!)!;
       const { state, scheduledFor } = record.execution;
       if (query.states !== undefined && !query.states.includes(state)) return undefined;
+      const outcome = record.execution.outcome;
+      if (
+        query.outcomes !== undefined &&
+        (outcome === undefined || !query.outcomes.includes(outcome))
+      )
+        return undefined;
       return withinBounds(Date.parse(scheduledFor), query) ? record : undefined;
     });
   }

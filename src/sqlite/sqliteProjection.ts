@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { deepFreeze } from '../domain/deepFreeze.js';
 import { holdsPlace } from '../domain/holdsPlace.js';
+import { FOLLOWED_UP_STATES, OUTCOME_STATE } from '../domain/outcomeStates.js';
 import type {
   CalendarConfig,
   EntryQuery,
@@ -269,6 +270,16 @@ export class SqliteProjection implements ProjectionSource {
       where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
       params.push(...query.states);
     }
+    if (query.outcomes !== undefined) {
+      // Answered from the state column where the state means the outcome (`done` is
+      // `completed`); only rows a follow-up moved on read the outcome from their execution
+      // JSON. No column of its own: see storage.md for what that costs.
+      const implied = query.outcomes.map((outcome) => OUTCOME_STATE[outcome]);
+      where.push(
+        `(state IN (${marks(implied)}) OR (state IN (${marks(FOLLOWED_UP_STATES)}) AND json_extract(execution, '$.outcome') IN (${marks(query.outcomes)})))`,
+      );
+      params.push(...implied, ...FOLLOWED_UP_STATES, ...query.outcomes);
+    }
     if (query.fromMs !== undefined) {
       where.push('scheduled_ms >= ?');
       params.push(query.fromMs);
@@ -311,6 +322,11 @@ export class SqliteProjection implements ProjectionSource {
       scheduledFor: new Date(ms).toISOString(),
     }));
   }
+}
+
+/** One `?` per value, for an `IN (…)` list. */
+function marks(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
 }
 
 /** The first `limit` items, with a cursor when a further one was read. */
