@@ -47,14 +47,18 @@ export { makeOccurrence, type OccurrenceSpec } from './domain/makeOccurrence.js'
 export { occurrenceId } from './domain/occurrenceId.js';
 export type {
   CalendarConfig,
+  CalendarDraft,
   CalendarInput,
+  CalendarRecipe,
   CancelReason,
   CronRecurrence,
   CronRecurrenceInput,
+  DeepMutable,
   DefaultPayload,
   EntryQuery,
   ErrorRecord,
   Execution,
+  ExecutionOutcome,
   ExecutionState,
   HandlerName,
   HistoryEntry,
@@ -64,12 +68,15 @@ export type {
   IntervalRecurrenceInput,
   IsoInstant,
   LocalDate,
+  NextRunsOptions,
   Occurrence,
   OccurrenceCause,
   OccurrenceQuery,
   Page,
   PageRequest,
   PayloadOf,
+  PlacementMove,
+  PlacementReason,
   Priority,
   RecordQuery,
   Recurrence,
@@ -85,8 +92,10 @@ export type {
   Task,
   TaskChanges,
   TaskChangesFor,
+  TaskDraft,
   TaskInput,
   TaskInputFor,
+  TaskRecipe,
   TimeSlot,
   TimeSlotInput,
   TriggerTarget,
@@ -101,8 +110,13 @@ export { parseHistoryQuery } from './domain/validateHistoryQuery.js';
 export { parseId } from './domain/validateId.js';
 export { parseInstant } from './domain/validateInstant.js';
 export { JSON_LIMITS } from './domain/validateJson.js';
-export { parseOccurrence } from './domain/validateOccurrence.js';
-export { EXECUTION_STATES, parseOccurrenceQuery } from './domain/validateOccurrenceQuery.js';
+export { MAX_NEXT_RUNS } from './domain/validateNextRuns.js';
+export { PLACEMENT_REASONS, parseOccurrence } from './domain/validateOccurrence.js';
+export {
+  EXECUTION_OUTCOMES,
+  EXECUTION_STATES,
+  parseOccurrenceQuery,
+} from './domain/validateOccurrenceQuery.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './domain/validatePageRequest.js';
 export { parseRecurrence } from './domain/validateRecurrence.js';
 export { DEFAULT_RETRY_POLICY, parseRetryPolicy } from './domain/validateRetryPolicy.js';

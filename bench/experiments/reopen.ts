@@ -16,7 +16,7 @@ import type { NewEvent } from '../../src/log/events.js';
 import { streams } from '../../src/log/events.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 
-const PENDING = 100;
+const PENDING = Number(process.env.PENDING ?? 100);
 
 const EPOCH = Date.parse('2026-01-05T08:00:00.000Z');
 
@@ -99,7 +99,7 @@ if (process.argv[2] === '--child') {
 
 for (const arg of process.argv.slice(2)) {
   const n = Number(arg);
-  const path = `/tmp/planflow-reopen-h${n}.db`;
+  const path = `/tmp/planflow-reopen-h${n}-p${PENDING}.db`;
   await write(path, n);
   const runs: { readyMs: number; openMs: number; heapMB: number; live: number }[] = [];
   for (let round = 0; round < 3; round++) {

@@ -37,7 +37,7 @@ export const DURABLE_SETTINGS: Readonly<Record<string, DurableSettings>> = {
     settings: {
       store: 'sqliteStore defaults',
       synchronous: 'FULL',
-      verifyOnOpen: true,
+      verifyOnOpen: 'new',
       exclusiveInstants: false,
       scheduleOccurrencesChunk: ARM_CHUNK,
     },

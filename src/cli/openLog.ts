@@ -21,7 +21,7 @@ export function resolveDbPath(db: string, io: ResolvedIo): string {
 
 /** How a command opens the log. */
 export type OpenLogFlags = Readonly<{
-  /** Check integrity and the hash chain first (see `sqliteStore`). @default true */
+  /** Check the hash chain of what was appended since the verified mark first (see `sqliteStore`'s `'new'`). @default true */
   verifyOnOpen?: boolean;
   /**
    * Open for reading only: nothing is created, converted, migrated or written, and the log
@@ -73,7 +73,9 @@ export async function openExistingStore(
   const readOnly = options.readOnly ?? false;
   return sqliteStore({
     path,
-    verifyOnOpen: options.verifyOnOpen ?? true,
+    // The chain after the verified mark: a command costs what was appended since the last
+    // one, not the length of the history (`planflow verify --full` walks it all).
+    verifyOnOpen: options.verifyOnOpen === false ? false : 'new',
     readOnly,
     ...(readOnly || options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
   });

@@ -1,5 +1,5 @@
 import { occurrenceId } from './occurrenceId.js';
-import type { IsoInstant, Occurrence, OccurrenceCause } from './types.js';
+import type { IsoInstant, Occurrence, OccurrenceCause, PlacementMove } from './types.js';
 
 /** What an occurrence is made of; its id is derived, never chosen. */
 export type OccurrenceSpec = Readonly<{
@@ -11,6 +11,8 @@ export type OccurrenceSpec = Readonly<{
   slotName?: string | undefined;
   pinnedTime?: IsoInstant | undefined;
   parentId?: string | undefined;
+  /** Where the schedule asked for it, when the planner placed it elsewhere. */
+  moved?: PlacementMove | undefined;
 }>;
 
 /**
@@ -35,5 +37,6 @@ export function makeOccurrence(spec: OccurrenceSpec): Occurrence {
   if (spec.slotName !== undefined) occurrence.slotName = spec.slotName;
   if (spec.pinnedTime !== undefined) occurrence.pinnedTime = spec.pinnedTime;
   if (spec.parentId !== undefined) occurrence.parentId = spec.parentId;
+  if (spec.moved !== undefined) occurrence.moved = Object.freeze({ ...spec.moved });
   return Object.freeze(occurrence);
 }

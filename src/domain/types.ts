@@ -122,7 +122,51 @@ export type Task = Readonly<{
   timeoutMs?: number;
   /** Free-form, JSON-serialisable data handed to the handler (e.g. the CLI's shell command). */
   payload?: Readonly<Record<string, unknown>>;
+  /** At most this many of the task's handlers execute at once (see `SchedulerOptions.concurrency`). */
+  maxConcurrent?: number;
+  /**
+   * `'ignore'`: the calendar does not apply to this task (job-style work): its occurrences
+   * run at exactly their times, whatever the working hours, slots, holidays or cap, may share
+   * an instant, and take no place from other tasks.
+   */
+  calendar?: 'ignore';
+  /**
+   * Spreads the recurrence's due times: each is delayed by `[0, jitterMs]` ms, the same delay
+   * every time that due time is planned (derived from a hash of the task and the due time).
+   * One-shot `startAt`, pinned times and retries are not moved. At most an hour.
+   */
+  jitterMs?: number;
+  /**
+   * Set while the task is paused (`pauseTask`): its waiting occurrences are not triggered by
+   * time until `resumeTask`. State rather than definition: `defineTask` with the same
+   * definition keeps it, and only `task.paused` / `task.resumed` facts change it.
+   */
+  paused?: true;
 }>;
+
+/**
+ * Why the planner placed an occurrence elsewhere than the time its schedule asked for:
+ * - `working-hours`: that time is outside the day's working hours, or the weekday has none;
+ * - `holiday`: that date is one of the calendar's holidays;
+ * - `cap-per-day`: that day already holds `maxPerDay` occurrences;
+ * - `instant-taken`: another occurrence starts at that instant (`exclusiveInstants`);
+ * - `slot`: the day only accepts its slots' start times, and that time is none of them;
+ * - `pinned`: the task's pinned time comes before the recurrence's next due time;
+ * - `jitter`: the task's `jitterMs` delayed it (and the calendar took the delayed time);
+ * - `calendar`: a custom `CalendarPlanner` refused the time without saying why.
+ */
+export type PlacementReason =
+  | 'working-hours'
+  | 'holiday'
+  | 'cap-per-day'
+  | 'instant-taken'
+  | 'slot'
+  | 'pinned'
+  | 'jitter'
+  | 'calendar';
+
+/** The time an occurrence's schedule asked for, when the planner placed it elsewhere, and why. */
+export type PlacementMove = Readonly<{ from: IsoInstant; reason: PlacementReason }>;
 
 export type Occurrence = Readonly<{
   /** Deterministic: derived from (taskId, cause, scheduledFor, attempt). */
@@ -136,6 +180,11 @@ export type Occurrence = Readonly<{
   cause: OccurrenceCause;
   /** The occurrence this one follows up (retry, recurrence or recovery of). */
   parentId?: string;
+  /**
+   * Set when the planner placed it elsewhere than the time its schedule asked for: that time
+   * and why (the calendar's rule, the task's pinned time or its jitter). Not part of the id.
+   */
+  moved?: PlacementMove;
 }>;
 
 /**
@@ -161,6 +210,14 @@ export type ExecutionState =
   | 'skipped';
 
 /**
+ * How an occurrence itself ended, whatever followed it: its handler succeeded (`completed`),
+ * failed, or its time passed without a trigger (`missed`). `Execution.state` says where the
+ * occurrence stands now — a follow-up moves it on to `retrying`, `recurred` or `recovered` —
+ * and `outcome` keeps this.
+ */
+export type ExecutionOutcome = 'completed' | 'failed' | 'missed';
+
+/**
  * A failure as the log keeps it. Built by `toErrorRecord`, so it is always plain, JSON-safe
  * and bounded, whatever was thrown.
  */
@@ -177,8 +234,19 @@ export type ErrorRecord = Readonly<{
 
 /** The outcome of one handler run, as recorded: it succeeded, or it failed with an error. */
 export type RunOutcome =
-  | Readonly<{ ok: true; durationMs: number; waitedForAbandonedMs?: number }>
-  | Readonly<{ ok: false; durationMs: number; error: ErrorRecord; waitedForAbandonedMs?: number }>;
+  | Readonly<{
+      ok: true;
+      durationMs: number;
+      waitedForAbandonedMs?: number;
+      waitedForPlaceMs?: number;
+    }>
+  | Readonly<{
+      ok: false;
+      durationMs: number;
+      error: ErrorRecord;
+      waitedForAbandonedMs?: number;
+      waitedForPlaceMs?: number;
+    }>;
 
 /**
  * Whether the scheduler has not started yet, is running, is running but cannot write to its
@@ -214,12 +282,17 @@ export type Execution = Readonly<{
    * How the occurrence itself ended, kept when a follow-up moves `state` on to `retrying`,
    * `recurred` or `recovered`: `completed` (handler succeeded), `failed`, or `missed`.
    */
-  outcome?: 'completed' | 'failed' | 'missed';
+  outcome?: ExecutionOutcome;
   triggeredAt?: IsoInstant;
   finishedAt?: IsoInstant;
   error?: ErrorRecord;
   /** Id of the follow-up occurrence (retry, recurrence or recovery), if any. */
   followUpId?: string;
+  /**
+   * Set when its task had `calendar: 'ignore'` as it was scheduled: it takes no place on the
+   * calendar (counts against no cap, holds no instant).
+   */
+  outsideCalendar?: true;
   history: readonly HistoryEntry[];
 }>;
 
@@ -297,6 +370,27 @@ export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<
   timeoutMs?: number;
   /** JSON data within the payload limits (docs/api.md). */
   payload?: P;
+  /**
+   * At most this many runs of the task's handler at once, 1–10 000; a run beyond it waits
+   * for a place after its trigger is recorded (`waitedForPlaceMs`). @default no limit
+   */
+  maxConcurrent?: number;
+  /**
+   * `'ignore'` for job-style work that runs at exact times outside the calendar's rules (no
+   * working hours, slots, cap per day or exclusive instants). @default 'apply'
+   */
+  calendar?: 'apply' | 'ignore';
+  /**
+   * Delay each due time of the recurrence by a deterministic `[0, jitterMs]` ms, 0 to
+   * 3 600 000 (an hour); keep it below the recurrence's period. @default 0
+   */
+  jitterMs?: number;
+  /**
+   * `true` pauses the task (recorded as `task.paused`), `false` resumes it; left out, a task
+   * that exists keeps its state and a new one runs. Accepted so that a task read back with
+   * `getTask` validates to itself.
+   */
+  paused?: boolean;
 }>;
 
 /** Fields of a task that `updateTask` may change: all but `id` and `createdAt`. */
@@ -312,6 +406,38 @@ export type TaskChanges<H extends string = string, P = DefaultPayload> = Readonl
     [K in Exclude<ChangeableKey, 'title'>]?: TaskInput<H, P>[K] | null;
   }
 >;
+
+/** `T` with every property writable, all the way down: what a recipe's draft is. */
+export type DeepMutable<T> = T extends readonly (infer U)[]
+  ? DeepMutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+    : T;
+
+/** A writable deep copy of a task, handed to an `updateTask` recipe. */
+export type TaskDraft = DeepMutable<Task>;
+
+/**
+ * What `updateTask(id, recipe)` accepts instead of changes: a function that changes the
+ * draft it is given (a deep copy of the task) in place, or returns the task it should become.
+ * The result is validated whole, like `defineTask` input; `id` and `createdAt` must stay.
+ * Synchronous: a recipe that returns a promise is refused.
+ * @example
+ * await scheduler.updateTask('standup', (draft) => {
+ *   if (draft.recurrence?.kind === 'cron') draft.recurrence.cron = '0 10 * * 1-5';
+ * });
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a recipe that edits its draft in place returns nothing, as immer's do
+export type TaskRecipe = (draft: TaskDraft) => TaskDraft | TaskInput | undefined | void;
+
+/** A writable deep copy of the calendar, handed to a `configureCalendar` recipe. */
+export type CalendarDraft = DeepMutable<CalendarConfig>;
+
+/** What `configureCalendar(recipe)` accepts: {@link TaskRecipe}'s counterpart for the calendar. */
+export type CalendarRecipe = (
+  draft: CalendarDraft,
+  // biome-ignore lint/suspicious/noConfusingVoidType: as for TaskRecipe
+) => CalendarDraft | CalendarInput | undefined | void;
 
 /** A slot of the calendar's pool as given. */
 export type TimeSlotInput = Readonly<{ id: string; start: WallTime; label?: string }>;
@@ -350,6 +476,7 @@ export type ScheduledOccurrenceInput = Readonly<{
   attempt?: number;
   cause: OccurrenceCause;
   parentId?: string;
+  moved?: Readonly<{ from: InstantInput; reason: PlacementReason }>;
 }>;
 
 /**
@@ -381,14 +508,30 @@ export type PageRequest = Readonly<{
 /** Which entries `history` returns: those of a task (and its occurrences), or of one occurrence. */
 export type HistoryQuery = Readonly<({ taskId: string } | { occurrenceId: string }) & PageRequest>;
 
+/** Options of `nextRuns`. */
+export type NextRunsOptions = Readonly<{
+  /**
+   * List the runs due at or after this instant, following the recurrence from there, instead
+   * of from the task's next pending occurrence.
+   */
+  from?: InstantInput;
+}>;
+
 /** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */
 export type TriggerTarget = Readonly<{ occurrenceId: string } | { taskId: string }>;
 
-/** Which occurrences `listOccurrences` / `listExecutions` return, a page at a time. */
+/**
+ * Which occurrences `listOccurrences` / `listExecutions` return, a page at a time. `state`
+ * filters on where an occurrence stands now (its last fact: `done` is a run that succeeded
+ * and planned nothing further, `recurred` one followed by its next recurrence); `outcome` on
+ * how it ran, whatever followed (`completed` finds every successful run). Both together must
+ * both hold.
+ */
 export type OccurrenceQuery = Readonly<
   {
     taskId?: string;
     state?: ExecutionState | readonly ExecutionState[];
+    outcome?: ExecutionOutcome | readonly ExecutionOutcome[];
   } & PageRequest
 >;
 
@@ -407,7 +550,11 @@ export type ResolvedPage = Readonly<{
 
 /** A validated {@link OccurrenceQuery}: what a store's `queryRecords` answers. */
 export type RecordQuery = Readonly<
-  { taskId?: string; states?: readonly ExecutionState[] } & ResolvedPage
+  {
+    taskId?: string;
+    states?: readonly ExecutionState[];
+    outcomes?: readonly ExecutionOutcome[];
+  } & ResolvedPage
 >;
 
 /** A validated {@link HistoryQuery}: what a store's `queryHistory` answers. */

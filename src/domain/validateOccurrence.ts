@@ -4,17 +4,43 @@ import type {
   InstantInput,
   Occurrence,
   OccurrenceCause,
+  PlacementMove,
+  PlacementReason,
   ScheduledOccurrenceInput,
 } from './types.js';
 import { readChoice, readId, readInteger, readRecord } from './validateFields.js';
 import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
-import type { InputScope } from './validationFailure.js';
+import { type InputScope, nestedScope } from './validationFailure.js';
 
 const CAUSES: readonly OccurrenceCause[] = ['initial', 'retry', 'recurrence', 'recovery', 'manual'];
 
 const id = rule<string>(readId);
 const instant = rule<InstantInput, string>(readInstant);
+
+/** Every {@link PlacementReason}, in the order the docs list them. */
+export const PLACEMENT_REASONS: readonly PlacementReason[] = Object.freeze([
+  'working-hours',
+  'holiday',
+  'cap-per-day',
+  'instant-taken',
+  'slot',
+  'pinned',
+  'jitter',
+  'calendar',
+]);
+
+type MoveInput = NonNullable<ScheduledOccurrenceInput['moved']>;
+
+const MOVE_FIELDS = defineFields<MoveInput, PlacementMove>({
+  from: instant,
+  reason: rule<PlacementReason>((v, s, f) => readChoice(v, PLACEMENT_REASONS, s, f)),
+});
+
+function readMove(value: unknown, scope: InputScope, field: string): PlacementMove {
+  const record = readRecord(value, scope, field);
+  return readFields(MOVE_FIELDS, record, nestedScope(scope, field)) as PlacementMove;
+}
 
 /** The occurrence's fields in the order they are stored, typed against {@link ScheduledOccurrenceInput} (see FieldTable). */
 const FIELDS = defineFields<ScheduledOccurrenceInput, Occurrence>({
@@ -29,6 +55,7 @@ const FIELDS = defineFields<ScheduledOccurrenceInput, Occurrence>({
   slotName: optional(id),
   pinnedTime: optional(instant),
   parentId: optional(id),
+  moved: optional(rule<MoveInput, PlacementMove>(readMove)),
 });
 
 const ROOT: InputScope = Object.freeze({

@@ -1,4 +1,4 @@
-import type { ExecutionState, OccurrenceQuery, RecordQuery } from './types.js';
+import type { ExecutionOutcome, ExecutionState, OccurrenceQuery, RecordQuery } from './types.js';
 import { readChoice, readId, readList, readRecord } from './validateFields.js';
 import { defineFields, optional, readFields, rule } from './validateFieldTable.js';
 import { methodScope } from './validateId.js';
@@ -19,20 +19,36 @@ export const EXECUTION_STATES: readonly ExecutionState[] = Object.freeze([
   'skipped',
 ]);
 
-function readStates(value: unknown, scope: InputScope, field: string): readonly ExecutionState[] {
-  if (!Array.isArray(value))
-    return Object.freeze([readChoice(value, EXECUTION_STATES, scope, field)]);
-  return Object.freeze(
-    readList(value, scope, field, 'states').map((s, i) =>
-      readChoice(s, EXECUTION_STATES, scope, `${field}[${i}]`),
-    ),
-  );
+/** Every outcome an execution record can have. */
+export const EXECUTION_OUTCOMES: readonly ExecutionOutcome[] = Object.freeze([
+  'completed',
+  'failed',
+  'missed',
+]);
+
+/** One choice of `choices`, or a list of them. */
+function readChoices<T extends string>(choices: readonly T[], what: string) {
+  return (value: unknown, scope: InputScope, field: string): readonly T[] => {
+    if (!Array.isArray(value)) return Object.freeze([readChoice(value, choices, scope, field)]);
+    return Object.freeze(
+      readList(value, scope, field, what).map((s, i) =>
+        readChoice(s, choices, scope, `${field}[${i}]`),
+      ),
+    );
+  };
 }
 
 const FIELDS = defineFields<OccurrenceQuery, Record<string, unknown>>({
   taskId: optional(rule<string>(readId)),
   state: optional(
-    rule<ExecutionState | readonly ExecutionState[], readonly ExecutionState[]>(readStates),
+    rule<ExecutionState | readonly ExecutionState[], readonly ExecutionState[]>(
+      readChoices(EXECUTION_STATES, 'states'),
+    ),
+  ),
+  outcome: optional(
+    rule<ExecutionOutcome | readonly ExecutionOutcome[], readonly ExecutionOutcome[]>(
+      readChoices(EXECUTION_OUTCOMES, 'outcomes'),
+    ),
   ),
   ...PAGE_FIELDS,
 });
@@ -43,6 +59,7 @@ const FIELDS = defineFields<OccurrenceQuery, Record<string, unknown>>({
  * @throws ValidationError (`planflow:invalid-input`) naming the field.
  * @example
  * parseOccurrenceQuery({ taskId: 'standup', state: ['scheduled', 'triggered'], limit: 50 });
+ * parseOccurrenceQuery({ outcome: 'completed' }); // every successful run, whatever followed
  */
 export function parseOccurrenceQuery(input: unknown, method = 'listOccurrences'): RecordQuery {
   const scope = methodScope(method);
@@ -50,6 +67,7 @@ export function parseOccurrenceQuery(input: unknown, method = 'listOccurrences')
   const read = readFields(FIELDS, record, { ...scope, path: 'query' }) as {
     taskId?: string;
     state?: readonly ExecutionState[];
+    outcome?: readonly ExecutionOutcome[];
     from?: number;
     to?: number;
     limit?: number;
@@ -59,6 +77,7 @@ export function parseOccurrenceQuery(input: unknown, method = 'listOccurrences')
   return Object.freeze({
     ...(read.taskId === undefined ? {} : { taskId: read.taskId }),
     ...(read.state === undefined ? {} : { states: read.state }),
+    ...(read.outcome === undefined ? {} : { outcomes: read.outcome }),
     ...resolvePage(read, scope, 'query'),
   });
 }

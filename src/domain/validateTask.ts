@@ -28,6 +28,12 @@ import { closestName, type InputScope, invalid } from './validationFailure.js';
 /** Longest handler timeout: the largest delay a Node timer can wait in one go. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/** Largest `maxConcurrent`. */
+const MAX_CONCURRENT = 10_000;
+
+/** Largest `jitterMs`: an hour. */
+const MAX_JITTER_MS = 3_600_000;
+
 /** Longest title, description and link, in characters. */
 export const TASK_TEXT_LIMITS = Object.freeze({ title: 500, description: 10_000, link: 2000 });
 
@@ -79,6 +85,26 @@ const FIELDS = defineFields<TaskInput, Task>({
   handler: optional(rule<string>(readId)),
   timeoutMs: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_TIMEOUT_MS))),
   payload: optional(rule<Readonly<Record<string, unknown>>>(readJsonObject)),
+  maxConcurrent: optional(rule<number>((v, s, f) => readInteger(v, s, f, 1, MAX_CONCURRENT))),
+  // 'apply' is the default, stored as nothing.
+  calendar: optional(
+    rule<'apply' | 'ignore', 'ignore' | undefined>((v, s, f) =>
+      readChoice(v, ['apply', 'ignore'] as const, s, f) === 'ignore' ? 'ignore' : undefined,
+    ),
+  ),
+  // 0 is no jitter, stored as none, so it does not make an equal definition differ.
+  jitterMs: optional(
+    rule<number, number | undefined>(
+      (v, s, f) => readInteger(v, s, f, 0, MAX_JITTER_MS) || undefined,
+    ),
+  ),
+  // Only `true` is kept: a task that runs has no `paused` field.
+  paused: optional(
+    rule<boolean, true | undefined>((v, s, f) => {
+      if (typeof v !== 'boolean') throw invalid(s, f, 'true or false', v);
+      return v ? true : undefined;
+    }),
+  ),
 });
 
 function taskScope(record: Readonly<Record<string, unknown>>): InputScope {

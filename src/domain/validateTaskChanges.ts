@@ -24,6 +24,10 @@ const KEYS: OptionKeys<TaskChanges> = {
   handler: true,
   timeoutMs: true,
   payload: true,
+  maxConcurrent: true,
+  calendar: true,
+  jitterMs: true,
+  paused: true,
 };
 
 const KNOWN = Object.keys(KEYS);

@@ -9,6 +9,7 @@ import type {
 } from '../domain/types.js';
 import type { NewEvent, StoredEvent } from './events.js';
 import type { OccurrenceRecord } from './projection.js';
+import type { WaitingRecord } from './waitingRecord.js';
 
 /** The last entry of a log: its sequence number and hash (`0` / `GENESIS_HASH` when empty). */
 export type LogHead = Readonly<{ seq: number; hash: string }>;
@@ -43,7 +44,11 @@ export type LiveState = Readonly<{
   tasks: readonly Task[];
   calendar: CalendarConfig | undefined;
   status: SchedulerStatus;
-  live: readonly OccurrenceRecord[];
+  /**
+   * The live occurrences, in the order first recorded; a waiting one may come in compact
+   * form (a `WaitingRecord`, whose record `expandWaiting` rebuilds).
+   */
+  live: readonly (OccurrenceRecord | WaitingRecord)[];
 }>;
 
 /** Where an occurrence that holds its calendar place stands: its id and time. */
@@ -83,8 +88,9 @@ export interface EventStore {
   /** Entries about a task (with all its occurrences) or about one occurrence, in log order. */
   queryHistory(query: EntryQuery): Promise<Page<StoredEvent>>;
   /**
-   * Occurrences that hold a calendar place (waiting, or triggered at some point) scheduled
-   * at or after `sinceMs`: what the calendar's occupancy needs from today on.
+   * Settled occurrences that still hold a calendar place (they ran) scheduled at or after
+   * `sinceMs`: with the live set of {@link loadLive}, what the calendar's occupancy needs from
+   * today on.
    */
   placesSince(sinceMs: number): Promise<readonly Place[]>;
 }

@@ -15,6 +15,20 @@ import {
   type ProjectionSource,
   projectEntries,
 } from './projection.js';
+import { compactWaiting, expandWaiting, type WaitingRecord } from './waitingRecord.js';
+
+/** What the live set keeps per occurrence: a running one's full record, or a waiting one's compact form. */
+type Kept = OccurrenceRecord | WaitingRecord;
+
+/** The full record of what memory keeps. */
+function expand(kept: Kept): OccurrenceRecord {
+  return 'execution' in kept ? kept : expandWaiting(kept);
+}
+
+/** What memory keeps of a record: its compact form when it has one. */
+function compact(record: OccurrenceRecord): Kept {
+  return compactWaiting(record) ?? record;
+}
 
 /**
  * What deciding reads, in memory: tasks, the calendar, the recorded status and the live set
@@ -27,7 +41,7 @@ import {
  */
 export class LiveModel implements ProjectionSource {
   readonly #tasks = new Map<string, Task>();
-  readonly #live = new Map<string, OccurrenceRecord>();
+  readonly #live = new Map<string, Kept>();
   /**
    * Per task, the occurrences still waiting to trigger (`scheduled`, never triggered), so
    * that "does this task's series continue?" is answered without scanning anything else.
@@ -39,7 +53,10 @@ export class LiveModel implements ProjectionSource {
 
   constructor(state: LiveState) {
     for (const task of state.tasks) this.#tasks.set(task.id, task);
-    for (const record of state.live) this.#keep(record);
+    for (const record of state.live) {
+      if ('execution' in record) this.#keep(record);
+      else this.#keepWaiting(record);
+    }
     this.#calendar = state.calendar;
     this.#status = state.status;
     this.#lastSeq = state.head.seq;
@@ -64,7 +81,8 @@ export class LiveModel implements ProjectionSource {
   }
 
   record(occurrenceId: string): OccurrenceRecord | undefined {
-    return this.#live.get(occurrenceId);
+    const kept = this.#live.get(occurrenceId);
+    return kept === undefined ? undefined : expand(kept);
   }
 
   /**
@@ -94,13 +112,32 @@ export class LiveModel implements ProjectionSource {
 
   #keep(record: OccurrenceRecord): void {
     const { occurrenceId, taskId } = record.execution;
-    this.#live.set(occurrenceId, record);
+    this.#live.set(occurrenceId, compact(record));
     const waiting = this.#waiting.get(taskId);
     if (isWaiting(record.execution)) {
       if (waiting === undefined) this.#waiting.set(taskId, new Set([occurrenceId]));
       else waiting.add(occurrenceId);
     } else {
       this.#unwait(taskId, occurrenceId);
+    }
+  }
+
+  /** A waiting occurrence loaded in compact form, kept as it came. */
+  #keepWaiting(waiting: WaitingRecord): void {
+    const { id, taskId } = waiting.occurrence;
+    this.#live.set(id, waiting);
+    const ids = this.#waiting.get(taskId);
+    if (ids === undefined) this.#waiting.set(taskId, new Set([id]));
+    else ids.add(id);
+  }
+
+  /**
+   * Where each live occurrence stands on the calendar (all of them hold a place: waiting,
+   * or triggered), without rebuilding their records.
+   */
+  *livePlaces(): IterableIterator<Readonly<{ occurrenceId: string; scheduledFor: string }>> {
+    for (const [occurrenceId, kept] of this.#live) {
+      yield { occurrenceId, scheduledFor: kept.occurrence.scheduledFor };
     }
   }
 
@@ -132,7 +169,7 @@ export class LiveModel implements ProjectionSource {
 
   /** A live occurrence's execution record; settled ones are in the store. */
   getExecution(occurrenceId: string): Execution | undefined {
-    return this.#live.get(occurrenceId)?.execution;
+    return this.record(occurrenceId)?.execution;
   }
 
   /** How many occurrences are live. */
@@ -142,8 +179,10 @@ export class LiveModel implements ProjectionSource {
 
   /** The live records in the given state(s) (all when none given), in the order kept. */
   *liveRecords(state?: ExecutionState): IterableIterator<OccurrenceRecord> {
-    for (const record of this.#live.values()) {
-      if (state === undefined || record.execution.state === state) yield record;
+    for (const kept of this.#live.values()) {
+      // A compact one is waiting: `scheduled`. Only those asked for are expanded.
+      const keptState = 'execution' in kept ? kept.execution.state : 'scheduled';
+      if (state === undefined || keptState === state) yield expand(kept);
     }
   }
 
@@ -151,7 +190,7 @@ export class LiveModel implements ProjectionSource {
   waitingOf(taskId: string): Execution[] {
     const ids = this.#waiting.get(taskId);
     if (ids === undefined) return [];
-    return [...ids].map((id) => this.#live.get(id)!.execution);
+    return [...ids].map((id) => this.record(id)!.execution);
   }
 
   /**
@@ -167,7 +206,7 @@ export class LiveModel implements ProjectionSource {
     if (ids === undefined) return false;
     for (const id of ids) {
       if (id === exceptId) continue;
-      const execution = this.#live.get(id)?.execution;
+      const execution = this.getExecution(id);
       if (execution !== undefined && matches(execution)) return true;
     }
     return false;

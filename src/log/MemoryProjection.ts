@@ -185,6 +185,12 @@ export class MemoryProjection implements ProjectionSource {
       const record = this.#records.get(this.#bySeq.get(seq)!)!;
       const { state, scheduledFor } = record.execution;
       if (query.states !== undefined && !query.states.includes(state)) return undefined;
+      const outcome = record.execution.outcome;
+      if (
+        query.outcomes !== undefined &&
+        (outcome === undefined || !query.outcomes.includes(outcome))
+      )
+        return undefined;
       return withinBounds(Date.parse(scheduledFor), query) ? record : undefined;
     });
   }
@@ -209,7 +215,11 @@ export class MemoryProjection implements ProjectionSource {
   placesSince(sinceMs: number): Place[] {
     const places: Place[] = [];
     for (const { execution } of this.#records.values()) {
-      if (holdsPlace(execution) && Date.parse(execution.scheduledFor) >= sinceMs) {
+      if (
+        !isLive(execution) &&
+        holdsPlace(execution) &&
+        Date.parse(execution.scheduledFor) >= sinceMs
+      ) {
         places.push({ occurrenceId: execution.occurrenceId, scheduledFor: execution.scheduledFor });
       }
     }

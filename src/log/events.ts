@@ -22,6 +22,16 @@ export type PlanflowEventMap = {
   'task.updated': { task: Task };
   /** A task was removed; its pending occurrences are cancelled by separate events. */
   'task.removed': { taskId: string };
+  /**
+   * A task was paused: its waiting occurrences are disarmed and none of them triggers by
+   * time (or is recorded missed) until `task.resumed`; a manual trigger still runs.
+   */
+  'task.paused': { taskId: string };
+  /**
+   * A paused task was resumed: its future occurrences are armed again, and the missed check
+   * runs for the ones whose time passed meanwhile.
+   */
+  'task.resumed': { taskId: string };
   /** The calendar the planners use was set or replaced. */
   'calendar.configured': { calendar: CalendarConfig };
   /** An occurrence was planned and (unless paused) armed on the clock. */
@@ -44,6 +54,8 @@ export type PlanflowEventMap = {
     durationMs: number;
     /** How long the run waited for an abandoned run of its idempotency key first. */
     waitedForAbandonedMs?: number;
+    /** How long the run waited for a place (`concurrency`, `maxConcurrent`) first. */
+    waitedForPlaceMs?: number;
   };
   /** The handler threw, timed out, was aborted, or was interrupted by a crash. */
   'occurrence.failed': {
@@ -53,6 +65,8 @@ export type PlanflowEventMap = {
     interrupted?: boolean;
     /** How long the run waited for an abandoned run of its idempotency key first. */
     waitedForAbandonedMs?: number;
+    /** How long the run waited for a place (`concurrency`, `maxConcurrent`) first. */
+    waitedForPlaceMs?: number;
   };
   /** The occurrence's time passed beyond grace without a trigger. */
   'occurrence.missed': { occurrenceId: string; lateByMs: number };

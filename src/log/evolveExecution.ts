@@ -18,8 +18,9 @@ export function evolveExecution(
   if (event.type === 'occurrence.scheduled') {
     const occ = event.data.occurrence;
     if (prev !== undefined) return withStep(prev, event, SCHEDULED, prev.state);
-    const maxRetries = taskOf(occ.taskId)?.retry.maxRetries ?? 0;
-    return Object.freeze({
+    const task = taskOf(occ.taskId);
+    const maxRetries = task?.retry.maxRetries ?? 0;
+    const execution: Execution = {
       occurrenceId: occ.id,
       taskId: occ.taskId,
       scheduledFor: occ.scheduledFor,
@@ -31,7 +32,10 @@ export function evolveExecution(
       history: Object.freeze([
         Object.freeze({ seq: event.seq, type: SCHEDULED, at: event.time, state: 'scheduled' }),
       ]),
-    } satisfies Execution);
+    };
+    return Object.freeze(
+      task?.calendar === 'ignore' ? { ...execution, outsideCalendar: true as const } : execution,
+    );
   }
   if (prev === undefined) return prev;
   switch (event.type) {

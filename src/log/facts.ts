@@ -32,6 +32,13 @@ export function taskRemoved(taskId: string): NewEvent {
   return { type: 'task.removed', stream: streams.task(taskId), data: { taskId } };
 }
 
+/** A task was paused (`true`) or resumed (`false`). */
+export function taskPauseChanged(taskId: string, paused: boolean): NewEvent {
+  return paused
+    ? { type: 'task.paused', stream: streams.task(taskId), data: { taskId } }
+    : { type: 'task.resumed', stream: streams.task(taskId), data: { taskId } };
+}
+
 /** The calendar the planners decide against was set or replaced. */
 export function calendarConfigured(calendar: CalendarConfig): NewEvent {
   return { type: 'calendar.configured', stream: streams.calendar, data: { calendar } };
@@ -86,7 +93,11 @@ export function occurrenceFinished(
 ): NewEvent {
   const stream = streams.occurrence(occurrenceId);
   const waited = outcome.waitedForAbandonedMs;
-  const waitedFor = waited === undefined ? {} : { waitedForAbandonedMs: waited };
+  const place = outcome.waitedForPlaceMs;
+  const waitedFor = {
+    ...(waited === undefined ? {} : { waitedForAbandonedMs: waited }),
+    ...(place === undefined ? {} : { waitedForPlaceMs: place }),
+  };
   if (outcome.ok) {
     return {
       type: 'occurrence.completed',

@@ -49,8 +49,8 @@ export type HeldBack = Readonly<{
  * live occurrence; `recordOf` reads any record.
  */
 export function heldBackBy(
-  live: Iterable<OccurrenceRecord>,
-  recordOf: (occurrenceId: string) => OccurrenceRecord | undefined,
+  live: Iterable<Pick<OccurrenceRecord, 'occurrence' | 'firstSeq'>>,
+  recordOf: (occurrenceId: string) => Pick<OccurrenceRecord, 'occurrence' | 'firstSeq'> | undefined,
 ): HeldBack | undefined {
   let held: HeldBack | undefined;
   for (const record of live) {

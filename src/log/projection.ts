@@ -64,6 +64,12 @@ export function isLive(execution: Execution): boolean {
   return execution.state === 'scheduled' || execution.state === 'triggered';
 }
 
+/** The task with its `paused` state set or cleared; the definition is untouched. */
+function withPaused(task: Task, paused: boolean): Task {
+  const { paused: _was, ...rest } = task;
+  return Object.freeze(paused ? { ...rest, paused: true as const } : rest);
+}
+
 /**
  * Folds a run of stored entries (in sequence order) over the state `source` gives, and
  * returns what they change. Pure apart from reading `source`: the one definition of the read
@@ -106,6 +112,14 @@ export function projectEntries(
         removedTasks.add(event.data.taskId);
         taskIds[i] = event.data.taskId;
         continue;
+      case 'task.paused':
+      case 'task.resumed': {
+        const id = event.data.taskId;
+        const task = taskOf(id);
+        taskIds[i] = id;
+        if (task !== undefined) tasks.set(id, withPaused(task, event.type === 'task.paused'));
+        continue;
+      }
       case 'calendar.configured':
         calendar = event.data.calendar;
         continue;

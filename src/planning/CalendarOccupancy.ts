@@ -3,8 +3,6 @@ import type { CalendarConfig, Execution, Occurrence } from '../domain/types.js';
 import type { Occupancy } from './ports.js';
 import { zonedParts } from './zonedTime.js';
 
-type Place = Readonly<{ day: string; atMs: number }>;
-
 /**
  * The one {@link Occupancy} implementation: how many occurrences fall on each local date of
  * the calendar's zone and which instants are taken, kept up to date place by place instead
@@ -19,9 +17,19 @@ type Place = Readonly<{ day: string; atMs: number }>;
 export class CalendarOccupancy implements Occupancy {
   #calendar: CalendarConfig;
   readonly #base: Occupancy | undefined;
-  readonly #places = new Map<string, Place>();
+  /**
+   * The instant each occurrence holds, by id. Its local date is derived when needed (on
+   * release, or to exclude an occurrence's own place) rather than kept per place: a scheduler
+   * can hold hundreds of thousands of places, and a date string each cost about 50 bytes.
+   */
+  readonly #places = new Map<string, number>();
   readonly #perDay = new Map<string, number>();
+  /**
+   * Occupied instants and how many hold each, kept only while the calendar keeps instants
+   * exclusive (the only rule that asks); otherwise {@link isTaken} looks through the places.
+   */
   readonly #perInstant = new Map<number, number>();
+  #countsInstants: boolean;
   /** While {@link undoOnFailure} runs: each change as [id, the instant it held (if freed)]. */
   #journal: [string, number | undefined][] | undefined;
 
@@ -29,6 +37,7 @@ export class CalendarOccupancy implements Occupancy {
   constructor(calendar: CalendarConfig, base?: Occupancy) {
     this.#calendar = calendar;
     this.#base = base;
+    this.#countsInstants = calendar.exclusiveInstants !== false;
   }
 
   /** The calendar whose days and instants are counted. */
@@ -43,10 +52,11 @@ export class CalendarOccupancy implements Occupancy {
   rezone(calendar: CalendarConfig): void {
     const places = [...this.#places];
     this.#calendar = calendar;
+    this.#countsInstants = calendar.exclusiveInstants !== false;
     this.#places.clear();
     this.#perDay.clear();
     this.#perInstant.clear();
-    for (const [id, place] of places) this.#take(id, place.atMs);
+    for (const [id, atMs] of places) this.#take(id, atMs);
   }
 
   /** Adds, keeps or removes one occurrence according to its current execution record. */
@@ -67,21 +77,28 @@ export class CalendarOccupancy implements Occupancy {
     this.#take(occurrenceId, Date.parse(scheduledFor));
   }
 
+  #dayOf(atMs: number): string {
+    return zonedParts(atMs, this.#calendar.timeZone).localDate;
+  }
+
   #take(occurrenceId: string, atMs: number): void {
-    const place = { day: zonedParts(atMs, this.#calendar.timeZone).localDate, atMs };
-    this.#places.set(occurrenceId, place);
-    bump(this.#perDay, place.day, 1);
-    bump(this.#perInstant, place.atMs, 1);
+    this.#places.set(occurrenceId, atMs);
+    bump(this.#perDay, this.#dayOf(atMs), 1);
+    if (this.#countsInstants) bump(this.#perInstant, atMs, 1);
+  }
+
+  #drop(occurrenceId: string, atMs: number): void {
+    this.#places.delete(occurrenceId);
+    bump(this.#perDay, this.#dayOf(atMs), -1);
+    if (this.#countsInstants) bump(this.#perInstant, atMs, -1);
   }
 
   /** Frees an occurrence's place, if it holds one. */
   release(occurrenceId: string): void {
-    const had = this.#places.get(occurrenceId);
-    if (had === undefined) return;
-    this.#journal?.push([occurrenceId, had.atMs]);
-    this.#places.delete(occurrenceId);
-    bump(this.#perDay, had.day, -1);
-    bump(this.#perInstant, had.atMs, -1);
+    const atMs = this.#places.get(occurrenceId);
+    if (atMs === undefined) return;
+    this.#journal?.push([occurrenceId, atMs]);
+    this.#drop(occurrenceId, atMs);
   }
 
   /**
@@ -90,11 +107,8 @@ export class CalendarOccupancy implements Occupancy {
    * margin of a day or more for the calendar's zone) instead of every place ever held.
    */
   forgetBefore(beforeMs: number): void {
-    for (const [id, place] of this.#places) {
-      if (place.atMs >= beforeMs) continue;
-      this.#places.delete(id);
-      bump(this.#perDay, place.day, -1);
-      bump(this.#perInstant, place.atMs, -1);
+    for (const [id, atMs] of this.#places) {
+      if (atMs < beforeMs) this.#drop(id, atMs);
     }
   }
 
@@ -131,15 +145,22 @@ export class CalendarOccupancy implements Occupancy {
   countOnDay(localDate: string, excludeId?: string): number {
     const count = this.#perDay.get(localDate) ?? 0;
     const own = excludeId === undefined ? undefined : this.#places.get(excludeId);
-    const mine = own?.day === localDate ? count - 1 : count;
+    const mine = own !== undefined && this.#dayOf(own) === localDate ? count - 1 : count;
     return mine + (this.#base?.countOnDay(localDate, excludeId) ?? 0);
   }
 
   isTaken(atMs: number, excludeId?: string): boolean {
-    const count = this.#perInstant.get(atMs) ?? 0;
+    return this.#takenHere(atMs, excludeId) || (this.#base?.isTaken(atMs, excludeId) ?? false);
+  }
+
+  #takenHere(atMs: number, excludeId: string | undefined): boolean {
     const own = excludeId === undefined ? undefined : this.#places.get(excludeId);
-    const mine = own?.atMs === atMs ? count - 1 : count;
-    return mine > 0 || (this.#base?.isTaken(atMs, excludeId) ?? false);
+    if (this.#countsInstants) {
+      const count = this.#perInstant.get(atMs) ?? 0;
+      return (own === atMs ? count - 1 : count) > 0;
+    }
+    for (const [id, held] of this.#places) if (held === atMs && id !== excludeId) return true;
+    return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Priority } from '../domain/types.js';
+import type { PlacementReason, Priority } from '../domain/types.js';
 import { type CalendarDay, type Candidate, calendarDay } from './calendarDays.js';
 import { DAY_MS } from './civilDate.js';
 import type { CalendarPlanner, Placement, PlanningContext, SlotSearchOptions } from './ports.js';
@@ -86,6 +86,22 @@ export class DefaultCalendarPlanner implements CalendarPlanner {
 
   isPinnedTimeValid(at: Date, ctx: PlanningContext, excludeId?: string): boolean {
     return this.#fits(at, ctx, excludeId, false);
+  }
+
+  /** The first of the rules {@link isSlotAvailable} checks that `at` breaks, in that order. */
+  whyUnavailable(at: Date, ctx: PlanningContext, excludeId?: string): PlacementReason | undefined {
+    const atMs = at.getTime();
+    if (Number.isNaN(atMs)) return 'calendar';
+    const local = zonedParts(atMs, ctx.calendar.timeZone);
+    const day = calendarDay(ctx.calendar, local.dayNumber);
+    if (day.closed) {
+      return (ctx.calendar.holidays ?? []).includes(local.localDate) ? 'holiday' : 'working-hours';
+    }
+    if (local.msOfDay < day.startMsOfDay || local.msOfDay >= day.endMsOfDay) return 'working-hours';
+    if (day.restricted && !day.candidates.some((c) => c.atMs === atMs)) return 'slot';
+    if (!hasRoom(day, ctx, excludeId)) return 'cap-per-day';
+    if (isTaken(ctx, atMs, excludeId)) return 'instant-taken';
+    return undefined;
   }
 
   nextAvailableSlot(

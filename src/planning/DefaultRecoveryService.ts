@@ -87,7 +87,8 @@ export class DefaultRecoveryService implements RecoveryService {
       const replacement = this.#replace(occurrence, task, input.now, ctx, recurred);
       if (replacement === undefined || known.has(replacement.id)) continue;
       known.add(replacement.id);
-      occupancy.hold(replacement.id, replacement.scheduledFor);
+      // A task outside the calendar takes no place from the others.
+      if (task.calendar !== 'ignore') occupancy.hold(replacement.id, replacement.scheduledFor);
       created.push(replacement);
     }
     return Object.freeze(created);
@@ -118,6 +119,7 @@ export class DefaultRecoveryService implements RecoveryService {
       scheduledFor: next.scheduledFor,
       slotName: next.slotName,
       parentId: occurrence.id,
+      moved: next.moved,
     });
   }
 }

@@ -2,7 +2,8 @@ import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { Occurrence, OccurrenceCause, Task } from '../domain/types.js';
 import { DefaultCalendarPlanner } from './DefaultCalendarPlanner.js';
 import { firstDueAtOrAfter, nextDueAfter } from './dueTimes.js';
-import { placeDueTime } from './placeDueTime.js';
+import { jitterOf } from './jitter.js';
+import { moveOf, placeDueTime } from './placeDueTime.js';
 import type { CalendarPlanner, Placement, PlanningContext, TaskScheduler } from './ports.js';
 import { retryDelayMs } from './retryDelay.js';
 
@@ -62,7 +63,8 @@ export class DefaultTaskScheduler implements TaskScheduler {
    * The next occurrence strictly after `from`: the task's pinned time when it lies after
    * `from` and the calendar accepts it (a pinned time already on the calendar counts as
    * taken, so a follow-up moves on), otherwise the recurrence's next due time placed on the
-   * calendar (see {@link nextRecurrence}).
+   * calendar (see {@link nextRecurrence}). A pinned time that comes before the recurrence's
+   * next due time records that due time as `moved` (`'pinned'`).
    */
   nextOccurrence(
     task: Task,
@@ -71,14 +73,20 @@ export class DefaultTaskScheduler implements TaskScheduler {
     options: FollowUpOptions = {},
   ): Occurrence | undefined {
     const pinned = this.#pinned(task, from.getTime() + 1, ctx);
-    return pinned ?? this.nextRecurrence(task, from, ctx, options);
+    if (pinned === undefined) return this.nextRecurrence(task, from, ctx, options);
+    return this.#pinnedOver(
+      task,
+      pinned,
+      nextDueAfter(task, from.getTime(), ctx.calendar.timeZone),
+    );
   }
 
   /**
    * The recurrence's next occurrence strictly after `from`, ignoring any pinned time: the
-   * next due time, used as is when the calendar accepts it there, otherwise the task's
-   * preferred slots and then the other allowed slots from the due time on (priority decides
-   * the order, see `DefaultCalendarPlanner`), searched for `recurrenceWindowDays`.
+   * next due time, delayed by the task's jitter (`jitterOf`), used as is when the calendar
+   * accepts it there, otherwise the task's preferred slots and then the other allowed slots
+   * from the due time on (priority decides the order, see `DefaultCalendarPlanner`),
+   * searched for `recurrenceWindowDays`. A task with `calendar: 'ignore'` keeps the time.
    */
   nextRecurrence(
     task: Task,
@@ -88,30 +96,48 @@ export class DefaultTaskScheduler implements TaskScheduler {
   ): Occurrence | undefined {
     const due = nextDueAfter(task, from.getTime(), ctx.calendar.timeZone);
     if (due === undefined) return undefined;
-    return this.#occurrenceAt(task, due, ctx, options.cause ?? 'recurrence', 0, options.parentId);
+    return this.#occurrenceAt(
+      task,
+      due,
+      true,
+      ctx,
+      options.cause ?? 'recurrence',
+      options.parentId,
+    );
   }
 
   /**
    * A new task's first occurrence at or after `now`: its pinned time when valid; else the
-   * recurrence's first due time; else, for a one-shot task, `startAt` (or `now` when that has
-   * passed). `undefined` for a task with none of these (run only by hand).
+   * recurrence's first due time (delayed by the task's jitter); else, for a one-shot task,
+   * `startAt` (or `now` when that has passed). `undefined` for a task with none of these (run
+   * only by hand).
    */
   firstOccurrence(task: Task, now: Date, ctx: PlanningContext): Occurrence | undefined {
     const nowMs = now.getTime();
+    const zone = ctx.calendar.timeZone;
     const pinned = this.#pinned(task, nowMs, ctx);
-    if (pinned !== undefined) return pinned;
-    let due: number | undefined;
-    if (task.recurrence !== undefined) due = firstDueAtOrAfter(task, nowMs, ctx.calendar.timeZone);
-    else if (task.startAt !== undefined) due = Math.max(Date.parse(task.startAt), nowMs);
-    if (due === undefined) return undefined;
-    return this.#occurrenceAt(task, due, ctx, 'initial', 0, undefined);
+    if (pinned !== undefined)
+      return this.#pinnedOver(task, pinned, firstDueAtOrAfter(task, nowMs, zone));
+    if (task.recurrence !== undefined) {
+      const due = firstDueAtOrAfter(task, nowMs, zone);
+      return due === undefined ? undefined : this.#occurrenceAt(task, due, true, ctx, 'initial');
+    }
+    if (task.startAt === undefined) return undefined;
+    return this.#occurrenceAt(
+      task,
+      Math.max(Date.parse(task.startAt), nowMs),
+      false,
+      ctx,
+      'initial',
+    );
   }
 
   /**
    * The retry of a failed or missed occurrence, or `undefined` when the policy allows no more
    * (`attempt` reached `maxRetries`) or no slot is free within `retryWindowDays`. Due
    * `retryDelayMs(policy, attempt + 1)` after `now`; placed like a recurrence, with the
-   * failed occurrence's own slot preferred first.
+   * failed occurrence's own slot preferred first (at exactly that time for a task with
+   * `calendar: 'ignore'`).
    */
   retryOccurrence(
     occurrence: Occurrence,
@@ -126,18 +152,15 @@ export class DefaultTaskScheduler implements TaskScheduler {
       occurrence.slotName === undefined
         ? task.preferredSlots
         : [occurrence.slotName, ...task.preferredSlots.filter((s) => s !== occurrence.slotName)];
-    const placement = placeDueTime(this.#planner, due, ctx, {
-      preferredSlots: preferred,
-      priority: task.priority,
-      windowDays: this.#retryDays,
-    });
+    const placement = this.#place(task, due, due, ctx, preferred, this.#retryDays);
     return placement && this.#mint(task, placement, 'retry', attempt, occurrence.id);
   }
 
   #pinned(task: Task, notBeforeMs: number, ctx: PlanningContext): Occurrence | undefined {
     if (task.pinnedTime === undefined) return undefined;
     const at = new Date(task.pinnedTime);
-    if (at.getTime() < notBeforeMs || !this.#planner.isPinnedTimeValid(at, ctx)) return undefined;
+    if (at.getTime() < notBeforeMs) return undefined;
+    if (task.calendar !== 'ignore' && !this.#planner.isPinnedTimeValid(at, ctx)) return undefined;
     return makeOccurrence({
       taskId: task.id,
       cause: 'initial',
@@ -146,20 +169,70 @@ export class DefaultTaskScheduler implements TaskScheduler {
     });
   }
 
+  /** The pinned occurrence, saying so when it takes the place of an earlier due time. */
+  #pinnedOver(task: Task, pinned: Occurrence, dueMs: number | undefined): Occurrence {
+    if (dueMs === undefined || dueMs >= Date.parse(pinned.scheduledFor)) return pinned;
+    return makeOccurrence({
+      taskId: task.id,
+      cause: pinned.cause,
+      scheduledFor: pinned.scheduledFor,
+      pinnedTime: pinned.pinnedTime,
+      moved: moveOf(dueMs, 'pinned'),
+    });
+  }
+
+  /**
+   * The occurrence for a due time of the task's schedule, delayed by its jitter when
+   * `jittered` (recurrence due times), placed on the calendar.
+   */
   #occurrenceAt(
     task: Task,
-    dueMs: number,
+    requestedMs: number,
+    jittered: boolean,
     ctx: PlanningContext,
     cause: OccurrenceCause,
-    attempt: number,
-    parentId: string | undefined,
+    parentId?: string,
   ): Occurrence | undefined {
-    const placement = placeDueTime(this.#planner, dueMs, ctx, {
-      preferredSlots: task.preferredSlots,
-      priority: task.priority,
-      windowDays: this.#recurrenceDays,
-    });
-    return placement && this.#mint(task, placement, cause, attempt, parentId);
+    const dueMs = jittered
+      ? requestedMs + jitterOf(task.id, requestedMs, task.jitterMs ?? 0)
+      : requestedMs;
+    const placement = this.#place(
+      task,
+      dueMs,
+      requestedMs,
+      ctx,
+      task.preferredSlots,
+      this.#recurrenceDays,
+    );
+    return placement && this.#mint(task, placement, cause, 0, parentId);
+  }
+
+  /**
+   * Where a due time goes: on the calendar (`placeDueTime`), or exactly there for a task
+   * with `calendar: 'ignore'`.
+   */
+  #place(
+    task: Task,
+    dueMs: number,
+    requestedMs: number,
+    ctx: PlanningContext,
+    preferredSlots: readonly string[],
+    windowDays: number,
+  ): Placement | undefined {
+    if (task.calendar === 'ignore') {
+      if (!Number.isFinite(dueMs)) return undefined;
+      const at = new Date(dueMs).toISOString();
+      return Object.freeze(
+        dueMs === requestedMs ? { at } : { at, moved: moveOf(requestedMs, 'jitter') },
+      );
+    }
+    return placeDueTime(
+      this.#planner,
+      dueMs,
+      ctx,
+      { preferredSlots, priority: task.priority, windowDays },
+      requestedMs,
+    );
   }
 
   #mint(
@@ -176,6 +249,7 @@ export class DefaultTaskScheduler implements TaskScheduler {
       attempt,
       slotName: placement.slotName,
       parentId,
+      moved: placement.moved,
     });
   }
 }

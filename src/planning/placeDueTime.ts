@@ -1,3 +1,4 @@
+import type { PlacementMove, PlacementReason } from '../domain/types.js';
 import { calendarDay } from './calendarDays.js';
 import type { CalendarPlanner, Placement, PlanningContext, SlotSearchOptions } from './ports.js';
 import { zonedParts } from './zonedTime.js';
@@ -17,19 +18,36 @@ function slotAt(
  * Where an occurrence due at `dueMs` goes: the due time itself when the calendar accepts it
  * there (so a recurrence that already fits keeps its exact time), otherwise the planner's
  * next available slot at or after the due time, within `options.windowDays`.
+ *
+ * `requestedMs` is the time the schedule asked for, when `dueMs` is that time delayed (by
+ * the task's jitter). A placement elsewhere than the requested time says so in `moved`: the
+ * requested time, and why — the calendar rule the due time broke (`whyUnavailable`, or
+ * `'calendar'` for a planner that cannot say), else `'jitter'`.
  */
 export function placeDueTime(
   planner: CalendarPlanner,
   dueMs: number,
   ctx: PlanningContext,
   options: SlotSearchOptions,
+  requestedMs: number = dueMs,
 ): Placement | undefined {
   const due = new Date(dueMs);
   if (Number.isNaN(due.getTime())) return undefined;
   if (planner.isSlotAvailable(due, ctx, options.excludeId)) {
     const at = due.toISOString();
     const slotName = slotAt(dueMs, ctx, options.preferredSlots ?? []);
-    return Object.freeze(slotName === undefined ? { at } : { at, slotName });
+    const placed = slotName === undefined ? { at } : { at, slotName };
+    return Object.freeze(
+      requestedMs === dueMs ? placed : { ...placed, moved: moveOf(requestedMs, 'jitter') },
+    );
   }
-  return planner.nextAvailableSlot(new Date(dueMs - 1), ctx, options);
+  const placement = planner.nextAvailableSlot(new Date(dueMs - 1), ctx, options);
+  if (placement === undefined || Date.parse(placement.at) === requestedMs) return placement;
+  const reason = planner.whyUnavailable?.(due, ctx, options.excludeId) ?? 'calendar';
+  return Object.freeze({ ...placement, moved: moveOf(requestedMs, reason) });
+}
+
+/** The requested time and why it was not kept. */
+export function moveOf(requestedMs: number, reason: PlacementReason): PlacementMove {
+  return Object.freeze({ from: new Date(requestedMs).toISOString(), reason });
 }

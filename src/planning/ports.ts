@@ -3,6 +3,8 @@ import type {
   Execution,
   IsoInstant,
   Occurrence,
+  PlacementMove,
+  PlacementReason,
   Priority,
   Task,
 } from '../domain/types.js';
@@ -25,8 +27,11 @@ export type PlanningContext = Readonly<{
   occupancy: Occupancy;
 }>;
 
-/** A place on the calendar: an instant, and the slot it starts, if any. */
-export type Placement = Readonly<{ at: IsoInstant; slotName?: string }>;
+/**
+ * A place on the calendar: an instant, the slot it starts, if any, and — when it is not the
+ * time that was asked for — that time and why it was not taken (`placeDueTime` sets it).
+ */
+export type Placement = Readonly<{ at: IsoInstant; slotName?: string; moved?: PlacementMove }>;
 
 export type SlotSearchOptions = Readonly<{
   /** Slot ids tried first, in order. */
@@ -42,6 +47,12 @@ export type SlotSearchOptions = Readonly<{
 export interface CalendarPlanner {
   isSlotAvailable(at: Date, ctx: PlanningContext, excludeId?: string): boolean;
   isPinnedTimeValid(at: Date, ctx: PlanningContext, excludeId?: string): boolean;
+  /**
+   * Why `isSlotAvailable` refuses `at` (`undefined` when it does not), so that an occurrence
+   * placed elsewhere can say why. Optional: a planner without it is reported as
+   * `'calendar'`.
+   */
+  whyUnavailable?(at: Date, ctx: PlanningContext, excludeId?: string): PlacementReason | undefined;
   /** First available placement strictly after `after`, or `undefined` within the window. */
   nextAvailableSlot(
     after: Date,

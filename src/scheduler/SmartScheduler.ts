@@ -1,10 +1,13 @@
 import type { Observable, Subject } from 'rxjs';
+import { applyRecipe } from '../domain/applyRecipe.js';
 import { StateError } from '../domain/errors.js';
 import type {
   CalendarConfig,
   CalendarInput,
+  CalendarRecipe,
   Execution,
   HistoryQuery,
+  NextRunsOptions,
   Occurrence,
   OccurrenceQuery,
   Page,
@@ -13,11 +16,13 @@ import type {
   Task,
   TaskChangesFor,
   TaskInputFor,
+  TaskRecipe,
   TriggerTarget,
 } from '../domain/types.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { parseHistoryQuery } from '../domain/validateHistoryQuery.js';
 import { parseId } from '../domain/validateId.js';
+import { parseNextRuns } from '../domain/validateNextRuns.js';
 import { parseOccurrence } from '../domain/validateOccurrence.js';
 import { parseOccurrenceQuery } from '../domain/validateOccurrenceQuery.js';
 import { parseTaskChanges } from '../domain/validateTaskChanges.js';
@@ -34,6 +39,7 @@ import type { Supervisor } from './actors/Supervisor.js';
 import type { CommandQueue } from './CommandQueue.js';
 import { transition } from './commands/lifecycle.js';
 import { stoppedError } from './commands/lookups.js';
+import { nextRuns } from './commands/nextRuns.js';
 import {
   cancelOccurrence,
   parseOccurrenceList,
@@ -43,7 +49,14 @@ import {
   triggerNow,
 } from './commands/occurrenceCommands.js';
 import { type ScheduleResult, scheduleAll } from './commands/plan.js';
-import { defineTask, removeTask, updateTask } from './commands/taskCommands.js';
+import {
+  defineTask,
+  removeTask,
+  setTaskPaused,
+  type TaskResult,
+  updateTask,
+  updateTaskWith,
+} from './commands/taskCommands.js';
 import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { stopScheduler } from './stopScheduler.js';
@@ -186,27 +199,73 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   /**
    * Defines a task (untrusted input, validated) and plans its first occurrence. Defining a
    * task that exists with the same definition does nothing, so an app can define its tasks
-   * at every start-up; a changed definition is an update.
+   * at every start-up; a changed definition is an update. A paused task stays paused unless
+   * the input says `paused: false`.
    * @throws ValidationError with the field at fault.
    */
   async defineTask(input: TaskInputFor<H>): Promise<Task> {
-    return this.#queue.run((tx) => defineTask(tx, input));
+    return this.#settled(await this.#queue.run((tx) => defineTask(tx, input)));
   }
 
   /**
    * Changes a task: its pending occurrences are cancelled and the first occurrence of the new
-   * definition is planned.
+   * definition is planned (a waiting one the change does not move is kept). `changes` names
+   * the fields to change (`retry` and a recurrence of the same kind are merged, so a new
+   * `cron` keeps its `timeZone`; `null` removes a field) — or is an immer-style recipe that
+   * edits a deep copy of the task (`TaskRecipe`). `paused: true` pauses it and `paused: false`
+   * (or `null`, or a recipe deleting `paused`) resumes it, as {@link pauseTask} and
+   * {@link resumeTask} do; a pause state alone cancels nothing.
    * @throws NotFoundError for an unknown task; ValidationError for a bad change.
+   * @example
+   * await scheduler.updateTask('standup', { recurrence: { cron: '0 10 * * 1-5' } });
+   * await scheduler.updateTask('standup', (draft) => {
+   *   draft.retry.maxRetries = 3;
+   * });
    */
-  async updateTask(taskId: string, changes: TaskChangesFor<H>): Promise<Task> {
-    const id = parseId(taskId, 'SmartScheduler.updateTask', 'taskId');
+  async updateTask(taskId: string, changes: TaskChangesFor<H> | TaskRecipe): Promise<Task> {
+    const id = parseId(taskId, 'updateTask', 'taskId');
+    if (typeof changes === 'function') {
+      return this.#settled(await this.#queue.run((tx) => updateTaskWith(tx, id, changes)));
+    }
     const valid = parseTaskChanges(changes, id);
-    return this.#queue.run((tx) => updateTask(tx, id, valid));
+    return this.#settled(await this.#queue.run((tx) => updateTask(tx, id, valid)));
+  }
+
+  /**
+   * Pauses one task, recorded as `task.paused`: its waiting occurrences are disarmed, so none
+   * triggers by time or is recorded missed while it is paused; occurrences planned for it
+   * meanwhile (a running handler's follow-up) are recorded and not armed. `triggerNow` still
+   * runs it, and the scheduler-wide `pause` is independent. Pausing a paused task records
+   * nothing. Survives restarts (the task is paused in the log).
+   * @throws NotFoundError for an unknown task.
+   */
+  async pauseTask(taskId: string): Promise<Task> {
+    const id = parseId(taskId, 'pauseTask', 'taskId');
+    return this.#settled(await this.#queue.run((tx) => setTaskPaused(tx, id, true, 'pauseTask')));
+  }
+
+  /**
+   * Resumes a paused task, recorded as `task.resumed`: its occurrences still to come are armed
+   * again, then the missed check runs for the ones whose time passed while it was paused —
+   * late by at most `graceMs` they trigger now, later they are recorded missed and recovered
+   * per the recovery service (a recurring task's series goes on from its next due time).
+   * Resolves once those triggered were claimed. Resuming a running task records nothing.
+   * @throws NotFoundError for an unknown task.
+   */
+  async resumeTask(taskId: string): Promise<Task> {
+    const id = parseId(taskId, 'resumeTask', 'taskId');
+    return this.#settled(await this.#queue.run((tx) => setTaskPaused(tx, id, false, 'resumeTask')));
+  }
+
+  /** Waits, outside the queue, for the claims a task command's missed check started. */
+  async #settled(result: TaskResult): Promise<Task> {
+    if (result.claims.length > 0) await Promise.all(result.claims);
+    return result.task;
   }
 
   /** Removes a task and cancels its pending occurrences. @throws NotFoundError */
   async removeTask(taskId: string): Promise<void> {
-    const id = parseId(taskId, 'SmartScheduler.removeTask', 'taskId');
+    const id = parseId(taskId, 'removeTask', 'taskId');
     await this.#queue.run((tx) => removeTask(tx, id));
   }
 
@@ -215,7 +274,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
    * @throws NotFoundError for an unknown occurrence; StateError when it already triggered.
    */
   async cancelOccurrence(occurrenceId: string): Promise<void> {
-    const id = parseId(occurrenceId, 'SmartScheduler.cancelOccurrence', 'occurrenceId');
+    const id = parseId(occurrenceId, 'cancelOccurrence', 'occurrenceId');
     await this.#queue.run((tx) => cancelOccurrence(tx, id));
   }
 
@@ -238,10 +297,47 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     });
   }
 
-  /** Replaces the calendar (untrusted input, validated). Pending occurrences are re-checked by `scheduleAll`. */
-  async configureCalendar(input: CalendarInput): Promise<CalendarConfig> {
-    const calendar = parseCalendar(input);
+  /**
+   * The task's next `n` runs (1–1000) as the planners would place them — the calendar
+   * applied (working hours, slots, the cap per day, exclusive instants), the task's jitter
+   * too — without recording or arming anything. The list starts with the task's next pending
+   * occurrence and follows its recurrence from there; with `from`, it starts with the first
+   * run at or after that instant. Each item is the `Occurrence` that would be planned, with
+   * the id it would get. Shorter when the series ends; a paused task lists what it would run
+   * once resumed.
+   * @throws NotFoundError for an unknown task; ValidationError for a bad `n` or `from`.
+   * @example
+   * const runs = await scheduler.nextRuns('standup', 5);
+   * runs.map((o) => o.scheduledFor);
+   */
+  async nextRuns(
+    taskId: string,
+    n: number,
+    options?: NextRunsOptions,
+  ): Promise<readonly Occurrence[]> {
+    const id = parseId(taskId, 'nextRuns', 'taskId');
+    const request = parseNextRuns(n, options);
+    return Object.freeze(await this.#queue.run((tx) => nextRuns(tx, id, request)));
+  }
+
+  /**
+   * Replaces the calendar (untrusted input, validated), or changes it with an immer-style
+   * recipe that edits a deep copy of the calendar in force (`CalendarRecipe`). Pending
+   * occurrences are re-checked by `scheduleAll`.
+   * @throws ValidationError for a bad calendar.
+   * @example
+   * await scheduler.configureCalendar((draft) => {
+   *   draft.maxPerDay = 5;
+   * });
+   */
+  async configureCalendar(input: CalendarInput | CalendarRecipe): Promise<CalendarConfig> {
+    const given = typeof input === 'function' ? undefined : parseCalendar(input);
     return this.#queue.run(async (tx) => {
+      const calendar =
+        given ??
+        parseCalendar(
+          applyRecipe(tx.parts.occupancy.calendar, input as CalendarRecipe, 'configureCalendar'),
+        );
       await tx.parts.log.append([calendarConfigured(calendar)]);
       return calendar;
     });
@@ -310,7 +406,7 @@ export class SmartScheduler<H extends Handlers = Handlers> {
   }
 
   getTask(taskId: string): Task | undefined {
-    const id = parseId(taskId, 'SmartScheduler.getTask', 'taskId');
+    const id = parseId(taskId, 'getTask', 'taskId');
     return this.#model().getTask(id);
   }
 
@@ -336,14 +432,14 @@ export class SmartScheduler<H extends Handlers = Handlers> {
 
   /** One occurrence, live or settled. */
   async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {
-    const id = parseId(occurrenceId, 'SmartScheduler.getOccurrence', 'occurrenceId');
+    const id = parseId(occurrenceId, 'getOccurrence', 'occurrenceId');
     await this.ready;
     return (await this.#openLog().record(id))?.occurrence;
   }
 
   /** One occurrence's execution record, live or settled. */
   async getExecution(occurrenceId: string): Promise<Execution | undefined> {
-    const id = parseId(occurrenceId, 'SmartScheduler.getExecution', 'occurrenceId');
+    const id = parseId(occurrenceId, 'getExecution', 'occurrenceId');
     await this.ready;
     return (await this.#openLog().record(id))?.execution;
   }

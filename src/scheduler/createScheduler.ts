@@ -9,6 +9,7 @@ import { TimerQueue } from '../time/TimerQueue.js';
 import { OccurrenceActors } from './actors/OccurrenceActors.js';
 import { occurrenceEffects } from './actors/occurrenceEffects.js';
 import { RunningHandlers } from './actors/RunningHandlers.js';
+import { RunPlaces } from './actors/RunPlaces.js';
 import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
 import { probeStore, runJobs, transition } from './commands/lifecycle.js';
@@ -95,7 +96,11 @@ export function createScheduler<H extends Handlers = Handlers>(
     report(degradedError(error, resolved.writeRetry));
     void queue.run((tx) => runJobs(tx, jobs)).catch(report);
   };
-  const handlers = new RunningHandlers(resolved.handlers, timers);
+  const handlers = new RunningHandlers(
+    resolved.handlers,
+    timers,
+    new RunPlaces(resolved.concurrency),
+  );
   // One machine for every occurrence of this scheduler, its effects bound once.
   const machine = withEffects(occurrenceEffects(queue, handlers, report));
   const opening = openParts(resolved, {
@@ -169,9 +174,9 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   for (const place of await log.placesSince(built.timers.now() - OCCUPANCY_MARGIN_MS)) {
     opened.hold(place.occurrenceId, place.scheduledFor);
   }
-  // Waiting occurrences hold their place whatever their time (one due long ago still waits
-  // for the missed check).
-  for (const { execution } of model.liveRecords()) opened.sync(execution);
+  // The live set holds its places whatever their time (one due long ago still waits for the
+  // missed check); the store adds the settled ones that ran from two days back on.
+  for (const place of model.livePlaces()) opened.hold(place.occurrenceId, place.scheduledFor);
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({

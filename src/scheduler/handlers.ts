@@ -2,6 +2,7 @@ import { toErrorRecord } from '../domain/errorRecord.js';
 import type { DefaultPayload, Occurrence, RunOutcome, Task } from '../domain/types.js';
 import type { Clock } from '../time/Clock.js';
 import type { RunGate } from './actors/RunGate.js';
+import type { RunPlaces } from './actors/RunPlaces.js';
 
 /**
  * What a handler receives besides the occurrence. `P` is the payload its tasks carry: a
@@ -51,6 +52,12 @@ export type InvokeOptions = Readonly<{
    * Without it, runs are not serialised.
    */
   gate?: RunGate;
+  /**
+   * The places the scheduler's `concurrency` and the task's `maxConcurrent` allow: the
+   * handler is called once the run has one, and gives it back when its promise settles.
+   * Without it, runs are not limited.
+   */
+  places?: RunPlaces;
 }>;
 
 /**
@@ -61,7 +68,9 @@ export type InvokeOptions = Readonly<{
  * idempotency key waits for it to settle before calling the handler, and records how long it
  * waited as `waitedForAbandonedMs`. Its `durationMs` and its own timeout count from the
  * moment the handler is called. Stopping the scheduler ends the wait with an `AbortError`,
- * without calling the handler.
+ * without calling the handler. With `places`, the run first waits for a place (at most
+ * `concurrency` executions at once, and the task's `maxConcurrent`), recorded as
+ * `waitedForPlaceMs`; the place is held until the handler's own promise settles.
  */
 export async function invokeHandler(
   handler: Handler<never>,
@@ -85,11 +94,14 @@ async function invoke(
   // The task's payload is what the handler declared: defineTask's type checked it against
   // the handler map, and the log holds what defineTask accepted.
   const handler = registered as Handler;
-  const { clock, task, gate } = options;
+  const { task } = options;
   const key = options.idempotencyKey;
+  // Without a limit that applies, nothing is counted or awaited: the common case costs nothing.
+  const place = limits(options) ? await placeFor(options) : FREE;
+  if (!place.ok) return place.outcome;
   const controller = new AbortController();
-  const call = () =>
-    Promise.resolve().then(() =>
+  const call = () => {
+    const running = Promise.resolve().then(() =>
       handler(occurrence, {
         task,
         attempt: options.attempt,
@@ -97,6 +109,69 @@ async function invoke(
         signal: controller.signal,
       }),
     );
+    running.then(place.release, place.release);
+    return running;
+  };
+  const outcome = await gatedRun(call, controller, options);
+  if (!outcome.called) place.release();
+  return place.waitedForPlaceMs === undefined
+    ? outcome.outcome
+    : { ...outcome.outcome, waitedForPlaceMs: place.waitedForPlaceMs };
+}
+
+/** A place for the run, or the outcome of a run that stopped waiting for one. */
+type Place =
+  | Readonly<{ ok: true; release: () => void; waitedForPlaceMs?: number }>
+  | Readonly<{ ok: false; outcome: RunOutcome }>;
+
+/** The place of a run no limit applies to. */
+const FREE: Place = Object.freeze({ ok: true, release: () => {} });
+
+/** Whether a limit applies to this run: the scheduler's `concurrency` or the task's own. */
+function limits(options: InvokeOptions): boolean {
+  const places = options.places;
+  return places !== undefined && (places.limited || options.task.maxConcurrent !== undefined);
+}
+
+/** Waits for a place; `waitedForPlaceMs` when it had to wait. */
+async function placeFor(options: InvokeOptions): Promise<Place> {
+  const { clock, task } = options;
+  const places = options.places!;
+  const free = places.tryTake(task.id, task.maxConcurrent);
+  if (free !== undefined) return { ok: true, release: free };
+  const startedAt = clock.now();
+  const release = await places.wait(task.id, task.maxConcurrent, options.signal);
+  const waited = clock.now() - startedAt;
+  if (release === undefined) {
+    return {
+      ok: false,
+      outcome: {
+        ok: false,
+        durationMs: 0,
+        waitedForPlaceMs: waited,
+        error: toErrorRecord(
+          abortError(
+            'AbortError',
+            `the scheduler stopped while this run waited for a place (concurrency, maxConcurrent); the handler was not called`,
+          ),
+        ),
+      },
+    };
+  }
+  return { ok: true, release, waitedForPlaceMs: waited };
+}
+
+/**
+ * Calls the handler through the idempotency-key gate (waiting for an abandoned run of the same
+ * key first) and settles the run. `called` is false when the wait ended without calling it.
+ */
+async function gatedRun(
+  call: () => Promise<unknown>,
+  controller: AbortController,
+  options: InvokeOptions,
+): Promise<Readonly<{ outcome: RunOutcome; called: boolean }>> {
+  const { clock, gate } = options;
+  const key = options.idempotencyKey;
   let execution = gate === undefined ? call() : gate.tryHold(key, call);
   let waitedForAbandonedMs: number | undefined;
   if (execution === undefined) {
@@ -104,15 +179,18 @@ async function invoke(
     while (execution === undefined && gate !== undefined) {
       if (!(await gate.released(key, options.signal))) {
         return {
-          ok: false,
-          durationMs: 0,
-          waitedForAbandonedMs: clock.now() - waitStartedAt,
-          error: toErrorRecord(
-            abortError(
-              'AbortError',
-              `the scheduler stopped while this run waited for an abandoned run of "${key}" to settle; the handler was not called`,
+          called: false,
+          outcome: {
+            ok: false,
+            durationMs: 0,
+            waitedForAbandonedMs: clock.now() - waitStartedAt,
+            error: toErrorRecord(
+              abortError(
+                'AbortError',
+                `the scheduler stopped while this run waited for an abandoned run of "${key}" to settle; the handler was not called`,
+              ),
             ),
-          ),
+          },
         };
       }
       execution = gate.tryHold(key, call);
@@ -120,7 +198,7 @@ async function invoke(
     waitedForAbandonedMs = clock.now() - waitStartedAt;
   }
   const waited = waitedForAbandonedMs === undefined ? {} : { waitedForAbandonedMs };
-  return settle(execution!, controller, options, waited);
+  return { called: true, outcome: await settle(execution!, controller, options, waited) };
 }
 
 /** Races the execution against the timeout and the stop signal, and builds the outcome. */

@@ -50,6 +50,14 @@ export type SchedulerOptions<H extends Handlers = Handlers> = Readonly<{
   horizonMs?: number;
   /** How long `stop()` waits for running handlers before aborting them. @default 10_000 */
   stopTimeoutMs?: number;
+  /**
+   * At most this many handlers execute at once (an integer ≥ 1, or `Infinity`). A run beyond
+   * it is triggered as usual — its `occurrence.triggered` is recorded, so at-most-once is
+   * unchanged — and its handler is called once a place frees up, in the order the runs came;
+   * the outcome records the wait as `waitedForPlaceMs`. A task's `maxConcurrent` limits its
+   * own runs the same way. @default Infinity
+   */
+  concurrency?: number;
   /** Longest single real timer wait (see TimerQueue). @default 60_000 */
   maxWaitMs?: number;
   calendarPlanner?: CalendarPlanner;
@@ -89,6 +97,7 @@ export type ResolvedSchedulerOptions = Readonly<{
   graceMs: number;
   horizonMs: number;
   stopTimeoutMs: number;
+  concurrency: number;
   maxWaitMs: number;
   calendarPlanner: CalendarPlanner;
   taskScheduler: TaskScheduler;
@@ -110,6 +119,7 @@ const KEYS: OptionKeys<SchedulerOptions> = {
   graceMs: true,
   horizonMs: true,
   stopTimeoutMs: true,
+  concurrency: true,
   maxWaitMs: true,
   calendarPlanner: true,
   taskScheduler: true,
@@ -155,6 +165,24 @@ function duration(value: unknown, field: string, fallback: number, allowInfinity
     throw invalidOption(COMPONENT, field, expected, value, `Omit it for the default ${fallback}.`);
   }
   return value;
+}
+
+/** `concurrency`: a whole number of places ≥ 1, or `Infinity` for no limit. */
+function readConcurrency(value: unknown): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  if (
+    value === Number.POSITIVE_INFINITY ||
+    (Number.isSafeInteger(value) && (value as number) >= 1)
+  ) {
+    return value as number;
+  }
+  throw invalidOption(
+    COMPONENT,
+    'concurrency',
+    'a whole number ≥ 1 (handlers executing at once), or Infinity',
+    value,
+    'Omit it for no limit.',
+  );
 }
 
 function readHandlers(value: unknown): Handlers {
@@ -237,6 +265,7 @@ export function resolveSchedulerOptions(options: unknown = {}): ResolvedSchedule
     graceMs,
     horizonMs: duration(record.horizonMs, 'horizonMs', 60_000, true),
     stopTimeoutMs: duration(record.stopTimeoutMs, 'stopTimeoutMs', 10_000),
+    concurrency: readConcurrency(record.concurrency),
     maxWaitMs: duration(record.maxWaitMs, 'maxWaitMs', 60_000),
     calendarPlanner,
     taskScheduler,

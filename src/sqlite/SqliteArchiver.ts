@@ -10,7 +10,6 @@ import type { StoredEvent } from '../log/events.js';
 import { logArchived } from '../log/facts.js';
 import { type HeldBack, heldBackBy, RECENT_OCCURRENCES_MS } from '../log/leavesReadModel.js';
 import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
-import type { OccurrenceRecord } from '../log/projection.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
 import { SegmentBody } from '../log/SegmentBody.js';
 import { segmentFileName, segmentFilePrefix } from '../log/segmentFormat.js';
@@ -151,14 +150,14 @@ export class SqliteArchiver {
     const byTime = young === undefined ? readHead(statements).seq : young - 1;
     // The oldest live occurrence, and every live retry (to walk back to its first attempt).
     const live = db
-      .prepare<[], [number, string]>(
-        `SELECT first_seq, record FROM occurrences WHERE live = 1 AND (
+      .prepare<[], string>(
+        `SELECT id FROM occurrences WHERE live = 1 AND (
            first_seq = (SELECT min(first_seq) FROM occurrences WHERE live = 1)
-           OR json_extract(record, '$.occurrence.cause') = 'retry')`,
+           OR json_extract(occurrence, '$.cause') = 'retry')`,
       )
-      .raw()
+      .pluck()
       .all()
-      .map(([firstSeq, json]) => ({ ...(JSON.parse(json) as StoredRecord), firstSeq }));
+      .flatMap((id) => projection.record(id) ?? []);
     const held = heldBackBy(live, (id) => projection.record(id));
     return held !== undefined && held.fromSeq - 1 < byTime
       ? { last: held.fromSeq - 1, heldBack: held }
@@ -308,7 +307,7 @@ export class SqliteArchiver {
       const stored = toStoredEvent(entry!, JSON.parse(entry!.dataJson));
       const changes = projection.project([stored]);
       insertEntry(statements, entry!, changes.taskIds[0] ?? null);
-      projection.write(changes);
+      projection.write(changes, entry!.seq);
       record = Object.freeze({
         firstSeq: header.firstSeq,
         lastSeq: header.lastSeq,
@@ -350,9 +349,6 @@ export class SqliteArchiver {
     };
   }
 }
-
-/** An `occurrences` row's JSON. */
-type StoredRecord = Pick<OccurrenceRecord, 'occurrence' | 'execution'>;
 
 /** A segment file written and named, not yet recorded. */
 type Sealed = Readonly<{

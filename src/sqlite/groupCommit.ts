@@ -95,7 +95,7 @@ export function createGroupCommit(
         current = sealed[i]!;
         insertEntry(statements, current, changes.taskIds[i]!);
       }
-      projection.write(changes);
+      projection.write(changes, head.seq + 1);
       if (guarded) statements.release.run();
       return { call, stored };
     } catch (error) {

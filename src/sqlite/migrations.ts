@@ -57,7 +57,10 @@ export const logMigrations: readonly Migration[] = Object.freeze([
           live INTEGER NOT NULL,
           holds_place INTEGER NOT NULL,
           scheduled_ms INTEGER NOT NULL,
-          record TEXT NOT NULL
+          occurrence TEXT NOT NULL,
+          execution TEXT,
+          first_at TEXT,
+          retries_left INTEGER
         ) STRICT;
         CREATE INDEX occurrences_by_task ON occurrences (task_id, first_seq);
         CREATE INDEX occurrences_live ON occurrences (first_seq) WHERE live = 1;

@@ -4,11 +4,12 @@ import type { ArchivedRange } from '../log/facts.js';
 /**
  * `leavesReadModel` (src/log/leavesReadModel.ts) in SQL: the settled occurrences whose every
  * entry (the last history step) lies in the archived prefix and whose time is before the
- * cutoff. `first_seq` bounds the scan to the prefix.
+ * cutoff. `first_seq` bounds the scan to the prefix; a settled row always has its execution
+ * JSON (only waiting rows are kept compact).
  */
 const PRUNE = `DELETE FROM occurrences
   WHERE first_seq <= ? AND live = 0 AND scheduled_ms < ?
-    AND json_extract(record, '$.execution.history[#-1].seq') <= ?`;
+    AND json_extract(execution, '$.history[#-1].seq') <= ?`;
 
 /**
  * Takes what an archive run of `range` settled out of the read model tables, in the

@@ -57,7 +57,7 @@ function fold(
         setTask.run(taskId, run[i]!.seq);
       });
     }
-    projection.write(changes);
+    projection.write(changes, run[0]!.seq);
     const last = run[run.length - 1]!;
     if (last.type === 'log.archived') pruneArchived(db, last.data);
     from = to;

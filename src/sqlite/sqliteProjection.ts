@@ -1,9 +1,12 @@
 import type Database from 'better-sqlite3';
 import { deepFreeze } from '../domain/deepFreeze.js';
 import { holdsPlace } from '../domain/holdsPlace.js';
+import { FOLLOWED_UP_STATES, OUTCOME_STATE } from '../domain/outcomeStates.js';
 import type {
   CalendarConfig,
   EntryQuery,
+  Execution,
+  Occurrence,
   Page,
   RecordQuery,
   SchedulerStatus,
@@ -19,6 +22,7 @@ import {
   type ProjectionSource,
   projectEntries,
 } from '../log/projection.js';
+import { compactWaiting, expandWaiting, type WaitingRecord } from '../log/waitingRecord.js';
 import { type LogRow, rowToStoredEvent } from './logStatements.js';
 
 /** Columns of an `events` row as `rowToStoredEvent` reads them. */
@@ -28,14 +32,51 @@ const ENTRY_COLUMNS = 'seq, id, type, time, stream, data, schema_version, prev_h
 const CALENDAR = 'calendar';
 const STATUS = 'status';
 
-type RecordRow = [firstSeq: number, record: string];
+/**
+ * An `occurrences` row as read: the occurrence's JSON, and its execution record's JSON — or,
+ * for an occurrence that is exactly what one `occurrence.scheduled` made, no execution JSON
+ * but the entry's time and the retries left (a {@link WaitingRecord}: the row is smaller, and
+ * loading 100 000 waiting occurrences parses a quarter of the JSON).
+ */
+type RecordRow = [
+  firstSeq: number,
+  occurrence: string,
+  execution: string | null,
+  firstAt: string | null,
+  retriesLeft: number | null,
+];
 
-/** An occurrence row's JSON: the occurrence and its execution record. */
-type StoredRecord = Pick<OccurrenceRecord, 'occurrence' | 'execution'>;
+const RECORD_COLUMNS = 'first_seq, occurrence, execution, first_at, retries_left';
 
+/** A row as the fold reads it inside an append: not frozen (it never leaves the store). */
+function toInternalRecord(row: RecordRow): OccurrenceRecord {
+  const occurrence = JSON.parse(row[1]) as Occurrence;
+  if (row[2] === null) {
+    return expandWaiting({ occurrence, firstSeq: row[0], at: row[3]!, retriesRemaining: row[4]! });
+  }
+  return { occurrence, execution: JSON.parse(row[2]) as Execution, firstSeq: row[0] };
+}
+
+/** A row as the record handed out: frozen all the way down, like every read model entity. */
 function toRecord(row: RecordRow): OccurrenceRecord {
-  const { occurrence, execution } = JSON.parse(row[1]) as StoredRecord;
-  return deepFreeze({ occurrence, execution, firstSeq: row[0] });
+  return deepFreeze(toInternalRecord(row));
+}
+
+/**
+ * A live row as `loadLive` hands it to the live model: the occurrence frozen (it is handed
+ * out as it is, and flat), the execution record and its history steps frozen one level down,
+ * which is all there is (deepFreeze's walk over every key cost a third of loading 100 000).
+ */
+function toLiveRecord(row: RecordRow): OccurrenceRecord | WaitingRecord {
+  const occurrence = Object.freeze(JSON.parse(row[1]) as Occurrence);
+  if (row[2] === null) {
+    return { occurrence, firstSeq: row[0], at: row[3]!, retriesRemaining: row[4]! };
+  }
+  const execution = JSON.parse(row[2]) as Execution;
+  for (const step of execution.history) Object.freeze(step);
+  Object.freeze(execution.history);
+  if (execution.error !== undefined) deepFreeze(execution.error);
+  return { occurrence, execution: Object.freeze(execution), firstSeq: row[0] };
 }
 
 /**
@@ -56,8 +97,23 @@ export class SqliteProjection implements ProjectionSource {
   readonly #getRecord: Database.Statement<[string], RecordRow>;
   readonly #putTask: Database.Statement<[string, string]>;
   readonly #deleteTask: Database.Statement<[string]>;
-  readonly #putRecord: Database.Statement<
-    [number, string, string, string, number, number, number, string]
+  readonly #insertRecord: Database.Statement<
+    [
+      number,
+      string,
+      string,
+      string,
+      number,
+      number,
+      number,
+      string,
+      string | null,
+      string | null,
+      number | null,
+    ]
+  >;
+  readonly #updateRecord: Database.Statement<
+    [string, number, number, string | null, string | null, number | null, string]
   >;
   readonly #putState: Database.Statement<[string, string]>;
   readonly #allTasks: Database.Statement<[], string>;
@@ -71,7 +127,7 @@ export class SqliteProjection implements ProjectionSource {
     this.#db = db;
     this.#getTask = db.prepare<[string], string>('SELECT task FROM tasks WHERE id = ?').pluck();
     this.#getRecord = db
-      .prepare<[string], RecordRow>('SELECT first_seq, record FROM occurrences WHERE id = ?')
+      .prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM occurrences WHERE id = ?`)
       .raw();
     // An upsert keeps the row (and its rowid, the order tasks are listed in) of a task that
     // is redefined, as the memory store's map keeps its key's place.
@@ -79,23 +135,27 @@ export class SqliteProjection implements ProjectionSource {
       'INSERT INTO tasks (id, task) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET task = excluded.task',
     );
     this.#deleteTask = db.prepare('DELETE FROM tasks WHERE id = ?');
-    this.#putRecord = db.prepare(
-      `INSERT INTO occurrences (first_seq, id, task_id, state, live, holds_place, scheduled_ms, record)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET state = excluded.state, live = excluded.live,
-         holds_place = excluded.holds_place, record = excluded.record`,
+    // The occurrence's JSON is written once: later entries change its execution only.
+    this.#insertRecord = db.prepare(
+      `INSERT INTO occurrences (first_seq, id, task_id, state, live, holds_place, scheduled_ms,
+         occurrence, execution, first_at, retries_left)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#updateRecord = db.prepare(
+      `UPDATE occurrences SET state = ?, live = ?, holds_place = ?, execution = ?, first_at = ?,
+         retries_left = ? WHERE id = ?`,
     );
     this.#putState = db.prepare('INSERT OR REPLACE INTO log_state (key, value) VALUES (?, ?)');
     this.#allTasks = db.prepare<[], string>('SELECT task FROM tasks ORDER BY rowid').pluck();
     this.#allState = db.prepare<[], [string, string]>('SELECT key, value FROM log_state').raw();
     this.#live = db
       .prepare<[], RecordRow>(
-        'SELECT first_seq, record FROM occurrences WHERE live = 1 ORDER BY first_seq',
+        `SELECT ${RECORD_COLUMNS} FROM occurrences WHERE live = 1 ORDER BY first_seq`,
       )
       .raw();
     this.#places = db
       .prepare<[number], [string, number]>(
-        'SELECT id, scheduled_ms FROM occurrences WHERE holds_place = 1 AND scheduled_ms >= ?',
+        'SELECT id, scheduled_ms FROM occurrences WHERE holds_place = 1 AND scheduled_ms >= ? AND live = 0',
       )
       .raw();
   }
@@ -117,6 +177,12 @@ export class SqliteProjection implements ProjectionSource {
 
   record(occurrenceId: string): OccurrenceRecord | undefined {
     const row = this.#getRecord.get(occurrenceId);
+    return row === undefined ? undefined : toInternalRecord(row);
+  }
+
+  /** One occurrence's record as handed out (frozen). */
+  publicRecord(occurrenceId: string): OccurrenceRecord | undefined {
+    const row = this.#getRecord.get(occurrenceId);
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -129,23 +195,39 @@ export class SqliteProjection implements ProjectionSource {
     return projectEntries(entries, this);
   }
 
-  /** Writes what {@link project} computed, in the caller's transaction. */
-  write(changes: ProjectionChanges): void {
+  /**
+   * Writes what {@link project} computed for entries from `fromSeq` on, in the caller's
+   * transaction: a record first made by one of them is inserted, any other updated.
+   */
+  write(changes: ProjectionChanges, fromSeq: number): void {
     for (const id of changes.removedTasks) this.#deleteTask.run(id);
     for (const [id, task] of changes.tasks) {
       if (task !== null) this.#putTask.run(id, JSON.stringify(task));
     }
     for (const [id, record] of changes.records) {
       const { execution, occurrence } = record;
-      this.#putRecord.run(
+      const waiting = compactWaiting(record);
+      const executionJson = waiting === undefined ? JSON.stringify(execution) : null;
+      const at = waiting === undefined ? null : waiting.at;
+      const retries = waiting === undefined ? null : waiting.retriesRemaining;
+      const live = isLive(execution) ? 1 : 0;
+      const holds = holdsPlace(execution) ? 1 : 0;
+      if (record.firstSeq < fromSeq) {
+        this.#updateRecord.run(execution.state, live, holds, executionJson, at, retries, id);
+        continue;
+      }
+      this.#insertRecord.run(
         record.firstSeq,
         id,
         occurrence.taskId,
         execution.state,
-        isLive(execution) ? 1 : 0,
-        holdsPlace(execution) ? 1 : 0,
+        live,
+        holds,
         Date.parse(execution.scheduledFor),
-        JSON.stringify({ occurrence, execution } satisfies StoredRecord),
+        JSON.stringify(occurrence),
+        executionJson,
+        at,
+        retries,
       );
     }
     if (changes.calendar !== undefined) {
@@ -168,7 +250,7 @@ export class SqliteProjection implements ProjectionSource {
         tasks: this.#allTasks.all().map((json) => deepFreeze(JSON.parse(json) as Task)),
         calendar,
         status,
-        live: this.#live.all().map(toRecord),
+        live: this.#live.all().map(toLiveRecord),
       };
     })();
   }
@@ -188,6 +270,16 @@ export class SqliteProjection implements ProjectionSource {
       where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
       params.push(...query.states);
     }
+    if (query.outcomes !== undefined) {
+      // Answered from the state column where the state means the outcome (`done` is
+      // `completed`); only rows a follow-up moved on read the outcome from their execution
+      // JSON. No column of its own: see storage.md for what that costs.
+      const implied = query.outcomes.map((outcome) => OUTCOME_STATE[outcome]);
+      where.push(
+        `(state IN (${marks(implied)}) OR (state IN (${marks(FOLLOWED_UP_STATES)}) AND json_extract(execution, '$.outcome') IN (${marks(query.outcomes)})))`,
+      );
+      params.push(...implied, ...FOLLOWED_UP_STATES, ...query.outcomes);
+    }
     if (query.fromMs !== undefined) {
       where.push('scheduled_ms >= ?');
       params.push(query.fromMs);
@@ -196,7 +288,7 @@ export class SqliteProjection implements ProjectionSource {
       where.push('scheduled_ms < ?');
       params.push(query.toMs);
     }
-    const sql = `SELECT first_seq, record FROM occurrences WHERE ${where.join(' AND ')} ORDER BY first_seq ${query.descending ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = `SELECT ${RECORD_COLUMNS} FROM occurrences WHERE ${where.join(' AND ')} ORDER BY first_seq ${query.descending ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#prepared(this.#queries, sql).all(...params, query.limit + 1);
     return toPage(rows.map(toRecord), query.limit, (record) => record.firstSeq);
   }
@@ -230,6 +322,11 @@ export class SqliteProjection implements ProjectionSource {
       scheduledFor: new Date(ms).toISOString(),
     }));
   }
+}
+
+/** One `?` per value, for an `IN (…)` list. */
+function marks(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
 }
 
 /** The first `limit` items, with a cursor when a further one was read. */
@@ -267,7 +364,7 @@ export function rebuildProjection(db: Database.Database): void {
     changes.taskIds.forEach((taskId, i) => {
       setTask.run(taskId, entries[i]!.seq);
     });
-    projection.write(changes);
+    projection.write(changes, entries[0]!.seq);
     after = entries[entries.length - 1]!.seq;
   }
 }

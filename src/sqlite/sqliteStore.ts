@@ -288,7 +288,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     },
     async getRecord(occurrenceId) {
       ensureOpen('read');
-      return guarded(site('read'), () => projection.record(occurrenceId));
+      return guarded(site('read'), () => projection.publicRecord(occurrenceId));
     },
     async queryRecords(query) {
       ensureOpen('read');

@@ -4,6 +4,7 @@ import type { EventStore, LiveState } from '../../src/log/EventStore.js';
 import { MemoryProjection } from '../../src/log/MemoryProjection.js';
 import type { OccurrenceRecord } from '../../src/log/projection.js';
 import { readAllPages } from '../../src/log/readAllPages.js';
+import { expandWaiting } from '../../src/log/waitingRecord.js';
 
 /** A store's read model as one comparable value: the live state and every record. */
 export type ProjectionView = Readonly<{ live: LiveState; records: readonly OccurrenceRecord[] }>;
@@ -16,9 +17,14 @@ async function allRecords(source: RecordSource): Promise<OccurrenceRecord[]> {
   );
 }
 
+/** A live state with every record in full form (a store may hand waiting ones compact). */
+function expanded(live: LiveState): LiveState {
+  return { ...live, live: live.live.map((r) => ('execution' in r ? r : expandWaiting(r))) };
+}
+
 /** What the store's inline projection answers. */
 export async function inlineView(store: EventStore): Promise<ProjectionView> {
-  return { live: await store.loadLive(), records: await allRecords(store) };
+  return { live: expanded(await store.loadLive()), records: await allRecords(store) };
 }
 
 /**
@@ -30,5 +36,5 @@ export async function rebuiltView(store: EventStore): Promise<ProjectionView> {
   for await (const batch of store.read()) projection.apply(batch);
   const head = await store.head();
   const source: RecordSource = { queryRecords: async (query) => projection.queryRecords(query) };
-  return { live: projection.loadLive(head), records: await allRecords(source) };
+  return { live: expanded(projection.loadLive(head)), records: await allRecords(source) };
 }

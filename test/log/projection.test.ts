@@ -109,6 +109,31 @@ describe.each(kinds)('the read model on a $name store', (kind) => {
     expect(Object.isFrozen((await store.getRecord(first.id))!.execution.history)).toBe(true);
   });
 
+  it('folds task.paused and task.resumed into the task, inline and from scratch alike', async () => {
+    const store = await kind.open(clock);
+    const log = await EventLog.open(store);
+    const pause = (taskId: string, paused: boolean) =>
+      ({
+        type: paused ? 'task.paused' : 'task.resumed',
+        stream: streams.task(taskId),
+        data: { taskId },
+      }) as const;
+    await log.append([{ type: 'task.defined', stream: streams.task('standup'), data: { task } }]);
+    await log.append([pause('standup', true), pause('ghost', true)]);
+    expect((await store.loadLive()).tasks).toEqual([{ ...task, paused: true }]);
+    expect(log.model.getTask('standup')?.paused).toBe(true);
+    expect(await inlineView(store)).toEqual(await rebuiltView(store));
+
+    await log.append([pause('standup', false)]);
+    expect((await store.loadLive()).tasks).toEqual([task]);
+    expect(await inlineView(store)).toEqual(await rebuiltView(store));
+    expect((await history(store, { taskId: 'standup' })).map((e) => e.type)).toEqual([
+      'task.defined',
+      'task.paused',
+      'task.resumed',
+    ]);
+  });
+
   it('keeps only the live set in memory: a settled occurrence is read from the store', async () => {
     const log = await logWithHistory(await kind.open(clock));
     expect(log.model.getExecution(first.id)).toBeUndefined();
@@ -206,9 +231,24 @@ describe.each(kinds)('the read model on a $name store', (kind) => {
       state: 'scheduled',
     });
     expect(window.map((r) => r.occurrence.id)).toEqual([occurrences[1]!.id, occurrences[3]!.id]);
-    expect((await store.placesSince(NOW + 5 * 60_000)).map((p) => p.occurrenceId).sort()).toEqual(
-      [occurrences[5]!.id, occurrences[6]!.id].sort(),
-    );
+    // Places of settled occurrences that ran; the live ones come with loadLive().
+    const ran = occurrences[5]!;
+    await log.append([
+      {
+        type: 'occurrence.triggered',
+        stream: streams.occurrence(ran.id),
+        data: { occurrenceId: ran.id, attempt: 0, idempotencyKey: 'k', lateByMs: 0 },
+      },
+      {
+        type: 'occurrence.completed',
+        stream: streams.occurrence(ran.id),
+        data: { occurrenceId: ran.id, durationMs: 1 },
+      },
+    ]);
+    expect((await store.placesSince(NOW + 5 * 60_000)).map((p) => p.occurrenceId)).toEqual([
+      ran.id,
+    ]);
+    expect(await store.placesSince(NOW + 6 * 60_000)).toEqual([]);
   });
 
   it('equals the projection rebuilt from scratch, across read batches', async () => {

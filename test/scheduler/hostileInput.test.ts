@@ -83,10 +83,10 @@ describe('finding 6: wrong-typed arguments are refused with a ValidationError', 
       expect((error as Error).message).toContain(`did you mean "${near}"?`);
     });
 
-    it('refuses the unknown option concurrency, listing the known ones', () => {
-      const error = thrown(() => createScheduler({ concurrency: 4 } as never));
+    it('refuses the unknown option parallelism, listing the known ones', () => {
+      const error = thrown(() => createScheduler({ parallelism: 4 } as never));
       expect((error as Error).message).toMatch(
-        /options\.concurrency is not a known option; use one of: store, calendar/,
+        /options\.parallelism is not a known option; use one of: store, calendar/,
       );
     });
 

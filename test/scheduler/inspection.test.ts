@@ -31,6 +31,31 @@ const machineId = (ref: AnyActorRef) => (ref as { logic?: { id?: string } }).log
 const parentOf = (ref: AnyActorRef) => (ref as { _parent?: AnyActorRef })._parent;
 
 describe('SmartScheduler in the inspector', () => {
+  it('reuses occurrence actor ids, so the supervisor sees a bounded set of done-event types', async () => {
+    // XState memoizes per event type on the parent's state nodes, and a child's done event is
+    // `xstate.done.actor.<id>`: fresh ids made that memo grow with every occurrence ever run.
+    const seen = observer();
+    const h = setUp({ inspect: seen.inspect });
+    await h.scheduler.defineTask({
+      id: 'tick',
+      title: 'Tick',
+      handler: 'record',
+      recurrence: { everyMs: MINUTE, anchor: new Date(T0 + MINUTE).toISOString() },
+    });
+    await h.scheduler.start();
+    await h.clock.advanceAsync(200 * MINUTE);
+    expect(h.calls).toHaveLength(200);
+    const occurrenceActors = [...seen.actors.values()].filter((a) => machineId(a) === 'occurrence');
+    expect(occurrenceActors.length).toBeGreaterThanOrEqual(200);
+    const doneTypes = new Set(
+      seen.events
+        .filter((e) => e.to === 'supervisor' && e.type.startsWith('xstate.done.actor.'))
+        .map((e) => e.type),
+    );
+    expect(doneTypes.size).toBeGreaterThan(0);
+    expect(doneTypes.size).toBeLessThanOrEqual(3);
+  });
+
   it('shows every occurrence actor as a child of the supervisor, with live counts', async () => {
     const seen = observer();
     let release = () => {};

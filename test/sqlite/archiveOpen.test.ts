@@ -61,7 +61,7 @@ describe('an archived SQLite log', () => {
 
   it('refuses an open when an edit moves the start of the live chain', async () => {
     const { path, result } = await archivedLog();
-    raw(path, "UPDATE segments SET last_hash = '" + '1'.repeat(64) + "'");
+    raw(path, 'UPDATE segments SET last_hash = ?', '1'.repeat(64));
     const error = await rejection(sqliteStore({ path, verifyOnOpen: 'full' }));
     expect(error).toBeInstanceOf(CorruptLogError);
     expect((error as CorruptLogError).position).toBe(result.segment!.lastSeq + 1);

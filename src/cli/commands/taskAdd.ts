@@ -5,6 +5,7 @@ import { logIdentity } from '../approvals/logCommands.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
 import { escapeText, quoteText } from '../format/escapeText.js';
+import { moveText } from '../format/moveText.js';
 import { formatInstant, shortId } from '../format/time.js';
 import { openScheduler, withWritableStore } from '../openLog.js';
 import { withFlags } from '../parse/flagErrors.js';
@@ -50,6 +51,11 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
     .option('--slot <id>', 'preferred calendar slot; repeat or comma-separate for several', collect)
     .option('--priority <level>', 'low, medium or high (default medium)')
     .option('--description <text>', 'a longer description')
+    .option(
+      '--jitter <duration>',
+      'delay each due time of the repeat by up to this much (at most 1h)',
+    )
+    .option('--ignore-calendar', 'run at exact times, outside working hours, slots and the cap')
     .action(async (title: string, flags: TaskAddFlags) => {
       const { io, style } = ctx;
       const nowMs = io.clock.now();
@@ -97,10 +103,14 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
         await scheduler.defineTask(task);
         const after = await newest();
         const first = after?.occurrenceId === before?.occurrenceId ? undefined : after;
-        return { task, first, timeZone: scheduler.calendar.timeZone };
+        const moved =
+          first === undefined
+            ? undefined
+            : (await scheduler.getOccurrence(first.occurrenceId))?.moved;
+        return { task, first, moved, timeZone: scheduler.calendar.timeZone };
       });
 
-      const { task, first, timeZone } = added;
+      const { task, first, moved, timeZone } = added;
       io.stdout(
         `${style.green('Added')} task ${style.bold(escapeText(task.id))} ${quoteText(task.title)}\n`,
       );
@@ -113,8 +123,9 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
           `${style.yellow('warning:')} the first run of ${quoteText(task.id)} (${formatInstant(first.scheduledFor, timeZone)}) was skipped: the calendar rejects that time\n`,
         );
       } else {
+        const why = moved === undefined ? '' : `, ${style.yellow(moveText(moved, timeZone))}`;
         io.stdout(
-          `  first run ${formatInstant(first.scheduledFor, timeZone)} (${shortId(first.occurrenceId)}) — start the scheduler with: planflow run\n`,
+          `  first run ${formatInstant(first.scheduledFor, timeZone)} (${shortId(first.occurrenceId)})${why} — start the scheduler with: planflow run\n`,
         );
       }
     });

@@ -105,7 +105,7 @@ export function registerTaskList(task: Command, ctx: CommandContext): void {
             style.bold(escapeText(t.id)),
             escapeText(t.title),
             describeSchedule(t, zone),
-            next === undefined ? '-' : formatInstant(next.scheduledFor, zone),
+            `${next === undefined ? '-' : formatInstant(next.scheduledFor, zone)}${t.paused === true ? ` ${style.yellow('(paused)')}` : ''}`,
             coloured,
             typeof t.payload?.run === 'string' ? escapeText(t.payload.run) : '-',
           ];

@@ -2,6 +2,7 @@ import type { Task } from '../../domain/types.js';
 import type { StoredEvent } from '../../log/events.js';
 import { formatDuration } from '../parse/duration.js';
 import { escapeText, quoteText } from './escapeText.js';
+import { moveText } from './moveText.js';
 import type { Style } from './style.js';
 import { formatInstant, shortId } from './time.js';
 
@@ -34,6 +35,8 @@ function taskIdOf(event: StoredEvent, lookup: EventLookup): string | undefined {
     case 'task.updated':
       return event.data.task.id;
     case 'task.removed':
+    case 'task.paused':
+    case 'task.resumed':
       return event.data.taskId;
     case 'occurrence.scheduled':
       return event.data.occurrence.taskId;
@@ -51,6 +54,10 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
       return quoteText(event.data.task.title);
     case 'task.removed':
       return style.yellow('removed');
+    case 'task.paused':
+      return style.yellow('paused');
+    case 'task.resumed':
+      return style.green('resumed');
     case 'calendar.configured': {
       const c = event.data.calendar;
       const cap = c.maxPerDay === undefined ? '' : `, at most ${c.maxPerDay}/day`;
@@ -59,7 +66,11 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
     case 'occurrence.scheduled': {
       const o = event.data.occurrence;
       const slot = o.slotName === undefined ? '' : `, slot ${escapeText(o.slotName)}`;
-      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})`;
+      const moved =
+        typeof o.moved === 'object' && o.moved !== null
+          ? `, ${style.yellow(moveText(o.moved, timeZone))}`
+          : '';
+      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})${moved}`;
     }
     case 'occurrence.skipped':
       return style.yellow(`skipped: ${escapeText(String(event.data.reason))}`);

@@ -22,7 +22,16 @@ export type TaskAddFlags = Readonly<{
   slot?: readonly string[];
   priority?: string;
   description?: string;
+  jitter?: string;
+  ignoreCalendar?: boolean;
 }>;
+
+/** The `task update` options: those of `task add`, plus the title and putting the calendar back. */
+export type TaskUpdateFlags = TaskAddFlags &
+  Readonly<{
+    title?: string;
+    applyCalendar?: boolean;
+  }>;
 
 /** Handler name of tasks that run a shell command; `run` registers it. */
 export const SHELL_HANDLER = 'shell';
@@ -50,6 +59,8 @@ export const TASK_FIELD_FLAGS: FieldFlags = [
   ['preferredSlots', '--slot'],
   ['priority', '--priority'],
   ['payload', '--run'],
+  ['jitterMs', '--jitter'],
+  ['calendar', '--ignore-calendar'],
 ];
 
 function wholeNumber(text: string, flag: string): number {
@@ -69,7 +80,7 @@ function retryInput(flags: TaskAddFlags): Record<string, unknown> | undefined {
   return Object.keys(retry).length > 0 ? retry : undefined;
 }
 
-function checkCombinations(flags: TaskAddFlags): void {
+function checkCombinations(flags: TaskUpdateFlags, forUpdate = false): void {
   const repeats = [
     ['--every', flags.every],
     ['--cron', flags.cron],
@@ -102,9 +113,16 @@ function checkCombinations(flags: TaskAddFlags): void {
       '--allow-past lets --at or --pin be in the past; give one of those too',
     );
   }
-  if (flags.timeout !== undefined && flags.run === undefined) {
+  if (flags.timeout !== undefined && flags.run === undefined && !forUpdate) {
     throw inputError('--timeout', '--timeout limits a --run command; give --run too');
   }
+  if (flags.ignoreCalendar === true && flags.applyCalendar === true) {
+    throw inputError(
+      '--apply-calendar',
+      'give --ignore-calendar (exact times outside the calendar) or --apply-calendar (back under its rules), not both',
+    );
+  }
+  if (forUpdate) return;
   const when = [flags.at, flags.every, flags.cron, flags.rrule, flags.pin].filter(
     (f) => f !== undefined,
   );
@@ -168,21 +186,93 @@ export function taskInputFromFlags(
       flags.tz === undefined ? { cron: flags.cron } : { cron: flags.cron, timeZone: flags.tz };
   }
   if (flags.rrule !== undefined) input.recurrence = { rrule: flags.rrule };
+  if (flags.jitter !== undefined) input.jitterMs = jitterMsOf(flags.jitter);
+  if (flags.ignoreCalendar === true) input.calendar = 'ignore';
   const retry = retryInput(flags);
   if (retry !== undefined) input.retry = retry;
   if (flags.priority !== undefined) input.priority = flags.priority;
-  const slots = (flags.slot ?? []).flatMap((s) => s.split(',')).map((s) => s.trim());
+  const slots = slotsOf(flags);
   if (slots.length > 0) input.preferredSlots = slots;
-  if (flags.run !== undefined) {
-    if (flags.run.trim() === '') {
-      throw inputError('--run', '--run must be a shell command, got an empty string');
-    }
-    input.handler = SHELL_HANDLER;
-    input.payload = { run: flags.run };
-    input.timeoutMs =
-      flags.timeout === undefined
-        ? DEFAULT_COMMAND_TIMEOUT_MS
-        : parseDuration(flags.timeout, '--timeout');
-  }
+  if (flags.run !== undefined) Object.assign(input, commandFields(flags.run, flags.timeout));
   return input;
+}
+
+function slotsOf(flags: TaskAddFlags): string[] {
+  return (flags.slot ?? []).flatMap((s) => s.split(',')).map((s) => s.trim());
+}
+
+/** The fields `--run` sets: the shell handler, the command and its timeout. */
+function commandFields(run: string, timeout: string | undefined): Record<string, unknown> {
+  if (run.trim() === '') {
+    throw inputError('--run', '--run must be a shell command, got an empty string');
+  }
+  return {
+    handler: SHELL_HANDLER,
+    payload: { run },
+    timeoutMs:
+      timeout === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : parseDuration(timeout, '--timeout'),
+  };
+}
+
+/** `--jitter`: a duration, or `0` for none. */
+function jitterMsOf(text: string): number {
+  return text.trim() === '0' ? 0 : parseDuration(text, '--jitter');
+}
+
+/** `none`: the flag takes the field away. */
+const NONE = 'none';
+
+/**
+ * Turns `task update` flags into `updateTask` changes: each flag given changes its field and
+ * nothing else (`--retries` changes only `retry.maxRetries`; `--cron` keeps the recurrence's
+ * `--tz` unless given), `none` removes `--at`, `--pin`, `--description` or the recurrence
+ * (`--every none`), `--jitter 0` removes the jitter, `--apply-calendar` undoes
+ * `--ignore-calendar`. Flag syntax is checked here, the values by `updateTask`.
+ * @throws ValidationError (`planflow:invalid-input`) naming the flag, also when no change is
+ * given.
+ */
+export function taskChangesFromFlags(
+  flags: TaskUpdateFlags,
+  time: FlagTime,
+): Record<string, unknown> {
+  checkCombinations(flags, true);
+  const changes: Record<string, unknown> = {};
+  const instantOrNone = (text: string, flag: string) =>
+    text === NONE ? null : futureInstant(text, flag, flags, time);
+  if (flags.title !== undefined) changes.title = flags.title;
+  if (flags.description !== undefined) {
+    changes.description = flags.description === NONE ? null : flags.description;
+  }
+  if (flags.at !== undefined) changes.startAt = instantOrNone(flags.at, '--at');
+  if (flags.pin !== undefined) changes.pinnedTime = instantOrNone(flags.pin, '--pin');
+  const repeat = flags.every ?? flags.cron ?? flags.rrule;
+  if (repeat === NONE) changes.recurrence = null;
+  else if (flags.every !== undefined) {
+    changes.recurrence = { everyMs: parseDuration(flags.every, '--every') };
+  } else if (flags.cron !== undefined) {
+    changes.recurrence =
+      flags.tz === undefined ? { cron: flags.cron } : { cron: flags.cron, timeZone: flags.tz };
+  } else if (flags.rrule !== undefined) changes.recurrence = { rrule: flags.rrule };
+  const retry = retryInput(flags);
+  if (retry !== undefined) changes.retry = retry;
+  if (flags.priority !== undefined) changes.priority = flags.priority;
+  const slots = slotsOf(flags);
+  if (slots.length > 0) changes.preferredSlots = slots.includes(NONE) ? [] : slots;
+  if (flags.run !== undefined) Object.assign(changes, commandFields(flags.run, flags.timeout));
+  else if (flags.timeout !== undefined) {
+    changes.timeoutMs = parseDuration(flags.timeout, '--timeout');
+  }
+  if (flags.jitter !== undefined) {
+    const jitterMs = jitterMsOf(flags.jitter);
+    changes.jitterMs = jitterMs === 0 ? null : jitterMs;
+  }
+  if (flags.ignoreCalendar === true) changes.calendar = 'ignore';
+  if (flags.applyCalendar === true) changes.calendar = null;
+  if (Object.keys(changes).length === 0) {
+    throw inputError(
+      '<id>',
+      'task update: give at least one change, e.g. --cron "0 10 * * *", --retries 3, --title "New title" (see planflow task update --help)',
+    );
+  }
+  return changes;
 }

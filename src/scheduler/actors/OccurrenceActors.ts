@@ -2,6 +2,7 @@ import type { AnyActorRef } from 'xstate';
 import type { ClaimResult, OccurrenceOutcome } from '../../../machines/occurrence.js';
 import type { Occurrence } from '../../domain/types.js';
 import type { TimerHandle, TimerQueue } from '../../time/TimerQueue.js';
+import { ActorSlots } from './ActorSlots.js';
 import {
   type BoundOccurrenceMachine,
   OccurrenceRunner,
@@ -66,6 +67,9 @@ export class OccurrenceActors {
   #countsQueued = false;
   /** Occurrences with a live actor (within the horizon, or triggering). */
   readonly #live = new Map<string, OccurrenceRunner>();
+  /** Actor ids, reused once an actor is done (see {@link ActorSlots}). */
+  readonly #slots = new ActorSlots();
+  readonly #slotOf = new WeakMap<OccurrenceRunner, string>();
 
   constructor(options: OccurrenceActorsOptions) {
     this.#timers = options.timers;
@@ -80,6 +84,11 @@ export class OccurrenceActors {
       finished: (runner, _outcome: OccurrenceOutcome) => {
         const id = runner.occurrence.id;
         if (this.#live.get(id) === runner) this.#live.delete(id);
+        const slot = this.#slotOf.get(runner);
+        if (slot !== undefined) {
+          this.#slotOf.delete(runner);
+          this.#slots.give(slot);
+        }
       },
     };
   }
@@ -169,16 +178,19 @@ export class OccurrenceActors {
   ): Promise<ClaimResult | undefined> {
     // A far-future entry is obsolete once the occurrence has an actor.
     this.#dropPromotion(occurrence.id);
+    const slot = this.#slots.take();
     const runner = new OccurrenceRunner(
       occurrence,
       this.#machine,
       {
         parent: this.#supervisor.ref,
+        id: slot,
         graceMs: this.#graceMs,
         ...(dueMs === undefined ? {} : { dueAtMs: dueMs }),
       },
       this.#owner,
     );
+    this.#slotOf.set(runner, slot);
     this.#live.set(occurrence.id, runner);
     this.#moved('final', 'armed');
     runner.start();

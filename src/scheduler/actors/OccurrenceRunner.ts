@@ -37,16 +37,17 @@ export class OccurrenceRunner {
   constructor(
     occurrence: Occurrence,
     machine: BoundOccurrenceMachine,
-    options: Readonly<{ parent: AnyActorRef; graceMs: number; dueAtMs?: number }>,
+    options: Readonly<{ parent: AnyActorRef; id: string; graceMs: number; dueAtMs?: number }>,
     owner: RunnerOwner,
   ) {
     this.occurrence = occurrence;
     this.#claimed = new Promise((resolve) => {
       this.#resolveClaim = resolve;
     });
-    const { parent, graceMs, dueAtMs } = options;
+    const { parent, id, graceMs, dueAtMs } = options;
     this.#actor = createActor(machine, {
       parent,
+      id,
       input: { occurrence, graceMs, ...(dueAtMs === undefined ? {} : { dueAtMs }) },
     });
     this.#actor.subscribe({

@@ -3,6 +3,7 @@ import type { Occurrence, RunOutcome, Task } from '../../domain/types.js';
 import type { TimerQueue } from '../../time/TimerQueue.js';
 import { type Handlers, invokeHandler } from '../handlers.js';
 import { RunGate } from './RunGate.js';
+import type { RunPlaces } from './RunPlaces.js';
 
 /**
  * The handler runs in flight, outside the command queue: it starts each run (looking its
@@ -17,10 +18,13 @@ export class RunningHandlers {
   readonly #gate = new RunGate();
   /** Aborted by `stop()` once its wait for running handlers runs out. */
   readonly #stop = new AbortController();
+  /** The places `concurrency` and each task's `maxConcurrent` allow. */
+  readonly #places: RunPlaces | undefined;
 
-  constructor(handlers: Handlers, timers: TimerQueue) {
+  constructor(handlers: Handlers, timers: TimerQueue, places?: RunPlaces) {
     this.#handlers = handlers;
     this.#timers = timers;
+    this.#places = places;
     // Every running handler listens on the stop signal; thousands may run at once.
     setMaxListeners(0, this.#stop.signal);
   }
@@ -57,6 +61,7 @@ export class RunningHandlers {
         idempotencyKey,
         signal: this.#stop.signal,
         gate: this.#gate,
+        ...(this.#places === undefined ? {} : { places: this.#places }),
       });
     }
     this.#runs.add(running);

@@ -7,6 +7,7 @@ import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { idempotencyKey } from './idempotencyKey.js';
+import { isTaskPaused } from './lookups.js';
 import { missedStateOf, recoverMissed } from './recoverMissed.js';
 
 /** One actor's request to trigger, answered with the claim. */
@@ -22,7 +23,8 @@ type Grant = Readonly<{
 }>;
 
 /**
- * Decides each claim of a batch: refused (paused or stopped), lost (not pending, or claimed
+ * Decides each claim of a batch: refused (paused or stopped, or a time-driven claim of a
+ * paused task: its timer fired before the pause was decided), lost (not pending, or claimed
  * twice in the batch), missed (late beyond grace: recorded and recovered), or granted (its
  * `occurrence.triggered` recorded, all grants in one append).
  */
@@ -39,7 +41,10 @@ export async function claimTriggers(
   const seen = new Set<string>();
   for (const request of batch) {
     const { occurrence, manual } = request.input;
-    if (status === 'stopped' || (!manual && status !== 'running')) {
+    if (
+      status === 'stopped' ||
+      (!manual && (status !== 'running' || isTaskPaused(parts, occurrence.taskId)))
+    ) {
       request.resolve({ kind: 'refused' });
       continue;
     }

@@ -16,6 +16,14 @@ export function isScheduling(status: SchedulerStatus): boolean {
   return status === 'running' || status === 'degraded';
 }
 
+/**
+ * Whether a task is paused (`pauseTask`): its waiting occurrences are recorded but not armed,
+ * not triggered by time and not recorded missed until it resumes.
+ */
+export function isTaskPaused(parts: SchedulerParts, taskId: string): boolean {
+  return parts.log.model.getTask(taskId)?.paused === true;
+}
+
 /** What the planners need to decide: the calendar and its live occupancy. */
 export function planningOf(parts: SchedulerParts): PlanningContext {
   return { calendar: parts.occupancy.calendar, occupancy: parts.occupancy };

@@ -1,6 +1,7 @@
 import type { Execution, Occurrence } from '../../domain/types.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { isTaskPaused } from './lookups.js';
 import type { Claim } from './plan.js';
 import { recoverMissed } from './recoverMissed.js';
 
@@ -14,17 +15,24 @@ export type MissedSplit = Readonly<{
 
 /**
  * The seed's missed check: every pending occurrence whose time has passed is triggered now
- * when late by at most grace, otherwise recorded missed and recovered. Returns the claims of
- * the ones triggered, for the caller to await outside the queue.
+ * when late by at most grace, otherwise recorded missed and recovered. Occurrences of paused
+ * tasks wait for their task's resume, which runs this check for that task alone (`taskId`).
+ * Returns the claims of the ones triggered, for the caller to await outside the queue.
  */
-export async function checkMissed(tx: SchedulerTx): Promise<Claim[]> {
+export async function checkMissed(tx: SchedulerTx, taskId?: string): Promise<Claim[]> {
   const parts = tx.parts;
   if (parts.supervisor.status !== 'running') return [];
   const { actors, log } = parts;
   const model = log.model;
   const nowMs = parts.timers.now();
+  const waiting =
+    taskId === undefined
+      ? [...model.liveRecords('scheduled')]
+          .map((record) => record.execution)
+          .filter((execution) => !isTaskPaused(parts, execution.taskId))
+      : model.waitingOf(taskId);
   const { lateWithinGrace, beyondGrace } = splitMissed(
-    [...model.liveRecords('scheduled')].map((record) => record.execution),
+    waiting,
     (id) => model.getOccurrence(id),
     nowMs,
     parts.options.graceMs,

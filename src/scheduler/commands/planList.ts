@@ -3,8 +3,8 @@ import type { NewEvent } from '../../log/events.js';
 import { occurrenceScheduled, occurrenceSkipped } from '../../log/facts.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
-import { planningOf } from './lookups.js';
-import { type Claim, fitsCalendar, type ScheduleResult } from './plan.js';
+import { isTaskPaused, planningOf } from './lookups.js';
+import { type Claim, fitsCalendar, ignoresCalendar, type ScheduleResult } from './plan.js';
 import { recoverMissed } from './recoverMissed.js';
 
 /** What planning a list of occurrences did: a result per item, and the claims of due ones. */
@@ -153,7 +153,13 @@ function decideAll(
     }
     if (!known) {
       events.push(occurrenceScheduled(occurrence));
-      occupancy.hold(id, occurrence.scheduledFor);
+      if (!ignoresCalendar(parts, occurrence)) occupancy.hold(id, occurrence.scheduledFor);
+    }
+    if (isTaskPaused(parts, occurrence.taskId)) {
+      // Recorded, not armed: it waits for the task's resume, as `plan` decides.
+      results.push('paused');
+      decided.set(id, 'pending');
+      continue;
     }
     results.push('armed');
     decided.set(id, 'done');

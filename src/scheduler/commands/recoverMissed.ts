@@ -4,7 +4,7 @@ import type { NewEvent } from '../../log/events.js';
 import { occurrenceMissed, occurrenceScheduled } from '../../log/facts.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { linkEvents } from './followUp.js';
-import { isScheduling, planningOf } from './lookups.js';
+import { isScheduling, isTaskPaused, planningOf } from './lookups.js';
 import { plan } from './plan.js';
 
 /**
@@ -15,7 +15,8 @@ import { plan } from './plan.js';
  *
  * The recovery service sees the live set (every occurrence still waiting, the ones being
  * recorded missed among them, and the ones running); settled occurrences are history and
- * have nothing left to recover.
+ * have nothing left to recover. Occurrences of paused tasks are left out (unless recorded
+ * missed here): what they missed is decided when their task resumes.
  */
 export async function recoverMissed(
   tx: SchedulerTx,
@@ -31,7 +32,9 @@ export async function recoverMissed(
   const events: NewEvent[] = missed.map((occ) => occurrenceMissed(occ, nowMs));
   const recordedMissed = new Set(missed.map((occ) => occ.id));
   const { graceMs, recoveryService } = parts.options;
-  const live = [...model.liveRecords()];
+  const live = [...model.liveRecords()].filter(
+    (r) => recordedMissed.has(r.occurrence.id) || !isTaskPaused(parts, r.occurrence.taskId),
+  );
   // The service sees the misses this batch records as recorded: `missed`.
   const asRecorded = (execution: Execution): Execution =>
     recordedMissed.has(execution.occurrenceId)
