@@ -9,6 +9,7 @@
  * triggered, completed) stamped over 100 days, plus 100 pending occurrences; every entry
  * older than 10 days is archived. It is written once under /tmp and copied per run.
  */
+
 import { copyFileSync, createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
@@ -17,6 +18,7 @@ import type { NewEvent } from '../../src/log/events.js';
 import { streams } from '../../src/log/events.js';
 import { verifyArchive } from '../../src/log/verifyArchive.js';
 import { archiveLog, sqliteStore } from '../../src/sqlite/index.js';
+import { settledRun } from '../lib/settledRun.js';
 
 const DAY = 86_400_000;
 const EPOCH = Date.parse('2026-01-05T08:00:00.000Z');
@@ -43,21 +45,7 @@ async function write(path: string, n: number): Promise<void> {
         cause: 'initial',
         scheduledFor: new Date(EPOCH + Math.floor((j * SPAN_DAYS * DAY) / occurrences)),
       });
-      const stream = streams.occurrence(occ.id);
-      batch.push(
-        { type: 'occurrence.scheduled', stream, data: { occurrence: occ } },
-        {
-          type: 'occurrence.triggered',
-          stream,
-          data: {
-            occurrenceId: occ.id,
-            attempt: 0,
-            idempotencyKey: `pf:${occ.taskId}:${occ.id}`,
-            lateByMs: 3,
-          },
-        },
-        { type: 'occurrence.completed', stream, data: { occurrenceId: occ.id, durationMs: 5 } },
-      );
+      batch.push(...settledRun(occ));
     }
     now = EPOCH + Math.floor((k * SPAN_DAYS * DAY) / occurrences);
     await store.append(batch);

@@ -7,6 +7,7 @@
  * Each log holds `n` entries of settled history (bench/lib/sampleLog.ts) plus 100 pending
  * occurrences; it is written once under /tmp and reopened in a fresh process per round.
  */
+
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { parseTask } from '../../src/domain/validateTask.js';
 import type { NewEvent } from '../../src/log/events.js';
 import { streams } from '../../src/log/events.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
+import { settledRun } from '../lib/settledRun.js';
 
 const PENDING = Number(process.env.PENDING ?? 100);
 
@@ -37,21 +39,7 @@ function history(n: number): NewEvent[] {
       cause: 'initial',
       scheduledFor: new Date(EPOCH + 60_000 + k * 1_000),
     });
-    const stream = streams.occurrence(occ.id);
-    events.push(
-      { type: 'occurrence.scheduled', stream, data: { occurrence: occ } },
-      {
-        type: 'occurrence.triggered',
-        stream,
-        data: {
-          occurrenceId: occ.id,
-          attempt: 0,
-          idempotencyKey: `pf:${occ.taskId}:${occ.id}`,
-          lateByMs: 3,
-        },
-      },
-      { type: 'occurrence.completed', stream, data: { occurrenceId: occ.id, durationMs: 5 } },
-    );
+    events.push(...settledRun(occ));
   }
   return events.slice(0, n);
 }
