@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { readArchive } from '../../src/log/readArchive.js';
 import { verifyArchive } from '../../src/log/verifyArchive.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { liveEntries, rebuiltOverArchive, viewOf } from '../helpers/archiveFixtures.js';
+import { type LineChild, spawnLineChild } from '../helpers/lineChild.js';
 import { inlineView } from '../helpers/projectionViews.js';
 
 const CHILD = join(import.meta.dirname, '..', 'fixtures', 'archiveChild.ts');
@@ -60,35 +60,15 @@ beforeAll(async () => {
   await store.close();
 }, 120_000);
 
-type Life = { child: ChildProcess; exit: Promise<string[]> };
-
 /** Starts the child on `path`; `kill` decides, from each line it prints, when to SIGKILL it. */
-function start(path: string, phase: ArchiveStep | 'none', kill: (line: string) => boolean): Life {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, phase, String(NOW)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(
+  path: string,
+  phase: ArchiveStep | 'none',
+  kill: (line: string) => boolean,
+): LineChild {
+  return spawnLineChild(CHILD, [path, phase, String(NOW)], (line, child) => {
+    if (kill(line)) child.kill('SIGKILL');
   });
-  const lines: string[] = [];
-  let stderr = '';
-  let buffered = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      if (kill(line)) child.kill('SIGKILL');
-    }
-  });
-  const exit = new Promise<string[]>((resolve, reject) => {
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL' || code === 0) resolve(lines);
-      else reject(new Error(`child exited with ${code}: ${stderr}`));
-    });
-  });
-  return { child, exit };
 }
 
 async function allEntries(path: string): Promise<StoredEvent[]> {

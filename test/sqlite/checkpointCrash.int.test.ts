@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptLogError } from '../../src/domain/errors.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
+import { type LineChild, spawnLineChild } from '../helpers/lineChild.js';
 import { ed25519Pair } from '../helpers/signingKeys.js';
 
 const CHILD = join(import.meta.dirname, '..', 'fixtures', 'checkpointChild.ts');
@@ -16,40 +16,26 @@ const keys = ed25519Pair();
 const keyFile = join(dir, 'signing.pem');
 writeFileSync(keyFile, keys.privatePem, { mode: 0o600 });
 
-type Life = { child: ChildProcess; exit: Promise<void>; acked: () => number };
+type Life = LineChild & { acked: () => number };
 
 /** Starts the child; `acked()` is the highest seq it reported as appended so far. */
 function start(path: string, killAfterAcks: number): Life {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, keyFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let acked = 0;
   let acks = 0;
-  let stderr = '';
-  let buffered = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
+  const life = spawnLineChild(
+    CHILD,
+    [path, keyFile],
+    (line, child) => {
       const seq = Number(/^acked (\d+)$/.exec(line)?.[1]);
-      if (!Number.isInteger(seq)) continue;
+      if (!Number.isInteger(seq)) return;
       acked = Math.max(acked, seq);
       // The kill lands a random few microseconds to milliseconds into the next append: while
       // it commits, signs, writes the head file, or closes and reopens.
       if (++acks === killAfterAcks) setTimeout(() => child.kill('SIGKILL'), Math.random() * 4);
-    }
-  });
-  const exit = new Promise<void>((resolve, reject) => {
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`child exited with ${code}: ${stderr}`));
-    });
-  });
-  return { child, exit, acked: () => acked };
+    },
+    { mustBeKilled: true },
+  );
+  return { ...life, acked: () => acked };
 }
 
 /** What a reader finds after a crash: the open's own checks, then verify with the public key. */
