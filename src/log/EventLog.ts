@@ -169,10 +169,17 @@ export class EventLog {
     const store = this.store as Partial<SelfVerifyingStore>;
     if (typeof store.verify === 'function') return store.verify(options);
     resolveVerifyOptions('EventLog', options);
+    if (options === undefined) return verifyChain(this.store.read());
+    // One read: the hashes an anchored head is looked up in are kept as the chain is walked.
     const hashes = new Map<number, string>();
-    const chain = await verifyChain(this.store.read());
-    if (options === undefined) return chain;
-    for await (const batch of this.store.read()) for (const e of batch) hashes.set(e.seq, e.hash);
+    const source = this.store;
+    async function* keepingHashes() {
+      for await (const batch of source.read()) {
+        for (const e of batch) hashes.set(e.seq, e.hash);
+        yield batch;
+      }
+    }
+    const chain = await verifyChain(keepingHashes());
     return verifyCheckpoints(chain, { checkpoints: [], hashAt: (seq) => hashes.get(seq) }, options);
   }
 

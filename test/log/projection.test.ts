@@ -8,6 +8,7 @@ import type { EventStore } from '../../src/log/EventStore.js';
 import { type StoredEvent, streams } from '../../src/log/events.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { readAllPages } from '../../src/log/readAllPages.js';
+import { forwardStore } from '../helpers/forwardStore.js';
 import { inlineView, rebuiltView } from '../helpers/projectionViews.js';
 import { useStores } from '../helpers/stores.js';
 
@@ -338,6 +339,18 @@ describe('EventLog', () => {
   it('verifies its chain', async () => {
     const log = await logWithHistory();
     await expect(log.verify()).resolves.toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('checks an anchored head itself over a store that does not verify on its own', async () => {
+    const inner = memoryStore({ clock });
+    const log = await logWithHistory(forwardStore(inner));
+    const head = await inner.head();
+    await expect(log.verify({ expectHead: head })).resolves.toMatchObject({ ok: true });
+    const wrong = { seq: 3, hash: head.hash };
+    await expect(log.verify({ expectHead: wrong })).resolves.toMatchObject({
+      ok: false,
+      problem: 'expected-head',
+    });
   });
 });
 
