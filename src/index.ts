@@ -35,6 +35,7 @@ export {
   DependencyError,
   isPlanflowError,
   type LogDamage,
+  LogHeldError,
   NotFoundError,
   PlanflowError,
   type PlanflowErrorCode,
@@ -63,6 +64,7 @@ export type {
   HandlerName,
   HistoryEntry,
   HistoryQuery,
+  InstanceLease,
   InstantInput,
   IntervalRecurrence,
   IntervalRecurrenceInput,
@@ -154,8 +156,16 @@ export {
   streams,
 } from './log/events.js';
 export { entryHash, GENESIS_HASH, type HashedFields } from './log/hashChain.js';
+export type {
+  InstanceLeases,
+  LeaseGrant,
+  LeaseHolder,
+  LeaseRequest,
+} from './log/InstanceLeases.js';
+export { isLeaseStale } from './log/isLeaseStale.js';
 export { isWaiting, LiveModel } from './log/LiveModel.js';
 export { MemoryProjection } from './log/MemoryProjection.js';
+export { memoryLeases } from './log/memoryLeases.js';
 export { type MemoryStoreOptions, memoryStore } from './log/memoryStore.js';
 export {
   isLive,
@@ -209,6 +219,7 @@ export { retryDelayMs } from './planning/retryDelay.js';
 // The scheduler
 export { createScheduler } from './scheduler/createScheduler.js';
 export type { Handler, HandlerContext, Handlers } from './scheduler/handlers.js';
+export { DEFAULT_LEASE_TTL_MS } from './scheduler/SchedulerLease.js';
 export { type ScheduleResult, SmartScheduler } from './scheduler/SmartScheduler.js';
 export type { InspectOption, SchedulerOptions } from './scheduler/schedulerOptions.js';
 export { WRITE_RETRY_INITIAL_MS, WRITE_RETRY_MAX_MS } from './scheduler/WriteFaults.js';

@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import {
   CorruptLogError,
   isPlanflowError,
+  LogHeldError,
   NotFoundError,
   ValidationError,
 } from '../domain/errors.js';
@@ -15,11 +16,13 @@ import { buildProgram } from './program.js';
 /**
  * The exit code for an error a command threw: 2 for input the CLI refused (a bad flag, an
  * unknown task, a missing log) — always before anything was appended —, 3 for a `run` refused
- * because the log's commands are not approved, and 1 for everything else (a corrupt log, a
+ * because the log's commands are not approved, 4 for a `run` refused because another running
+ * scheduler holds the log, and 1 for everything else (a corrupt log, a
  * failing store, a file that could not be written).
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommandsNotApprovedError) return EXIT.unapproved;
+  if (error instanceof LogHeldError) return EXIT.held;
   if (error instanceof ValidationError || error instanceof NotFoundError) return EXIT.usage;
   return EXIT.failure;
 }

@@ -1,3 +1,5 @@
+import type { InstanceLease } from './types.js';
+
 /**
  * The PlanFlow error hierarchy. Every error the library throws on purpose is a
  * {@link PlanflowError} with a stable `code`, so callers can branch on codes instead of
@@ -21,6 +23,7 @@ export type PlanflowErrorCode =
   | 'planflow:store-closed'
   | 'planflow:scheduler-stopped'
   | 'planflow:degraded'
+  | 'planflow:log-held'
   | 'planflow:invalid-state'
   | 'planflow:missing-dependency';
 
@@ -198,6 +201,23 @@ export class DegradedError extends PlanflowError {
   override readonly name = 'DegradedError';
   constructor(message: string, options: Readonly<{ cause: unknown }>) {
     super('planflow:degraded', message, { cause: options.cause });
+  }
+}
+
+/**
+ * Another running scheduler holds the log (`planflow:log-held`): its instance lease is live,
+ * and this store allows one running scheduler at a time (SQLite, memory). Thrown by
+ * `start()`, which then records nothing; reported on `scheduler.errors` when a running
+ * scheduler finds its lease taken over (it turns `degraded` and triggers nothing by time
+ * until it holds the lease again). `holders` are the live leases, each naming its instance,
+ * pid, host and since when it runs.
+ */
+export class LogHeldError extends PlanflowError {
+  override readonly name = 'LogHeldError';
+  readonly holders: readonly InstanceLease[];
+  constructor(message: string, holders: readonly InstanceLease[]) {
+    super('planflow:log-held', message);
+    this.holders = holders;
   }
 }
 

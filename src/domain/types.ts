@@ -249,6 +249,27 @@ export type RunOutcome =
     }>;
 
 /**
+ * One scheduler instance's lease on a log: a heartbeat record kept beside the log, outside
+ * its hash chain. Held from the scheduler's first `start()` until `stop()`, renewed every few
+ * seconds; a lease whose `expiresAtMs` passed, or whose process is gone from this host, is
+ * stale and may be taken over. Times are epoch ms on the holder's clock.
+ */
+export type InstanceLease = Readonly<{
+  /** The scheduler's instance id, as its `scheduler.*` entries record it. */
+  instanceId: string;
+  /** The holder's process id on `host`. */
+  pid: number;
+  /** The holder's host name (`os.hostname()`). */
+  host: string;
+  /** When the holder took the lease. */
+  startedAtMs: number;
+  /** When the holder last renewed it. */
+  renewedAtMs: number;
+  /** When it lapses unless renewed again. */
+  expiresAtMs: number;
+}>;
+
+/**
  * Whether the scheduler has not started yet, is running, is running but cannot write to its
  * store (`degraded`: it retries, triggers nothing by time, and resumes when the store
  * recovers), is paused, or was stopped for good.

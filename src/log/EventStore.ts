@@ -8,6 +8,7 @@ import type {
   Task,
 } from '../domain/types.js';
 import type { NewEvent, StoredEvent } from './events.js';
+import type { InstanceLeases } from './InstanceLeases.js';
 import type { OccurrenceRecord } from './projection.js';
 import type { WaitingRecord } from './waitingRecord.js';
 
@@ -93,6 +94,13 @@ export interface EventStore {
    * today on.
    */
   placesSince(sinceMs: number): Promise<readonly Place[]>;
+
+  /**
+   * The running schedulers' leases on this log, kept beside it (never in the chain). A store
+   * without them still gets one running scheduler per store object: the scheduler keeps an
+   * in-process lease for it.
+   */
+  readonly leases?: InstanceLeases;
 }
 
 /** The time source a store stamps entries with. */

@@ -20,6 +20,7 @@ import { logArchived } from './facts.js';
 import { GENESIS_HASH } from './hashChain.js';
 import { heldBackBy, RECENT_OCCURRENCES_MS } from './leavesReadModel.js';
 import { MemoryProjection } from './MemoryProjection.js';
+import { memoryLeases } from './memoryLeases.js';
 import {
   type DraftEvent,
   draftEvents,
@@ -274,6 +275,8 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
   return {
     append,
     read,
+    // One running scheduler per memory store: a second one's start() is refused.
+    leases: memoryLeases(),
     head: async () => {
       ensureOpen('head');
       return headNow();

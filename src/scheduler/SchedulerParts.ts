@@ -5,6 +5,7 @@ import type { TimerQueue } from '../time/TimerQueue.js';
 import type { OccurrenceActors } from './actors/OccurrenceActors.js';
 import type { Supervisor } from './actors/Supervisor.js';
 import type { Tx } from './CommandQueue.js';
+import type { SchedulerLease } from './SchedulerLease.js';
 import type { ResolvedSchedulerOptions } from './schedulerOptions.js';
 import type { WriteFaults } from './WriteFaults.js';
 
@@ -18,8 +19,8 @@ export type UnrecordedRun = Readonly<{ occurrence: Occurrence; outcome: RunOutco
  * the command queue can append or arm.
  *
  * Today's parts fit the next steps of the design: the read model behind `log` is where a
- * store-backed projection plugs in (memory keeps only the live set), and a lease or instance
- * registry for several instances joins as one more part, consulted by the claim.
+ * store-backed projection plugs in (memory keeps only the live set), and the instance lease
+ * (`lease`) is the part the claim and the recovery of interrupted runs consult.
  */
 export type SchedulerParts = Readonly<{
   options: ResolvedSchedulerOptions;
@@ -33,6 +34,8 @@ export type SchedulerParts = Readonly<{
   actors: OccurrenceActors;
   /** The open degraded period and the probe that retries the store. */
   faults: WriteFaults;
+  /** This scheduler's lease on the log: held from the first `start()` until `stop()`. */
+  lease: SchedulerLease;
   /**
    * Runs that happened but whose outcome a store fault kept out of the log, by occurrence id;
    * recorded as what they were once the store accepts writes (`recordUnrecorded`).

@@ -123,10 +123,16 @@ export class SmartScheduler<H extends Handlers = Handlers> {
    * ones — the seed's order. Occurrences whose handler was interrupted by a crash are
    * recorded as failed first and retried per policy. Calling it while running re-arms again
    * (replacing timers), which never triggers anything twice.
+   *
+   * The first `start()` takes this scheduler's lease on its log before it records anything;
+   * the SQLite and memory stores allow one running scheduler at a time.
+   * @throws LogHeldError (`planflow:log-held`, naming the holder's instance, pid, host and
+   * start) while another running scheduler holds the log; nothing is recorded then.
    */
   async start(): Promise<void> {
-    const claims = await this.#queue.run((tx) => {
+    const claims = await this.#queue.run(async (tx) => {
       if (tx.parts.supervisor.status === 'stopped') throw stoppedError('start');
+      await tx.parts.lease.hold();
       return transition(tx, { type: 'START' });
     });
     await Promise.all(claims);

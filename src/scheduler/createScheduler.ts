@@ -12,11 +12,12 @@ import { RunningHandlers } from './actors/RunningHandlers.js';
 import { RunPlaces } from './actors/RunPlaces.js';
 import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
-import { probeStore, runJobs, transition } from './commands/lifecycle.js';
+import { leaseLost, probeStore, runJobs, transition } from './commands/lifecycle.js';
 import { degradedError } from './degradedError.js';
 import { guardedInspect } from './guardedInspect.js';
 import { guardedObservable } from './guardedObservable.js';
 import type { Handlers } from './handlers.js';
+import { SchedulerLease } from './SchedulerLease.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { SmartScheduler } from './SmartScheduler.js';
 import {
@@ -96,6 +97,16 @@ export function createScheduler<H extends Handlers = Handlers>(
     report(degradedError(error, resolved.writeRetry));
     void queue.run((tx) => runJobs(tx, jobs)).catch(report);
   };
+  // Taken at the first start; its heartbeat runs on the scheduler's own clock.
+  const lease = new SchedulerLease({
+    store: resolved.store,
+    instanceId: resolved.instanceId,
+    ttlMs: resolved.leaseTtlMs,
+    clock: resolved.clock,
+    onLost: (error) => {
+      void queue.run((tx) => leaseLost(tx, error)).catch(report);
+    },
+  });
   const handlers = new RunningHandlers(
     resolved.handlers,
     timers,
@@ -107,6 +118,7 @@ export function createScheduler<H extends Handlers = Handlers>(
     timers,
     supervisor,
     faults,
+    lease,
     onAppendFailed,
     report,
     events,
@@ -139,6 +151,7 @@ type Built = Readonly<{
   timers: TimerQueue;
   supervisor: Supervisor;
   faults: WriteFaults;
+  lease: SchedulerLease;
   onAppendFailed: (error: unknown) => void;
   report: (error: unknown) => void;
   events: Subject<StoredEvent>;
@@ -199,6 +212,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
     supervisor: built.supervisor,
     actors,
     faults: built.faults,
+    lease: built.lease,
     unrecorded: new Map(),
     report: built.report,
   });

@@ -17,6 +17,7 @@ import type { CalendarPlanner, RecoveryService, TaskScheduler } from '../plannin
 import type { Clock } from '../time/Clock.js';
 import { systemClock } from '../time/systemClock.js';
 import type { Handler, Handlers } from './handlers.js';
+import { DEFAULT_LEASE_TTL_MS } from './SchedulerLease.js';
 import { WRITE_RETRY_INITIAL_MS, WRITE_RETRY_MAX_MS } from './WriteFaults.js';
 
 /** XState's `inspect` option: an observer of inspection events (e.g. `@statelyai/inspect`). */
@@ -78,6 +79,13 @@ export type SchedulerOptions<H extends Handlers = Handlers> = Readonly<{
    * @default { initialMs: 100, maxMs: 30_000 }
    */
   writeRetry?: WriteRetryOptions;
+  /**
+   * How long this scheduler's lease on its log lasts unless renewed; it is renewed every third
+   * of it. A second scheduler on the same store is refused at `start()` while the lease is
+   * live, and may take it over once it lapsed (at once when its process is gone from this
+   * host). At least 100 ms. @default 15_000
+   */
+  leaseTtlMs?: number;
 }>;
 
 /** See {@link SchedulerOptions.writeRetry}. */
@@ -106,6 +114,7 @@ export type ResolvedSchedulerOptions = Readonly<{
   inspect: InspectOption | undefined;
   onError: ((error: unknown) => void) | undefined;
   writeRetry: WriteRetry;
+  leaseTtlMs: number;
 }>;
 
 const COMPONENT = 'SmartScheduler';
@@ -128,6 +137,7 @@ const KEYS: OptionKeys<SchedulerOptions> = {
   inspect: true,
   onError: true,
   writeRetry: true,
+  leaseTtlMs: true,
 };
 
 const WRITE_RETRY_KEYS: OptionKeys<WriteRetryOptions> = { initialMs: true, maxMs: true };
@@ -165,6 +175,19 @@ function duration(value: unknown, field: string, fallback: number, allowInfinity
     throw invalidOption(COMPONENT, field, expected, value, `Omit it for the default ${fallback}.`);
   }
   return value;
+}
+
+/** `leaseTtlMs`: a finite number of milliseconds, at least 100. */
+function readLeaseTtl(value: unknown): number {
+  if (value === undefined) return DEFAULT_LEASE_TTL_MS;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 100) return value;
+  throw invalidOption(
+    COMPONENT,
+    'leaseTtlMs',
+    'a finite number of milliseconds ≥ 100',
+    value,
+    `Omit it for the default ${DEFAULT_LEASE_TTL_MS}.`,
+  );
 }
 
 /** `concurrency`: a whole number of places ≥ 1, or `Infinity` for no limit. */
@@ -275,5 +298,6 @@ export function resolveSchedulerOptions(options: unknown = {}): ResolvedSchedule
     inspect: inspect as InspectOption | undefined,
     onError: readFunctionOption<(error: unknown) => void>(COMPONENT, record, 'onError'),
     writeRetry: readWriteRetry(record.writeRetry),
+    leaseTtlMs: readLeaseTtl(record.leaseTtlMs),
   });
 }

@@ -29,7 +29,7 @@ const releasesTimers = (job: SupervisorJob): boolean =>
  * disarms every timer (the store probe's too) at once; running handlers get up to
  * `stopTimeoutMs`, then their signal is aborted; their outcomes, and any a store fault left
  * unrecorded, are recorded before `scheduler.stopped`, which comes last; then every actor,
- * the timer and the streams are released. A scheduler that never started records nothing.
+ * the lease on the log, the timer and the streams are released. A scheduler that never started records nothing.
  *
  * When the store refuses those last writes (a full disk), the fault is reported on
  * `errors`/`onError` and everything is still released, so the process can exit; the runs
@@ -68,6 +68,13 @@ export async function stopScheduler(parts: Stoppable): Promise<void> {
   }
   open.actors.releaseAll();
   open.faults.stopProbing();
+  // Last: the next scheduler may take over once everything of this one is recorded.
+  try {
+    await open.lease.release();
+  } catch (error) {
+    // It lapses on its own (or is taken over at once, this process gone); say why it stayed.
+    open.report(error);
+  }
   timers.dispose();
   supervisor.stop();
   parts.events.complete();

@@ -110,6 +110,23 @@ export const logMigrations: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 5,
+    description:
+      'instance_leases table: the running scheduler\'s heartbeat, outside the hash chain (see docs/storage.md, "One running scheduler per file")',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        CREATE TABLE instance_leases (
+          instance_id TEXT PRIMARY KEY,
+          pid INTEGER NOT NULL,
+          host TEXT NOT NULL,
+          started_ms INTEGER NOT NULL,
+          renewed_ms INTEGER NOT NULL,
+          expires_ms INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ]);
 
 /** The schema version this build writes and understands. */

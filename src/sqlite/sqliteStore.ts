@@ -29,6 +29,7 @@ import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openL
 import { SqliteArchiver } from './SqliteArchiver.js';
 import { prepareSegmentTable, type SegmentTable } from './segmentTable.js';
 import { openCheckpoints, refuseLostLog } from './sqliteCheckpoints.js';
+import { sqliteLeases } from './sqliteLeases.js';
 import { SqliteProjection } from './sqliteProjection.js';
 import { resolveSqliteStoreOptions, type VerifyOnOpen } from './sqliteStoreOptions.js';
 import { type FaultSite, guarded, storageFault } from './storageFault.js';
@@ -274,10 +275,15 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     }
   }
 
+  const leases = guarded(site('open'), () =>
+    sqliteLeases({ db, readOnly, component: COMPONENT, path, ensureOpen }),
+  );
+
   return {
     path,
     append,
     read,
+    leases,
     async head(): Promise<LogHead> {
       ensureOpen('head');
       return guarded(site('read the head of'), () => readHead(statements));

@@ -24,7 +24,8 @@ type Grant = Readonly<{
 
 /**
  * Decides each claim of a batch: refused (paused or stopped, or a time-driven claim of a
- * paused task: its timer fired before the pause was decided), lost (not pending, or claimed
+ * paused task — its timer fired before the pause was decided — or made while this scheduler
+ * does not hold its lease on the log), lost (not pending, or claimed
  * twice in the batch), missed (late beyond grace: recorded and recovered), or granted (its
  * `occurrence.triggered` recorded, all grants in one append).
  */
@@ -43,7 +44,8 @@ export async function claimTriggers(
     const { occurrence, manual } = request.input;
     if (
       status === 'stopped' ||
-      (!manual && (status !== 'running' || isTaskPaused(parts, occurrence.taskId)))
+      (!manual &&
+        (status !== 'running' || !parts.lease.held || isTaskPaused(parts, occurrence.taskId)))
     ) {
       request.resolve({ kind: 'refused' });
       continue;

@@ -1,6 +1,8 @@
 import type { SupervisorEvent } from '../../../machines/supervisor.js';
 import { clockJumped, schedulerLifecycle } from '../../log/facts.js';
+import { LogHeldError } from '../../domain/errors.js';
 import type { SupervisorJob } from '../actors/Supervisor.js';
+import { degradedError } from '../degradedError.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isWriteFault } from '../WriteFaults.js';
 import { checkMissed } from './missedCheck.js';
@@ -65,11 +67,34 @@ export async function probeStore(tx: SchedulerTx): Promise<Claim[]> {
   const parts = tx.parts;
   if (parts.supervisor.status !== 'degraded') return [];
   try {
+    // A lease lost while degraded is taken back first: nothing is recorded without it.
+    await parts.lease.hold();
     await recordDegradedPeriod(tx);
   } catch (error) {
-    if (!isWriteFault(error)) throw error;
+    if (!isWriteFault(error) && !(error instanceof LogHeldError)) throw error;
     parts.faults.armProbe();
     return [];
   }
   return transition(tx, { type: 'WRITE_RECOVERED' });
+}
+
+/**
+ * The lease was lost (taken over after it lapsed, or not renewable until it lapsed): a
+ * running scheduler turns `degraded` as on a store fault — nothing triggers by time, and its
+ * probe takes the lease back before it records anything — and the loss is reported once. A
+ * paused or degraded one only reports it: its next `start()` or probe takes the lease back.
+ */
+export async function leaseLost(tx: SchedulerTx, error: unknown): Promise<Claim[]> {
+  const parts = tx.parts;
+  const status = parts.supervisor.status;
+  if (status === 'stopped') return [];
+  const told = isWriteFault(error) ? degradedError(error, parts.options.writeRetry) : error;
+  if (status === 'running' && parts.faults.noteFailure(error, true)) {
+    const jobs = parts.supervisor.send({ type: 'WRITE_FAILED' });
+    parts.report(told);
+    return runJobs(tx, jobs);
+  }
+  if (status === 'degraded') parts.faults.noteFailure(error, false);
+  parts.report(told);
+  return [];
 }

@@ -145,6 +145,8 @@ export async function recordMiss(tx: SchedulerTx, occurrence: Occurrence): Promi
  */
 export async function recoverInterrupted(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
+  // Only a holder with no live peer can tell a dead run from another scheduler's running one.
+  if (!parts.lease.mayRecoverInterrupted) return;
   const running = [...parts.log.model.liveRecords('triggered')];
   for (const { occurrence } of running) {
     // A live actor's run is still going; a held outcome is recorded as what it was.

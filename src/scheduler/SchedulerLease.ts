@@ -1,0 +1,192 @@
+import { hostname } from 'node:os';
+import { LogHeldError } from '../domain/errors.js';
+import type { InstanceLease } from '../domain/types.js';
+import type { EventStore } from '../log/EventStore.js';
+import type { InstanceLeases, LeaseHolder } from '../log/InstanceLeases.js';
+import { memoryLeases } from '../log/memoryLeases.js';
+import type { Clock } from '../time/Clock.js';
+
+/** How long a lease lasts unless renewed (default of the `leaseTtlMs` option). */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+
+/** In-process leases for stores that keep none of their own: one scheduler per store object. */
+const inProcess = new WeakMap<EventStore, InstanceLeases>();
+
+/** The store's own leases, or this process's for that store object. */
+export function leasesOf(store: EventStore): InstanceLeases {
+  if (store.leases !== undefined) return store.leases;
+  let leases = inProcess.get(store);
+  if (leases === undefined) {
+    leases = memoryLeases();
+    inProcess.set(store, leases);
+  }
+  return leases;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** One lease as the messages name it. */
+export function describeLease(lease: InstanceLease): string {
+  return `instance "${lease.instanceId}" (pid ${lease.pid} on host "${lease.host}", running since ${iso(lease.startedAtMs)}, lease renewed ${iso(lease.renewedAtMs)}, expires ${iso(lease.expiresAtMs)})`;
+}
+
+const HOW_TO_FIX =
+  'Stop the other scheduler first (a planflow run: Ctrl-C); a holder that died is taken over at once on its own host, or once its lease expires. To run several instances on one log, use a planflow/postgres store';
+
+/** `start()` refused: another running scheduler holds the log. */
+function heldError(holders: readonly InstanceLease[]): LogHeldError {
+  return new LogHeldError(
+    `SmartScheduler.start: the log is held by another running scheduler: ${holders.map(describeLease).join('; ')}. Only one scheduler may run on this store at a time, so this one did not start and recorded nothing. ${HOW_TO_FIX}`,
+    holders,
+  );
+}
+
+/** A running scheduler found its lease taken over (it lapsed while this process stalled). */
+function takenOverError(instanceId: string, holders: readonly InstanceLease[]): LogHeldError {
+  const by = holders.length === 0 ? 'no one holds it now' : holders.map(describeLease).join('; ');
+  return new LogHeldError(
+    `SmartScheduler: the lease of instance "${instanceId}" on its log lapsed and was taken over (${by}), so this scheduler is degraded: it triggers nothing by time, records no missed or interrupted runs, and takes the lease back only once the other holder stops or dies. ${HOW_TO_FIX}`,
+    holders,
+  );
+}
+
+/**
+ * This scheduler's lease on its log, a part of {@link SchedulerParts}: taken at the first
+ * `start()` (before anything is recorded), renewed by a heartbeat every third of `ttlMs` on
+ * the scheduler's clock (an `unref`ed timer: it never keeps a process alive), released at
+ * `stop()`. While it is not held, `claimTriggers` refuses time-driven claims and
+ * `recoverInterrupted` records nothing.
+ *
+ * A renewal that finds the lease gone (it lapsed and another instance took it over) or that
+ * fails until the lease has lapsed loses it: `onLost` is told once, and the heartbeat stops
+ * until {@link hold} takes the lease back.
+ */
+export class SchedulerLease {
+  readonly #leases: InstanceLeases;
+  readonly #holder: LeaseHolder;
+  readonly #ttlMs: number;
+  readonly #clock: Clock;
+  readonly #onLost: (error: unknown) => void;
+  #lease: InstanceLease | undefined;
+  #others: readonly InstanceLease[] = [];
+  #timer: unknown;
+  /** Bumped whenever the lease is taken, lost or released: late renewals of an old one drop. */
+  #generation = 0;
+
+  constructor(
+    options: Readonly<{
+      store: EventStore;
+      instanceId: string;
+      ttlMs: number;
+      clock: Clock;
+      onLost: (error: unknown) => void;
+    }>,
+  ) {
+    this.#leases = leasesOf(options.store);
+    this.#holder = { instanceId: options.instanceId, pid: process.pid, host: hostname() };
+    this.#ttlMs = options.ttlMs;
+    this.#clock = options.clock;
+    this.#onLost = options.onLost;
+  }
+
+  /** Whether this scheduler holds its lease now. */
+  get held(): boolean {
+    return this.#lease !== undefined;
+  }
+
+  /**
+   * Whether a run recorded `triggered` with no handler running here was interrupted (the
+   * crash rule): only while this scheduler holds the lease and no other instance's lease is
+   * live, since then no other running scheduler can be running it.
+   */
+  get mayRecoverInterrupted(): boolean {
+    return this.#lease !== undefined && this.#others.length === 0;
+  }
+
+  /** The lease as last taken or renewed, if held. */
+  get lease(): InstanceLease | undefined {
+    return this.#lease;
+  }
+
+  /**
+   * Takes the lease unless it is held already, and starts the heartbeat.
+   * @throws LogHeldError (`planflow:log-held`) while another instance's lease is live;
+   * StorageError when the store cannot record it.
+   */
+  async hold(): Promise<void> {
+    if (this.#lease !== undefined) return;
+    const grant = await this.#leases.acquire({
+      ...this.#holder,
+      nowMs: this.#clock.now(),
+      ttlMs: this.#ttlMs,
+    });
+    if (!grant.granted) throw heldError(grant.holders);
+    this.#lease = grant.lease;
+    this.#others = grant.others;
+    this.#generation++;
+    this.#arm();
+  }
+
+  /** Stops the heartbeat and gives the lease up (nothing when not held). */
+  async release(): Promise<void> {
+    this.#disarm();
+    this.#generation++;
+    if (this.#lease === undefined) return;
+    this.#lease = undefined;
+    await this.#leases.release(this.#holder.instanceId);
+  }
+
+  #arm(): void {
+    this.#disarm();
+    const generation = this.#generation;
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.#renew(generation);
+      },
+      Math.max(1, Math.floor(this.#ttlMs / 3)),
+    );
+    const handle = this.#timer as { unref?: unknown } | null;
+    if (typeof handle?.unref === 'function') (handle.unref as () => void).call(handle);
+  }
+
+  #disarm(): void {
+    if (this.#timer === undefined) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #renew(generation: number): Promise<void> {
+    const { instanceId } = this.#holder;
+    const nowMs = this.#clock.now();
+    let renewed: InstanceLease | undefined;
+    try {
+      renewed = await this.#leases.renew(instanceId, nowMs, this.#ttlMs);
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      // Still ours until it lapses; past that, another instance may have taken it over.
+      if (this.#lease !== undefined && this.#clock.now() < this.#lease.expiresAtMs) this.#arm();
+      else this.#lose(error);
+      return;
+    }
+    if (generation !== this.#generation) return;
+    if (renewed !== undefined) {
+      this.#lease = renewed;
+      this.#arm();
+      return;
+    }
+    let holders: readonly InstanceLease[] = [];
+    try {
+      holders = (await this.#leases.list()).filter((l) => l.instanceId !== instanceId);
+    } catch {
+      // The loss is what matters; the holders only make the message more precise.
+    }
+    if (generation === this.#generation) this.#lose(takenOverError(instanceId, holders));
+  }
+
+  #lose(error: unknown): void {
+    this.#lease = undefined;
+    this.#generation++;
+    this.#onLost(error);
+  }
+}

@@ -1,0 +1,101 @@
+import type Database from 'better-sqlite3';
+import type { InstanceLease } from '../domain/types.js';
+import { decideExclusive } from '../log/exclusiveLease.js';
+import type { InstanceLeases } from '../log/InstanceLeases.js';
+import { readOnlyStoreError } from '../log/storeErrors.js';
+import { type FaultSite, guarded } from './storageFault.js';
+
+type LeaseRow = Readonly<{
+  instance_id: string;
+  pid: number;
+  host: string;
+  started_ms: number;
+  renewed_ms: number;
+  expires_ms: number;
+}>;
+
+const toLease = (row: LeaseRow): InstanceLease =>
+  Object.freeze({
+    instanceId: row.instance_id,
+    pid: row.pid,
+    host: row.host,
+    startedAtMs: row.started_ms,
+    renewedAtMs: row.renewed_ms,
+    expiresAtMs: row.expires_ms,
+  });
+
+/** Where the leases live and how their faults are named. */
+export type SqliteLeasesSetup = Readonly<{
+  db: Database.Database;
+  readOnly: boolean;
+  component: string;
+  path: string;
+  /** Throws once the store is closed. */
+  ensureOpen: (operation: string) => void;
+}>;
+
+/**
+ * The SQLite store's instance leases, in the `instance_leases` table beside the entries, and
+ * exclusive: one running scheduler per file, whichever process or store object it runs in.
+ * An acquisition is one `BEGIN IMMEDIATE` transaction (read every lease, decide, delete the
+ * stale ones, write the holder's), so of two processes racing for a free file exactly one
+ * wins; the other waits for the write lock (the connection's busy timeout), then reads the
+ * winner's live lease and is refused. A renewal is one `UPDATE` of the holder's own row.
+ */
+export function sqliteLeases(setup: SqliteLeasesSetup): InstanceLeases {
+  const { db, readOnly, component, path, ensureOpen } = setup;
+  const site = (operation: string): FaultSite => ({ component, path, operation });
+  const all = db.prepare<[], LeaseRow>('SELECT * FROM instance_leases ORDER BY started_ms');
+  const remove = db.prepare<[string]>('DELETE FROM instance_leases WHERE instance_id = ?');
+  const upsert = db.prepare<[string, number, string, number, number, number]>(
+    `INSERT INTO instance_leases (instance_id, pid, host, started_ms, renewed_ms, expires_ms)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (instance_id) DO UPDATE SET pid = excluded.pid, host = excluded.host,
+       started_ms = excluded.started_ms, renewed_ms = excluded.renewed_ms,
+       expires_ms = excluded.expires_ms`,
+  );
+  const extend = db.prepare<[number, number, string], LeaseRow>(
+    'UPDATE instance_leases SET renewed_ms = ?, expires_ms = ? WHERE instance_id = ? RETURNING *',
+  );
+  const writable = (operation: string): void => {
+    ensureOpen(operation);
+    if (readOnly) throw readOnlyStoreError(component, path);
+  };
+  const acquireNow = db.transaction((request: Parameters<InstanceLeases['acquire']>[0]) => {
+    const decision = decideExclusive(all.all().map(toLease), request);
+    for (const stale of decision.remove) remove.run(stale.instanceId);
+    const lease = decision.write;
+    if (lease !== undefined) {
+      upsert.run(
+        lease.instanceId,
+        lease.pid,
+        lease.host,
+        lease.startedAtMs,
+        lease.renewedAtMs,
+        lease.expiresAtMs,
+      );
+    }
+    return decision.grant;
+  });
+  return {
+    async acquire(request) {
+      writable('acquire a lease on');
+      return guarded(site('acquire a lease on'), () => acquireNow.immediate(request));
+    },
+    async renew(instanceId, nowMs, ttlMs) {
+      writable('renew a lease on');
+      return guarded(site('renew a lease on'), () => {
+        const row = extend.get(nowMs, nowMs + ttlMs, instanceId);
+        return row === undefined ? undefined : toLease(row);
+      });
+    },
+    async release(instanceId) {
+      writable('release a lease on');
+      guarded(site('release a lease on'), () => remove.run(instanceId));
+    },
+    async list() {
+      ensureOpen('list the leases of');
+      return guarded(site('list the leases of'), () => all.all().map(toLease));
+    },
+  };
+}
