@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { makeOccurrence, type OccurrenceSpec } from '../../src/domain/makeOccurrence.js';
 import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
@@ -88,6 +88,9 @@ export function harness(options: HarnessOptions = {}): Harness {
   const calls: Call[] = [];
   const errors: unknown[] = [];
   const scheduler = createScheduler<Handlers>({
+    // A lease renewed every 20 min of test time rather than every 5 s: tests advance days,
+    // and nothing competes for the log unless a test says so (its own leaseTtlMs).
+    leaseTtlMs: HOUR,
     ...options,
     clock,
     store,
@@ -154,6 +157,17 @@ export function occurrenceAt(
   spec: Partial<OccurrenceSpec> = {},
 ): Occurrence {
   return makeOccurrence({ taskId, cause: 'initial', scheduledFor: at(inMs), ...spec });
+}
+
+/**
+ * Expects the one timer a started scheduler keeps on its clock to be its lease's heartbeat
+ * (due a third of the TTL after the last renewal): no occurrence timer is left.
+ */
+export async function expectOnlyHeartbeat(h: Harness, ttlMs = HOUR): Promise<void> {
+  const [lease, ...others] = (await h.store.leases?.list()) ?? [];
+  expect(others).toEqual([]);
+  expect(h.clock.pending).toBe(1);
+  expect(h.clock.nextDueAt).toBe(lease!.renewedAtMs + Math.floor(ttlMs / 3));
 }
 
 /** Stops a scheduler and swallows a second stop, for `afterEach`. */

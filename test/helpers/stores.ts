@@ -12,7 +12,11 @@ export type StoreKind = Readonly<{
   name: 'memory' | 'sqlite';
   /** A fresh, empty store. */
   open(clock: StoreClock): Promise<EventStore>;
-  /** Opens the same log again, as a restarted process would (memory: the same object). */
+  /**
+   * Opens the same log again, as a restarted process would (memory: the same object). The
+   * old process is gone, so its lease is too: a newcomer takes over the lease of a dead pid
+   * at once, and a crash simulated in this process leaves its own pid alive.
+   */
   reopen(store: EventStore, clock: StoreClock): Promise<EventStore>;
 }>;
 
@@ -38,7 +42,10 @@ export function useStores(): readonly StoreKind[] {
     {
       name: 'memory',
       open: async (clock) => memoryStore({ clock }),
-      reopen: async (store) => store,
+      reopen: async (store) => {
+        await dropLeases(store);
+        return store;
+      },
     },
     {
       name: 'sqlite',
@@ -51,10 +58,18 @@ export function useStores(): readonly StoreKind[] {
         const path = paths.get(store);
         if (path === undefined) throw new Error('reopen: not a store opened by useStores()');
         await store.close();
-        return openSqlite(path, clock);
+        const reopened = await openSqlite(path, clock);
+        await dropLeases(reopened);
+        return reopened;
       },
     },
   ];
+}
+
+/** Removes every lease on the log, as the death of their processes lets a newcomer do. */
+async function dropLeases(store: EventStore): Promise<void> {
+  const leases = store.leases;
+  for (const lease of (await leases?.list()) ?? []) await leases?.release(lease.instanceId);
 }
 
 /** A store whose appends fail while `failing` is set: a full disk or a dropped connection. */

@@ -5,6 +5,7 @@ import { TestClock } from '../../src/testing/TestClock.js';
 import {
   at,
   deferred,
+  expectOnlyHeartbeat,
   type Harness,
   type HarnessOptions,
   HOUR,
@@ -141,7 +142,7 @@ describe('SmartScheduler', () => {
       await h.clock.settle();
 
       expect(h.scheduler.armedCount).toBe(0);
-      expect(h.clock.pending).toBe(0); // its far-future timer entry went with it
+      await expectOnlyHeartbeat(h); // its far-future timer entry went with it
       await h.clock.advanceAsync(3 * HOUR);
       await expectTriggeredOnce(h, occ.id);
     });
@@ -157,7 +158,7 @@ describe('SmartScheduler', () => {
       await h.clock.settle();
 
       expect(h.scheduler.armedCount).toBe(0);
-      expect(h.clock.pending).toBe(0);
+      await expectOnlyHeartbeat(h);
       await h.clock.advanceAsync(3 * HOUR);
       await expectTriggeredOnce(h, occ.id);
     });
@@ -174,18 +175,23 @@ describe('SmartScheduler', () => {
       await expectTriggeredOnce(h, occ.id);
     });
 
-    it('when two schedulers share one store and both arm the occurrence', async () => {
+    it('when a second scheduler on the store, refused at start, triggers by hand as the holder’s timer fires', async () => {
       const clock = new TestClock(T0);
       const store = memoryStore({ clock });
       const a = setUp({ clock, store });
       await a.scheduler.defineTask(oneShot('shared', 30 * SECOND));
       const b = setUp({ clock, store });
-      await Promise.all([a.scheduler.start(), b.scheduler.start()]);
-      expect([a.scheduler.armedCount, b.scheduler.armedCount]).toEqual([1, 1]);
+      const [, refused] = await Promise.allSettled([a.scheduler.start(), b.scheduler.start()]);
+      expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'planflow:log-held' } });
+      const [occ] = (await a.scheduler.listOccurrences()).items;
 
+      await a.clock.advanceAsync(30 * SECOND - 1);
+      await Promise.allSettled([
+        a.clock.advanceAsync(1),
+        b.scheduler.triggerNow({ occurrenceId: occ!.id }),
+      ]);
       await a.clock.advanceAsync(HOUR);
 
-      const [occ] = (await a.scheduler.listOccurrences()).items;
       expect(triggerCounts(await a.events()).get(occ!.id)).toBe(1);
       expect(a.calls.length + b.calls.length).toBe(1);
       expect([...a.errors, ...b.errors]).toEqual([]);

@@ -7,6 +7,7 @@ import type { EventStore } from '../../src/log/EventStore.js';
 import type { InstanceLeases } from '../../src/log/InstanceLeases.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
+import type { Handlers } from '../../src/scheduler/handlers.js';
 import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import type { SqliteStore } from '../../src/sqlite/sqliteStore.js';
@@ -156,7 +157,11 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     await a.scheduler.start();
     const other = await openFile(path, clock);
     const [taken] = await other.leases!.list();
-    expect(taken).toMatchObject({ startedAtMs: T0, renewedAtMs: T0, expiresAtMs: T0 + 15 * SECOND });
+    expect(taken).toMatchObject({
+      startedAtMs: T0,
+      renewedAtMs: T0,
+      expiresAtMs: T0 + 15 * SECOND,
+    });
     await clock.advanceAsync(MINUTE);
     const [renewed] = await other.leases!.list();
     expect(renewed).toMatchObject({
@@ -198,7 +203,12 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     const clock = new TestClock(T0);
     const store = memoryStore({ clock });
     // Its clock never moves again: it never renews, like a process that froze.
-    const frozen = harness({ store, clock: new TestClock(T0), idGenerator: () => 'frozen' });
+    const frozen = harness({
+      store,
+      clock: new TestClock(T0),
+      idGenerator: () => 'frozen',
+      leaseTtlMs: 15 * SECOND,
+    });
     await frozen.scheduler.start();
     const b = named('next', store, clock, { leaseTtlMs: 20 * SECOND });
     clock.set(T0 + 15 * SECOND - 1);
@@ -215,7 +225,7 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     await a.scheduler.start();
     const toolStore = await openFile(path, clock);
     const tool = track(
-      createScheduler({
+      createScheduler<Handlers>({
         store: toolStore,
         clock,
         idGenerator: () => 'tool',
@@ -258,7 +268,9 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     await aClock.advanceAsync(5 * SECOND);
     expect(a.scheduler.status).toBe('degraded');
     const lost = errors.find((e) => e instanceof LogHeldError) as LogHeldError | undefined;
-    expect(lost?.message).toContain('lease of instance "stalled" on its log lapsed and was taken over');
+    expect(lost?.message).toContain(
+      'lease of instance "stalled" on its log lapsed and was taken over',
+    );
     expect(lost?.holders.map((l) => l.instanceId)).toEqual(['newcomer']);
 
     // Both clocks move on together past the task's time: only the holder fires it.

@@ -1,6 +1,6 @@
 import type { SupervisorEvent } from '../../../machines/supervisor.js';
-import { clockJumped, schedulerLifecycle } from '../../log/facts.js';
 import { LogHeldError } from '../../domain/errors.js';
+import { clockJumped, schedulerLifecycle } from '../../log/facts.js';
 import type { SupervisorJob } from '../actors/Supervisor.js';
 import { degradedError } from '../degradedError.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
