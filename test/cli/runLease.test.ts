@@ -8,6 +8,7 @@ import { planflow, useProjectDirs } from '../helpers/cliHarness.js';
 
 const newDir = useProjectDirs();
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** A `planflow run` in this process that runs until `stop()`; resolves `started` once it runs. */
 function runningPlanflow(dir: string) {
@@ -40,11 +41,13 @@ function runningPlanflow(dir: string) {
   };
 }
 
-/** `planflow <args>` as another OS process (tsx on the CLI's entry point). */
+/** `planflow <args> --db <dir>/planflow.db` as another OS process (tsx on the CLI's entry point). */
 function planflowProcess(dir: string, args: readonly string[]) {
   return new Promise<{ code: number | null; err: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: dir,
+    const db = join(dir, 'planflow.db');
+    // Run from the repository, where tsx resolves; the log is named by --db.
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--db', db], {
+      cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
     });
