@@ -68,6 +68,8 @@ export class SchedulerLease {
   readonly #clock: Clock;
   readonly #onLost: (error: unknown) => void;
   #lease: InstanceLease | undefined;
+  /** Set once a lease was taken: `release` then removes this instance's record, lost or not. */
+  #taken = false;
   #others: readonly InstanceLease[] = [];
   #timer: unknown;
   /** Bumped whenever the lease is taken, lost or released: late renewals of an old one drop. */
@@ -122,17 +124,23 @@ export class SchedulerLease {
     });
     if (!grant.granted) throw heldError(grant.holders);
     this.#lease = grant.lease;
+    this.#taken = true;
     this.#others = grant.others;
     this.#generation++;
     this.#arm();
   }
 
-  /** Stops the heartbeat and gives the lease up (nothing when not held). */
+  /**
+   * Stops the heartbeat and gives the lease up. A lease lost to a failing store may still be
+   * on record under this instance, so the record is removed whenever one was ever taken
+   * (a record another instance holds is never touched: removal is by instance id).
+   */
   async release(): Promise<void> {
     this.#disarm();
     this.#generation++;
-    if (this.#lease === undefined) return;
     this.#lease = undefined;
+    if (!this.#taken) return;
+    this.#taken = false;
     await this.#leases.release(this.#holder.instanceId);
   }
 
