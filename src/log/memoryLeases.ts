@@ -1,5 +1,5 @@
 import type { InstanceLease } from '../domain/types.js';
-import { decideExclusive } from './exclusiveLease.js';
+import { decideExclusive } from './decideExclusive.js';
 import type { InstanceLeases } from './InstanceLeases.js';
 
 /**

@@ -13,7 +13,7 @@ export const DEFAULT_LEASE_TTL_MS = 15_000;
 const inProcess = new WeakMap<EventStore, InstanceLeases>();
 
 /** The store's own leases, or this process's for that store object. */
-export function leasesOf(store: EventStore): InstanceLeases {
+function leasesOf(store: EventStore): InstanceLeases {
   if (store.leases !== undefined) return store.leases;
   let leases = inProcess.get(store);
   if (leases === undefined) {
@@ -26,7 +26,7 @@ export function leasesOf(store: EventStore): InstanceLeases {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** One lease as the messages name it. */
-export function describeLease(lease: InstanceLease): string {
+function describeLease(lease: InstanceLease): string {
   return `instance "${lease.instanceId}" (pid ${lease.pid} on host "${lease.host}", running since ${iso(lease.startedAtMs)}, lease renewed ${iso(lease.renewedAtMs)}, expires ${iso(lease.expiresAtMs)})`;
 }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { InstanceLease } from '../domain/types.js';
-import { decideExclusive } from '../log/exclusiveLease.js';
+import { decideExclusive } from '../log/decideExclusive.js';
 import type { InstanceLeases } from '../log/InstanceLeases.js';
 import { readOnlyStoreError } from '../log/storeErrors.js';
 import { type FaultSite, guarded } from './storageFault.js';
