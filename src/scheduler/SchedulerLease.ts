@@ -71,6 +71,8 @@ export class SchedulerLease {
   /** Set once a lease was taken: `release` then removes this instance's record, lost or not. */
   #taken = false;
   #others: readonly InstanceLease[] = [];
+  /** Why the lease was lost, until it is held again (or released). */
+  #lost: unknown;
   #timer: unknown;
   /** Bumped whenever the lease is taken, lost or released: late renewals of an old one drop. */
   #generation = 0;
@@ -105,6 +107,16 @@ export class SchedulerLease {
     return this.#lease !== undefined && this.#others.length === 0;
   }
 
+  /**
+   * The error the lease was lost with (taken over, or not renewable until it lapsed), until
+   * it is held again; `undefined` while held, and for a scheduler that never took one. While
+   * set, outcomes of this scheduler's own runs are held back: the holder that took over may
+   * have recorded them as interrupted already.
+   */
+  get lost(): unknown {
+    return this.#lost;
+  }
+
   /** The lease as last taken or renewed, if held. */
   get lease(): InstanceLease | undefined {
     return this.#lease;
@@ -124,6 +136,7 @@ export class SchedulerLease {
     });
     if (!grant.granted) throw heldError(grant.holders);
     this.#lease = grant.lease;
+    this.#lost = undefined;
     this.#taken = true;
     this.#others = grant.others;
     this.#generation++;
@@ -139,6 +152,7 @@ export class SchedulerLease {
     this.#disarm();
     this.#generation++;
     this.#lease = undefined;
+    this.#lost = undefined;
     if (!this.#taken) return;
     this.#taken = false;
     await this.#leases.release(this.#holder.instanceId);
@@ -194,6 +208,7 @@ export class SchedulerLease {
 
   #lose(error: unknown): void {
     this.#lease = undefined;
+    this.#lost = error;
     this.#generation++;
     this.#onLost(error);
   }

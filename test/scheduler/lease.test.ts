@@ -291,6 +291,47 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     ]);
   });
 
+  it('holds back the outcome of a run the newcomer recorded interrupted, so the log never says completed after failed', async () => {
+    const path = newPath();
+    const aClock = new TestClock(T0);
+    const release = deferred();
+    const a = named('stalled', await openFile(path, aClock), aClock, {
+      leaseTtlMs: 15 * SECOND,
+      handlers: { slow: () => release.promise },
+    });
+    await a.scheduler.defineTask(
+      oneShot('job', 0, { handler: 'slow', retry: { maxRetries: 2, delayMs: MINUTE } }),
+    );
+    await a.scheduler.start();
+    await aClock.advanceAsync(0);
+    const [occ] = (await a.scheduler.listOccurrences()).items;
+
+    // A stalls past its TTL with the handler running; B takes over and, by the crash rule,
+    // records that run as interrupted and plans its retry.
+    const bClock = new TestClock(T0 + 20 * SECOND);
+    const bStore = await openFile(path, bClock);
+    const b = named('newcomer', bStore, bClock, { handlers: { slow: () => undefined } });
+    await b.scheduler.start();
+    await aClock.advanceAsync(5 * SECOND);
+    expect(a.scheduler.status).toBe('degraded');
+    release.resolve();
+    await aClock.advanceAsync(SECOND);
+    await bClock.advanceAsync(2 * MINUTE);
+
+    // B stops; A takes the lease back, reads B's entries in and drops its stale outcome.
+    await b.scheduler.stop();
+    await aClock.advanceAsync(MINUTE);
+    expect(a.scheduler.status).toBe('running');
+    const mine = (await readAll(bStore)).filter((e) => e.stream === `occurrence:${occ!.id}`);
+    expect(mine.map((e) => e.type)).toEqual([
+      'occurrence.scheduled',
+      'occurrence.triggered',
+      'occurrence.failed',
+      'occurrence.retried',
+    ]);
+    expect(await bStore.verify()).toMatchObject({ ok: true });
+  });
+
   it('keeps the lease while renewals fail briefly, and turns degraded once it lapsed unrenewed', async () => {
     const clock = new TestClock(T0);
     const inner = memoryStore({ clock });

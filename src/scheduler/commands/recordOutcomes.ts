@@ -65,14 +65,18 @@ export type RecordRequest = Pending<
  * When the store refuses an append for a reason of its own (a write fault), the runs it
  * carried — and the rest of the batch, without trying — are kept in `unrecorded` and their
  * requests rejected: the run happened, so once the store recovers it is recorded as what it
- * was (`recordUnrecorded`), not as interrupted.
+ * was (`recordUnrecorded`), not as interrupted. So are they while the lease is lost: the
+ * scheduler that took over may have recorded these runs as interrupted already, and this
+ * one's model does not know yet; once it holds the lease again, its first append reads the
+ * other's entries in and `recordUnrecorded` drops what is no longer triggered.
  */
 export async function recordOutcomes(
   tx: SchedulerTx,
   batch: readonly RecordRequest[],
 ): Promise<void> {
   const parts = tx.parts;
-  let fault: { error: unknown } | undefined;
+  let fault: { error: unknown } | undefined =
+    parts.lease.lost === undefined ? undefined : { error: parts.lease.lost };
   const keep = (requests: readonly RecordRequest[], error: unknown) => {
     for (const request of requests) {
       parts.unrecorded.set(request.input.occurrence.id, request.input);

@@ -33,6 +33,8 @@ export async function recordDegradedPeriod(tx: SchedulerTx): Promise<void> {
 export async function recordUnrecorded(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
   await recordDegradedPeriod(tx);
+  // Without the lease (lost, e.g. at stop), another scheduler may have recorded these runs.
+  if (parts.lease.lost !== undefined) return;
   const model = parts.log.model;
   for (const [id, { occurrence, outcome }] of parts.unrecorded) {
     if (model.getExecution(id)?.state === 'triggered') {
