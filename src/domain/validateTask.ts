@@ -1,6 +1,9 @@
 import { deepFreeze } from './deepFreeze.js';
 import type {
   CalendarConfig,
+  CatchUpPolicy,
+  CatchUpPolicyInput,
+  OverlapPolicy,
   InstantInput,
   Priority,
   Recurrence,
@@ -20,6 +23,7 @@ import {
   readText,
 } from './validateFields.js';
 import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
+import { readCatchUp } from './validateCatchUp.js';
 import { readInstant } from './validateInstant.js';
 import { readRecurrence } from './validateRecurrence.js';
 import { DEFAULT_RETRY_POLICY, readRetryPolicy } from './validateRetryPolicy.js';
@@ -62,6 +66,15 @@ function readSlotIds(value: unknown, scope: InputScope, field: string): readonly
 
 const instant = rule<InstantInput, string>(readInstant);
 
+/** Every {@link OverlapPolicy}. */
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = Object.freeze([
+  'skip',
+  'bufferOne',
+  'bufferAll',
+  'allowAll',
+  'cancelOther',
+]);
+
 /**
  * The task's fields in the order they are stored, typed against {@link TaskInput}: a field
  * added to `TaskInput` without a rule here (or the reverse) does not compile, and a key not
@@ -103,6 +116,14 @@ const FIELDS = defineFields<TaskInput, Task>({
     rule<boolean, true | undefined>((v, s, f) => {
       if (typeof v !== 'boolean') throw invalid(s, f, 'true or false', v);
       return v ? true : undefined;
+    }),
+  ),
+  catchUp: optional(rule<CatchUpPolicyInput, CatchUpPolicy | undefined>(readCatchUp)),
+  // 'skip' is the default, stored as nothing.
+  overlap: optional(
+    rule<OverlapPolicy, OverlapPolicy | undefined>((v, s, f) => {
+      const policy = readChoice(v, OVERLAP_POLICIES, s, f);
+      return policy === 'skip' ? undefined : policy;
     }),
   ),
 });
