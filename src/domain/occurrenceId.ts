@@ -25,7 +25,9 @@ export function occurrenceId(
   // The slot a run stands for (catch-up, backfill, buffered overlap) tells apart runs due at
   // one instant; occurrences without one keep the ids they always had.
   const stands =
-    slot?.slot === undefined ? '' : `\n${slot.slot}${slot.through === undefined ? '' : `\n${slot.through}`}`;
+    slot?.slot === undefined
+      ? ''
+      : `\n${slot.slot}${slot.through === undefined ? '' : `\n${slot.through}`}`;
   const digest = createHash('sha256')
     .update(`${taskId}\n${cause}\n${scheduledFor}\n${attempt}${stands}`)
     .digest('hex');

@@ -14,7 +14,6 @@ import { defineFields, optional, readFields, rule, withDefault } from './validat
 import { readInstant } from './validateInstant.js';
 import { type InputScope, nestedScope } from './validationFailure.js';
 
-
 const id = rule<string>(readId);
 const instant = rule<InstantInput, string>(readInstant);
 

@@ -3,8 +3,8 @@ import type {
   CalendarConfig,
   CatchUpPolicy,
   CatchUpPolicyInput,
-  OverlapPolicy,
   InstantInput,
+  OverlapPolicy,
   Priority,
   Recurrence,
   RecurrenceInput,
@@ -13,6 +13,7 @@ import type {
   Task,
   TaskInput,
 } from './types.js';
+import { readCatchUp } from './validateCatchUp.js';
 import {
   readChoice,
   readId,
@@ -23,7 +24,6 @@ import {
   readText,
 } from './validateFields.js';
 import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
-import { readCatchUp } from './validateCatchUp.js';
 import { readInstant } from './validateInstant.js';
 import { readRecurrence } from './validateRecurrence.js';
 import { DEFAULT_RETRY_POLICY, readRetryPolicy } from './validateRetryPolicy.js';

@@ -87,7 +87,9 @@ describe.each(stores)('overlap policies on the $name store', (kind) => {
     const { h, starts, skipped } = await run('bufferAll', 8 * SECOND);
     expect(starts).toEqual([0, 2500, 5000, 7500]);
     expect(skipped).toEqual([]);
-    const slots = h.occurrences.map((o) => (o.slot === undefined ? undefined : Date.parse(o.slot) - T0));
+    const slots = h.occurrences.map((o) =>
+      o.slot === undefined ? undefined : Date.parse(o.slot) - T0,
+    );
     // The run of slot 3 ends at 10 s, after the test stopped it: slot 4 is planned, not run.
     expect(slots).toEqual([undefined, 1000, 2000, 3000, 4000]);
   });

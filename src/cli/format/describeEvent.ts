@@ -124,10 +124,7 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
 }
 
 /** The slots an entry names, for a person: how many, which, why and by which policy. */
-function slotsText(
-  data: StoredEvent<'task.slotsSkipped'>['data'],
-  timeZone: string,
-): string {
+function slotsText(data: StoredEvent<'task.slotsSkipped'>['data'], timeZone: string): string {
   // Read defensively: the log may come from someone else.
   const slots = Array.isArray(data.slots) ? data.slots.map(String) : [];
   const shown = slots.slice(0, 3).map((s) => formatInstant(s, timeZone));

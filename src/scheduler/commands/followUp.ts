@@ -72,7 +72,9 @@ export function decideFollowUp(
         ? placedSlotAfter(task, afterMs, scheduler, ctx)
         : nextDueAfter(task, afterMs, zone),
     );
-    return next === undefined ? none : { ...none, followUp: { kind: 'recurrence', occurrence: next } };
+    return next === undefined
+      ? none
+      : { ...none, followUp: { kind: 'recurrence', occurrence: next } };
   }
   if (!outcome.ok && !isOverlapCancelled(outcome) && scheduler.shouldRetry(occurrence, task)) {
     const retry = scheduler.retryOccurrence(occurrence, task, now, ctx);

@@ -35,7 +35,11 @@ export async function outcomeBatch(
 ): Promise<OutcomeBatch> {
   const parts = tx.parts;
   const model = parts.log.model;
-  const { followUp, events: slotFacts, extras } = decideFollowUp(
+  const {
+    followUp,
+    events: slotFacts,
+    extras,
+  } = decideFollowUp(
     occurrence,
     model.getTask(occurrence.taskId),
     outcome,

@@ -75,7 +75,12 @@ export function catchUp(
   const events: NewEvent[] = [];
   if (policy === 'skip') {
     events.push(...skipped(outside, 'outside-window'));
-    events.push(...skipped(unrecordedMs.filter((ms) => ms >= oldest), reason));
+    events.push(
+      ...skipped(
+        unrecordedMs.filter((ms) => ms >= oldest),
+        reason,
+      ),
+    );
     return { events, runs: [] };
   }
   events.push(...skipped(outside, 'outside-window'));
@@ -101,7 +106,12 @@ export function catchUp(
   }
   const cap = task.catchUp?.maxRuns ?? DEFAULT_CATCH_UP_MAX_RUNS;
   const first = run(inside.slice(0, cap));
-  events.push(...skipped(inside.slice(cap).filter((ms) => unrecorded.has(ms)), 'over-cap'));
+  events.push(
+    ...skipped(
+      inside.slice(cap).filter((ms) => unrecorded.has(ms)),
+      'over-cap',
+    ),
+  );
   return { events, runs: [first] };
 }
 
