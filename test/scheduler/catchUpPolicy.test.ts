@@ -85,7 +85,11 @@ describe.each(stores)('catch-up after downtime on the $name store', (kind) => {
     const first = await firstProcess({}, every10());
     const second = await restart(first.store, T0 + 10 * MINUTE + down);
     const events = await second.events();
-    expect(minutes(ofType(events, 'occurrence.missed').map((e) => at(0)))).toHaveLength(1);
+    const timeOf = new Map(
+      ofType(events, 'occurrence.scheduled').map((e) => [e.data.occurrence.id, e.data.occurrence]),
+    );
+    const missed = ofType(events, 'occurrence.missed').map((e) => timeOf.get(e.data.occurrenceId)!);
+    expect(minutes(missed.map((o) => o.scheduledFor))).toEqual([20]);
     expect(skippedOf(events)).toEqual([
       { slots: [30, 40, 50, 60, 70, 80], reason: 'downtime', policy: 'skip' },
     ]);
