@@ -69,11 +69,13 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
     case 'occurrence.scheduled': {
       const o = event.data.occurrence;
       const slot = o.slotName === undefined ? '' : `, slot ${escapeText(o.slotName)}`;
+      const standsFor =
+        typeof o.slot === 'string' ? `, for the slot of ${formatInstant(o.slot, timeZone)}` : '';
       const moved =
         typeof o.moved === 'object' && o.moved !== null
           ? `, ${style.yellow(moveText(o.moved, timeZone))}`
           : '';
-      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})${moved}`;
+      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot}${standsFor})${moved}`;
     }
     case 'occurrence.skipped':
       return style.yellow(`skipped: ${escapeText(String(event.data.reason))}`);

@@ -48,7 +48,9 @@ const NONE: FollowUp = Object.freeze({ kind: 'none' });
  * `bufferAll` runs the first of them now (its own end runs the next, and so on). Under
  * `allowAll` and `cancelOther` the next recurrence was planned when the run started, so the
  * series continues without this decision. A run a crash interrupted hands them to the
- * task's `catchUp` policy instead (`downtime`). A catch-up or backfill run is followed by
+ * task's `catchUp` policy instead (`downtime`). A retry counts from its first attempt's slot
+ * (`firstAttempt`), so the slots that passed while it waited are decided too. A catch-up or
+ * backfill run is followed by
  * the next run of its batch, never retried, and never continues the series; a run cancelled
  * by `cancelOther` is not retried either.
  */
@@ -61,6 +63,7 @@ export function decideFollowUp(
   scheduler: TaskScheduler,
   seriesPending: () => boolean = () => false,
   interrupted = false,
+  firstAttempt: Occurrence = occurrence,
 ): FollowUpDecision {
   const none: FollowUpDecision = { followUp: NONE, events: [], extras: [] };
   if (task === undefined) return none;
@@ -89,9 +92,13 @@ export function decideFollowUp(
     if (next === undefined || next.id === occurrence.id) return NONE;
     return { kind: 'recurrence', occurrence: withParent(next, occurrence) };
   };
-  // A manual run stands for no slot of the series.
-  if (occurrence.cause === 'manual') return { ...none, followUp: recurrence() };
-  const cursorMs = Date.parse(occurrence.slot ?? occurrence.scheduledFor);
+  // A manual run (or a retry of one) stands for no slot of the series.
+  if (occurrence.cause === 'manual' || firstAttempt.cause === 'manual') {
+    return { ...none, followUp: recurrence() };
+  }
+  // A retry stands for its first attempt's slot: the slots that came due while the first
+  // attempt and its retries ran are the overlap policy's too.
+  const cursorMs = Date.parse(firstAttempt.slot ?? firstAttempt.scheduledFor);
   const came = slotsBetween(task, cursorMs, nowMs, ctx.calendar.timeZone);
   if (interrupted) {
     const plan = catchUp(task, [], came, nowMs, 'downtime', occurrence.id);

@@ -35,6 +35,7 @@ export async function outcomeBatch(
 ): Promise<OutcomeBatch> {
   const parts = tx.parts;
   const model = parts.log.model;
+  const first = await firstAttemptOf(tx, occurrence);
   const {
     followUp,
     events: slotFacts,
@@ -48,6 +49,7 @@ export async function outcomeBatch(
     parts.options.taskScheduler,
     () => seriesContinues(model, occurrence),
     interrupted,
+    first,
   );
   const events = [occurrenceFinished(occurrence.id, outcome, interrupted), ...slotFacts];
   if (followUp.kind !== 'none') {
@@ -61,6 +63,18 @@ export async function outcomeBatch(
     unknown.push(extra);
   }
   return { followUp, extras: unknown, events };
+}
+
+/** The first attempt a retry retries (walking its parents), or the occurrence itself. */
+async function firstAttemptOf(tx: SchedulerTx, occurrence: Occurrence): Promise<Occurrence> {
+  let first = occurrence;
+  // Bounded by the retry policy (at most 1000 retries); each step one record lookup.
+  while (first.cause === 'retry' && first.parentId !== undefined) {
+    const parent = (await tx.parts.log.record(first.parentId))?.occurrence;
+    if (parent === undefined) break;
+    first = parent;
+  }
+  return first;
 }
 
 /** The outcome recorded for a run a crash interrupted: a failure, retried per policy. */
