@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isPlanflowError } from '../../src/domain/errors.js';
 import { MAX_BACKFILL_RUNS } from '../../src/domain/validateBackfill.js';
+import { TestClock } from '../../src/testing/TestClock.js';
 import {
   at,
   DAY,
   deferred,
   HOUR,
+  harness,
   MINUTE,
   manualTask,
   OFFICE_HOURS,
@@ -54,6 +56,64 @@ describe.each(stores)('SmartScheduler.backfill on the $name store', (kind) => {
     // The series goes on as before: the next hourly run is at 7 h.
     await h.clock.advanceAsync(HOUR);
     expect(h.calls.at(-1)).toMatchObject({ cause: 'recurrence', atMs: T0 + 7 * HOUR });
+  });
+});
+
+describe.each(stores)('a backfill across a restart on the $name store', (kind) => {
+  it('goes on with the next slot after a crash in the middle, running none twice', async () => {
+    let current = new TestClock(T0);
+    const wall = { now: () => current.now() };
+    const hold = deferred();
+    let runs = 0;
+    // First process: the second backfill run never finishes before the process dies.
+    const first = harness({
+      clock: current,
+      store: await kind.open(wall),
+      handlers: {
+        record: () => {
+          runs++;
+          return runs >= 2 ? hold.promise : undefined;
+        },
+      },
+    });
+    await first.scheduler.defineTask({ ...hourly, calendar: 'ignore' });
+    await first.clock.advanceAsync(5 * HOUR + 30 * MINUTE);
+    await first.scheduler.start();
+    await first.clock.settle();
+    const before = runs;
+    await first.scheduler.backfill('hourly', { from: at(HOUR), to: at(5 * HOUR) });
+    await first.clock.settle();
+    expect(runs - before).toBeGreaterThanOrEqual(1);
+
+    current = new TestClock(T0 + 6 * HOUR);
+    const second = setUp({ clock: current, store: await kind.reopen(first.store, wall) });
+    await second.scheduler.start();
+    await second.clock.settle();
+    const events = await second.events();
+    const backfills = ofType(events, 'occurrence.scheduled')
+      .map((e) => e.data.occurrence)
+      .filter((o) => o.cause === 'backfill');
+    expect(backfills.map((o) => o.slot)).toEqual([
+      at(HOUR),
+      at(2 * HOUR),
+      at(3 * HOUR),
+      at(4 * HOUR),
+    ]);
+    const ids = new Set(backfills.map((o) => o.id));
+    const triggered = ofType(events, 'occurrence.triggered').filter((e) =>
+      ids.has(e.data.occurrenceId),
+    );
+    expect(triggered).toHaveLength(4);
+    // The run the crash interrupted (slot 2 h) is recorded failed, and the batch went on.
+    const interrupted = ofType(events, 'occurrence.failed').filter((e) => e.data.interrupted);
+    expect(
+      interrupted.map((e) => backfills.find((o) => o.id === e.data.occurrenceId)?.slot),
+    ).toEqual([at(2 * HOUR)]);
+    expect(triggeredTwice(events)).toEqual([]);
+    expect(ofType(events, 'occurrence.missed').filter((e) => ids.has(e.data.occurrenceId))).toEqual(
+      [],
+    );
+    hold.resolve();
   });
 });
 
