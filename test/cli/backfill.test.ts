@@ -74,4 +74,41 @@ describe('planflow CLI › backfill', () => {
     expect(unknown.err).toContain('no task "nobody"');
     expect(await readLog(join(dir, 'planflow.db'))).toHaveLength(before);
   });
+
+  it('task add and task update take the catch-up and overlap policies, refusing bad ones by flag', async () => {
+    const clock = new TestClock(T0);
+    const dir = await project(clock);
+    const add = await planflow(
+      dir,
+      ['task', 'add', 'Sync', '--every', '10min', '--catch-up', 'all', '--catch-up-max', '5'],
+      { clock },
+    );
+    expect(add.code).toBe(0);
+    const update = await planflow(
+      dir,
+      ['task', 'update', 'sync', '--catch-up-window', '6h', '--overlap', 'bufferOne'],
+      { clock },
+    );
+    expect(update.code).toBe(0);
+    const tasks = (await readLog(join(dir, 'planflow.db'))).filter(
+      (e) => e.type === 'task.defined' || e.type === 'task.updated',
+    );
+    const last = tasks.at(-1)!;
+    expect(last.type === 'task.updated' && last.data.task).toMatchObject({
+      catchUp: { policy: 'all', maxRuns: 5, windowMs: 6 * HOUR },
+      overlap: 'bufferOne',
+    });
+    const bad = await planflow(dir, ['task', 'update', 'sync', '--overlap', 'sometimes'], {
+      clock,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--overlap');
+    const badMax = await planflow(
+      dir,
+      ['task', 'add', 'Other', '--every', '1h', '--catch-up', 'latest', '--catch-up-max', '3'],
+      { clock },
+    );
+    expect(badMax.code).toBe(2);
+    expect(badMax.err).toContain('--catch-up-max');
+  });
 });
