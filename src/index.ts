@@ -47,11 +47,15 @@ export {
 export { makeOccurrence, type OccurrenceSpec } from './domain/makeOccurrence.js';
 export { occurrenceId } from './domain/occurrenceId.js';
 export type {
+  BackfillOptions,
   CalendarConfig,
   CalendarDraft,
   CalendarInput,
   CalendarRecipe,
   CancelReason,
+  CatchUpPolicy,
+  CatchUpPolicyInput,
+  CatchUpPolicyName,
   CronRecurrence,
   CronRecurrenceInput,
   DeepMutable,
@@ -74,6 +78,7 @@ export type {
   Occurrence,
   OccurrenceCause,
   OccurrenceQuery,
+  OverlapPolicy,
   Page,
   PageRequest,
   PayloadOf,
@@ -91,6 +96,7 @@ export type {
   RunOutcome,
   ScheduledOccurrenceInput,
   SchedulerStatus,
+  SlotSkipReason,
   Task,
   TaskChanges,
   TaskChangesFor,
@@ -106,8 +112,10 @@ export type {
   WorkingHours,
   WorkingHoursInput,
 } from './domain/types.js';
-export { WEEKDAYS } from './domain/types.js';
+export { OCCURRENCE_CAUSES, WEEKDAYS } from './domain/types.js';
+export { MAX_BACKFILL_RUNS } from './domain/validateBackfill.js';
 export { parseCalendar } from './domain/validateCalendar.js';
+export { DEFAULT_CATCH_UP_MAX_RUNS } from './domain/validateCatchUp.js';
 export { parseHistoryQuery } from './domain/validateHistoryQuery.js';
 export { parseId } from './domain/validateId.js';
 export { parseInstant } from './domain/validateInstant.js';
@@ -122,7 +130,7 @@ export {
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './domain/validatePageRequest.js';
 export { parseRecurrence } from './domain/validateRecurrence.js';
 export { DEFAULT_RETRY_POLICY, parseRetryPolicy } from './domain/validateRetryPolicy.js';
-export { parseTask, TASK_TEXT_LIMITS } from './domain/validateTask.js';
+export { OVERLAP_POLICIES, parseTask, TASK_TEXT_LIMITS } from './domain/validateTask.js';
 export { applyTaskChanges, parseTaskChanges } from './domain/validateTaskChanges.js';
 export { parseTriggerTarget } from './domain/validateTriggerTarget.js';
 // The event log
@@ -217,6 +225,7 @@ export type {
 } from './planning/ports.js';
 export { retryDelayMs } from './planning/retryDelay.js';
 // The scheduler
+export type { BackfillResult } from './scheduler/commands/backfill.js';
 export { createScheduler } from './scheduler/createScheduler.js';
 export type { Handler, HandlerContext, Handlers } from './scheduler/handlers.js';
 export { DEFAULT_LEASE_TTL_MS } from './scheduler/SchedulerLease.js';

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { registerApprove } from './commands/approve.js';
 import { registerArchive } from './commands/archive.js';
+import { registerBackfill } from './commands/backfill.js';
 import { registerCalendar } from './commands/calendar.js';
 import { registerExport } from './commands/export.js';
 import { registerHead } from './commands/head.js';
@@ -70,6 +71,7 @@ export function buildProgram(io: ResolvedIo, setExitCode: (code: number) => void
   registerRun(program, ctx);
   registerNext(program, ctx);
   registerTrigger(program, ctx);
+  registerBackfill(program, ctx);
   registerApprove(program, ctx);
   registerHistory(program, ctx);
   registerVerify(program, ctx);

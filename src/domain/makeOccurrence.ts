@@ -13,6 +13,10 @@ export type OccurrenceSpec = Readonly<{
   parentId?: string | undefined;
   /** Where the schedule asked for it, when the planner placed it elsewhere. */
   moved?: PlacementMove | undefined;
+  /** The recurrence slot the run stands for, when it runs at another time. */
+  slot?: IsoInstant | undefined;
+  /** The last slot of the catch-up or backfill batch it belongs to. */
+  through?: IsoInstant | undefined;
 }>;
 
 /**
@@ -28,7 +32,7 @@ export function makeOccurrence(spec: OccurrenceSpec): Occurrence {
       : new Date(spec.scheduledFor).toISOString();
   const attempt = spec.attempt ?? 0;
   const occurrence: { -readonly [K in keyof Occurrence]: Occurrence[K] } = {
-    id: occurrenceId(spec.taskId, spec.cause, scheduledFor, attempt),
+    id: occurrenceId(spec.taskId, spec.cause, scheduledFor, attempt, spec),
     taskId: spec.taskId,
     scheduledFor,
     attempt,
@@ -38,5 +42,7 @@ export function makeOccurrence(spec: OccurrenceSpec): Occurrence {
   if (spec.pinnedTime !== undefined) occurrence.pinnedTime = spec.pinnedTime;
   if (spec.parentId !== undefined) occurrence.parentId = spec.parentId;
   if (spec.moved !== undefined) occurrence.moved = Object.freeze({ ...spec.moved });
+  if (spec.slot !== undefined) occurrence.slot = spec.slot;
+  if (spec.slot !== undefined && spec.through !== undefined) occurrence.through = spec.through;
   return Object.freeze(occurrence);
 }

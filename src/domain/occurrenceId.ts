@@ -18,11 +18,18 @@ export function occurrenceId(
   cause: OccurrenceCause,
   scheduledFor: IsoInstant,
   attempt: number,
+  slot?: Readonly<{ slot?: IsoInstant | undefined; through?: IsoInstant | undefined }>,
 ): string {
   // Newline-separated: a task id cannot contain one (ids reject control characters), so
   // distinct inputs cannot produce the same hashed text.
+  // The slot a run stands for (catch-up, backfill, buffered overlap) tells apart runs due at
+  // one instant; occurrences without one keep the ids they always had.
+  const stands =
+    slot?.slot === undefined
+      ? ''
+      : `\n${slot.slot}${slot.through === undefined ? '' : `\n${slot.through}`}`;
   const digest = createHash('sha256')
-    .update(`${taskId}\n${cause}\n${scheduledFor}\n${attempt}`)
+    .update(`${taskId}\n${cause}\n${scheduledFor}\n${attempt}${stands}`)
     .digest('hex');
   return `o_${digest.slice(0, ID_HEX_LENGTH)}`;
 }

@@ -19,8 +19,70 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 export type Priority = 'low' | 'medium' | 'high';
 
-/** How an occurrence came to exist. */
-export type OccurrenceCause = 'initial' | 'retry' | 'recurrence' | 'recovery' | 'manual';
+/**
+ * How an occurrence came to exist: a task's first run (`initial`), a retry, the series' next
+ * recurrence, a recovery of a missed one, a run by hand (`manual`), a run catching up a slot
+ * that passed unnoticed (`catch-up`, per the task's `catchUp` policy) or one of a past range
+ * run on request (`backfill`). The one list of causes; the type is derived from it.
+ */
+export const OCCURRENCE_CAUSES = [
+  'initial',
+  'retry',
+  'recurrence',
+  'recovery',
+  'manual',
+  'catch-up',
+  'backfill',
+] as const;
+export type OccurrenceCause = (typeof OCCURRENCE_CAUSES)[number];
+
+/**
+ * What happens to a recurring task's slots whose time passed while nothing ran them (the
+ * scheduler was down, paused or asleep, or the task was paused): `skip` records them and runs
+ * none, `latest` runs one catch-up run now for them all, `all` runs each, oldest first, one
+ * after another, up to `maxRuns`.
+ */
+export type CatchUpPolicyName = 'skip' | 'latest' | 'all';
+
+/** A task's catch-up policy as stored (see {@link CatchUpPolicyName}). */
+export type CatchUpPolicy = Readonly<{
+  policy: CatchUpPolicyName;
+  /** Slots older than this (before now) are recorded skipped, not run. No window when absent. */
+  windowMs?: number;
+  /** With `all`: at most this many catch-up runs per batch; the rest are recorded skipped. */
+  maxRuns?: number;
+}>;
+
+/**
+ * What happens to a recurring task's slot that comes due while the previous run of the task
+ * is still running: `skip` records it and runs nothing for it; `bufferOne` keeps at most one
+ * run for the slots that came due, started when the running one ends (the latest slot; the
+ * others are recorded skipped); `bufferAll` runs each, one after another; `allowAll` runs it
+ * at its time beside the running one; `cancelOther` aborts the running one's handler and runs
+ * the new one.
+ */
+export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'allowAll' | 'cancelOther';
+
+/**
+ * Why slots of a task's recurrence were recorded skipped (`task.slotsSkipped`):
+ * - `downtime`: they came due while the scheduler was not running;
+ * - `paused`: while the scheduler or the task was paused;
+ * - `sleep`: while the machine slept, the clock jumped or the event loop was held up;
+ * - `degraded`: while the store refused writes;
+ * - `overlap`: while the task's previous run was still running (its `overlap` policy);
+ * - `outside-window`: they are older than the task's catch-up window;
+ * - `over-cap`: the catch-up had already planned its `maxRuns` runs;
+ * - `caught-up`: one catch-up run (policy `latest`) stands for them.
+ */
+export type SlotSkipReason =
+  | 'downtime'
+  | 'paused'
+  | 'sleep'
+  | 'degraded'
+  | 'overlap'
+  | 'outside-window'
+  | 'over-cap'
+  | 'caught-up';
 
 /** A named start time in the calendar's slot pool, e.g. `{ id: 'morning', start: '09:30' }`. */
 export type TimeSlot = Readonly<{
@@ -142,6 +204,10 @@ export type Task = Readonly<{
    * definition keeps it, and only `task.paused` / `task.resumed` facts change it.
    */
   paused?: true;
+  /** What becomes of slots that passed unrun (downtime, pause, sleep). @default skip */
+  catchUp?: CatchUpPolicy;
+  /** What becomes of a slot due while the previous run still runs. @default skip */
+  overlap?: OverlapPolicy;
 }>;
 
 /**
@@ -185,6 +251,17 @@ export type Occurrence = Readonly<{
    * and why (the calendar's rule, the task's pinned time or its jitter). Not part of the id.
    */
   moved?: PlacementMove;
+  /**
+   * The slot of the task's recurrence this run stands for, when it runs at another time: a
+   * catch-up or backfill run, or a run an `overlap` policy buffered. Part of the id.
+   */
+  slot?: IsoInstant;
+  /**
+   * The last slot of the batch a catch-up or backfill run belongs to: when it ends, the next
+   * slot of the recurrence up to this one runs (one after another, oldest first). Part of
+   * the id.
+   */
+  through?: IsoInstant;
 }>;
 
 /**
@@ -412,6 +489,26 @@ export type TaskInput<H extends string = string, P = DefaultPayload> = Readonly<
    * `getTask` validates to itself.
    */
   paused?: boolean;
+  /**
+   * What becomes of the recurrence's slots that passed unrun (the scheduler down, paused or
+   * asleep, the task paused); every slot not run is recorded (`task.slotsSkipped`).
+   * @default { policy: 'skip' }
+   */
+  catchUp?: CatchUpPolicyInput;
+  /**
+   * What becomes of a slot that comes due while the task's previous run still runs; every
+   * slot not run is recorded. @default 'skip'
+   */
+  overlap?: OverlapPolicy;
+}>;
+
+/** A catch-up policy as given. */
+export type CatchUpPolicyInput = Readonly<{
+  policy: CatchUpPolicyName;
+  /** 1 ms to 366 days: older slots are recorded skipped (`outside-window`). @default no window */
+  windowMs?: number;
+  /** With `all`, 1–10 000 runs at most; the rest recorded skipped (`over-cap`). @default 100 */
+  maxRuns?: number;
 }>;
 
 /** Fields of a task that `updateTask` may change: all but `id` and `createdAt`. */
@@ -498,6 +595,8 @@ export type ScheduledOccurrenceInput = Readonly<{
   cause: OccurrenceCause;
   parentId?: string;
   moved?: Readonly<{ from: InstantInput; reason: PlacementReason }>;
+  slot?: InstantInput;
+  through?: InstantInput;
 }>;
 
 /**
@@ -536,6 +635,19 @@ export type NextRunsOptions = Readonly<{
    * of from the task's next pending occurrence.
    */
   from?: InstantInput;
+}>;
+
+/** What `backfill(taskId, options)` accepts. */
+export type BackfillOptions = Readonly<{
+  /** The range's start (inclusive): its first slot is the recurrence's first at or after it. */
+  from: InstantInput;
+  /** The range's end (exclusive), at most now. */
+  to: InstantInput;
+  /**
+   * How the backfill's runs overlap each other: `bufferAll` runs them one after another,
+   * oldest first; `allowAll` starts them all at once. @default 'bufferAll'
+   */
+  overlap?: Extract<OverlapPolicy, 'bufferAll' | 'allowAll'>;
 }>;
 
 /** What `triggerNow` can be asked to fire: a pending occurrence, or a task (a new manual run). */

@@ -8,12 +8,11 @@ import type {
   PlacementReason,
   ScheduledOccurrenceInput,
 } from './types.js';
+import { OCCURRENCE_CAUSES } from './types.js';
 import { readChoice, readId, readInteger, readRecord } from './validateFields.js';
 import { defineFields, optional, readFields, rule, withDefault } from './validateFieldTable.js';
 import { readInstant } from './validateInstant.js';
 import { type InputScope, nestedScope } from './validationFailure.js';
-
-const CAUSES: readonly OccurrenceCause[] = ['initial', 'retry', 'recurrence', 'recovery', 'manual'];
 
 const id = rule<string>(readId);
 const instant = rule<InstantInput, string>(readInstant);
@@ -51,11 +50,13 @@ const FIELDS = defineFields<ScheduledOccurrenceInput, Occurrence>({
     rule<number>((v, s, f) => readInteger(v, s, f, 0)),
     0,
   ),
-  cause: rule<OccurrenceCause>((v, s, f) => readChoice(v, CAUSES, s, f)),
+  cause: rule<OccurrenceCause>((v, s, f) => readChoice(v, OCCURRENCE_CAUSES, s, f)),
   slotName: optional(id),
   pinnedTime: optional(instant),
   parentId: optional(id),
   moved: optional(rule<MoveInput, PlacementMove>(readMove)),
+  slot: optional(instant),
+  through: optional(instant),
 });
 
 const ROOT: InputScope = Object.freeze({

@@ -1,7 +1,10 @@
 import { deepFreeze } from './deepFreeze.js';
 import type {
   CalendarConfig,
+  CatchUpPolicy,
+  CatchUpPolicyInput,
   InstantInput,
+  OverlapPolicy,
   Priority,
   Recurrence,
   RecurrenceInput,
@@ -10,6 +13,7 @@ import type {
   Task,
   TaskInput,
 } from './types.js';
+import { readCatchUp } from './validateCatchUp.js';
 import {
   readChoice,
   readId,
@@ -62,6 +66,15 @@ function readSlotIds(value: unknown, scope: InputScope, field: string): readonly
 
 const instant = rule<InstantInput, string>(readInstant);
 
+/** Every {@link OverlapPolicy}. */
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = Object.freeze([
+  'skip',
+  'bufferOne',
+  'bufferAll',
+  'allowAll',
+  'cancelOther',
+]);
+
 /**
  * The task's fields in the order they are stored, typed against {@link TaskInput}: a field
  * added to `TaskInput` without a rule here (or the reverse) does not compile, and a key not
@@ -103,6 +116,14 @@ const FIELDS = defineFields<TaskInput, Task>({
     rule<boolean, true | undefined>((v, s, f) => {
       if (typeof v !== 'boolean') throw invalid(s, f, 'true or false', v);
       return v ? true : undefined;
+    }),
+  ),
+  catchUp: optional(rule<CatchUpPolicyInput, CatchUpPolicy | undefined>(readCatchUp)),
+  // 'skip' is the default, stored as nothing.
+  overlap: optional(
+    rule<OverlapPolicy, OverlapPolicy | undefined>((v, s, f) => {
+      const policy = readChoice(v, OVERLAP_POLICIES, s, f);
+      return policy === 'skip' ? undefined : policy;
     }),
   ),
 });

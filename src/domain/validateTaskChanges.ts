@@ -28,6 +28,8 @@ const KEYS: OptionKeys<TaskChanges> = {
   calendar: true,
   jitterMs: true,
   paused: true,
+  catchUp: true,
+  overlap: true,
 };
 
 const KNOWN = Object.keys(KEYS);
@@ -86,6 +88,8 @@ export function applyTaskChanges(
     if (value === null) delete merged[key];
     else if (key === 'retry' && typeof value === 'object' && !Array.isArray(value)) {
       merged.retry = { ...existing.retry, ...value };
+    } else if (key === 'catchUp' && typeof value === 'object' && !Array.isArray(value)) {
+      merged.catchUp = mergeCatchUp(existing.catchUp, value as Readonly<Record<string, unknown>>);
     } else if (key === 'recurrence') {
       merged.recurrence = mergeRecurrence(existing.recurrence, value);
     } else merged[key] = value;
@@ -111,4 +115,17 @@ function mergeRecurrence(existing: Task['recurrence'], change: unknown): unknown
           ? 'rrule'
           : undefined);
   return kind === existing.kind ? { ...existing, ...given } : change;
+}
+
+/**
+ * A changed catch-up policy keeps the fields it was not given (a new `windowMs` keeps the
+ * policy), except `maxRuns`, which only policy `all` has: a move to another policy drops it.
+ */
+function mergeCatchUp(
+  existing: Task['catchUp'],
+  change: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const merged: Record<string, unknown> = { policy: 'skip', ...existing, ...change };
+  if (merged.policy !== 'all' && !('maxRuns' in change)) delete merged.maxRuns;
+  return merged;
 }

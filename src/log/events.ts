@@ -1,9 +1,12 @@
 import type {
   CalendarConfig,
   CancelReason,
+  CatchUpPolicyName,
   ErrorRecord,
   IsoInstant,
   Occurrence,
+  OverlapPolicy,
+  SlotSkipReason,
   Task,
 } from '../domain/types.js';
 
@@ -14,6 +17,9 @@ import type {
  * the runtime appends is built by one constructor in `facts.ts`.
  */
 export const SCHEMA_VERSION = 1;
+
+/** Most slot instants one `task.slotsSkipped` entry lists (about 26 KB of JSON). */
+export const MAX_SLOTS_PER_ENTRY = 1000;
 
 export type PlanflowEventMap = {
   /** A task was defined (created). */
@@ -32,6 +38,20 @@ export type PlanflowEventMap = {
    * runs for the ones whose time passed meanwhile.
    */
   'task.resumed': { taskId: string };
+  /**
+   * Slots of the task's recurrence that came due and were not run, each named by its
+   * instant (oldest first, at most {@link MAX_SLOTS_PER_ENTRY} per entry: a longer list is
+   * split over several entries, none dropped), with why (`reason`) and the policy that
+   * decided it (the task's `catchUp` or `overlap` policy). `caughtUpBy` names the one
+   * catch-up run standing for them (policy `latest`).
+   */
+  'task.slotsSkipped': {
+    taskId: string;
+    slots: readonly IsoInstant[];
+    reason: SlotSkipReason;
+    policy: CatchUpPolicyName | OverlapPolicy;
+    caughtUpBy?: string;
+  };
   /** The calendar the planners use was set or replaced. */
   'calendar.configured': { calendar: CalendarConfig };
   /** An occurrence was planned and (unless paused) armed on the clock. */

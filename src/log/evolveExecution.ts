@@ -34,7 +34,10 @@ export function evolveExecution(
       ]),
     };
     return Object.freeze(
-      task?.calendar === 'ignore' ? { ...execution, outsideCalendar: true as const } : execution,
+      // A run for a slot at another time (catch-up, backfill, buffered) takes no place either.
+      task?.calendar === 'ignore' || occ.slot !== undefined
+        ? { ...execution, outsideCalendar: true as const }
+        : execution,
     );
   }
   if (prev === undefined) return prev;

@@ -1,12 +1,16 @@
 import type {
   CalendarConfig,
   CancelReason,
+  CatchUpPolicyName,
   ErrorRecord,
+  IsoInstant,
   Occurrence,
+  OverlapPolicy,
   RunOutcome,
+  SlotSkipReason,
   Task,
 } from '../domain/types.js';
-import { type NewEvent, type PlanflowEventMap, streams } from './events.js';
+import { MAX_SLOTS_PER_ENTRY, type NewEvent, type PlanflowEventMap, streams } from './events.js';
 
 // The one home of every entry the runtime appends: each fact of the catalogue in events.ts
 // is built here and nowhere else, so its stream and payload shape are decided in one place.
@@ -37,6 +41,40 @@ export function taskPauseChanged(taskId: string, paused: boolean): NewEvent {
   return paused
     ? { type: 'task.paused', stream: streams.task(taskId), data: { taskId } }
     : { type: 'task.resumed', stream: streams.task(taskId), data: { taskId } };
+}
+
+/** Slots not run, why, and the policy that decided it (see `task.slotsSkipped`). */
+export type SkippedSlots = Readonly<{
+  taskId: string;
+  /** Oldest first. */
+  slots: readonly IsoInstant[];
+  reason: SlotSkipReason;
+  policy: CatchUpPolicyName | OverlapPolicy;
+  caughtUpBy?: string | undefined;
+}>;
+
+/**
+ * Records slots of a task's recurrence that were not run: one `task.slotsSkipped` entry per
+ * {@link MAX_SLOTS_PER_ENTRY} slots, so an entry stays small however many passed (a 1-minute
+ * task down for a month has 43 200), and none is dropped. No slots, no entry.
+ */
+export function slotsSkipped(skipped: SkippedSlots): NewEvent[] {
+  const { taskId, slots, reason, policy, caughtUpBy } = skipped;
+  const entries: NewEvent[] = [];
+  for (let i = 0; i < slots.length; i += MAX_SLOTS_PER_ENTRY) {
+    entries.push({
+      type: 'task.slotsSkipped',
+      stream: streams.task(taskId),
+      data: {
+        taskId,
+        slots: slots.slice(i, i + MAX_SLOTS_PER_ENTRY),
+        reason,
+        policy,
+        ...(caughtUpBy === undefined ? {} : { caughtUpBy }),
+      },
+    });
+  }
+  return entries;
 }
 
 /** The calendar the planners decide against was set or replaced. */

@@ -120,6 +120,11 @@ export function projectEntries(
         if (task !== undefined) tasks.set(id, withPaused(task, event.type === 'task.paused'));
         continue;
       }
+      // A fact about the task's slots, not about an occurrence: it changes nothing but is
+      // the task's history.
+      case 'task.slotsSkipped':
+        taskIds[i] = event.data.taskId;
+        continue;
       case 'calendar.configured':
         calendar = event.data.calendar;
         continue;

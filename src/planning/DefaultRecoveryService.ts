@@ -1,3 +1,4 @@
+import { isCatchUpRun } from '../domain/isCatchUpRun.js';
 import { makeOccurrence } from '../domain/makeOccurrence.js';
 import type { Execution, Occurrence, Task } from '../domain/types.js';
 import { CalendarOccupancy } from './CalendarOccupancy.js';
@@ -69,6 +70,7 @@ export class DefaultRecoveryService implements RecoveryService {
       .filter(
         (o) =>
           o.pinnedTime === undefined &&
+          !isCatchUpRun(o) &&
           !followedUp.has(o.id) &&
           nowMs - Date.parse(o.scheduledFor) > this.#graceMs &&
           isPending(input.executions.get(o.id)),

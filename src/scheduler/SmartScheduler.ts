@@ -2,6 +2,7 @@ import type { Observable, Subject } from 'rxjs';
 import { applyRecipe } from '../domain/applyRecipe.js';
 import { StateError } from '../domain/errors.js';
 import type {
+  BackfillOptions,
   CalendarConfig,
   CalendarInput,
   CalendarRecipe,
@@ -19,6 +20,7 @@ import type {
   TaskRecipe,
   TriggerTarget,
 } from '../domain/types.js';
+import { parseBackfill } from '../domain/validateBackfill.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { parseHistoryQuery } from '../domain/validateHistoryQuery.js';
 import { parseId } from '../domain/validateId.js';
@@ -37,6 +39,7 @@ import type { OccurrenceActors } from './actors/OccurrenceActors.js';
 import type { RunningHandlers } from './actors/RunningHandlers.js';
 import type { Supervisor } from './actors/Supervisor.js';
 import type { CommandQueue } from './CommandQueue.js';
+import { type BackfillResult, backfill } from './commands/backfill.js';
 import { transition } from './commands/lifecycle.js';
 import { stoppedError } from './commands/lookups.js';
 import { nextRuns } from './commands/nextRuns.js';
@@ -324,6 +327,22 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     const id = parseId(taskId, 'nextRuns', 'taskId');
     const request = parseNextRuns(n, options);
     return Object.freeze(await this.#queue.run((tx) => nextRuns(tx, id, request)));
+  }
+
+  /**
+   * Runs the occurrences the task's recurrence would have had in a past range, `[from, to)`,
+   * placed by the calendar as `nextRuns` places them: recorded with cause `'backfill'`, each
+   * naming its `slot`, triggered now (never recorded missed) and, with `overlap: 'bufferAll'`
+   * (the default), one after another, oldest first; `allowAll` starts them all at once.
+   * At most 1000 slots per call (`MAX_BACKFILL_RUNS`).
+   * @throws ValidationError for a bad range (`from < to ≤ now`), a task without recurrence or
+   * too many slots; NotFoundError for an unknown task.
+   * @example
+   * await scheduler.backfill('report', { from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z' });
+   */
+  async backfill(taskId: string, options: BackfillOptions): Promise<BackfillResult> {
+    const id = parseId(taskId, 'backfill', 'taskId');
+    return this.#queue.run((tx) => backfill(tx, id, parseBackfill(options, tx.parts.timers.now())));
   }
 
   /**

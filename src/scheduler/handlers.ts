@@ -1,4 +1,5 @@
 import { toErrorRecord } from '../domain/errorRecord.js';
+import { OVERLAP_CANCELLED } from '../domain/overlapCancelled.js';
 import type { DefaultPayload, Occurrence, RunOutcome, Task } from '../domain/types.js';
 import type { Clock } from '../time/Clock.js';
 import type { RunGate } from './actors/RunGate.js';
@@ -211,7 +212,16 @@ async function settle(
   const { clock, task } = options;
   const startedAt = clock.now();
   let timer: unknown;
-  const onOuterAbort = () => controller.abort(abortError('AbortError', 'the scheduler stopped'));
+  // The outer signal's reason says who aborted: the scheduler stopping, or a newer run of an
+  // `overlap: 'cancelOther'` task.
+  const onOuterAbort = () => {
+    const reason: unknown = options.signal.reason;
+    controller.abort(
+      reason instanceof Error && reason.name === OVERLAP_CANCELLED
+        ? reason
+        : abortError('AbortError', 'the scheduler stopped'),
+    );
+  };
   if (options.signal.aborted) onOuterAbort();
   else options.signal.addEventListener('abort', onOuterAbort, { once: true });
 

@@ -56,6 +56,13 @@ export function registerTaskAdd(task: Command, ctx: CommandContext): void {
       'delay each due time of the repeat by up to this much (at most 1h)',
     )
     .option('--ignore-calendar', 'run at exact times, outside working hours, slots and the cap')
+    .option('--catch-up <policy>', 'slots missed while down, paused or asleep: skip, latest or all')
+    .option('--catch-up-window <duration>', 'older missed slots are recorded, not run')
+    .option('--catch-up-max <n>', 'with --catch-up all: at most this many catch-up runs')
+    .option(
+      '--overlap <policy>',
+      'a slot due while the last run runs: skip, bufferOne, bufferAll, allowAll or cancelOther',
+    )
     .action(async (title: string, flags: TaskAddFlags) => {
       const { io, style } = ctx;
       const nowMs = io.clock.now();

@@ -48,6 +48,13 @@ export function registerTaskUpdate(task: Command, ctx: CommandContext): void {
     .option('--priority <level>', 'low, medium or high')
     .option('--jitter <duration>', 'delay each due time by up to this much (0 removes it)')
     .option('--ignore-calendar', 'run at exact times, outside the calendar rules')
+    .option('--catch-up <policy>', 'slots missed while down, paused or asleep: skip, latest or all')
+    .option('--catch-up-window <duration>', 'older missed slots are recorded, not run')
+    .option('--catch-up-max <n>', 'with --catch-up all: at most this many catch-up runs')
+    .option(
+      '--overlap <policy>',
+      'a slot due while the last run runs: skip, bufferOne, bufferAll, allowAll or cancelOther',
+    )
     .option('--apply-calendar', 'put the task back under the calendar rules')
     .action(async (id: string, flags: TaskUpdateFlags) => {
       const { io, style } = ctx;

@@ -37,6 +37,7 @@ function taskIdOf(event: StoredEvent, lookup: EventLookup): string | undefined {
     case 'task.removed':
     case 'task.paused':
     case 'task.resumed':
+    case 'task.slotsSkipped':
       return event.data.taskId;
     case 'occurrence.scheduled':
       return event.data.occurrence.taskId;
@@ -58,6 +59,8 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
       return style.yellow('paused');
     case 'task.resumed':
       return style.green('resumed');
+    case 'task.slotsSkipped':
+      return style.yellow(slotsText(event.data, timeZone));
     case 'calendar.configured': {
       const c = event.data.calendar;
       const cap = c.maxPerDay === undefined ? '' : `, at most ${c.maxPerDay}/day`;
@@ -66,11 +69,13 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
     case 'occurrence.scheduled': {
       const o = event.data.occurrence;
       const slot = o.slotName === undefined ? '' : `, slot ${escapeText(o.slotName)}`;
+      const standsFor =
+        typeof o.slot === 'string' ? `, for the slot of ${formatInstant(o.slot, timeZone)}` : '';
       const moved =
         typeof o.moved === 'object' && o.moved !== null
           ? `, ${style.yellow(moveText(o.moved, timeZone))}`
           : '';
-      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot})${moved}`;
+      return `for ${formatInstant(o.scheduledFor, timeZone)} (${escapeText(`${o.cause}, attempt ${o.attempt}`)}${slot}${standsFor})${moved}`;
     }
     case 'occurrence.skipped':
       return style.yellow(`skipped: ${escapeText(String(event.data.reason))}`);
@@ -118,6 +123,19 @@ function detailOf(event: StoredEvent, style: Style, timeZone: string): string {
       // says which.
       return '';
   }
+}
+
+/** The slots an entry names, for a person: how many, which, why and by which policy. */
+function slotsText(data: StoredEvent<'task.slotsSkipped'>['data'], timeZone: string): string {
+  // Read defensively: the log may come from someone else.
+  const slots = Array.isArray(data.slots) ? data.slots.map(String) : [];
+  const shown = slots.slice(0, 3).map((s) => formatInstant(s, timeZone));
+  const rest = slots.length > shown.length ? ` … ${formatInstant(slots.at(-1)!, timeZone)}` : '';
+  const by = data.caughtUpBy === undefined ? '' : `, run as ${shortId(String(data.caughtUpBy))}`;
+  const what = data.reason === 'caught-up' ? 'caught up' : 'skipped';
+  return escapeText(
+    `${slots.length} slot(s) ${what} (${String(data.reason)}, policy ${String(data.policy)}): ${shown.join(', ')}${rest}${by}`,
+  );
 }
 
 /**

@@ -24,6 +24,10 @@ export type TaskAddFlags = Readonly<{
   description?: string;
   jitter?: string;
   ignoreCalendar?: boolean;
+  catchUp?: string;
+  catchUpWindow?: string;
+  catchUpMax?: string;
+  overlap?: string;
 }>;
 
 /** The `task update` options: those of `task add`, plus the title and putting the calendar back. */
@@ -61,7 +65,28 @@ export const TASK_FIELD_FLAGS: FieldFlags = [
   ['payload', '--run'],
   ['jitterMs', '--jitter'],
   ['calendar', '--ignore-calendar'],
+  ['catchUp.policy', '--catch-up'],
+  ['catchUp.windowMs', '--catch-up-window'],
+  ['catchUp.maxRuns', '--catch-up-max'],
+  ['catchUp', '--catch-up'],
+  ['overlap', '--overlap'],
 ];
+
+/**
+ * `--catch-up`, `--catch-up-window` and `--catch-up-max` as a task's `catchUp` (only the
+ * parts given: `task update` merges them into the task's policy); undefined when none is.
+ */
+function catchUpInput(flags: TaskAddFlags): Record<string, unknown> | undefined {
+  const catchUp: Record<string, unknown> = {};
+  if (flags.catchUp !== undefined) catchUp.policy = flags.catchUp;
+  if (flags.catchUpWindow !== undefined) {
+    catchUp.windowMs = parseDuration(flags.catchUpWindow, '--catch-up-window');
+  }
+  if (flags.catchUpMax !== undefined) {
+    catchUp.maxRuns = wholeNumber(flags.catchUpMax, '--catch-up-max');
+  }
+  return Object.keys(catchUp).length > 0 ? catchUp : undefined;
+}
 
 function wholeNumber(text: string, flag: string): number {
   if (!/^\d+$/.test(text.trim())) {
@@ -188,6 +213,9 @@ export function taskInputFromFlags(
   if (flags.rrule !== undefined) input.recurrence = { rrule: flags.rrule };
   if (flags.jitter !== undefined) input.jitterMs = jitterMsOf(flags.jitter);
   if (flags.ignoreCalendar === true) input.calendar = 'ignore';
+  const catchUp = catchUpInput(flags);
+  if (catchUp !== undefined) input.catchUp = { policy: 'skip', ...catchUp };
+  if (flags.overlap !== undefined) input.overlap = flags.overlap;
   const retry = retryInput(flags);
   if (retry !== undefined) input.retry = retry;
   if (flags.priority !== undefined) input.priority = flags.priority;
@@ -268,6 +296,9 @@ export function taskChangesFromFlags(
   }
   if (flags.ignoreCalendar === true) changes.calendar = 'ignore';
   if (flags.applyCalendar === true) changes.calendar = null;
+  const catchUp = catchUpInput(flags);
+  if (catchUp !== undefined) changes.catchUp = catchUp;
+  if (flags.overlap !== undefined) changes.overlap = flags.overlap;
   if (Object.keys(changes).length === 0) {
     throw inputError(
       '<id>',

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { overlapCancelledError } from '../../domain/overlapCancelled.js';
 import type { Occurrence, RunOutcome, Task } from '../../domain/types.js';
 import type { TimerQueue } from '../../time/TimerQueue.js';
 import { type Handlers, invokeHandler } from '../handlers.js';
@@ -20,6 +21,8 @@ export class RunningHandlers {
   readonly #stop = new AbortController();
   /** The places `concurrency` and each task's `maxConcurrent` allow. */
   readonly #places: RunPlaces | undefined;
+  /** Runs of `overlap: 'cancelOther'` tasks in flight, by task, to abort when a newer starts. */
+  readonly #cancellable = new Map<string, Map<string, AbortController>>();
 
   constructor(handlers: Handlers, timers: TimerQueue, places?: RunPlaces) {
     this.#handlers = handlers;
@@ -54,15 +57,20 @@ export class RunningHandlers {
         },
       });
     } else {
+      const [signal, forget] =
+        task.overlap === 'cancelOther'
+          ? this.#cancelOthers(occurrence, task)
+          : [this.#stop.signal, undefined];
       running = invokeHandler(handler, occurrence, {
         clock: this.#timers,
         task,
         attempt: occurrence.attempt,
         idempotencyKey,
-        signal: this.#stop.signal,
+        signal,
         gate: this.#gate,
         ...(this.#places === undefined ? {} : { places: this.#places }),
       });
+      if (forget !== undefined) running.then(forget, forget);
     }
     this.#runs.add(running);
     const forget = () => {
@@ -70,6 +78,33 @@ export class RunningHandlers {
     };
     running.then(forget, forget);
     return running;
+  }
+
+  /**
+   * `overlap: 'cancelOther'`: aborts the task's runs in flight (each fails with an
+   * `OverlapCancelledError` naming this run) and returns the signal of this one, aborted by the
+   * scheduler's stop or by the next run of its task, with the function that forgets it once it
+   * settles. A manual run cancels nothing and cannot be cancelled.
+   */
+  #cancelOthers(occurrence: Occurrence, task: Task): [AbortSignal, () => void] {
+    if (occurrence.cause === 'manual') return [this.#stop.signal, () => {}];
+    let runs = this.#cancellable.get(task.id);
+    if (runs === undefined) {
+      runs = new Map();
+      this.#cancellable.set(task.id, runs);
+    }
+    const slot = occurrence.slot ?? occurrence.scheduledFor;
+    for (const other of runs.values()) other.abort(overlapCancelledError(occurrence.id, slot));
+    runs.clear();
+    const own = new AbortController();
+    runs.set(occurrence.id, own);
+    const forget = () => {
+      if (runs.get(occurrence.id) === own) runs.delete(occurrence.id);
+      if (runs.size === 0 && this.#cancellable.get(task.id) === runs) {
+        this.#cancellable.delete(task.id);
+      }
+    };
+    return [AbortSignal.any([this.#stop.signal, own.signal]), forget];
   }
 
   /**

@@ -1,13 +1,16 @@
 import type { ClaimResult } from '../../../machines/occurrence.js';
 import { isPlanflowError } from '../../domain/errors.js';
+import { isCatchUpRun } from '../../domain/isCatchUpRun.js';
 import type { Occurrence } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { occurrenceTriggered } from '../../log/facts.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { seriesContinues } from './followUp.js';
 import { idempotencyKey } from './idempotencyKey.js';
-import { isTaskPaused } from './lookups.js';
+import { isTaskPaused, planningOf } from './lookups.js';
+import { plan } from './plan.js';
 import { missedStateOf, recoverMissed } from './recoverMissed.js';
 
 /** One actor's request to trigger, answered with the claim. */
@@ -57,7 +60,8 @@ export async function claimTriggers(
     }
     seen.add(occurrence.id);
     const lateByMs = Math.max(0, now - Date.parse(occurrence.scheduledFor));
-    if (!manual && lateByMs > parts.options.graceMs) {
+    // A catch-up or backfill run stands for a past slot on purpose: it is never missed.
+    if (!manual && lateByMs > parts.options.graceMs && !isCatchUpRun(occurrence)) {
       missed.push(request);
       continue;
     }
@@ -72,12 +76,13 @@ export async function claimTriggers(
       event: occurrenceTriggered(occurrence, key, lateByMs, manual),
     });
   }
-  if (grants.length > 0) await recordGrants(tx, grants);
+  if (grants.length > 0) await planOverlapping(tx, await recordGrants(tx, grants), now);
   if (missed.length > 0) {
     await recoverMissed(
       tx,
       missed.map((r) => r.input.occurrence),
       now,
+      'sleep',
     );
     for (const request of missed) {
       const state = missedStateOf((await parts.log.record(request.input.occurrence.id))?.execution);
@@ -89,23 +94,54 @@ export async function claimTriggers(
 /**
  * Appends the granted triggers in one batch. If the store refuses it because another writer
  * triggered one of them first, each is tried on its own so that only that one is lost.
+ * Returns the grants recorded.
  */
-async function recordGrants(tx: SchedulerTx, grants: readonly Grant[]): Promise<void> {
+async function recordGrants(tx: SchedulerTx, grants: readonly Grant[]): Promise<Grant[]> {
   const parts = tx.parts;
   try {
     await parts.log.append(grants.map((g) => g.event));
     for (const g of grants) g.request.resolve(g.granted);
-    return;
+    return [...grants];
   } catch (error) {
     if (!isPlanflowError(error, 'planflow:already-triggered')) throw error;
   }
+  const recorded: Grant[] = [];
   for (const g of grants) {
     try {
       await parts.log.append([g.event]);
       g.request.resolve(g.granted);
+      recorded.push(g);
     } catch (error) {
       if (!isPlanflowError(error, 'planflow:already-triggered')) throw error;
       g.request.resolve({ kind: 'lost' });
     }
+  }
+  return recorded;
+}
+
+/**
+ * Under `overlap: 'allowAll'` and `'cancelOther'` a recurring task's next slot must come due
+ * while its run still runs, so its next recurrence is planned as the run starts rather than
+ * when it ends (the run's end then finds the series continuing and plans nothing). The next
+ * one carries the run as `parentId`; no `occurrence.recurred` links them, since the run has
+ * no outcome yet.
+ */
+async function planOverlapping(tx: SchedulerTx, granted: readonly Grant[], now: number) {
+  const parts = tx.parts;
+  const model = parts.log.model;
+  for (const { request, granted: claim } of granted) {
+    const { occurrence, manual } = request.input;
+    const task = claim.task;
+    if (manual || occurrence.cause === 'manual' || isCatchUpRun(occurrence)) continue;
+    if (task?.recurrence === undefined) continue;
+    if (task.overlap !== 'allowAll' && task.overlap !== 'cancelOther') continue;
+    if (seriesContinues(model, occurrence)) continue;
+    const from = new Date(Math.max(now, Date.parse(occurrence.scheduledFor)));
+    const next = parts.options.taskScheduler.nextOccurrence(task, from, planningOf(parts));
+    if (next === undefined || next.id === occurrence.id) continue;
+    await plan(
+      tx,
+      next.parentId === undefined ? Object.freeze({ ...next, parentId: occurrence.id }) : next,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { SupervisorEvent } from '../../../machines/supervisor.js';
 import { LogHeldError } from '../../domain/errors.js';
+import type { SchedulerStatus } from '../../domain/types.js';
 import { clockJumped, schedulerLifecycle } from '../../log/facts.js';
 import type { SupervisorJob } from '../actors/Supervisor.js';
 import { degradedError } from '../degradedError.js';
@@ -8,6 +9,7 @@ import { isWriteFault } from '../WriteFaults.js';
 import { checkMissed } from './missedCheck.js';
 import { type Claim, scheduleAll } from './plan.js';
 import { recoverInterrupted } from './recordOutcomes.js';
+import type { MissReason } from './slots.js';
 import { recordDegradedPeriod, recordUnrecorded } from './writeRecovery.js';
 
 /**
@@ -17,11 +19,37 @@ import { recordDegradedPeriod, recordUnrecorded } from './writeRecovery.js';
  * caller to await outside the queue.
  */
 export async function transition(tx: SchedulerTx, event: SupervisorEvent): Promise<Claim[]> {
-  return runJobs(tx, tx.parts.supervisor.send(event));
+  const reason = missReasonOf(event, tx.parts.supervisor.status);
+  return runJobs(tx, tx.parts.supervisor.send(event), reason);
 }
 
-/** Carries out supervisor jobs in order; returns the claims of the missed checks among them. */
-export async function runJobs(tx: SchedulerTx, jobs: readonly SupervisorJob[]): Promise<Claim[]> {
+/**
+ * Why the slots a missed check finds after `event` passed unrun: the scheduler was down (the
+ * first start, or a check asked for by hand), paused (a start after a pause), asleep (a clock
+ * jump) or unable to write (the store recovered).
+ */
+function missReasonOf(event: SupervisorEvent, status: SchedulerStatus): MissReason {
+  switch (event.type) {
+    case 'CLOCK_JUMPED':
+      return 'sleep';
+    case 'WRITE_RECOVERED':
+      return 'degraded';
+    case 'START':
+      return status === 'paused' ? 'paused' : 'downtime';
+    default:
+      return 'downtime';
+  }
+}
+
+/**
+ * Carries out supervisor jobs in order; returns the claims of the missed checks among them
+ * (`reason` says why what they find passed unrun).
+ */
+export async function runJobs(
+  tx: SchedulerTx,
+  jobs: readonly SupervisorJob[],
+  reason: MissReason = 'downtime',
+): Promise<Claim[]> {
   const parts = tx.parts;
   const claims: Claim[] = [];
   for (const job of jobs) {
@@ -34,7 +62,7 @@ export async function runJobs(tx: SchedulerTx, jobs: readonly SupervisorJob[]): 
         parts.actors.pauseAll();
         break;
       case 'checkMissed':
-        claims.push(...(await checkMissed(tx)));
+        claims.push(...(await checkMissed(tx, undefined, reason)));
         break;
       case 'record':
         await parts.log.append([schedulerLifecycle(job.fact, parts.options.instanceId)]);

@@ -1,9 +1,11 @@
+import { isCatchUpRun } from '../../domain/isCatchUpRun.js';
 import type { Execution, Occurrence } from '../../domain/types.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isTaskPaused } from './lookups.js';
 import type { Claim } from './plan.js';
 import { recoverMissed } from './recoverMissed.js';
+import type { MissReason } from './slots.js';
 
 /** How the missed check sorts the occurrences whose time has passed. */
 export type MissedSplit = Readonly<{
@@ -18,8 +20,13 @@ export type MissedSplit = Readonly<{
  * when late by at most grace, otherwise recorded missed and recovered. Occurrences of paused
  * tasks wait for their task's resume, which runs this check for that task alone (`taskId`).
  * Returns the claims of the ones triggered, for the caller to await outside the queue.
+ * `reason` says why their time passed unnoticed, for the slots the catch-up records.
  */
-export async function checkMissed(tx: SchedulerTx, taskId?: string): Promise<Claim[]> {
+export async function checkMissed(
+  tx: SchedulerTx,
+  taskId?: string,
+  reason: MissReason = 'downtime',
+): Promise<Claim[]> {
   const parts = tx.parts;
   if (parts.supervisor.status !== 'running') return [];
   const { actors, log } = parts;
@@ -39,7 +46,7 @@ export async function checkMissed(tx: SchedulerTx, taskId?: string): Promise<Cla
     (id) => actors.isTriggering(id),
   );
   const claims = lateWithinGrace.map((occ) => actors.trigger(occ, false));
-  if (beyondGrace.length > 0) await recoverMissed(tx, beyondGrace, nowMs);
+  if (beyondGrace.length > 0) await recoverMissed(tx, beyondGrace, nowMs, reason);
   return claims;
 }
 
@@ -47,6 +54,8 @@ export async function checkMissed(tx: SchedulerTx, taskId?: string): Promise<Cla
  * The seed's `check_for_missed_tasks` split: every occurrence still waiting (`scheduled`,
  * never triggered) whose time is at or before `nowMs`, earliest first. `isBusy` excludes
  * occurrences an actor is already triggering in this process.
+ *
+ * Catch-up and backfill runs are never missed: however late, they trigger now.
  *
  * Due exactly at `nowMs` counts (late by 0): `scheduleAll` only re-arms occurrences strictly
  * in the future, so skipping this instant too would leave such an occurrence neither armed
@@ -71,7 +80,8 @@ export function splitMissed(
   const lateWithinGrace: Occurrence[] = [];
   const beyondGrace: Occurrence[] = [];
   for (const { occurrence, dueMs } of late) {
-    (nowMs - dueMs <= graceMs ? lateWithinGrace : beyondGrace).push(occurrence);
+    const late = nowMs - dueMs <= graceMs || isCatchUpRun(occurrence);
+    (late ? lateWithinGrace : beyondGrace).push(occurrence);
   }
   return { lateWithinGrace, beyondGrace };
 }

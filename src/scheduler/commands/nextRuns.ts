@@ -1,3 +1,4 @@
+import { isCatchUpRun } from '../../domain/isCatchUpRun.js';
 import type { Occurrence } from '../../domain/types.js';
 import type { NextRunsRequest } from '../../domain/validateNextRuns.js';
 import { upcomingOccurrences } from '../../planning/upcomingOccurrences.js';
@@ -19,7 +20,8 @@ export function nextRuns(tx: SchedulerTx, taskId: string, request: NextRunsReque
   const nowMs = parts.timers.now();
   const pending = model
     .waitingOf(taskId)
-    .filter((e) => e.cause !== 'manual')
+    // Manual, catch-up and backfill runs do not carry the series.
+    .filter((e) => e.cause !== 'manual' && !isCatchUpRun(e))
     .sort((a, b) => Date.parse(a.scheduledFor) - Date.parse(b.scheduledFor))
     .map((e) => model.getOccurrence(e.occurrenceId))
     .filter((o) => o !== undefined);

@@ -59,9 +59,16 @@ export function fitsCalendar(
     : planner.isSlotAvailable(at, planning, occurrence.id);
 }
 
-/** True when the occurrence's task opted out of the calendar (`calendar: 'ignore'`). */
+/**
+ * True when the occurrence's task opted out of the calendar (`calendar: 'ignore'`), or when
+ * it runs for a slot at another time (`slot`: a catch-up, backfill or buffered run), which
+ * the calendar placed or would have placed already.
+ */
 export function ignoresCalendar(parts: SchedulerParts, occurrence: Occurrence): boolean {
-  return parts.log.model.getTask(occurrence.taskId)?.calendar === 'ignore';
+  return (
+    occurrence.slot !== undefined ||
+    parts.log.model.getTask(occurrence.taskId)?.calendar === 'ignore'
+  );
 }
 
 /** Plans a new or changed task's first occurrence, if it has one. */

@@ -1,7 +1,7 @@
 import type { MissedState, RecordedOutcome } from '../../../machines/occurrence.js';
 import type { Occurrence, RunOutcome } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
-import { interruptedError, occurrenceFinished } from '../../log/facts.js';
+import { interruptedError, occurrenceFinished, occurrenceScheduled } from '../../log/facts.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
@@ -11,8 +11,15 @@ import { isScheduling, planningOf } from './lookups.js';
 import { plan } from './plan.js';
 import { missedStateOf, recoverMissed } from './recoverMissed.js';
 
-/** A run's outcome and its follow-up, as the one batch that records both. */
-export type OutcomeBatch = Readonly<{ followUp: FollowUp; events: NewEvent[] }>;
+/**
+ * A run's outcome and its follow-up, as the one batch that records both, with the slots its
+ * end decided about and the catch-up runs to plan beside the follow-up (`extras`).
+ */
+export type OutcomeBatch = Readonly<{
+  followUp: FollowUp;
+  extras: readonly Occurrence[];
+  events: NewEvent[];
+}>;
 
 /**
  * Decides the follow-up of an occurrence that ran (per the task's policy, the calendar and
@@ -28,7 +35,12 @@ export async function outcomeBatch(
 ): Promise<OutcomeBatch> {
   const parts = tx.parts;
   const model = parts.log.model;
-  const followUp = decideFollowUp(
+  const first = await firstAttemptOf(tx, occurrence);
+  const {
+    followUp,
+    events: slotFacts,
+    extras,
+  } = decideFollowUp(
     occurrence,
     model.getTask(occurrence.taskId),
     outcome,
@@ -36,13 +48,33 @@ export async function outcomeBatch(
     planningOf(parts),
     parts.options.taskScheduler,
     () => seriesContinues(model, occurrence),
+    interrupted,
+    first,
   );
-  const events = [occurrenceFinished(occurrence.id, outcome, interrupted)];
+  const events = [occurrenceFinished(occurrence.id, outcome, interrupted), ...slotFacts];
   if (followUp.kind !== 'none') {
     const known = (await parts.log.record(followUp.occurrence.id)) !== undefined;
     events.push(...linkEvents(occurrence, followUp.kind, followUp.occurrence, () => known));
   }
-  return { followUp, events };
+  const unknown: Occurrence[] = [];
+  for (const extra of extras) {
+    if ((await parts.log.record(extra.id)) !== undefined) continue;
+    events.push(occurrenceScheduled(extra));
+    unknown.push(extra);
+  }
+  return { followUp, extras: unknown, events };
+}
+
+/** The first attempt a retry retries (walking its parents), or the occurrence itself. */
+async function firstAttemptOf(tx: SchedulerTx, occurrence: Occurrence): Promise<Occurrence> {
+  let first = occurrence;
+  // Bounded by the retry policy (at most 1000 retries); each step one record lookup.
+  while (first.cause === 'retry' && first.parentId !== undefined) {
+    const parent = (await tx.parts.log.record(first.parentId))?.occurrence;
+    if (parent === undefined) break;
+    first = parent;
+  }
+  return first;
 }
 
 /** The outcome recorded for a run a crash interrupted: a failure, retried per policy. */
@@ -113,8 +145,8 @@ export async function recordOutcomes(
   };
   for (const request of batch) {
     const { occurrence, outcome } = request.input;
-    const { followUp, events } = await outcomeBatch(tx, occurrence, outcome);
-    if (followUp.kind === 'none') {
+    const { followUp, extras, events } = await outcomeBatch(tx, occurrence, outcome);
+    if (followUp.kind === 'none' && extras.length === 0) {
       held.events.push(...events);
       held.requests.push(request);
       held.answers.push(() => request.resolve(outcome.ok ? 'done' : 'failed'));
@@ -122,8 +154,19 @@ export async function recordOutcomes(
     }
     await flush();
     if (!(await append(events, [request]))) continue;
-    if (isScheduling(parts.supervisor.status)) await plan(tx, followUp.occurrence);
-    request.resolve(followUp.kind === 'retry' ? 'retrying' : 'recurred');
+    if (isScheduling(parts.supervisor.status)) {
+      if (followUp.kind !== 'none') await plan(tx, followUp.occurrence);
+      for (const extra of extras) await plan(tx, extra);
+    }
+    request.resolve(
+      followUp.kind === 'none'
+        ? outcome.ok
+          ? 'done'
+          : 'failed'
+        : followUp.kind === 'retry'
+          ? 'retrying'
+          : 'recurred',
+    );
   }
   await flush();
 }
@@ -136,7 +179,7 @@ export async function recordMiss(tx: SchedulerTx, occurrence: Occurrence): Promi
   const parts = tx.parts;
   const execution = parts.log.model.getExecution(occurrence.id);
   if (execution !== undefined && isWaiting(execution)) {
-    await recoverMissed(tx, [occurrence], parts.timers.now());
+    await recoverMissed(tx, [occurrence], parts.timers.now(), 'sleep');
   }
   return missedStateOf((await parts.log.record(occurrence.id))?.execution);
 }
@@ -156,6 +199,8 @@ export async function recoverInterrupted(tx: SchedulerTx): Promise<void> {
     // A live actor's run is still going; a held outcome is recorded as what it was.
     const id = occurrence.id;
     if (parts.actors.hasActor(id) || parts.unrecorded.has(id)) continue;
-    await parts.log.append((await outcomeBatch(tx, occurrence, interruptedOutcome(), true)).events);
+    const batch = await outcomeBatch(tx, occurrence, interruptedOutcome(), true);
+    await parts.log.append(batch.events);
+    // Armed by the start's re-arming and missed check that follow (catch-up runs never miss).
   }
 }

@@ -1,4 +1,5 @@
 import type { MissedState } from '../../../machines/occurrence.js';
+import { isCatchUpRun } from '../../domain/isCatchUpRun.js';
 import type { Execution, Occurrence } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { occurrenceMissed, occurrenceScheduled } from '../../log/facts.js';
@@ -6,6 +7,7 @@ import type { SchedulerTx } from '../SchedulerParts.js';
 import { linkEvents } from './followUp.js';
 import { isScheduling, isTaskPaused, planningOf } from './lookups.js';
 import { plan } from './plan.js';
+import { catchUp, type MissReason, nominalSlotMs, slotsBetween } from './slots.js';
 
 /**
  * Records occurrences as missed together with what the recovery service schedules for them,
@@ -17,11 +19,17 @@ import { plan } from './plan.js';
  * recorded missed among them, and the ones running); settled occurrences are history and
  * have nothing left to recover. Occurrences of paused tasks are left out (unless recorded
  * missed here): what they missed is decided when their task resumes.
+ *
+ * The slots of a recurring task's series that came due after a missed occurrence, with no
+ * occurrence of their own, are handed to the task's catch-up policy (`catchUp` in slots.ts):
+ * recorded skipped (`reason`), or run by catch-up runs planned with the recovery, in the same
+ * append.
  */
 export async function recoverMissed(
   tx: SchedulerTx,
   missed: readonly Occurrence[],
   nowMs: number,
+  reason: MissReason = 'downtime',
 ): Promise<void> {
   const parts = tx.parts;
   const { actors, log } = parts;
@@ -54,6 +62,7 @@ export async function recoverMissed(
   const linked = new Set<string>();
   const isKnown = (id: string) => known.has(id) || model.getOccurrence(id) !== undefined;
   const toPlan: Occurrence[] = [];
+  const missedNow = [...missed];
   for (const occ of recovered) {
     const parent = occ.parentId === undefined ? undefined : model.getOccurrence(occ.parentId);
     // Recovery sees every live occurrence, so it may replace one this check did not record
@@ -70,6 +79,7 @@ export async function recoverMissed(
       if (link === 'late') {
         actors.missed(parent.id, nowMs - Date.parse(parent.scheduledFor));
         events.push(occurrenceMissed(parent, nowMs));
+        missedNow.push(parent);
       }
       linked.add(parent.id);
       events.push(
@@ -79,9 +89,48 @@ export async function recoverMissed(
     if (!stored.has(occ.id)) toPlan.push(occ);
     known.add(occ.id);
   }
+  for (const run of catchUpMissed(tx, missedNow, nowMs, reason, events)) {
+    if (isKnown(run.id)) continue;
+    events.push(occurrenceScheduled(run));
+    toPlan.push(run);
+  }
   if (events.length > 0) await log.append(events);
   if (!isScheduling(parts.supervisor.status)) return;
   for (const occ of toPlan) await plan(tx, occ);
+}
+
+/**
+ * Hands the slots each recurring task missed to its catch-up policy: the slots after the
+ * latest of its series occurrences recorded missed now (those have facts of their own), up to
+ * now. Pushes the facts onto `events`; returns the catch-up runs to schedule.
+ */
+function catchUpMissed(
+  tx: SchedulerTx,
+  missed: readonly Occurrence[],
+  nowMs: number,
+  reason: MissReason,
+  events: NewEvent[],
+): Occurrence[] {
+  const parts = tx.parts;
+  const byTask = new Map<string, Occurrence[]>();
+  for (const occ of missed) {
+    // Manual, catch-up and backfill runs and pinned times do not carry the series.
+    if (occ.cause === 'manual' || isCatchUpRun(occ) || occ.pinnedTime !== undefined) continue;
+    byTask.set(occ.taskId, [...(byTask.get(occ.taskId) ?? []), occ]);
+  }
+  const runs: Occurrence[] = [];
+  const zone = parts.occupancy.calendar.timeZone;
+  for (const [taskId, occurrences] of byTask) {
+    const task = parts.log.model.getTask(taskId);
+    if (task?.recurrence === undefined) continue;
+    const missedMs = occurrences.map(nominalSlotMs).sort((a, b) => a - b);
+    const latest = occurrences.reduce((a, b) => (nominalSlotMs(b) > nominalSlotMs(a) ? b : a));
+    const unrecorded = slotsBetween(task, missedMs.at(-1)!, nowMs, zone);
+    const plan = catchUp(task, missedMs, unrecorded, nowMs, reason, latest.id);
+    events.push(...plan.events);
+    runs.push(...plan.runs);
+  }
+  return runs;
 }
 
 /** The final state of an occurrence recorded missed: recovered, retried, or just missed. */

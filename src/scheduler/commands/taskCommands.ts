@@ -170,7 +170,7 @@ async function resume(tx: SchedulerTx, taskId: string): Promise<Claim[]> {
     const occurrence = model.getOccurrence(execution.occurrenceId);
     if (occurrence !== undefined) await plan(tx, occurrence);
   }
-  return checkMissed(tx, taskId);
+  return checkMissed(tx, taskId, 'paused');
 }
 
 /** The registered handler names a task may name, when the scheduler was given a handler map. */
