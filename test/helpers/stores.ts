@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { EventStore, StoreClock } from '../../src/log/EventStore.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
+import { postgresStore } from '../../src/postgres/index.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { forwardStore } from './forwardStore.js';
+import { dropSchema, newSchemaName, PG_URL, requirePostgres } from './pgSchemas.js';
 
 /** A kind of store the scheduler tests run against. */
 export type StoreKind = Readonly<{
-  name: 'memory' | 'sqlite';
+  name: 'memory' | 'sqlite' | 'postgres';
   /** A fresh, empty store. */
   open(clock: StoreClock): Promise<EventStore>;
   /** Opens the same log again, as a restarted process would (memory: the same object). */
@@ -17,17 +19,26 @@ export type StoreKind = Readonly<{
 }>;
 
 /**
- * The stores the integration tests run against: memory, and SQLite on a temp file. Stores
- * opened during a test are closed and their files removed after it.
+ * The stores the integration tests run against: memory, SQLite on a temp file, and
+ * PostgreSQL in a schema of its own. Stores opened during a test are closed and their files
+ * and schemas removed after it. PostgreSQL that cannot be reached fails the test, saying so.
  */
 export function useStores(): readonly StoreKind[] {
   const dirs: string[] = [];
   const opened: EventStore[] = [];
   const paths = new WeakMap<EventStore, string>();
+  const schemas: string[] = [];
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close().catch(() => undefined);
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
+  const openPostgres = async (schema: string, clock: StoreClock): Promise<EventStore> => {
+    const store = await postgresStore({ connectionString: PG_URL, schema, clock });
+    opened.push(store);
+    paths.set(store, schema);
+    return store;
+  };
   const openSqlite = async (path: string, clock: StoreClock): Promise<EventStore> => {
     const store = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
     opened.push(store);
@@ -52,6 +63,21 @@ export function useStores(): readonly StoreKind[] {
         if (path === undefined) throw new Error('reopen: not a store opened by useStores()');
         await store.close();
         return openSqlite(path, clock);
+      },
+    },
+    {
+      name: 'postgres',
+      open: async (clock) => {
+        await requirePostgres();
+        const schema = newSchemaName();
+        schemas.push(schema);
+        return openPostgres(schema, clock);
+      },
+      reopen: async (store, clock) => {
+        const schema = paths.get(store);
+        if (schema === undefined) throw new Error('reopen: not a store opened by useStores()');
+        await store.close();
+        return openPostgres(schema, clock);
       },
     },
   ];
