@@ -19,11 +19,16 @@ export type StoreKind = Readonly<{
 }>;
 
 /**
- * The stores the integration tests run against: memory, SQLite on a temp file, and
- * PostgreSQL in a schema of its own. Stores opened during a test are closed and their files
- * and schemas removed after it. PostgreSQL that cannot be reached fails the test, saying so.
+ * The stores the integration tests run against: memory, SQLite on a temp file and, with
+ * `postgres: true`, PostgreSQL in a schema of its own (a PostgreSQL that cannot be reached
+ * fails the test, saying so). Stores opened during a test are closed and their files and
+ * schemas removed after it.
+ *
+ * PostgreSQL is opt-in: the scheduler suites drive time with a TestClock whose settle waits
+ * one macrotask, shorter than a round trip to the server, so they run on memory and SQLite;
+ * test/postgres/scheduler.test.ts runs a representative part of them on PostgreSQL.
  */
-export function useStores(): readonly StoreKind[] {
+export function useStores(options: Readonly<{ postgres?: boolean }> = {}): readonly StoreKind[] {
   const dirs: string[] = [];
   const opened: EventStore[] = [];
   const paths = new WeakMap<EventStore, string>();
@@ -45,7 +50,7 @@ export function useStores(): readonly StoreKind[] {
     paths.set(store, path);
     return store;
   };
-  return [
+  const kinds: StoreKind[] = [
     {
       name: 'memory',
       open: async (clock) => memoryStore({ clock }),
@@ -81,6 +86,7 @@ export function useStores(): readonly StoreKind[] {
       },
     },
   ];
+  return options.postgres === true ? kinds : kinds.slice(0, 2);
 }
 
 /** A store whose appends fail while `failing` is set: a full disk or a dropped connection. */
