@@ -207,6 +207,8 @@ type Queryable = Pick<Pg.Pool, 'query'>;
  */
 export class PgProjection {
   readonly #q: string;
+  /** Names of the prepared statements: each connection parses and plans them once. */
+  readonly #names: Readonly<{ prefetch: string; write: string; live: string }>;
   readonly #prefetch: string;
   readonly #write: string;
   readonly #live: string;
@@ -214,6 +216,11 @@ export class PgProjection {
   constructor(schema: string) {
     const q = quoted(schema);
     this.#q = q;
+    this.#names = {
+      prefetch: `planflow_prefetch_${schema}`,
+      write: `planflow_write_${schema}`,
+      live: `planflow_live_${schema}`,
+    };
     this.#prefetch = `
       SELECT 'h'::text, NULL::text, seq, hash, NULL::text, NULL::text, NULL::integer
         FROM (SELECT seq, hash FROM ${q}.entries ORDER BY seq DESC LIMIT 1) h
@@ -276,6 +283,7 @@ export class PgProjection {
   /** Reads the head, the mark and what `referenced` names, in the caller's transaction. */
   async prefetch(client: Pg.PoolClient, referenced: Referenced): Promise<PrefetchedState> {
     const { rows } = await client.query<PrefetchRow>({
+      name: this.#names.prefetch,
       text: this.#prefetch,
       values: [referenced.occurrenceIds, referenced.taskIds, referenced.triggerStreams],
       rowMode: 'array',
@@ -390,16 +398,11 @@ export class PgProjection {
       cp === undefined
         ? [[], [], [], [], []]
         : [[cp.seq], [cp.keyId], [cp.hash], [cp.time], [cp.signature]];
-    await client.query(this.#write, [
-      ...e,
-      ...t,
-      ...oi,
-      ...ou,
-      ...s,
-      ...c,
-      args.channel,
-      String(args.head.seq),
-    ]);
+    await client.query({
+      name: this.#names.write,
+      text: this.#write,
+      values: [...e, ...t, ...oi, ...ou, ...s, ...c, args.channel, String(args.head.seq)],
+    });
   }
 
   /** Tasks, calendar, status and the live set, read in one statement (one snapshot). */
@@ -416,7 +419,7 @@ export class PgProjection {
         number | null,
         number | null,
       ]
-    >({ text: this.#live, rowMode: 'array' });
+    >({ name: this.#names.live, text: this.#live, rowMode: 'array' });
     let head: LogHead = { seq: 0, hash: GENESIS_HASH };
     let calendar: CalendarConfig | undefined;
     let status: SchedulerStatus = 'idle';
