@@ -99,12 +99,19 @@ export function createPgGroupCommit(
   let running: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const calls = queue;
-      queue = [];
-      await commitGroup(calls, true);
+    try {
+      while (queue.length > 0) {
+        const calls = queue;
+        queue = [];
+        // Whatever goes wrong, every call of the group is answered (a settled promise
+        // ignores a second answer), and the queue keeps draining.
+        await commitGroup(calls, true).catch((error: unknown) => {
+          for (const call of calls) call.reject(pgFault(error, site));
+        });
+      }
+    } finally {
+      running = undefined;
     }
-    running = undefined;
   }
 
   async function commitGroup(calls: readonly PgPendingAppend[], mayRetry: boolean): Promise<void> {

@@ -50,7 +50,8 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
         occurrence text NOT NULL,
         execution text,
         first_at text COLLATE "C",
-        retries_left integer
+        retries_left integer,
+        outcome text COLLATE "C"
       );
       CREATE INDEX occurrences_by_task ON %s.occurrences (task_id, first_seq);
       CREATE INDEX occurrences_live ON %s.occurrences (first_seq) WHERE live;
