@@ -6,10 +6,12 @@
 # @types/node but WITHOUT better-sqlite3 — and then, in that project:
 #   1. the README's first ```ts block (extracted now, so README and check cannot drift),
 #      type-checked with a strict tsconfig and run: it must exit 0 within 30 s;
-#   2. require('planflow'), require('planflow/testing') and require('planflow/sqlite') from
-#      plain CommonJS, and a type-checked .cts file that imports all three;
+#   2. require('planflow'), require('planflow/testing'), require('planflow/sqlite') and
+#      require('planflow/postgres') from plain CommonJS, and a type-checked .cts file that
+#      imports all four;
 #   3. planflow/sqlite and the CLI without better-sqlite3: a DependencyError whose message
-#      names the install command, and no file created;
+#      names the install command, and no file created; the same for planflow/postgres and
+#      --db postgres:// without pg;
 #   4. scheduler.events.pipe(filter(...)) type-checked and run against rxjs 7.5 and rxjs 7.8,
 #      each the only copy of rxjs in the project.
 # Any failure exits non-zero with what went wrong.
@@ -63,6 +65,7 @@ cat >package.json <<'JSON'
 JSON
 npm install --no-audit --no-fund --loglevel=error "$tarball" typescript@~5.9 @types/node@~20.19
 [ ! -e node_modules/better-sqlite3 ] || fail "better-sqlite3 was installed, but it is an optional peer"
+[ ! -e node_modules/pg ] || fail "pg was installed, but it is an optional peer"
 [ -f node_modules/rxjs/package.json ] || fail "npm did not install the rxjs peer dependency"
 [ ! -e node_modules/planflow/node_modules/rxjs ] || fail "planflow brought its own copy of rxjs"
 if grep -rl 'sourceMappingURL' node_modules/planflow/dist; then fail "shipped files point at source maps (listed above)"; fi
@@ -95,12 +98,28 @@ awk '/^```ts/ { inside = 1; next } inside && /^```/ { exit } inside' "$repo/READ
 # A CommonJS consumer with types: `import x = require()` compiles to a require() call.
 cat >src/require.cts <<'TS'
 import planflow = require('planflow');
+import postgres = require('planflow/postgres');
 import sqlite = require('planflow/sqlite');
 import testing = require('planflow/testing');
 
 const clock = new testing.TestClock(0);
 const scheduler = planflow.createScheduler({ store: planflow.memoryStore({ clock }), clock });
-console.log('cjs:', typeof sqlite.sqliteStore, scheduler.status);
+console.log('cjs:', typeof sqlite.sqliteStore, typeof postgres.postgresStore, scheduler.status);
+TS
+
+# planflow/postgres without its driver (pg, an optional peer): importing works, opening a
+# store rejects with a DependencyError before any connection is tried.
+cat >src/postgres.ts <<'TS'
+import { isPlanflowError } from 'planflow';
+import { postgresStore } from 'planflow/postgres';
+
+try {
+  await postgresStore({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
+  throw new Error('postgresStore opened a log without pg');
+} catch (error) {
+  if (!isPlanflowError(error, 'planflow:missing-dependency')) throw error;
+  console.log(`${error.name} (${error.code}): ${error.message}`);
+}
 TS
 
 # planflow/sqlite without its driver: importing works, opening a store rejects with a DependencyError.
@@ -141,7 +160,7 @@ TS
 typecheck() {
   rm -rf out
   npx tsc -p . || fail "the consumer program does not type-check (errors above)"
-  ok "tsc -p . (readme.ts, require.cts, sqlite.ts, interop.ts)"
+  ok "tsc -p . (readme.ts, require.cts, sqlite.ts, postgres.ts, interop.ts)"
 }
 # run NAME FILE: runs out/FILE with node, bounded in time; its output goes to NAME.log.
 run() {
@@ -164,11 +183,12 @@ node -e "
   const { createScheduler } = require('planflow');
   const { TestClock } = require('planflow/testing');
   const { sqliteStore } = require('planflow/sqlite');
-  for (const f of [createScheduler, TestClock, sqliteStore]) if (typeof f !== 'function') throw new Error('missing export');
+  const { postgresStore } = require('planflow/postgres');
+  for (const f of [createScheduler, TestClock, sqliteStore, postgresStore]) if (typeof f !== 'function') throw new Error('missing export');
 " || fail "require('planflow') failed"
-ok "node -e: require('planflow'), require('planflow/testing'), require('planflow/sqlite')"
+ok "node -e: require('planflow'), require('planflow/testing'), require('planflow/sqlite'), require('planflow/postgres')"
 run require require.cjs
-expect_output require.log 'cjs: function idle'
+expect_output require.log 'cjs: function function idle'
 
 step "3. planflow/sqlite and the CLI without better-sqlite3"
 run sqlite sqlite.js
@@ -181,6 +201,16 @@ sed 's/^/    /' cli.log
 expect_output cli.log 'npm install better-sqlite3@12'
 [ ! -e cli.db ] || fail "planflow init created cli.db without a driver"
 ok "planflow init exited 1 and created no file"
+
+step "3b. planflow/postgres and the CLI's --db postgres:// without pg"
+run postgres postgres.js
+expect_output postgres.log 'DependencyError (planflow:missing-dependency)'
+expect_output postgres.log 'npm install pg@8'
+code=0
+timeout 30 npx planflow init --tz UTC --db 'postgres://nobody@127.0.0.1:1/none' >cli-pg.log 2>&1 || code=$?
+sed 's/^/    /' cli-pg.log
+[ "$code" -eq 1 ] || fail "planflow init --db postgres:// without pg exited with $code, expected 1"
+expect_output cli-pg.log 'npm install pg@8'
 
 for rxjs in 7.5 7.8; do
   step "4. scheduler.events.pipe(filter(...)) with the app's own rxjs ~$rxjs"

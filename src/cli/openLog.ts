@@ -4,6 +4,12 @@ import { resolve } from 'node:path';
 import { StorageError } from '../domain/errors.js';
 import type { CalendarInput } from '../domain/types.js';
 import { EventLog } from '../log/EventLog.js';
+import { type PostgresStore, postgresStore } from '../postgres/index.js';
+import {
+  DEFAULT_SCHEMA,
+  isPostgresUrl,
+  parsePostgresUrl,
+} from '../postgres/postgresStoreOptions.js';
 import { createScheduler } from '../scheduler/createScheduler.js';
 import type { Handlers } from '../scheduler/handlers.js';
 import type { SmartScheduler } from '../scheduler/SmartScheduler.js';
@@ -14,9 +20,34 @@ import type { CommandContext } from './context.js';
 import { inputError } from './exitCodes.js';
 import type { ResolvedIo } from './io.js';
 
-/** The `--db` path resolved against the CLI's working directory. */
+/** The store a command works on: an SQLite file, or a PostgreSQL schema (`--db postgres://…`). */
+export type CliStore = SqliteStore | PostgresStore;
+
+/**
+ * The `--db` path resolved against the CLI's working directory; a `postgres://` or
+ * `postgresql://` connection string (with `?schema=<name>`, default `planflow`) as given.
+ */
 export function resolveDbPath(db: string, io: ResolvedIo): string {
-  return resolve(io.cwd, db);
+  return isPostgresUrl(db) ? db : resolve(io.cwd, db);
+}
+
+/** `--db` as messages show it: the file, or the schema and server (never a password). */
+export function dbLabel(path: string): string {
+  if (!isPostgresUrl(path)) return path;
+  const { server, schema } = parsePostgresUrl('planflow', path);
+  return `schema "${schema ?? DEFAULT_SCHEMA}" at ${server}`;
+}
+
+/**
+ * Refuses `--db postgres://…` for a command that works on SQLite files only (archive,
+ * repair), naming what to do instead.
+ */
+export function requireSqliteDb(path: string, command: string): void {
+  if (!isPostgresUrl(path)) return;
+  throw inputError(
+    '--db',
+    `planflow ${command} works on SQLite log files; a PostgreSQL log is kept and backed up by its server (pg_dump the schema), and verified with planflow verify --db <url>`,
+  );
 }
 
 /** How a command opens the log. */
@@ -40,6 +71,8 @@ export type OpenLogFlags = Readonly<{
  * empty one (exit 1: the file is not a log). Only `planflow init` creates a log.
  */
 export function requireLogFile(path: string): void {
+  // A PostgreSQL schema is checked when it is opened.
+  if (isPostgresUrl(path)) return;
   // A log that is gone while its signed head file says entries were written was lost.
   refuseLostLog('planflow', path);
   if (!existsSync(path)) {
@@ -68,9 +101,10 @@ export function requireLogFile(path: string): void {
 export async function openExistingStore(
   path: string,
   options: OpenLogFlags = {},
-): Promise<SqliteStore> {
+): Promise<CliStore> {
   requireLogFile(path);
   const readOnly = options.readOnly ?? false;
+  if (isPostgresUrl(path)) return openExistingSchema(path, readOnly, options);
   return sqliteStore({
     path,
     // The chain after the verified mark: a command costs what was appended since the last
@@ -81,10 +115,32 @@ export async function openExistingStore(
   });
 }
 
+/**
+ * Opens the log in a PostgreSQL schema. For writing, the schema must hold a log already
+ * (checked by opening it read-only first): only `planflow init` creates one.
+ */
+async function openExistingSchema(
+  connectionString: string,
+  readOnly: boolean,
+  options: OpenLogFlags,
+): Promise<PostgresStore> {
+  const verifyOnOpen = options.verifyOnOpen === false ? false : 'new';
+  if (!readOnly) {
+    const probe = await postgresStore({ connectionString, readOnly: true, verifyOnOpen: false });
+    await probe.close();
+  }
+  return postgresStore({
+    connectionString,
+    verifyOnOpen,
+    readOnly,
+    ...(readOnly || options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+  });
+}
+
 /** Runs `use` with an open store and closes it afterwards, whatever happens. */
 export async function withStore<T>(
   path: string,
-  use: (store: SqliteStore) => Promise<T>,
+  use: (store: CliStore) => Promise<T>,
   options: OpenLogFlags = {},
 ): Promise<T> {
   const store = await openExistingStore(path, options);
@@ -102,7 +158,7 @@ export async function withStore<T>(
  */
 export function withWritableStore<T>(
   ctx: CommandContext,
-  use: (store: SqliteStore) => Promise<T>,
+  use: (store: CliStore) => Promise<T>,
 ): Promise<T> {
   const signingKey = ctx.signingKey();
   return withStore(ctx.dbPath(), use, signingKey === undefined ? {} : { signingKey });
@@ -134,7 +190,7 @@ export function frozenAt(clock: Clock, nowMs: number): Clock {
  * instant the command was given (see {@link frozenAt}). `run` starts it on the live clock.
  */
 export async function openScheduler(
-  store: SqliteStore,
+  store: CliStore,
   io: ResolvedIo,
   options: Readonly<{
     handlers?: Handlers;

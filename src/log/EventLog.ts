@@ -2,6 +2,7 @@ import { type Observable, Subject } from 'rxjs';
 import type { EntryQuery, Page, RecordQuery } from '../domain/types.js';
 import type { AppendOptions, EventStore, Place } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
+import { watchesHead } from './HeadWatching.js';
 import { LiveModel } from './LiveModel.js';
 import type { OccurrenceRecord, ProjectionChanges } from './projection.js';
 import { type VerifyResult, verifyChain } from './verifyChain.js';
@@ -55,6 +56,10 @@ export class EventLog {
   #inFlight = 0;
   readonly #onAppendFailed: ((error: unknown) => void) | undefined;
   readonly #onProjected: ((changes: ProjectionChanges) => void) | undefined;
+  /** The highest head another writer's commit was announced with (a watching store). */
+  #heardSeq = 0;
+  #catchingUp: Promise<void> | undefined;
+  #unwatch: (() => void) | undefined;
 
   /**
    * Every appended entry, in sequence order, after it is durable and folded into the model.
@@ -75,7 +80,33 @@ export class EventLog {
    * costs what is live, not how long the history is.
    */
   static async open(store: EventStore, options: EventLogOptions = {}): Promise<EventLog> {
-    return new EventLog(store, new LiveModel(await store.loadLive()), options);
+    const log = new EventLog(store, new LiveModel(await store.loadLive()), options);
+    // A store that hears other writers' commits (PostgreSQL) announces each new head; the
+    // entries are read in as a gap is: through catchUp.
+    if (watchesHead(store)) log.#unwatch = store.watchHead((seq) => log.#heard(seq));
+    return log;
+  }
+
+  /**
+   * Another writer's commit (or our own) moved the head to `seq`. While an append of ours is
+   * in flight the entries wait for it to finish, so ours are folded and published by the
+   * append that stored them, as without a watching store.
+   */
+  #heard(seq: number): void {
+    if (seq > this.#heardSeq) this.#heardSeq = seq;
+    if (this.#inFlight === 0) this.#catchUpHeard();
+  }
+
+  #catchUpHeard(): void {
+    if (this.#catchingUp !== undefined || this.#heardSeq <= this.model.lastSeq) return;
+    this.#catchingUp = this.catchUp()
+      // A failed read is retried by the next announcement or append; it is not an append
+      // failure, so nothing else hears of it.
+      .catch(() => undefined)
+      .finally(() => {
+        this.#catchingUp = undefined;
+        if (this.#inFlight === 0) this.#catchUpHeard();
+      });
   }
 
   /** Appends atomically, then folds and publishes the stored entries. */
@@ -96,6 +127,7 @@ export class EventLog {
     for (const event of stored) this.#accept(event);
     // A gap no append of ours can fill was written by another process: read it in.
     if (this.#inFlight === 0 && this.#pending.size > 0) await this.catchUp();
+    if (this.#inFlight === 0) this.#catchUpHeard();
     return stored;
   }
 
@@ -185,6 +217,8 @@ export class EventLog {
 
   /** Completes the event stream. The store is closed by whoever opened it. */
   complete(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     this.#subject.complete();
   }
 }

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { EventStore, StoreClock } from '../../src/log/EventStore.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
+import { postgresStore } from '../../src/postgres/index.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { forwardStore } from './forwardStore.js';
+import { dropSchema, newSchemaName, PG_URL, requirePostgres } from './pgSchemas.js';
 
 /** A kind of store the scheduler tests run against. */
 export type StoreKind = Readonly<{
-  name: 'memory' | 'sqlite';
+  name: 'memory' | 'sqlite' | 'postgres';
   /** A fresh, empty store. */
   open(clock: StoreClock): Promise<EventStore>;
   /**
@@ -21,24 +23,38 @@ export type StoreKind = Readonly<{
 }>;
 
 /**
- * The stores the integration tests run against: memory, and SQLite on a temp file. Stores
- * opened during a test are closed and their files removed after it.
+ * The stores the integration tests run against: memory, SQLite on a temp file and, with
+ * `postgres: true`, PostgreSQL in a schema of its own (a PostgreSQL that cannot be reached
+ * fails the test, saying so). Stores opened during a test are closed and their files and
+ * schemas removed after it.
+ *
+ * PostgreSQL is opt-in: the scheduler suites drive time with a TestClock whose settle waits
+ * one macrotask, shorter than a round trip to the server, so they run on memory and SQLite;
+ * test/postgres/scheduler.test.ts runs a representative part of them on PostgreSQL.
  */
-export function useStores(): readonly StoreKind[] {
+export function useStores(options: Readonly<{ postgres?: boolean }> = {}): readonly StoreKind[] {
   const dirs: string[] = [];
   const opened: EventStore[] = [];
   const paths = new WeakMap<EventStore, string>();
+  const schemas: string[] = [];
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close().catch(() => undefined);
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
+  const openPostgres = async (schema: string, clock: StoreClock): Promise<EventStore> => {
+    const store = await postgresStore({ connectionString: PG_URL, schema, clock });
+    opened.push(store);
+    paths.set(store, schema);
+    return store;
+  };
   const openSqlite = async (path: string, clock: StoreClock): Promise<EventStore> => {
     const store = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
     opened.push(store);
     paths.set(store, path);
     return store;
   };
-  return [
+  const kinds: StoreKind[] = [
     {
       name: 'memory',
       open: async (clock) => memoryStore({ clock }),
@@ -63,7 +79,23 @@ export function useStores(): readonly StoreKind[] {
         return reopened;
       },
     },
+    {
+      name: 'postgres',
+      open: async (clock) => {
+        await requirePostgres();
+        const schema = newSchemaName();
+        schemas.push(schema);
+        return openPostgres(schema, clock);
+      },
+      reopen: async (store, clock) => {
+        const schema = paths.get(store);
+        if (schema === undefined) throw new Error('reopen: not a store opened by useStores()');
+        await store.close();
+        return openPostgres(schema, clock);
+      },
+    },
   ];
+  return options.postgres === true ? kinds : kinds.slice(0, 2);
 }
 
 /** Removes every lease on the log, as the death of their processes lets a newcomer do. */

@@ -76,8 +76,17 @@ const allowed: Record<string, readonly string[]> = {
   machines: ['src/domain'],
   'src/scheduler': ['src/domain', 'src/planning', 'src/time', 'src/log', 'machines'],
   'src/sqlite': ['src/domain', 'src/log'],
+  'src/postgres': ['src/domain', 'src/log'],
   'src/testing': ['src/domain', 'src/time'],
-  'src/cli': ['src/domain', 'src/log', 'src/sqlite', 'src/scheduler', 'src/time', 'src/planning'],
+  'src/cli': [
+    'src/domain',
+    'src/log',
+    'src/sqlite',
+    'src/postgres',
+    'src/scheduler',
+    'src/time',
+    'src/planning',
+  ],
   'src/index.ts': [
     'src/domain',
     'src/planning',

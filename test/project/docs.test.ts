@@ -23,6 +23,7 @@ const docFiles = [
 const entryPoints = {
   planflow: 'src/index.ts',
   'planflow/sqlite': 'src/sqlite/index.ts',
+  'planflow/postgres': 'src/postgres/index.ts',
   'planflow/testing': 'src/testing/index.ts',
 } as const;
 
@@ -195,6 +196,7 @@ describe('docs/api.md', () => {
     const runtime = {
       planflow: await import('../../src/index.js'),
       'planflow/sqlite': await import('../../src/sqlite/index.js'),
+      'planflow/postgres': await import('../../src/postgres/index.js'),
       'planflow/testing': await import('../../src/testing/index.js'),
     };
     for (const [entry, module] of Object.entries(runtime)) {

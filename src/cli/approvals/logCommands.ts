@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import type { Task } from '../../domain/types.js';
+import { isPostgresUrl, parsePostgresUrl } from '../../postgres/postgresStoreOptions.js';
 import { SHELL_HANDLER } from '../parse/taskFlags.js';
 
 /** A shell command a log asks `planflow run` to execute, and the task it belongs to. */
@@ -21,9 +22,14 @@ export function logCommands(tasks: readonly Task[]): LogCommand[] {
 }
 
 /**
- * The identity approvals are scoped to: the log file's absolute path with symlinks resolved.
- * A log copied or moved elsewhere (a log someone hands you) starts with no approvals.
+ * The identity approvals are scoped to: the log file's absolute path with symlinks resolved;
+ * for a PostgreSQL log, the server, database and schema (never the password). A log copied
+ * or moved elsewhere (a log someone hands you) starts with no approvals.
  */
 export function logIdentity(dbPath: string): string {
+  if (isPostgresUrl(dbPath)) {
+    const { server, schema } = parsePostgresUrl('planflow', dbPath);
+    return `postgres://${server}?schema=${schema ?? 'planflow'}`;
+  }
   return realpathSync(dbPath);
 }

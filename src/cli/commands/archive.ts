@@ -4,7 +4,7 @@ import { archiveLog } from '../../sqlite/index.js';
 import type { CommandContext } from '../context.js';
 import { inputError } from '../exitCodes.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
-import { requireLogFile } from '../openLog.js';
+import { requireLogFile, requireSqliteDb } from '../openLog.js';
 import { parseDuration } from '../parse/duration.js';
 import { parseCliInstant } from '../parse/instant.js';
 
@@ -59,6 +59,7 @@ export function registerArchive(program: Command, ctx: CommandContext): void {
     .action(async (flags: ArchiveFlags) => {
       const { io, style } = ctx;
       const path = ctx.dbPath();
+      requireSqliteDb(path, 'archive');
       requireLogFile(path);
       const nowMs = io.clock.now();
       const before = cutoffMs(flags.before, nowMs);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { repairLog } from '../../sqlite/index.js';
 import type { CommandContext } from '../context.js';
 import { escapeText } from '../format/escapeText.js';
-import { requireLogFile } from '../openLog.js';
+import { requireLogFile, requireSqliteDb } from '../openLog.js';
 
 /**
  * `planflow repair [--backup <path>] [--archive-dir <dir>]`: backs the log up, then keeps every entry that can be
@@ -25,6 +25,7 @@ export function registerRepair(program: Command, ctx: CommandContext): void {
     .action(async (flags: { backup?: string; archiveDir?: string }) => {
       const { io, style } = ctx;
       const path = ctx.dbPath();
+      requireSqliteDb(path, 'repair');
       requireLogFile(path);
       const backupPath = flags.backup === undefined ? undefined : resolve(io.cwd, flags.backup);
       const result = await repairLog(path, {

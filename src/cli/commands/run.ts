@@ -10,7 +10,7 @@ import type { CommandContext } from '../context.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { eventLine } from '../format/eventLine.js';
 import { OccurrenceTasks } from '../format/OccurrenceTasks.js';
-import { openScheduler, withWritableStore } from '../openLog.js';
+import { dbLabel, openScheduler, withWritableStore } from '../openLog.js';
 import { parseDuration } from '../parse/duration.js';
 import { withFlags } from '../parse/flagErrors.js';
 import { SHELL_HANDLER } from '../parse/taskFlags.js';
@@ -164,7 +164,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         try {
           if (flags.json !== true) {
             io.stderr(
-              `planflow run: ${scheduler.listTasks().length} task(s) in ${escapeText(ctx.dbPath())}, calendar zone ${escapeText(zone)}; Ctrl-C stops\n`,
+              `planflow run: ${scheduler.listTasks().length} task(s) in ${escapeText(dbLabel(ctx.dbPath()))}, calendar zone ${escapeText(zone)}; Ctrl-C stops\n`,
             );
           }
           await scheduler.start();

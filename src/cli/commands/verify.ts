@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import { verifyArchive } from '../../log/verifyArchive.js';
 import type { VerifyProblem, VerifyResult } from '../../log/verifyChain.js';
 import { parseLogHead, type VerifyOptions } from '../../log/verifyCheckpoints.js';
-import { inspectLog } from '../../sqlite/index.js';
+import { isPostgresUrl } from '../../postgres/postgresStoreOptions.js';
+import { inspectLog, type SqliteStore } from '../../sqlite/index.js';
 import { archiveFiles } from '../archiveFiles.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
-import { requireLogFile, withStore } from '../openLog.js';
+import { requireLogFile, requireSqliteDb, withStore } from '../openLog.js';
 import { readKeyFile } from '../readKeyFile.js';
 
 type VerifyFlags = {
@@ -119,16 +120,32 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       const path = ctx.dbPath();
       // Refuses a missing or empty file the way every other command does, before opening.
       requireLogFile(path);
-      const inspected = await inspectLog(path, options);
+      if (flags.archive !== undefined) requireSqliteDb(path, 'verify --archive');
+      // PostgreSQL: the store walks its chain (after the verified mark, or --full) and checks
+      // its checkpoints; the server keeps its pages and indexes itself.
+      const inspected = isPostgresUrl(path)
+        ? {
+            chain: await withStore(path, (store) => store.verify(options), {
+              readOnly: true,
+              verifyOnOpen: false,
+            }),
+            storageProblems: [] as string[],
+            archivedUpTo: 0,
+          }
+        : await inspectLog(path, options);
       const { storageProblems } = inspected;
       let { chain } = inspected;
       if (flags.archive !== undefined) {
         const files = archiveFiles(flags.archive, io.cwd);
         // The live part was just walked; the archive walk adds the segments before it.
-        chain = await withStore(path, (store) => verifyArchive(files, store, options), {
-          readOnly: true,
-          verifyOnOpen: false,
-        });
+        chain = await withStore(
+          path,
+          (store) => verifyArchive(files, store as SqliteStore, options),
+          {
+            readOnly: true,
+            verifyOnOpen: false,
+          },
+        );
         if (chain.ok && !inspected.chain.ok) chain = inspected.chain;
       }
       const ok = chain.ok && storageProblems.length === 0;

@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type StoredEvent, streams } from '../../src/log/events.js';
+import { postgresStore } from '../../src/postgres/index.js';
+import { planflow, useProjectDirs } from '../helpers/cliHarness.js';
+import { PG_URL, requirePostgres, sql, useTempSchemas } from '../helpers/pgSchemas.js';
+
+beforeAll(requirePostgres);
+const newSchema = useTempSchemas();
+const newDir = useProjectDirs();
+
+describe('planflow --db postgres://…?schema=…', () => {
+  it('inits the schema, adds and lists tasks, shows history, verifies and prints the head', async () => {
+    const dir = newDir();
+    const schema = newSchema();
+    const db = `${PG_URL}?schema=${schema}`;
+    const init = await planflow(dir, ['--db', db, 'init', '--tz', 'UTC']);
+    expect(init).toMatchObject({ code: 0, err: '' });
+    expect(init.out).toContain(`Initialised schema "${schema}" at 127.0.0.1:5432/test`);
+    const again = await planflow(dir, ['--db', db, 'init', '--tz', 'UTC']);
+    expect(again.out).toContain('is already initialised');
+
+    const add = await planflow(dir, ['--db', db, 'task', 'add', 'Backup', '--every', '1h']);
+    expect(add).toMatchObject({ code: 0, err: '' });
+    const list = await planflow(dir, ['--db', db, 'task', 'list', '--json']);
+    expect(JSON.parse(list.out).map((r: { task: { id: string } }) => r.task.id)).toEqual([
+      'backup',
+    ]);
+    const history = await planflow(dir, ['--db', db, 'history', 'backup', '--json']);
+    const entries = JSON.parse(history.out) as StoredEvent[];
+    expect(entries.map((e) => e.type)).toEqual(['task.defined', 'occurrence.scheduled']);
+
+    const verify = await planflow(dir, ['--db', db, 'verify', '--full']);
+    expect(verify.code).toBe(0);
+    const head = await planflow(dir, ['--db', db, 'head']);
+    expect(head.code).toBe(0);
+    const anchor = head.out.split('\n')[0]!;
+    expect(anchor).toMatch(/^\d+:[0-9a-f]{64}$/);
+    const anchored = await planflow(dir, ['--db', db, 'verify', '--expect-head', anchor]);
+    expect(anchored.code).toBe(0);
+    expect(anchored.out).toContain('the anchored head matches');
+
+    // A tampered entry: verify exits 1 and says where.
+    await sql(`UPDATE "${schema}".entries SET data = '{"taskId":"x"}' WHERE seq = 2`);
+    const broken = await planflow(dir, ['--db', db, 'verify', '--full']);
+    expect(broken.code).toBe(1);
+    expect(broken.out).toContain('entry #2');
+  });
+
+  it('refuses a schema without a log instead of creating one, except for init', async () => {
+    const dir = newDir();
+    const schema = newSchema();
+    const db = `${PG_URL}?schema=${schema}`;
+    const add = await planflow(dir, ['--db', db, 'task', 'add', 'Backup', '--every', '1h']);
+    expect(add.code).not.toBe(0);
+    expect(add.err).toContain(`no PlanFlow log in schema "${schema}"`);
+    expect(await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
+    const archive = await planflow(dir, ['--db', db, 'archive']);
+    expect(archive.code).toBe(2);
+    expect(archive.err).toContain('works on SQLite log files');
+  });
+
+  it('reads a log another process writes', async () => {
+    const dir = newDir();
+    const schema = newSchema();
+    const db = `${PG_URL}?schema=${schema}`;
+    expect((await planflow(dir, ['--db', db, 'init', '--tz', 'UTC'])).code).toBe(0);
+    const store = await postgresStore({ connectionString: PG_URL, schema });
+    await store.append([
+      { type: 'scheduler.started', stream: streams.scheduler, data: { instanceId: 'other' } },
+    ]);
+    await store.close();
+    const verify = await planflow(dir, ['--db', db, 'verify']);
+    expect(verify.code).toBe(0);
+  });
+});
