@@ -14,6 +14,7 @@ import type {
 } from '../domain/types.js';
 import { encodeCursor } from '../domain/validatePageRequest.js';
 import type { LiveState, LogHead, Place } from '../log/EventStore.js';
+import { type EntryRow, rowToStoredEvent } from '../log/entryRow.js';
 import type { StoredEvent } from '../log/events.js';
 import { GENESIS_HASH } from '../log/hashChain.js';
 import {
@@ -23,7 +24,7 @@ import {
   type ProjectionSource,
 } from '../log/projection.js';
 import { compactWaiting, expandWaiting, type WaitingRecord } from '../log/waitingRecord.js';
-import { ENTRY_COLUMNS, type EntryRow, rowToStoredEvent } from './pgEntries.js';
+import { ENTRY_COLUMNS } from './pgEntries.js';
 import { quoted } from './pgSchema.js';
 
 /** Keys of the `log_state` table. */

@@ -1,37 +1,9 @@
 import type Pg from 'pg';
-import type { StoredEvent } from '../log/events.js';
+import type { EntryRow } from '../log/entryRow.js';
 import { quoted } from './pgSchema.js';
 
-/** Columns of an `entries` row as {@link rowToStoredEvent} reads them. */
+/** Columns of an `entries` row as `rowToStoredEvent` reads them. */
 export const ENTRY_COLUMNS = 'seq, id, type, time, stream, data, schema_version, prev_hash, hash';
-
-/** One `entries` row in column order (`rowMode: 'array'`, `bigint` parsed as a number). */
-export type EntryRow = [
-  seq: number,
-  id: string,
-  type: string,
-  time: string,
-  stream: string,
-  data: string,
-  schemaVersion: number,
-  prevHash: string,
-  hash: string,
-];
-
-/** Parses a row into the public, frozen event (the same shape `toStoredEvent` builds). */
-export function rowToStoredEvent(row: EntryRow): StoredEvent {
-  return Object.freeze({
-    seq: row[0],
-    id: row[1],
-    type: row[2],
-    time: row[3],
-    stream: row[4],
-    data: JSON.parse(row[5]),
-    schemaVersion: row[6],
-    prevHash: row[7],
-    hash: row[8],
-  }) as StoredEvent;
-}
 
 /** Reads pages of entries in seq order: keyset paging, no cursor held open between pages. */
 export function entryPageReader(

@@ -3,6 +3,7 @@ import type { CheckpointedStore } from '../log/CheckpointedStore.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import { checkpointSchedule } from '../log/checkpointSchedule.js';
 import type { AppendOptions, LogHead, ReadOptions } from '../log/EventStore.js';
+import { rowToStoredEvent } from '../log/entryRow.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import type { HeadWatching } from '../log/HeadWatching.js';
 import { type DraftEvent, draftEvents, timeStamper } from '../log/prepareAppend.js';
@@ -17,7 +18,7 @@ import {
 import { loadPg } from './loadPg.js';
 import { PgHeadWatch } from './PgHeadWatch.js';
 import { PgProjection, VERIFIED } from './PgProjection.js';
-import { entryPageReader, rowToStoredEvent } from './pgEntries.js';
+import { entryPageReader } from './pgEntries.js';
 import { type PgSite, pgFault, pgGuarded } from './pgFault.js';
 import { createPgGroupCommit, type PgCommitHooks } from './pgGroupCommit.js';
 import { EMPTY_HEAD, lockKey, preparePgSchema, quoted } from './pgSchema.js';

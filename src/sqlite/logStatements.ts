@@ -1,30 +1,19 @@
 import type Database from 'better-sqlite3';
 import type { LogHead } from '../log/EventStore.js';
-import type { StoredEvent } from '../log/events.js';
+import type { EntryRow } from '../log/entryRow.js';
 import type { SealedEntry } from '../log/prepareAppend.js';
 import { liveStartReader } from './segmentTable.js';
 
 /** One `events` row in column order, as `raw()` statements return it. */
-export type LogRow = [
-  seq: number,
-  id: string,
-  type: string,
-  time: string,
-  stream: string,
-  data: string,
-  schemaVersion: number,
-  prevHash: string,
-  hash: string,
-];
 
 /**
  * Every statement a store runs, prepared once per connection. Preparing is the costly part
  * of a small statement, and group commit runs thousands of inserts per second.
  */
 export type LogStatements = Readonly<{
-  insert: Database.Statement<[...LogRow, taskId: string | null]>;
+  insert: Database.Statement<[...EntryRow, taskId: string | null]>;
   head: Database.Statement<[], [number, string]>;
-  page: Database.Statement<[number, number, number], LogRow>;
+  page: Database.Statement<[number, number, number], EntryRow>;
   begin: Database.Statement<[]>;
   commit: Database.Statement<[]>;
   rollback: Database.Statement<[]>;
@@ -41,14 +30,14 @@ export type LogStatements = Readonly<{
 /** Prepares {@link LogStatements} on an open, migrated connection. */
 export function prepareLogStatements(db: Database.Database): LogStatements {
   return Object.freeze({
-    insert: db.prepare<[...LogRow, taskId: string | null]>(
+    insert: db.prepare<[...EntryRow, taskId: string | null]>(
       'INSERT INTO events (seq, id, type, time, stream, data, schema_version, prev_hash, hash, task_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     head: db
       .prepare<[], [number, string]>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
       .raw(),
     page: db
-      .prepare<[number, number, number], LogRow>(
+      .prepare<[number, number, number], EntryRow>(
         'SELECT seq, id, type, time, stream, data, schema_version, prev_hash, hash FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?',
       )
       .raw(),
@@ -104,25 +93,6 @@ export function readPage(
   fromSeq: number,
   toSeq: number,
   limit: number,
-): LogRow[] {
+): EntryRow[] {
   return statements.page.all(fromSeq, boundSeq(toSeq), limit);
-}
-
-/**
- * Parses a row into the public, frozen event. Built in one literal with the same keys in the
- * same order as `toStoredEvent`, so every entry shares one hidden class and a rebuild costs
- * little more than the `JSON.parse` itself.
- */
-export function rowToStoredEvent(row: LogRow): StoredEvent {
-  return Object.freeze({
-    seq: row[0],
-    id: row[1],
-    type: row[2],
-    time: row[3],
-    stream: row[4],
-    data: JSON.parse(row[5]),
-    schemaVersion: row[6],
-    prevHash: row[7],
-    hash: row[8],
-  }) as StoredEvent;
 }

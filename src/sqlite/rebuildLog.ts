@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
+import type { EntryRow } from '../log/entryRow.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import { integrityProblems } from './integrityProblems.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
-import { type LogRow, prepareLogStatements, readPage } from './logStatements.js';
+import { prepareLogStatements, readPage } from './logStatements.js';
 import { openLogDatabase } from './openLogDatabase.js';
 import { rebuildReadModel, segmentFiles } from './rebuildReadModel.js';
 import { prepareSegmentTable } from './segmentTable.js';
@@ -62,13 +63,13 @@ function copyRows(
   target: Database.Database,
   from: number,
   upTo: number,
-): Readonly<{ copied: number; duplicate?: LogRow }> {
+): Readonly<{ copied: number; duplicate?: EntryRow }> {
   const read = prepareLogStatements(source);
   const write = prepareLogStatements(target);
   let copied = 0;
   let pageSize = COPY_PAGE;
   while (from + copied < upTo) {
-    let rows: LogRow[];
+    let rows: EntryRow[];
     try {
       rows = readPage(read, from + copied + 1, upTo, pageSize);
     } catch (error) {
@@ -78,7 +79,7 @@ function copyRows(
       continue;
     }
     if (rows.length === 0) break;
-    let duplicate: LogRow | undefined;
+    let duplicate: EntryRow | undefined;
     target.transaction(() => {
       for (const row of rows) {
         try {

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
+import { type EntryRow, rowToStoredEvent } from '../log/entryRow.js';
 import type { StoredEvent } from '../log/events.js';
 import { readArchive } from '../log/readArchive.js';
-import { type LogRow, rowToStoredEvent } from './logStatements.js';
 import { pruneArchived } from './pruneArchived.js';
 import { GENESIS_HEAD, liveStartReader, prepareSegmentTable } from './segmentTable.js';
 import { SqliteProjection } from './sqliteProjection.js';
@@ -98,7 +98,7 @@ export async function rebuildReadModel(
       );
     }
     const page = db
-      .prepare<[number, number], LogRow>(
+      .prepare<[number, number], EntryRow>(
         'SELECT seq, id, type, time, stream, data, schema_version, prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
       )
       .raw();

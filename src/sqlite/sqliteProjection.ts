@@ -14,6 +14,7 @@ import type {
 } from '../domain/types.js';
 import { encodeCursor } from '../domain/validatePageRequest.js';
 import type { LiveState, LogHead, Place } from '../log/EventStore.js';
+import { type EntryRow, rowToStoredEvent } from '../log/entryRow.js';
 import type { StoredEvent } from '../log/events.js';
 import {
   isLive,
@@ -23,7 +24,6 @@ import {
   projectEntries,
 } from '../log/projection.js';
 import { compactWaiting, expandWaiting, type WaitingRecord } from '../log/waitingRecord.js';
-import { type LogRow, rowToStoredEvent } from './logStatements.js';
 
 /** Columns of an `events` row as `rowToStoredEvent` reads them. */
 const ENTRY_COLUMNS = 'seq, id, type, time, stream, data, schema_version, prev_hash, hash';
@@ -121,7 +121,7 @@ export class SqliteProjection implements ProjectionSource {
   readonly #live: Database.Statement<[], RecordRow>;
   readonly #places: Database.Statement<[number], [string, number]>;
   readonly #queries = new Map<string, Database.Statement<unknown[], RecordRow>>();
-  readonly #entryQueries = new Map<string, Database.Statement<unknown[], LogRow>>();
+  readonly #entryQueries = new Map<string, Database.Statement<unknown[], EntryRow>>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -348,7 +348,7 @@ export function rebuildProjection(db: Database.Database): void {
   db.exec('DELETE FROM occurrences; DELETE FROM tasks; DELETE FROM log_state;');
   const projection = new SqliteProjection(db);
   const page = db
-    .prepare<[number, number], LogRow>(
+    .prepare<[number, number], EntryRow>(
       `SELECT ${ENTRY_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
     )
     .raw();

@@ -3,6 +3,7 @@ import type { ArchiveOptions, ArchiveResult, ArchivingStore } from '../log/Archi
 import type { Checkpoint } from '../log/checkpoint.js';
 import type { SigningOptions } from '../log/checkpointOptions.js';
 import type { AppendOptions, LogHead, ReadOptions, StoreClock } from '../log/EventStore.js';
+import { rowToStoredEvent } from '../log/entryRow.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import { draftEvents, timeStamper } from '../log/prepareAppend.js';
 import { RetentionCadence } from '../log/RetentionCadence.js';
@@ -18,13 +19,7 @@ import {
 import { prepareCheckpointTable } from './checkpointTable.js';
 import { type CommitHooks, createGroupCommit } from './groupCommit.js';
 import { integrityError, integrityProblems } from './integrityProblems.js';
-import {
-  type LogStatements,
-  prepareLogStatements,
-  readHead,
-  readPage,
-  rowToStoredEvent,
-} from './logStatements.js';
+import { type LogStatements, prepareLogStatements, readHead, readPage } from './logStatements.js';
 import { type LogDatabase, openLogDatabase, type SynchronousMode } from './openLogDatabase.js';
 import { SqliteArchiver } from './SqliteArchiver.js';
 import { prepareSegmentTable, type SegmentTable } from './segmentTable.js';

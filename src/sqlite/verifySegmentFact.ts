@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
+import { type EntryRow, rowToStoredEvent } from '../log/entryRow.js';
 import { factMismatch } from '../log/factMismatch.js';
 import type { VerifyResult } from '../log/verifyChain.js';
-import { type LogRow, rowToStoredEvent } from './logStatements.js';
 
 /**
  * Checks the newest segment record against its `log.archived` entry, which the live log
@@ -19,7 +19,7 @@ export function segmentFactProblem(
   const last = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
   if (last < segment.factSeq) return undefined;
   const row = db
-    .prepare<[number], LogRow>(
+    .prepare<[number], EntryRow>(
       'SELECT seq, id, type, time, stream, data, schema_version, prev_hash, hash FROM events WHERE seq = ?',
     )
     .raw()
