@@ -2,9 +2,8 @@ import type Pg from 'pg';
 import { deepFreeze } from '../domain/deepFreeze.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import type { LogHead } from '../log/EventStore.js';
-import type { StoredEvent } from '../log/events.js';
+import { type AppendOutcome, type PendingAppend, settleAppends } from '../log/pendingAppend.js';
 import {
-  type DraftEvent,
   repeatedTriggerInBatch,
   sealDrafts,
   TRIGGERED,
@@ -17,14 +16,7 @@ import { type PgSite, pgFault } from './pgFault.js';
 import { channelOf, lockKey } from './pgSchema.js';
 
 /** One `append` call waiting for the next commit; `data` is each draft's payload, parsed. */
-export type PgPendingAppend = Readonly<{
-  drafts: readonly DraftEvent[];
-  data: readonly unknown[];
-  expectedSeq: number | undefined;
-  time: string;
-  resolve(events: readonly StoredEvent[]): void;
-  reject(error: unknown): void;
-}>;
+export type PgPendingAppend = PendingAppend & Readonly<{ data: readonly unknown[] }>;
 
 /** What the store adds to a commit that moved the head: its signed checkpoint. */
 export type PgCommitHooks = Readonly<{
@@ -41,9 +33,7 @@ export type PgGroupCommit = Readonly<{
   idle(): Promise<void>;
 }>;
 
-type Outcome =
-  | { call: PgPendingAppend; stored: readonly StoredEvent[] }
-  | { call: PgPendingAppend; error: unknown };
+type Outcome = AppendOutcome<PgPendingAppend>;
 
 const TRIGGER_INDEX = 'entries_one_trigger_per_stream';
 
@@ -211,10 +201,7 @@ export function createPgGroupCommit(
     }
     client.release();
     if (moved) hooks?.committed(head, checkpoint);
-    for (const outcome of outcomes) {
-      if ('error' in outcome) outcome.call.reject(outcome.error);
-      else outcome.call.resolve(outcome.stored);
-    }
+    settleAppends(outcomes);
   }
 
   return {

@@ -1,28 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { Checkpoint } from '../log/checkpoint.js';
 import type { LogHead } from '../log/EventStore.js';
-import type { StoredEvent } from '../log/events.js';
-import {
-  type DraftEvent,
-  type SealedEntry,
-  sealDrafts,
-  toStoredEvent,
-} from '../log/prepareAppend.js';
+import { type AppendOutcome, type PendingAppend, settleAppends } from '../log/pendingAppend.js';
+import { type SealedEntry, sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
 import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { insertEntry, type LogStatements, readHead } from './logStatements.js';
 import type { SqliteProjection } from './sqliteProjection.js';
 import { storageFault } from './storageFault.js';
 import type { VerifiedMark } from './VerifiedMark.js';
-
-/** One `append` call waiting for the next commit. */
-export type PendingAppend = Readonly<{
-  drafts: readonly DraftEvent[];
-  expectedSeq: number | undefined;
-  time: string;
-  resolve(events: readonly StoredEvent[]): void;
-  reject(error: unknown): void;
-}>;
 
 /** Queues appends and commits every call made in the same turn in one transaction. */
 export type GroupCommit = Readonly<{
@@ -42,9 +28,7 @@ export type CommitHooks = Readonly<{
   committed(head: LogHead, checkpoint: Checkpoint | undefined): void;
 }>;
 
-type Outcome =
-  | { call: PendingAppend; stored: readonly StoredEvent[] }
-  | { call: PendingAppend; error: unknown };
+type Outcome = AppendOutcome;
 
 // The driver is loaded already: a group commit exists only for a database it opened.
 const isTriggerConflict = (error: unknown): boolean =>
@@ -153,10 +137,7 @@ export function createGroupCommit(
       return;
     }
     if (moved) hooks?.committed(head!, checkpoint);
-    for (const outcome of outcomes) {
-      if ('error' in outcome) outcome.call.reject(outcome.error);
-      else outcome.call.resolve(outcome.stored);
-    }
+    settleAppends(outcomes);
   };
 
   return {
