@@ -18,6 +18,7 @@ export type PlanflowErrorCode =
   | 'planflow:output-failed'
   | 'planflow:concurrency'
   | 'planflow:already-triggered'
+  | 'planflow:already-settled'
   | 'planflow:corrupt-log'
   | StorageErrorCode
   | 'planflow:store-closed'
@@ -99,7 +100,10 @@ export class ConcurrencyError extends PlanflowError {
   override readonly name = 'ConcurrencyError';
   constructor(
     message: string,
-    code: 'planflow:concurrency' | 'planflow:already-triggered' = 'planflow:concurrency',
+    code:
+      | 'planflow:concurrency'
+      | 'planflow:already-triggered'
+      | 'planflow:already-settled' = 'planflow:concurrency',
   ) {
     super(code, message);
   }

@@ -382,6 +382,8 @@ export type Execution = Readonly<{
    */
   outcome?: ExecutionOutcome;
   triggeredAt?: IsoInstant;
+  /** The scheduler instance that triggered it (see `occurrence.triggered`), where recorded. */
+  triggeredBy?: string;
   finishedAt?: IsoInstant;
   error?: ErrorRecord;
   /** Id of the follow-up occurrence (retry, recurrence or recovery), if any. */

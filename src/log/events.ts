@@ -66,6 +66,11 @@ export type PlanflowEventMap = {
     manual?: boolean;
     /** How late the trigger was relative to `scheduledFor`, in ms (≥ 0). */
     lateByMs: number;
+    /**
+     * The scheduler instance that triggered it and runs its handler (absent in logs written
+     * before instances were recorded): in a fleet, whose lease says whether the run is alive.
+     */
+    instanceId?: string;
   };
   /** The handler finished successfully (or the task had no handler). */
   'occurrence.completed': {

@@ -45,10 +45,15 @@ export function evolveExecution(
     case 'occurrence.skipped':
       return withStep(prev, event, 'occurrence.skipped', 'skipped');
     case 'occurrence.triggered':
-      return withStep(prev, event, 'occurrence.triggered', 'triggered', {
-        triggered: true,
-        triggeredAt: event.time,
-      });
+      return withStep(
+        prev,
+        event,
+        'occurrence.triggered',
+        'triggered',
+        event.data.instanceId === undefined
+          ? { triggered: true, triggeredAt: event.time }
+          : { triggered: true, triggeredAt: event.time, triggeredBy: event.data.instanceId },
+      );
     case 'occurrence.completed':
       return withStep(prev, event, 'occurrence.completed', 'done', {
         outcome: 'completed',
@@ -83,7 +88,10 @@ export function evolveExecution(
 
 /** Fields a step may set besides `state` and `history`. */
 type StepChanges = Partial<
-  Pick<Execution, 'triggered' | 'triggeredAt' | 'outcome' | 'finishedAt' | 'error' | 'followUpId'>
+  Pick<
+    Execution,
+    'triggered' | 'triggeredAt' | 'triggeredBy' | 'outcome' | 'finishedAt' | 'error' | 'followUpId'
+  >
 >;
 
 /**

@@ -106,6 +106,7 @@ export function occurrenceTriggered(
   idempotencyKey: string,
   lateByMs: number,
   manual: boolean,
+  instanceId: string,
 ): NewEvent {
   return {
     type: 'occurrence.triggered',
@@ -116,6 +117,7 @@ export function occurrenceTriggered(
       idempotencyKey,
       lateByMs,
       ...(manual ? { manual: true } : {}),
+      instanceId,
     },
   };
 }

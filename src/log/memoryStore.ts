@@ -15,7 +15,7 @@ import {
   type StoreClock,
   toIso,
 } from './EventStore.js';
-import type { NewEvent, StoredEvent } from './events.js';
+import { type NewEvent, type StoredEvent, streams } from './events.js';
 import { logArchived } from './facts.js';
 import { GENESIS_HASH } from './hashChain.js';
 import { heldBackBy, RECENT_OCCURRENCES_MS } from './leavesReadModel.js';
@@ -26,6 +26,7 @@ import {
   draftEvents,
   repeatedTriggerInBatch,
   sealDrafts,
+  settledAlreadyInBatch,
   TRIGGERED,
   timeStamper,
   toStoredEvent,
@@ -33,7 +34,12 @@ import {
 import { RetentionCadence } from './RetentionCadence.js';
 import { type RetentionOptions, resolveArchiveRun } from './retentionOptions.js';
 import { segmentBytes } from './segmentBytes.js';
-import { alreadyTriggeredError, expectedSeqError, storeClosedError } from './storeErrors.js';
+import {
+  alreadySettledError,
+  alreadyTriggeredError,
+  expectedSeqError,
+  storeClosedError,
+} from './storeErrors.js';
 import {
   resolveAppendOptions,
   resolveMemoryStoreOptions,
@@ -141,6 +147,12 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
     return stored;
   };
 
+  const OCCURRENCE_STREAM = streams.occurrence('');
+  const stateOfStream = (stream: string): string | undefined =>
+    stream.startsWith(OCCURRENCE_STREAM)
+      ? projection.record(stream.slice(OCCURRENCE_STREAM.length))?.execution.state
+      : undefined;
+
   /** Stores checked drafts, whole or (throwing) not at all. */
   function commit(
     drafts: readonly DraftEvent[],
@@ -155,6 +167,8 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
       repeatedTriggerInBatch(drafts) ??
       drafts.find((d) => d.type === TRIGGERED && triggered.has(d.stream))?.stream;
     if (repeated !== undefined) throw alreadyTriggeredError(COMPONENT, repeated);
+    const settled = settledAlreadyInBatch(drafts, stateOfStream);
+    if (settled !== undefined) throw alreadySettledError(COMPONENT, settled);
 
     // Nothing below can fail, so the batch lands whole or (above) not at all.
     const stored = sealDrafts(drafts, head, time).map((entry) =>

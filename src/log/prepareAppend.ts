@@ -124,6 +124,54 @@ export function repeatedTriggerInBatch(drafts: readonly DraftEvent[]): string | 
   return undefined;
 }
 
+/** What an occurrence's state becomes after each entry that moves it, for the check below. */
+const STATE_AFTER: Readonly<Record<string, string>> = {
+  'occurrence.scheduled': 'scheduled',
+  'occurrence.triggered': 'triggered',
+  'occurrence.completed': 'done',
+  'occurrence.failed': 'failed',
+  'occurrence.missed': 'missed',
+  'occurrence.cancelled': 'cancelled',
+  'occurrence.skipped': 'skipped',
+};
+
+/** The state an outcome or a miss requires of its occurrence (as `projectEntries` checks). */
+const REQUIRES: Readonly<Record<string, string>> = {
+  'occurrence.completed': 'triggered',
+  'occurrence.failed': 'triggered',
+  'occurrence.missed': 'scheduled',
+};
+
+/**
+ * The stream of the first entry of a batch that settles an occurrence no longer in the state
+ * it settles (the check `projectEntries` reports as `settledAlready`), for a store that checks
+ * before it folds. `stateOf` answers a stream's state as stored; entries earlier in the batch
+ * are taken into account. A stream the store does not know is left to the fold (it ignores
+ * entries about occurrences it never scheduled).
+ */
+export function settledAlreadyInBatch(
+  drafts: readonly DraftEvent[],
+  stateOf: (stream: string) => string | undefined,
+): string | undefined {
+  let moved: Map<string, string> | undefined;
+  for (const draft of drafts) {
+    const after = STATE_AFTER[draft.type];
+    if (after === undefined) continue;
+    const state = moved?.get(draft.stream) ?? stateOf(draft.stream);
+    // Like the fold, entries about an occurrence never scheduled change (and check) nothing.
+    if (state === undefined && draft.type !== 'occurrence.scheduled') continue;
+    const required = REQUIRES[draft.type];
+    if (required !== undefined && state !== required) return draft.stream;
+    // Scheduling an occurrence again keeps its state, as `evolveExecution` does.
+    if (draft.type === 'occurrence.scheduled') {
+      (moved ??= new Map()).set(draft.stream, state ?? after);
+      continue;
+    }
+    (moved ??= new Map()).set(draft.stream, after);
+  }
+  return undefined;
+}
+
 /**
  * Returns a function that reads the clock once per append (every entry of a batch carries
  * the same instant). Consecutive appends within one millisecond share one string, which

@@ -1,6 +1,7 @@
 import type {
   CalendarConfig,
   Execution,
+  ExecutionState,
   Occurrence,
   SchedulerStatus,
   Task,
@@ -53,7 +54,22 @@ export type ProjectionChanges = Readonly<{
    * a guard of its own, apart from the storage's unique index.
    */
   repeatedTrigger: string | undefined;
+  /**
+   * The stream of the first entry that settles an occurrence no longer in the state it
+   * settles: an outcome (`occurrence.completed`/`failed`) for one that is not running, or
+   * `occurrence.missed` for one that no longer waits. Another writer settled it first (in a
+   * fleet: a survivor recorded the run interrupted, the owner triggered what a peer thought
+   * missed); a store refuses such a batch, so the log never holds two endings of one run.
+   */
+  settledAlready: string | undefined;
 }>;
+
+/** The state each settling entry requires of its occurrence. */
+const SETTLES_FROM: Readonly<Partial<Record<StoredEvent['type'], ExecutionState>>> = {
+  'occurrence.completed': 'triggered',
+  'occurrence.failed': 'triggered',
+  'occurrence.missed': 'scheduled',
+};
 
 /**
  * True while an occurrence is part of the live set: it waits to trigger, or it triggered and
@@ -87,6 +103,7 @@ export function projectEntries(
   let calendar: CalendarConfig | undefined;
   let status: SchedulerStatus | undefined;
   let repeatedTrigger: string | undefined;
+  let settledAlready: string | undefined;
   const taskIds: (string | null)[] = new Array(entries.length);
   const taskOf = (id: string): Task | undefined => {
     const changed = tasks.get(id);
@@ -163,11 +180,22 @@ export function projectEntries(
         if (event.type === 'occurrence.triggered' && before.execution.triggered) {
           repeatedTrigger ??= event.stream;
         }
+        const from = SETTLES_FROM[event.type];
+        if (from !== undefined && before.execution.state !== from) settledAlready ??= event.stream;
         const execution = evolveExecution(before.execution, event, taskOf) ?? before.execution;
         records.set(before.occurrence.id, { ...before, execution });
         taskIds[i] = before.occurrence.taskId;
       }
     }
   }
-  return { tasks, removedTasks, records, calendar, status, taskIds, repeatedTrigger };
+  return {
+    tasks,
+    removedTasks,
+    records,
+    calendar,
+    status,
+    taskIds,
+    repeatedTrigger,
+    settledAlready,
+  };
 }

@@ -37,6 +37,19 @@ export function alreadyTriggeredError(component: string, stream: string): Concur
 }
 
 /**
+ * An entry that settles an occurrence another writer settled first: an outcome for a run
+ * already recorded finished (in a fleet, a survivor recorded it interrupted), or a miss of one
+ * that already triggered. Like a second trigger, it is how the storage tells the loser that
+ * the log already says how this occurrence ended.
+ */
+export function alreadySettledError(component: string, stream: string): ConcurrencyError {
+  return new ConcurrencyError(
+    `${component}: stream "${stream}" is no longer in the state this batch settles (another writer recorded how it ended first); the batch was rejected whole — read the occurrence's record to see what was recorded`,
+    'planflow:already-settled',
+  );
+}
+
+/**
  * An append to a store its owner opened for reading only. Not transient: retrying cannot
  * help until the store is opened for writing.
  */

@@ -10,7 +10,11 @@ import {
   toStoredEvent,
 } from '../log/prepareAppend.js';
 import { projectEntries } from '../log/projection.js';
-import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
+import {
+  alreadySettledError,
+  alreadyTriggeredError,
+  expectedSeqError,
+} from '../log/storeErrors.js';
 import { GroupChanges, type PgProjection, referencedBy, VERIFIED } from './PgProjection.js';
 import { type PgSite, pgFault } from './pgFault.js';
 import { channelOf, lockKey } from './pgSchema.js';
@@ -151,6 +155,10 @@ export function createPgGroupCommit(
             call,
             error: alreadyTriggeredError(component, projected.repeatedTrigger),
           });
+          continue;
+        }
+        if (projected.settledAlready !== undefined) {
+          outcomes.push({ call, error: alreadySettledError(component, projected.settledAlready) });
           continue;
         }
         state.accept(projected, stored);

@@ -3,7 +3,11 @@ import type { Checkpoint } from '../log/checkpoint.js';
 import type { LogHead } from '../log/EventStore.js';
 import { type AppendOutcome, type PendingAppend, settleAppends } from '../log/pendingAppend.js';
 import { type SealedEntry, sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
-import { alreadyTriggeredError, expectedSeqError } from '../log/storeErrors.js';
+import {
+  alreadySettledError,
+  alreadyTriggeredError,
+  expectedSeqError,
+} from '../log/storeErrors.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
 import { insertEntry, type LogStatements, readHead } from './logStatements.js';
 import type { SqliteProjection } from './sqliteProjection.js';
@@ -70,6 +74,9 @@ export function createGroupCommit(
     const changes = projection.project(stored);
     if (changes.repeatedTrigger !== undefined) {
       return { call, error: alreadyTriggeredError(component, changes.repeatedTrigger) };
+    }
+    if (changes.settledAlready !== undefined) {
+      return { call, error: alreadySettledError(component, changes.settledAlready) };
     }
     const guarded = sealed.length > 1;
     if (guarded) statements.savepoint.run();

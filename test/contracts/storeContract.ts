@@ -26,6 +26,26 @@ const completed = (occurrenceId: string, durationMs = 5): NewEvent => ({
   data: { occurrenceId, durationMs },
 });
 
+const scheduled = (occurrenceId: string): NewEvent => ({
+  type: 'occurrence.scheduled',
+  stream: streams.occurrence(occurrenceId),
+  data: {
+    occurrence: {
+      id: occurrenceId,
+      taskId: 't1',
+      scheduledFor: '2026-03-02T09:00:00.000Z',
+      attempt: 0,
+      cause: 'initial',
+    },
+  },
+});
+
+const missed = (occurrenceId: string): NewEvent => ({
+  type: 'occurrence.missed',
+  stream: streams.occurrence(occurrenceId),
+  data: { occurrenceId, lateByMs: 60_000 },
+});
+
 const started = (instanceId: string): NewEvent => ({
   type: 'scheduler.started',
   stream: streams.scheduler,
@@ -201,6 +221,38 @@ export function describeEventStoreContract(
         expect(seqs(next)).toEqual([2]);
         expect(next[0]!.prevHash).toBe((await readAll(store))[0]!.hash);
         expect((await verifyChain(store.read())).ok).toBe(true);
+      });
+    });
+
+    describe('one ending per occurrence', () => {
+      it('refuses an outcome for a run already settled, and a miss of one that triggered', async () => {
+        await store.append([scheduled('o1'), triggered('o1'), completed('o1')]);
+        await expectCode(store.append([completed('o1')]), 'planflow:already-settled');
+        await store.append([scheduled('o2'), triggered('o2')]);
+        await expectCode(store.append([missed('o2')]), 'planflow:already-settled');
+        // The loser is rejected whole: nothing of its batch is stored.
+        await expectCode(
+          store.append([started('a'), completed('o2'), completed('o2')]),
+          'planflow:already-settled',
+        );
+        expect((await store.head()).seq).toBe(5);
+        await store.append([completed('o2')]);
+        await store.append([scheduled('o3'), missed('o3')]);
+        expect((await store.head()).seq).toBe(8);
+        expect((await verifyChain(store.read())).ok).toBe(true);
+      });
+
+      it('lets exactly one of two same-tick endings of one run land', async () => {
+        await store.append([scheduled('o1'), triggered('o1')]);
+        const results = await Promise.allSettled([
+          store.append([completed('o1')]),
+          store.append([completed('o1', 7)]),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.filter((r) => r.status === 'rejected');
+        expect(lost).toHaveLength(1);
+        expect(isPlanflowError(lost[0]!.reason, 'planflow:already-settled')).toBe(true);
+        expect((await store.head()).seq).toBe(3);
       });
     });
 

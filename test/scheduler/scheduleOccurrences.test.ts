@@ -36,7 +36,14 @@ const stores = useStores();
 const facts = (events: readonly StoredEvent[]) =>
   events
     .filter((e) => e.stream !== 'scheduler')
-    .map((e) => ({ type: e.type, stream: e.stream, data: e.data }));
+    .map((e) => ({ type: e.type, stream: e.stream, data: withoutInstance(e.data) }));
+
+/** Entry data without the instance that recorded it: each scheduler of the test has its own. */
+function withoutInstance(data: object): object {
+  if (!('instanceId' in data)) return data;
+  const { instanceId: _instance, ...rest } = data;
+  return rest;
+}
 
 /** Counts the store's appends, to tell one append from many. */
 function countingStore(store: EventStore): EventStore & { appends: number } {

@@ -73,7 +73,7 @@ export async function claimTriggers(
     grants.push({
       request,
       granted: { kind: 'granted', idempotencyKey: key, ...(task === undefined ? {} : { task }) },
-      event: occurrenceTriggered(occurrence, key, lateByMs, manual),
+      event: occurrenceTriggered(occurrence, key, lateByMs, manual, parts.options.instanceId),
     });
   }
   if (grants.length > 0) await planOverlapping(tx, await recordGrants(tx, grants), now);
