@@ -344,6 +344,12 @@ export type InstanceLease = Readonly<{
   renewedAtMs: number;
   /** When it lapses unless renewed again. */
   expiresAtMs: number;
+  /**
+   * `true` while the holder is paused: alive (its running handlers still finish and are
+   * recorded) but claiming nothing, so a fleet spreads its share over the running instances.
+   * Kept by fleet stores; an exclusive store, with one holder, leaves it out.
+   */
+  paused?: boolean;
 }>;
 
 /**

@@ -33,6 +33,12 @@ export type EventLogOptions = Readonly<{
    * holds. Called synchronously; it must not throw.
    */
   onProjected?: (changes: ProjectionChanges) => void;
+  /**
+   * Hears what each run of entries this log did not append itself changed (another writer's,
+   * read in by {@link EventLog.catchUp}), after `onProjected`, with the entries. Called
+   * synchronously; it must not throw.
+   */
+  onRemote?: (changes: ProjectionChanges, entries: readonly StoredEvent[]) => void;
 }>;
 
 /** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
@@ -52,10 +58,13 @@ export class EventLog {
   readonly #subject = new Subject<StoredEvent>();
   /** Stored entries that arrived ahead of an earlier one (concurrent appends), keyed by seq. */
   readonly #pending = new Map<number, StoredEvent>();
+  /** Seqs in {@link #pending} that were read in rather than appended by us. */
+  readonly #pendingRemote = new Set<number>();
   /** Appends of ours not yet answered by the store. */
   #inFlight = 0;
   readonly #onAppendFailed: ((error: unknown) => void) | undefined;
   readonly #onProjected: ((changes: ProjectionChanges) => void) | undefined;
+  readonly #onRemote: EventLogOptions['onRemote'];
   /** The highest head another writer's commit was announced with (a watching store). */
   #heardSeq = 0;
   #catchingUp: Promise<void> | undefined;
@@ -72,6 +81,7 @@ export class EventLog {
     this.model = model;
     this.#onAppendFailed = options.onAppendFailed;
     this.#onProjected = options.onProjected;
+    this.#onRemote = options.onRemote;
     this.events = this.#subject.asObservable();
   }
 
@@ -124,7 +134,7 @@ export class EventLog {
     } finally {
       this.#inFlight--;
     }
-    for (const event of stored) this.#accept(event);
+    for (const event of stored) this.#accept(event, false);
     // A gap no append of ours can fill was written by another process: read it in.
     if (this.#inFlight === 0 && this.#pending.size > 0) await this.catchUp();
     if (this.#inFlight === 0) this.#catchUpHeard();
@@ -139,22 +149,27 @@ export class EventLog {
   async catchUp(): Promise<void> {
     const fromSeq = this.model.lastSeq + 1;
     for await (const batch of this.store.read({ fromSeq, batchSize: FOLD_BATCH_SIZE })) {
-      for (const event of batch) this.#accept(event);
+      for (const event of batch) this.#accept(event, true);
     }
   }
 
-  #accept(event: StoredEvent): void {
+  /** Folds `event` in once every earlier one is; `remote`: read in, not appended by us. */
+  #accept(event: StoredEvent, remote: boolean): void {
     if (event.seq <= this.model.lastSeq) return;
     this.#pending.set(event.seq, event);
+    if (remote && this.#onRemote !== undefined) this.#pendingRemote.add(event.seq);
     const run: StoredEvent[] = [];
+    let anyRemote = false;
     for (let next = this.#pending.get(this.model.lastSeq + 1); next !== undefined; ) {
       this.#pending.delete(next.seq);
+      if (this.#pendingRemote.delete(next.seq)) anyRemote = true;
       run.push(next);
       next = this.#pending.get(next.seq + 1);
     }
     if (run.length === 0) return;
     const changes = this.model.apply(run);
     this.#onProjected?.(changes);
+    if (anyRemote) this.#onRemote?.(changes, run);
     for (const entry of run) this.#subject.next(entry);
   }
 

@@ -41,11 +41,33 @@ export type LeaseGrant =
  *   any more (released, or taken over after it lapsed): the caller no longer holds the log.
  */
 export interface InstanceLeases {
+  /**
+   * Whether several live holders share the log (a fleet: the policy of `decideShared`)
+   * rather than one at a time (`decideExclusive`).
+   */
+  readonly shared: boolean;
   acquire(request: LeaseRequest): Promise<LeaseGrant>;
-  /** Extends the holder's lease to `nowMs + ttlMs`; `undefined` when it holds none any more. */
-  renew(instanceId: string, nowMs: number, ttlMs: number): Promise<InstanceLease | undefined>;
+  /**
+   * Extends the holder's lease to `nowMs + ttlMs` and records whether it is `paused` (a store
+   * that is not shared may ignore that); `undefined` when it holds none any more.
+   */
+  renew(
+    instanceId: string,
+    nowMs: number,
+    ttlMs: number,
+    paused?: boolean,
+  ): Promise<InstanceLease | undefined>;
   /** Removes the holder's lease (nothing when it holds none). */
   release(instanceId: string): Promise<void>;
   /** Every lease on record, stale ones included, oldest first. */
   list(): Promise<readonly InstanceLease[]>;
 }
+
+/** What a store does for one acquisition, decided from the records it read. */
+export type LeaseDecision = Readonly<{
+  grant: LeaseGrant;
+  /** Stale leases of other instances to delete (only when granted). */
+  remove: readonly InstanceLease[];
+  /** The record to write for the holder (only when granted). */
+  write: InstanceLease | undefined;
+}>;

@@ -1,15 +1,6 @@
 import type { InstanceLease } from '../domain/types.js';
-import type { LeaseGrant, LeaseRequest } from './InstanceLeases.js';
+import type { LeaseDecision, LeaseRequest } from './InstanceLeases.js';
 import { isLeaseStale } from './isLeaseStale.js';
-
-/** What an exclusive store does for one acquisition, decided from the records it read. */
-export type ExclusiveDecision = Readonly<{
-  grant: LeaseGrant;
-  /** Stale leases of other instances to delete (only when granted). */
-  remove: readonly InstanceLease[];
-  /** The record to write for the holder (only when granted). */
-  write: InstanceLease | undefined;
-}>;
 
 /**
  * The one-holder policy of the SQLite and memory stores, decided from every lease on record:
@@ -20,7 +11,7 @@ export type ExclusiveDecision = Readonly<{
 export function decideExclusive(
   records: readonly InstanceLease[],
   request: LeaseRequest,
-): ExclusiveDecision {
+): LeaseDecision {
   const own = records.find((r) => r.instanceId === request.instanceId);
   const others = records.filter((r) => r.instanceId !== request.instanceId);
   const live = others.filter((r) => !isLeaseStale(r, request.nowMs, request.host));

@@ -159,11 +159,16 @@ export function occurrenceFinished(
 }
 
 /** The error recorded for a handler run that a crash interrupted. */
-export function interruptedError(): ErrorRecord {
+export function interruptedError(
+  fleet?: Readonly<{ instanceId: string; recordedBy: string }>,
+): ErrorRecord {
+  const what =
+    fleet === undefined
+      ? 'the process ended while the handler was running'
+      : `instance "${fleet.instanceId}" stopped holding its lease while the handler was running (recorded by instance "${fleet.recordedBy}")`;
   return {
     name: 'InterruptedError',
-    message:
-      'the process ended while the handler was running; the run is counted as failed and retried per policy with the same idempotency key',
+    message: `${what}; the run is counted as failed and retried per policy with the same idempotency key`,
   };
 }
 

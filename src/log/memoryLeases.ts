@@ -12,6 +12,7 @@ import type { InstanceLeases } from './InstanceLeases.js';
 export function memoryLeases(): InstanceLeases {
   const records = new Map<string, InstanceLease>();
   return {
+    shared: false,
     async acquire(request) {
       const decision = decideExclusive([...records.values()], request);
       for (const stale of decision.remove) records.delete(stale.instanceId);

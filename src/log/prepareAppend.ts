@@ -153,21 +153,21 @@ export function settledAlreadyInBatch(
   drafts: readonly DraftEvent[],
   stateOf: (stream: string) => string | undefined,
 ): string | undefined {
-  let moved: Map<string, string> | undefined;
+  const moved = new Map<string, string>();
   for (const draft of drafts) {
     const after = STATE_AFTER[draft.type];
     if (after === undefined) continue;
-    const state = moved?.get(draft.stream) ?? stateOf(draft.stream);
+    const state = moved.get(draft.stream) ?? stateOf(draft.stream);
     // Like the fold, entries about an occurrence never scheduled change (and check) nothing.
     if (state === undefined && draft.type !== 'occurrence.scheduled') continue;
     const required = REQUIRES[draft.type];
     if (required !== undefined && state !== required) return draft.stream;
     // Scheduling an occurrence again keeps its state, as `evolveExecution` does.
     if (draft.type === 'occurrence.scheduled') {
-      (moved ??= new Map()).set(draft.stream, state ?? after);
+      moved.set(draft.stream, state ?? after);
       continue;
     }
-    (moved ??= new Map()).set(draft.stream, after);
+    moved.set(draft.stream, after);
   }
   return undefined;
 }

@@ -15,8 +15,8 @@ export type PgMigration = Readonly<{
  * "C" collation, so ISO times and stream names order by their bytes whatever the database's
  * locale (under a natural-language collation punctuation can be ignored).
  *
- * Not in it on purpose: anything about scheduler instances (leases, heartbeats): the store
- * holds the log and its read model only.
+ * The instances' leases (step 2) live beside the log, never in its hash chain: a lease says
+ * who runs now, not what happened.
  */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   {
@@ -69,6 +69,21 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
         time text NOT NULL,
         signature text NOT NULL,
         PRIMARY KEY (seq, key_id)
+      );`,
+  },
+  {
+    version: 2,
+    description:
+      'instance_leases: each running scheduler instance heartbeat, outside the hash chain (see docs/scaling.md)',
+    sql: `
+      CREATE TABLE %s.instance_leases (
+        instance_id text COLLATE "C" PRIMARY KEY,
+        pid integer NOT NULL,
+        host text NOT NULL,
+        started_ms bigint NOT NULL,
+        renewed_ms bigint NOT NULL,
+        expires_ms bigint NOT NULL,
+        paused boolean NOT NULL DEFAULT false
       );`,
   },
 ]);

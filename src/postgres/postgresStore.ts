@@ -21,6 +21,7 @@ import { PgProjection, VERIFIED } from './PgProjection.js';
 import { entryPageReader } from './pgEntries.js';
 import { type PgSite, pgFault, pgGuarded } from './pgFault.js';
 import { createPgGroupCommit, type PgCommitHooks } from './pgGroupCommit.js';
+import { pgLeases } from './pgLeases.js';
 import { EMPTY_HEAD, lockKey, preparePgSchema, quoted } from './pgSchema.js';
 import { type PostgresStoreOptions, resolvePostgresStoreOptions } from './postgresStoreOptions.js';
 
@@ -341,6 +342,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
 
   return {
     schema,
+    leases: pgLeases({ pool, schema, readOnly, site, ensureOpen }),
     append,
     read,
     head: () => guarded('read the head of', 'head', readHead),

@@ -3,8 +3,10 @@ import { LogHeldError } from '../domain/errors.js';
 import type { InstanceLease } from '../domain/types.js';
 import type { EventStore } from '../log/EventStore.js';
 import type { InstanceLeases, LeaseHolder } from '../log/InstanceLeases.js';
+import { isLeaseStale } from '../log/isLeaseStale.js';
 import { memoryLeases } from '../log/memoryLeases.js';
 import type { Clock } from '../time/Clock.js';
+import { ownerOf } from './ownerOf.js';
 
 /** How long a lease lasts unless renewed (default of the `leaseTtlMs` option). */
 export const DEFAULT_LEASE_TTL_MS = 15_000;
@@ -67,7 +69,14 @@ export class SchedulerLease {
   readonly #ttlMs: number;
   readonly #clock: Clock;
   readonly #onLost: (error: unknown) => void;
+  readonly #onPeersChanged: () => void;
   #lease: InstanceLease | undefined;
+  /** Whether this scheduler is paused: alive but claiming nothing (a shared store hears it). */
+  #paused = false;
+  /** Running instances sharing the log, this one included while it runs (shared stores). */
+  #members: readonly string[] = [];
+  /** Whether this instance runs a task, by task id, for the current members. */
+  readonly #owned = new Map<string, boolean>();
   /** Set once a lease was taken: `release` then removes this instance's record, lost or not. */
   #taken = false;
   #others: readonly InstanceLease[] = [];
@@ -84,6 +93,12 @@ export class SchedulerLease {
       ttlMs: number;
       clock: Clock;
       onLost: (error: unknown) => void;
+      /**
+       * A shared store's other live instances changed (one joined, left, died, paused or
+       * resumed): the tasks this one runs may have changed, and runs of a dead one may wait
+       * to be recorded interrupted.
+       */
+      onPeersChanged?: () => void;
     }>,
   ) {
     this.#leases = leasesOf(options.store);
@@ -91,6 +106,110 @@ export class SchedulerLease {
     this.#ttlMs = options.ttlMs;
     this.#clock = options.clock;
     this.#onLost = options.onLost;
+    this.#onPeersChanged = options.onPeersChanged ?? (() => undefined);
+  }
+
+  /** Whether the log is shared by a fleet of instances (a PostgreSQL store). */
+  get shared(): boolean {
+    return this.#leases.shared;
+  }
+
+  /** The other live instances' leases, as last read (refreshed at every renewal). */
+  get others(): readonly InstanceLease[] {
+    return this.#others;
+  }
+
+  /**
+   * Whether this instance arms and triggers `taskId`'s occurrences by time. Always, on a store
+   * that is not shared. On a shared one, the running instances split the tasks among them by
+   * rendezvous hashing ({@link ownerOf}): each task has one owner while all instances see the
+   * same members, and a paused instance, or one without its lease, owns nothing. Two
+   * instances that briefly disagree both arm the task; the store lets only one trigger.
+   */
+  owns(taskId: string): boolean {
+    if (!this.#leases.shared) return true;
+    if (this.#lease === undefined || this.#paused) return false;
+    let owned = this.#owned.get(taskId);
+    if (owned === undefined) {
+      if (this.#owned.size >= 100_000) this.#owned.clear();
+      owned = ownerOf(taskId, this.#members) === this.#holder.instanceId;
+      this.#owned.set(taskId, owned);
+    }
+    return owned;
+  }
+
+  /**
+   * Whether a run recorded triggered by `triggeredBy` (and not running in this process) may be
+   * recorded interrupted by this instance. Exclusive stores: the crash rule (see
+   * {@link mayRecoverInterrupted}). Shared stores: a run of this instance, or of one whose lease
+   * is gone or lapsed, by the task's owner only (so survivors do not race for it; the store
+   * refuses the second ending if they do); never a run of a live instance. A run with no
+   * recorded instance (an older log) only when no other instance is live. Read
+   * {@link refresh}ed leases: an instance that started since the last renewal is live.
+   */
+  mayRecoverRunOf(triggeredBy: string | undefined, taskId: string): boolean {
+    if (this.#lease === undefined) return false;
+    if (!this.#leases.shared || triggeredBy === undefined) return this.#others.length === 0;
+    if (triggeredBy === this.#holder.instanceId) return true;
+    if (this.#others.some((other) => other.instanceId === triggeredBy)) return false;
+    return this.owns(taskId);
+  }
+
+  /**
+   * Marks this instance paused or running. On a shared store the lease records it at once, so
+   * the other instances (told by the `scheduler.paused` entry) take this one's tasks over; a
+   * failed write is left to the next heartbeat, which carries the flag. Never throws.
+   */
+  async setPaused(paused: boolean): Promise<void> {
+    if (this.#paused === paused) return;
+    this.#paused = paused;
+    this.#setOthers(this.#others, false);
+    if (!this.#leases.shared || this.#lease === undefined) return;
+    const generation = this.#generation;
+    try {
+      const renewed = await this.#leases.renew(
+        this.#holder.instanceId,
+        this.#clock.now(),
+        this.#ttlMs,
+        paused,
+      );
+      if (generation === this.#generation && renewed !== undefined) this.#lease = renewed;
+    } catch {
+      // The next heartbeat records it; until then the others hand over at its renewal.
+    }
+  }
+
+  /**
+   * Reads the other instances' leases again (shared stores; nothing otherwise), telling
+   * `onPeersChanged` when the live or running ones changed.
+   */
+  async refresh(): Promise<void> {
+    if (!this.#leases.shared || this.#lease === undefined) return;
+    const generation = this.#generation;
+    const all = await this.#leases.list();
+    if (generation !== this.#generation) return;
+    const nowMs = this.#clock.now();
+    const { instanceId, host } = this.#holder;
+    this.#setOthers(
+      all.filter((l) => l.instanceId !== instanceId && !isLeaseStale(l, nowMs, host)),
+      true,
+    );
+  }
+
+  /** Keeps the others and the members they make; tells `onPeersChanged` if asked and they moved. */
+  #setOthers(others: readonly InstanceLease[], tell: boolean): void {
+    const live = (list: readonly InstanceLease[]) =>
+      list.map((l) => `${l.instanceId}${l.paused === true ? ':paused' : ''}`).join(',');
+    const moved = live(others) !== live(this.#others);
+    this.#others = others;
+    const running = others.filter((l) => l.paused !== true).map((l) => l.instanceId);
+    if (this.#lease !== undefined && !this.#paused) running.push(this.#holder.instanceId);
+    running.sort();
+    if (running.join(',') !== this.#members.join(',')) {
+      this.#members = running;
+      this.#owned.clear();
+    }
+    if (moved && tell) this.#onPeersChanged();
   }
 
   /** Whether this scheduler holds its lease now. */
@@ -138,8 +257,9 @@ export class SchedulerLease {
     this.#lease = grant.lease;
     this.#lost = undefined;
     this.#taken = true;
-    this.#others = grant.others;
+    this.#paused = false;
     this.#generation++;
+    this.#setOthers(grant.others, false);
     this.#arm();
   }
 
@@ -153,6 +273,7 @@ export class SchedulerLease {
     this.#generation++;
     this.#lease = undefined;
     this.#lost = undefined;
+    this.#setOthers([], false);
     if (!this.#taken) return;
     this.#taken = false;
     await this.#leases.release(this.#holder.instanceId);
@@ -183,7 +304,7 @@ export class SchedulerLease {
     const nowMs = this.#clock.now();
     let renewed: InstanceLease | undefined;
     try {
-      renewed = await this.#leases.renew(instanceId, nowMs, this.#ttlMs);
+      renewed = await this.#leases.renew(instanceId, nowMs, this.#ttlMs, this.#paused);
     } catch (error) {
       if (generation !== this.#generation) return;
       // Still ours until it lapses; past that, another instance may have taken it over.
@@ -195,6 +316,8 @@ export class SchedulerLease {
     if (renewed !== undefined) {
       this.#lease = renewed;
       this.#arm();
+      // A fleet's members are read with each heartbeat; a failed read keeps the last ones.
+      await this.refresh().catch(() => undefined);
       return;
     }
     let holders: readonly InstanceLease[] = [];
@@ -208,6 +331,7 @@ export class SchedulerLease {
 
   #lose(error: unknown): void {
     this.#lease = undefined;
+    this.#setOthers([], false);
     this.#lost = error;
     this.#generation++;
     this.#onLost(error);

@@ -136,6 +136,8 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     const claims = await this.#queue.run(async (tx) => {
       if (tx.parts.supervisor.status === 'stopped') throw stoppedError('start');
       await tx.parts.lease.hold();
+      // In a fleet the lease says this instance runs again, before it re-arms its tasks.
+      await tx.parts.lease.setPaused(false);
       return transition(tx, { type: 'START' });
     });
     await Promise.all(claims);

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { withEffects } from '../../machines/occurrence.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
-import { EventLog } from '../log/EventLog.js';
+import { EventLog, type EventLogOptions } from '../log/EventLog.js';
 import type { StoredEvent } from '../log/events.js';
 import { calendarConfigured } from '../log/facts.js';
 import { CalendarOccupancy } from '../planning/CalendarOccupancy.js';
@@ -12,6 +12,7 @@ import { RunningHandlers } from './actors/RunningHandlers.js';
 import { RunPlaces } from './actors/RunPlaces.js';
 import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
+import { adoptRemote, type RemoteChanges, rebalance } from './commands/fleet.js';
 import { leaseLost, probeStore, runJobs, transition } from './commands/lifecycle.js';
 import { degradedError } from './degradedError.js';
 import { guardedInspect } from './guardedInspect.js';
@@ -106,6 +107,13 @@ export function createScheduler<H extends Handlers = Handlers>(
     onLost: (error) => {
       void queue.run((tx) => leaseLost(tx, error)).catch(report);
     },
+    // A fleet's members changed: the tasks are spread again, and a dead one's runs recovered.
+    onPeersChanged: () => {
+      void queue
+        .run((tx) => rebalance(tx))
+        .then((claims) => Promise.all(claims))
+        .catch(report);
+    },
   });
   const handlers = new RunningHandlers(
     resolved.handlers,
@@ -123,6 +131,7 @@ export function createScheduler<H extends Handlers = Handlers>(
     report,
     events,
     machine,
+    onRemote: lease.shared ? remoteListener(queue, resolved.instanceId, report) : undefined,
   });
   queue.open(opening);
   opening.catch(report);
@@ -156,7 +165,45 @@ type Built = Readonly<{
   report: (error: unknown) => void;
   events: Subject<StoredEvent>;
   machine: ReturnType<typeof withEffects>;
+  onRemote: EventLogOptions['onRemote'];
 }>;
+
+const LIFECYCLE = new Set(['scheduler.started', 'scheduler.paused', 'scheduler.stopped']);
+
+/**
+ * On a shared store, what other instances record is taken in by one queued command at a time
+ * (`adoptRemote`): the changes that arrive while one waits join it.
+ */
+function remoteListener(
+  queue: CommandQueue<SchedulerParts>,
+  instanceId: string,
+  report: (error: unknown) => void,
+): NonNullable<EventLogOptions['onRemote']> {
+  let gathered: RemoteChanges | undefined;
+  return (changes, entries) => {
+    const first = gathered === undefined;
+    gathered ??= { occurrenceIds: new Set(), taskIds: new Set(), lifecycle: false };
+    for (const id of changes.records.keys()) gathered.occurrenceIds.add(id);
+    for (const id of changes.tasks.keys()) gathered.taskIds.add(id);
+    for (const entry of entries) {
+      if (
+        LIFECYCLE.has(entry.type) &&
+        (entry.data as { instanceId?: string }).instanceId !== instanceId
+      ) {
+        gathered.lifecycle = true;
+      }
+    }
+    if (!first) return;
+    void queue
+      .run((tx) => {
+        const taken = gathered!;
+        gathered = undefined;
+        return adoptRemote(tx, taken);
+      })
+      .then((claims) => Promise.all(claims))
+      .catch(report);
+  };
+}
 
 /**
  * Opens the log and builds the parts that need it: the occupancy kept in step with every
@@ -169,6 +216,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   let folded = 0;
   const log = await EventLog.open(options.store, {
     onAppendFailed: built.onAppendFailed,
+    ...(built.onRemote === undefined ? {} : { onRemote: built.onRemote }),
     onProjected: (changes) => {
       if (occupancy === undefined) return;
       if (changes.calendar !== undefined) occupancy.rezone(changes.calendar);

@@ -86,6 +86,13 @@ export type SchedulerOptions<H extends Handlers = Handlers> = Readonly<{
    * host). At least 100 ms. @default 15_000
    */
   leaseTtlMs?: number;
+  /**
+   * This scheduler instance's id, as its `scheduler.*` entries, its triggers and its lease
+   * name it: in a fleet, give each replica a stable, readable one (a pod or host name) so the
+   * log says which replica ran what. Non-empty, at most 200 characters; unique among the
+   * instances that run at once on one log. @default a new id from `idGenerator`
+   */
+  instanceId?: string;
 }>;
 
 /** See {@link SchedulerOptions.writeRetry}. */
@@ -138,6 +145,7 @@ const KEYS: OptionKeys<SchedulerOptions> = {
   onError: true,
   writeRetry: true,
   leaseTtlMs: true,
+  instanceId: true,
 };
 
 const WRITE_RETRY_KEYS: OptionKeys<WriteRetryOptions> = { initialMs: true, maxMs: true };
@@ -229,6 +237,17 @@ function readHandlers(value: unknown): Handlers {
 }
 
 function readInstanceId(record: Readonly<Record<string, unknown>>): string {
+  const given = record.instanceId;
+  if (given !== undefined) {
+    if (typeof given === 'string' && given.trim() !== '' && given.length <= 200) return given;
+    throw invalidOption(
+      COMPONENT,
+      'instanceId',
+      'a non-empty string of at most 200 characters',
+      given,
+      'Omit it for a new id per scheduler.',
+    );
+  }
   const generate = readFunctionOption<() => unknown>(COMPONENT, record, 'idGenerator') ?? nanoid;
   const id = generate();
   if (typeof id !== 'string' || id === '' || id.length > 200) {

@@ -44,6 +44,8 @@ export async function stopScheduler(parts: Stoppable): Promise<void> {
     // Every timer is disarmed at once; what is left (recording) waits for the handlers. A
     // scheduler that never started has nothing to record: stopping it only releases it.
     await runJobs(tx, requested.filter(releasesTimers));
+    // In a fleet its tasks are handed over now, while its running handlers drain.
+    await tx.parts.lease.setPaused(true);
     return status === 'idle' ? [] : requested.filter((job) => !releasesTimers(job));
   });
   if (jobs === undefined) return;

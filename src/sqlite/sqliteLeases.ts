@@ -95,6 +95,7 @@ export function sqliteLeases(setup: SqliteLeasesSetup): InstanceLeases {
     return decision.grant;
   });
   return {
+    shared: false,
     async acquire(request) {
       writable('acquire a lease on');
       return guarded(site('acquire a lease on'), () =>

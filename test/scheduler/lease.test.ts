@@ -340,6 +340,7 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     // The store refuses every lease write while `failing`, as a full disk would.
     const fault = () => Promise.reject(new Error('disk I/O error'));
     const flaky: InstanceLeases = {
+      shared: false,
       acquire: (request) => (failing ? fault() : leases.acquire(request)),
       list: () => leases.list(),
       release: (id) => leases.release(id),

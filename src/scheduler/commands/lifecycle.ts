@@ -65,6 +65,9 @@ export async function runJobs(
         claims.push(...(await checkMissed(tx, undefined, reason)));
         break;
       case 'record':
+        // In a fleet a paused instance hands its tasks over: its lease says so first, and the
+        // others read the leases again when they read this entry.
+        if (job.fact === 'scheduler.paused') await parts.lease.setPaused(true);
         await parts.log.append([schedulerLifecycle(job.fact, parts.options.instanceId)]);
         break;
       case 'recordClockJump':

@@ -32,12 +32,18 @@ export async function checkMissed(
   const { actors, log } = parts;
   const model = log.model;
   const nowMs = parts.timers.now();
+  // In a fleet, each instance checks only the tasks it runs.
   const waiting =
     taskId === undefined
       ? [...model.liveRecords('scheduled')]
           .map((record) => record.execution)
-          .filter((execution) => !isTaskPaused(parts, execution.taskId))
-      : model.waitingOf(taskId);
+          .filter(
+            (execution) =>
+              !isTaskPaused(parts, execution.taskId) && parts.lease.owns(execution.taskId),
+          )
+      : parts.lease.owns(taskId)
+        ? model.waitingOf(taskId)
+        : [];
   const { lateWithinGrace, beyondGrace } = splitMissed(
     waiting,
     (id) => model.getOccurrence(id),

@@ -37,6 +37,8 @@ export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<Pla
   if (!isScheduling(parts.supervisor.status) || isTaskPaused(parts, occurrence.taskId)) {
     return { result: 'paused' };
   }
+  // In a fleet, the instance that runs the task arms it when it reads the entry.
+  if (!parts.lease.owns(occurrence.taskId)) return { result: 'armed' };
   const claim = parts.actors.arm(occurrence);
   return claim === undefined ? { result: 'armed' } : { result: 'armed', claim };
 }
@@ -99,8 +101,9 @@ export async function scheduleAll(tx: SchedulerTx): Promise<void> {
   await parts.occupancy.undoOnFailure(async () => {
     for (const { occurrence, execution } of parts.log.model.liveRecords('scheduled')) {
       if (execution.triggered || Date.parse(execution.scheduledFor) <= now) continue;
-      // A paused task's occurrences wait for its resume, as `plan` decides.
-      if (isTaskPaused(parts, occurrence.taskId)) continue;
+      // A paused task's occurrences wait for its resume, as `plan` decides; in a fleet, each
+      // instance re-arms only the tasks it runs.
+      if (isTaskPaused(parts, occurrence.taskId) || !parts.lease.owns(occurrence.taskId)) continue;
       if (fitsCalendar(parts, occurrence, planning)) {
         armed.push(occurrence);
       } else {

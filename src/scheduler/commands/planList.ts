@@ -68,6 +68,8 @@ export async function planAll(
         actors.release(step);
         continue;
       }
+      // In a fleet, the instance that runs the task arms it when it reads the entry.
+      if (!parts.lease.owns(step.taskId)) continue;
       const claim = actors.arm(step);
       if (claim !== undefined) claims.push(claim);
     }

@@ -1,4 +1,5 @@
 import type { MissedState, RecordedOutcome } from '../../../machines/occurrence.js';
+import { isPlanflowError } from '../../domain/errors.js';
 import type { Occurrence, RunOutcome } from '../../domain/types.js';
 import type { NewEvent } from '../../log/events.js';
 import { interruptedError, occurrenceFinished, occurrenceScheduled } from '../../log/facts.js';
@@ -78,8 +79,8 @@ async function firstAttemptOf(tx: SchedulerTx, occurrence: Occurrence): Promise<
 }
 
 /** The outcome recorded for a run a crash interrupted: a failure, retried per policy. */
-export function interruptedOutcome(): RunOutcome {
-  return { ok: false, durationMs: 0, error: interruptedError() };
+export function interruptedOutcome(fleet?: Parameters<typeof interruptedError>[0]): RunOutcome {
+  return { ok: false, durationMs: 0, error: interruptedError(fleet) };
 }
 
 /** One actor's request to record its run's outcome, answered with its final state. */
@@ -115,23 +116,42 @@ export async function recordOutcomes(
       request.reject(error);
     }
   };
-  /** Appends the runs' events; false when a write fault kept them (then they are held). */
-  const append = async (events: NewEvent[], requests: readonly RecordRequest[]) => {
+  /**
+   * Appends the runs' events (one list per request); answers which were recorded. A write
+   * fault keeps them all (held, none recorded). A run whose ending another instance recorded
+   * first (`planflow:already-settled`: a survivor took it for interrupted) is refused alone:
+   * the others are appended one by one and its request rejected with that error.
+   */
+  const append = async (
+    events: readonly (readonly NewEvent[])[],
+    requests: readonly RecordRequest[],
+  ): Promise<boolean[]> => {
     if (fault !== undefined) {
       keep(requests, fault.error);
-      return false;
+      return requests.map(() => false);
     }
     try {
-      await parts.log.append(events);
-      return true;
+      await parts.log.append(events.flat());
+      return requests.map(() => true);
     } catch (error) {
-      if (!isWriteFault(error)) throw error;
-      fault = { error };
-      keep(requests, error);
-      return false;
+      if (isWriteFault(error)) {
+        fault = { error };
+        keep(requests, error);
+        return requests.map(() => false);
+      }
+      if (!isPlanflowError(error, 'planflow:already-settled')) throw error;
+      if (requests.length === 1) {
+        requests[0]!.reject(error);
+        return [false];
+      }
     }
+    const recorded: boolean[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      recorded.push((await append([events[i]!], [requests[i]!]))[0]!);
+    }
+    return recorded;
   };
-  const held: { events: NewEvent[]; requests: RecordRequest[]; answers: (() => void)[] } = {
+  const held: { events: NewEvent[][]; requests: RecordRequest[]; answers: (() => void)[] } = {
     events: [],
     requests: [],
     answers: [],
@@ -141,19 +161,22 @@ export async function recordOutcomes(
     const events = held.events.splice(0);
     const requests = held.requests.splice(0);
     const answers = held.answers.splice(0);
-    if (await append(events, requests)) for (const answer of answers) answer();
+    const recorded = await append(events, requests);
+    answers.forEach((answer, i) => {
+      if (recorded[i]) answer();
+    });
   };
   for (const request of batch) {
     const { occurrence, outcome } = request.input;
     const { followUp, extras, events } = await outcomeBatch(tx, occurrence, outcome);
     if (followUp.kind === 'none' && extras.length === 0) {
-      held.events.push(...events);
+      held.events.push(events);
       held.requests.push(request);
       held.answers.push(() => request.resolve(outcome.ok ? 'done' : 'failed'));
       continue;
     }
     await flush();
-    if (!(await append(events, [request]))) continue;
+    if (!(await append([events], [request]))[0]) continue;
     if (isScheduling(parts.supervisor.status)) {
       if (followUp.kind !== 'none') await plan(tx, followUp.occurrence);
       for (const extra of extras) await plan(tx, extra);
@@ -189,18 +212,38 @@ export async function recordMiss(tx: SchedulerTx, occurrence: Occurrence): Promi
  * interrupted (the process died mid-run): each is recorded as failed and retried per its
  * task's policy. The retry presents the same idempotency key, so the handler can tell a
  * re-run of work that may already have happened.
+ *
+ * Whose runs count is the lease's rule (`SchedulerLease.mayRecoverRunOf`): on an exclusive
+ * store all of them, while no other instance's lease is live; on a shared store (a fleet)
+ * this instance's own and those of instances whose lease is gone or lapsed, each by its
+ * task's owner, named in the recorded error. The leases are read again after the runs are
+ * taken from the model, so an instance whose trigger is in the model is seen live. A run
+ * another survivor recorded first is left to it (the store refuses the second ending).
  */
 export async function recoverInterrupted(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
-  // Only a holder with no live peer can tell a dead run from another scheduler's running one.
-  if (!parts.lease.mayRecoverInterrupted) return;
+  const lease = parts.lease;
+  if (!lease.held) return;
   const running = [...parts.log.model.liveRecords('triggered')];
-  for (const { occurrence } of running) {
+  if (running.length === 0) return;
+  if (lease.shared) await lease.refresh();
+  const self = parts.options.instanceId;
+  for (const { occurrence, execution } of running) {
     // A live actor's run is still going; a held outcome is recorded as what it was.
     const id = occurrence.id;
     if (parts.actors.hasActor(id) || parts.unrecorded.has(id)) continue;
-    const batch = await outcomeBatch(tx, occurrence, interruptedOutcome(), true);
-    await parts.log.append(batch.events);
+    const by = execution.triggeredBy;
+    if (!lease.mayRecoverRunOf(by, occurrence.taskId)) continue;
+    const fleet =
+      lease.shared && by !== undefined && by !== self
+        ? { instanceId: by, recordedBy: self }
+        : undefined;
+    const batch = await outcomeBatch(tx, occurrence, interruptedOutcome(fleet), true);
+    try {
+      await parts.log.append(batch.events);
+    } catch (error) {
+      if (!isPlanflowError(error, 'planflow:already-settled')) throw error;
+    }
     // Armed by the start's re-arming and missed check that follow (catch-up runs never miss).
   }
 }
