@@ -11,7 +11,7 @@ export type LineChild = Readonly<{
 }>;
 
 /**
- * Runs `script` with tsx in a child process and hands each line it prints to `onLine`, which
+ * Runs `script` with tsx (or, a `.mjs` bundle, with plain node) in a child process and hands each line it prints to `onLine`, which
  * may kill it (the crash tests kill a writer at chosen moments). stderr is kept for the
  * error of an unexpected exit.
  */
@@ -21,7 +21,9 @@ export function spawnLineChild(
   onLine: (line: string, child: ChildProcess) => void,
   options: Readonly<{ mustBeKilled?: boolean }> = {},
 ): LineChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  // A bundled fixture (`bundledChild`) is plain JavaScript: it needs no loader.
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
