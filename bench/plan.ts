@@ -27,6 +27,8 @@ const PLANFLOW_BATCH = 'planflow-batch';
 
 /** The job queues that keep their jobs in a server, beside PlanFlow on SQLite. */
 const DURABLE_PEERS = ['pg-boss', 'graphile-worker', 'bullmq'] as const;
+/** PlanFlow on its two durable stores: the default SQLite file, and PostgreSQL. */
+const PLANFLOW_DURABLE = ['planflow-sqlite', 'planflow-postgres'] as const;
 
 /** Scenario names the command line may restrict a run to. */
 export const SCENARIOS: readonly ScenarioName[] = [
@@ -48,8 +50,8 @@ export const DURABLE_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter(
 );
 
 /**
- * The durable scenarios: PlanFlow on its default SQLite store (`synchronous: 'FULL'`) beside
- * job queues on PostgreSQL and Redis. Quick sizes keep the smoke run short.
+ * The durable scenarios: PlanFlow on its default SQLite store (`synchronous: 'FULL'`) and on
+ * PostgreSQL beside job queues on PostgreSQL and Redis. Quick sizes keep the smoke run short.
  */
 function durableGroups(quick: boolean): Group[] {
   const fireN = quick ? 200 : 10_000;
@@ -63,7 +65,7 @@ function durableGroups(quick: boolean): Group[] {
       scenario: 'durable-fire',
       // The lead covers arming: PlanFlow gives every job within its horizon a live actor.
       params: { n: fireN, windowMs: quick ? 1_000 : 10_000, leadMs: quick ? 3_000 : 10_000 },
-      subjects: ['setTimeout', 'planflow-sqlite', ...DURABLE_PEERS],
+      subjects: ['setTimeout', ...PLANFLOW_DURABLE, ...DURABLE_PEERS],
       baseline: 'setTimeout',
       timeoutMs: 150_000,
     },
@@ -71,7 +73,7 @@ function durableGroups(quick: boolean): Group[] {
       id: `durable-burst n=${burstN}`,
       scenario: 'durable-burst',
       params: { n: burstN, leadMs: quick ? 3_000 : 15_000 },
-      subjects: ['raw-sqlite-floor', 'planflow-sqlite', ...DURABLE_PEERS],
+      subjects: ['raw-sqlite-floor', ...PLANFLOW_DURABLE, ...DURABLE_PEERS],
       baseline: 'raw-sqlite-floor',
       timeoutMs: 240_000,
     },
@@ -79,7 +81,7 @@ function durableGroups(quick: boolean): Group[] {
       id: `durable-arm n=${armN}`,
       scenario: 'durable-arm',
       params: { n: armN, order: 'shuffled' },
-      subjects: ['planflow-sqlite', ...DURABLE_PEERS],
+      subjects: [...PLANFLOW_DURABLE, ...DURABLE_PEERS],
       baseline: undefined,
       timeoutMs: 240_000,
     },
@@ -87,7 +89,7 @@ function durableGroups(quick: boolean): Group[] {
       id: `durable-restart n=${restartN}`,
       scenario: 'durable-restart',
       params: { n: restartN, readyTimeoutMs: 120_000 },
-      subjects: ['planflow-sqlite', ...DURABLE_PEERS],
+      subjects: [...PLANFLOW_DURABLE, ...DURABLE_PEERS],
       baseline: 'pg-boss',
       timeoutMs: 300_000,
     },

@@ -98,6 +98,21 @@ function DURABLE_SPECS(): Spec[] {
       }),
     ),
     {
+      id: 'durable-burst-postgres-pg-boss',
+      description: 'Burst 10k at one instant: PlanFlow (PostgreSQL) all recorded done ÷ pg-boss',
+      pick: ratioBetween('durable-burst n=10000', 'planflow-postgres', 'pg-boss', 'allDoneMs'),
+      limit: 1.5,
+      comparison: '<=',
+    },
+    {
+      id: 'durable-fire-p99-postgres-bullmq',
+      description:
+        "Fire 10k over 10 s: PlanFlow (PostgreSQL) p99 lateness ÷ bullmq p99 (no later than BullMQ's)",
+      pick: ratioBetween('durable-fire n=10000', 'planflow-postgres', 'bullmq', 'p99Ms'),
+      limit: 1,
+      comparison: '<=',
+    },
+    {
       id: 'soak-heap-flat',
       description:
         'Soak, 100 tasks every 10 min for 14 simulated days on SQLite: heap after GC, largest change from day 3, %',

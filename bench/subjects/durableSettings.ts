@@ -43,6 +43,17 @@ export const DURABLE_SETTINGS: Readonly<Record<string, DurableSettings>> = {
     },
     why: 'the default store from planflow/sqlite; a job-style calendar (many jobs per instant)',
   },
+  'planflow-postgres': {
+    server: 'postgres',
+    settings: {
+      store: 'postgresStore defaults',
+      verifyOnOpen: 'new',
+      maxConnections: 4,
+      exclusiveInstants: false,
+      scheduleOccurrencesChunk: ARM_CHUNK,
+    },
+    why: 'the store from planflow/postgres as an application opens it, one schema per case; the same job-style calendar as on SQLite',
+  },
   'raw-sqlite-floor': {
     server: undefined,
     settings: { synchronous: 'FULL', rowsPerCommit: 256 },
@@ -80,6 +91,6 @@ export function describeSettings(subjects: readonly string[]): string[] {
     const entry = DURABLE_SETTINGS[name];
     if (entry === undefined) return [];
     const pairs = Object.entries(entry.settings).map(([k, v]) => `${k}=${String(v)}`);
-    return [`  ${name.padEnd(16)} ${pairs.join(', ')} — ${entry.why}`];
+    return [`  ${name.padEnd(18)} ${pairs.join(', ')} — ${entry.why}`];
   });
 }

@@ -8,6 +8,8 @@ import type { DurableSubject } from './durableQueue.js';
 const durableSubjects: Readonly<Record<string, () => Promise<DurableSubject>>> = {
   setTimeout: async () => (await import('./timerFloorDurable.js')).timerFloorDurable,
   'planflow-sqlite': async () => (await import('./planflowDurable.js')).planflowDurable,
+  'planflow-postgres': async () =>
+    (await import('./planflowPostgresDurable.js')).planflowPostgresDurable,
   'pg-boss': async () => (await import('./pgBossDurable.js')).pgBossDurable,
   'graphile-worker': async () => (await import('./graphileWorkerDurable.js')).graphileWorkerDurable,
   bullmq: async () => (await import('./bullmqDurable.js')).bullmqDurable,

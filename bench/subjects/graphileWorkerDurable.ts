@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddJobsJobSpec, Runner, WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
+import { dropPgSchema } from '../lib/dropPgSchema.js';
 import type { DurableQueue, DurableSubject } from './durableQueue.js';
 import { DURABLE_SETTINGS, PG_URL } from './durableSettings.js';
 
@@ -122,13 +123,5 @@ class GraphileWorkerQueue implements DurableQueue {
 export const graphileWorkerDurable: DurableSubject = {
   namespace: () => `bench_graphile_${process.pid}_${randomBytes(4).toString('hex')}`,
   open: async (schema) => new GraphileWorkerQueue(schema),
-  async drop(schema) {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  },
+  drop: dropPgSchema,
 };

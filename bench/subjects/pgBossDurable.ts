@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import { dropPgSchema } from '../lib/dropPgSchema.js';
 import type { DurableQueue, DurableSubject } from './durableQueue.js';
 import { DURABLE_SETTINGS, PG_URL } from './durableSettings.js';
 
@@ -8,17 +9,6 @@ const QUEUE = 'bench';
 const settings = DURABLE_SETTINGS['pg-boss']!.settings;
 
 type Payload = Readonly<{ due: number }>;
-
-/** One plain connection for what pg-boss has no call for: counting completed jobs, dropping. */
-async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
 
 class PgBossQueue implements DurableQueue {
   readonly #boss: PgBoss;
@@ -95,7 +85,5 @@ export const pgBossDurable: DurableSubject = {
     await boss.createQueue(QUEUE);
     return new PgBossQueue(boss, schema, { startMs, openMs: performance.now() - started });
   },
-  async drop(schema) {
-    await withClient((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
-  },
+  drop: dropPgSchema,
 };

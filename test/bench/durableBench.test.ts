@@ -6,6 +6,7 @@ import { type CaseRecord, summarize } from '../../bench/lib/summarize.js';
 import { formatGroups } from '../../bench/lib/table.js';
 import { checkTargets } from '../../bench/lib/targets.js';
 import { buildPlan, DURABLE_SCENARIOS } from '../../bench/plan.js';
+import { describeSettings } from '../../bench/subjects/durableSettings.js';
 
 const full = buildPlan('full', DURABLE_SCENARIOS);
 const groupOf = (id: string) => full.groups.find((g) => g.id === id)!;
@@ -27,11 +28,13 @@ function record(groupId: string, subject: string, metrics: Metrics, round = 0): 
 }
 
 describe('durable benchmark', () => {
-  it('compares PlanFlow on SQLite with every durable peer in each durable scenario', () => {
+  it('compares PlanFlow on SQLite and on PostgreSQL with every durable peer in each durable scenario', () => {
     const peers = ['pg-boss', 'graphile-worker', 'bullmq'];
     for (const scenario of ['durable-fire', 'durable-burst', 'durable-arm', 'durable-restart']) {
       const group = full.groups.find((g) => g.scenario === scenario)!;
-      expect(group.subjects).toEqual(expect.arrayContaining(['planflow-sqlite', ...peers]));
+      expect(group.subjects).toEqual(
+        expect.arrayContaining(['planflow-sqlite', 'planflow-postgres', ...peers]),
+      );
     }
     expect(groupOf('durable-burst n=10000').baseline).toBe('raw-sqlite-floor');
     expect(groupOf('soak tasks=100 days=14')).toMatchObject({ maxRounds: 1 });
@@ -53,6 +56,38 @@ describe('durable benchmark', () => {
     expect(target('durable-burst-pg-boss')).toMatchObject({ value: 1.2, met: true });
     expect(target('durable-restart')).toMatchObject({ value: 1.75, met: true });
     expect(target('soak-heap-flat')?.met).toBeUndefined();
+  });
+
+  it('checks PlanFlow on PostgreSQL against pg-boss in Burst and against BullMQ in Fire', () => {
+    const burst = 'durable-burst n=10000';
+    const fire = 'durable-fire n=10000';
+    const records = [
+      record(burst, 'raw-sqlite-floor', { allDoneMs: 100 }),
+      record(burst, 'planflow-postgres', { allDoneMs: 800 }),
+      record(burst, 'pg-boss', { allDoneMs: 500 }),
+      record(fire, 'setTimeout', { p99Ms: 1 }),
+      record(fire, 'planflow-postgres', { p99Ms: 90 }),
+      record(fire, 'bullmq', { p99Ms: 120 }),
+    ];
+    const targets = checkTargets(summarize([groupOf(burst), groupOf(fire)], records));
+    const target = (id: string) => targets.find((t) => t.id === id);
+    expect(target('durable-burst-postgres-pg-boss')).toMatchObject({ value: 1.6, met: false });
+    expect(target('durable-fire-p99-postgres-bullmq')).toMatchObject({ value: 0.75, met: true });
+    // The SQLite targets are not measured by these records.
+    expect(target('durable-burst-pg-boss')?.met).toBeUndefined();
+  });
+
+  it('prints the PostgreSQL store settings and skips it when PostgreSQL does not answer', () => {
+    const [line] = describeSettings(['planflow-postgres']);
+    expect(line).toContain('planflow-postgres');
+    expect(line).toContain('store=postgresStore defaults');
+    expect(line).toContain('maxConnections=4');
+    const reason = 'PostgreSQL at 127.0.0.1:5432/test not reachable: connect ECONNREFUSED';
+    const skipped = unavailableSubjects(
+      ['planflow-sqlite', 'planflow-postgres'],
+      new Map([['postgres', { ok: false, reason }]] as const),
+    );
+    expect([...skipped]).toEqual([['planflow-postgres', reason]]);
   });
 
   it('skips a peer whose server did not answer, with the reason, instead of dropping it', () => {
