@@ -98,6 +98,11 @@ export function createScheduler<H extends Handlers = Handlers>(
     report(degradedError(error, resolved.writeRetry));
     void queue.run((tx) => runJobs(tx, jobs)).catch(report);
   };
+  const handlers = new RunningHandlers(
+    resolved.handlers,
+    timers,
+    new RunPlaces(resolved.concurrency),
+  );
   // Taken at the first start; its heartbeat runs on the scheduler's own clock.
   const lease = new SchedulerLease({
     store: resolved.store,
@@ -105,6 +110,9 @@ export function createScheduler<H extends Handlers = Handlers>(
     ttlMs: resolved.leaseTtlMs,
     clock: resolved.clock,
     onLost: (error) => {
+      // Whoever took over may record the runs in flight interrupted and retry them with the
+      // same key: their handlers are told to stop now.
+      handlers.abortRunning(error);
       void queue.run((tx) => leaseLost(tx, error)).catch(report);
     },
     // A fleet's members changed: the tasks are spread again, and a dead one's runs recovered.
@@ -115,11 +123,7 @@ export function createScheduler<H extends Handlers = Handlers>(
         .catch(report);
     },
   });
-  const handlers = new RunningHandlers(
-    resolved.handlers,
-    timers,
-    new RunPlaces(resolved.concurrency),
-  );
+
   // One machine for every occurrence of this scheduler, its effects bound once.
   const machine = withEffects(occurrenceEffects(queue, handlers, report));
   const opening = openParts(resolved, {

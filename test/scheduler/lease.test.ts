@@ -368,6 +368,52 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     expect((await leases.list()).map((l) => l.instanceId)).toEqual(['flaky']);
   });
 
+  it('aborts the signal of the handlers running when the lease is lost, and later runs get a live one', async () => {
+    const clock = new TestClock(T0);
+    const inner = memoryStore({ clock });
+    const leases = inner.leases!;
+    let failing = false;
+    const fault = () => Promise.reject(new Error('disk I/O error'));
+    const flaky: InstanceLeases = {
+      shared: false,
+      acquire: (request) => (failing ? fault() : leases.acquire(request)),
+      list: () => leases.list(),
+      release: (id) => leases.release(id),
+      renew: (id, nowMs, ttlMs) => (failing ? fault() : leases.renew(id, nowMs, ttlMs)),
+    };
+    const store: EventStore = { ...forwardStore(inner), leases: flaky };
+    const reasons: unknown[] = [];
+    const seen: boolean[] = [];
+    const a = named('aborting', store, clock, {
+      leaseTtlMs: 15 * SECOND,
+      handlers: {
+        long: (_o, { signal }) => {
+          seen.push(signal.aborted);
+          if (seen.length > 1) return undefined;
+          return new Promise<void>((resolve) => {
+            signal.addEventListener('abort', () => {
+              reasons.push(signal.reason);
+              resolve();
+            });
+          });
+        },
+      },
+    });
+    await a.scheduler.defineTask(oneShot('job', SECOND, { handler: 'long' }));
+    await a.scheduler.start();
+    await clock.advanceAsync(2 * SECOND);
+    expect(seen).toEqual([false]);
+    failing = true;
+    await clock.advanceAsync(20 * SECOND);
+    expect(a.scheduler.status).toBe('degraded');
+    expect(reasons).toHaveLength(1);
+    failing = false;
+    await clock.advanceAsync(MINUTE);
+    expect(a.scheduler.status).toBe('running');
+    await a.scheduler.triggerNow({ taskId: 'job' });
+    expect(seen).toEqual([false, false]);
+  });
+
   it('validates leaseTtlMs like the other options', () => {
     for (const bad of [50, -1, Number.NaN, Number.POSITIVE_INFINITY, '15s']) {
       optionRejection(

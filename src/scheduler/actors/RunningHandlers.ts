@@ -17,8 +17,12 @@ export class RunningHandlers {
   readonly #runs = new Set<Promise<RunOutcome>>();
   /** One handler execution per idempotency key at a time (a timed-out run may still be going). */
   readonly #gate = new RunGate();
-  /** Aborted by `stop()` once its wait for running handlers runs out. */
-  readonly #stop = new AbortController();
+  /**
+   * The signal of the runs started since the last abort: aborted by `stop()` once its wait
+   * for running handlers runs out, or by {@link abortRunning}; replaced after the latter, so
+   * later runs start with a live signal.
+   */
+  #stop = RunningHandlers.#controller();
   /** The places `concurrency` and each task's `maxConcurrent` allow. */
   readonly #places: RunPlaces | undefined;
   /** Runs of `overlap: 'cancelOther'` tasks in flight, by task, to abort when a newer starts. */
@@ -28,8 +32,26 @@ export class RunningHandlers {
     this.#handlers = handlers;
     this.#timers = timers;
     this.#places = places;
+  }
+
+  static #controller(): AbortController {
+    const controller = new AbortController();
     // Every running handler listens on the stop signal; thousands may run at once.
-    setMaxListeners(0, this.#stop.signal);
+    setMaxListeners(0, controller.signal);
+    return controller;
+  }
+
+  /**
+   * Aborts the signal of every run in flight with `reason` (they settle as their handlers
+   * decide, typically failed); runs started afterwards get a new signal. Used when this
+   * scheduler loses its lease: another instance may record these runs interrupted and retry
+   * them with the same key, so their handlers are told to stop.
+   */
+  abortRunning(reason: unknown): void {
+    if (this.#runs.size === 0) return;
+    const stopped = this.#stop;
+    this.#stop = RunningHandlers.#controller();
+    stopped.abort(reason);
   }
 
   get size(): number {
