@@ -267,4 +267,32 @@ describe('a fleet on one PostgreSQL schema', () => {
     expect(triggeredTwice(events)).toEqual([]);
     expect([...who(events).values()]).toEqual([B, A]);
   });
+
+  it('an instance whose listening connection was cut reads what it missed once it reconnects', async () => {
+    const schema = newSchema();
+    const clock = new TestClock(T0);
+    const a = await instance(schema, clock, A);
+    const b = await instance(schema, clock, B);
+    const mine = taskOwnedBy(B, 'mine');
+    await a.scheduler.start();
+    await b.scheduler.start();
+    // The server ends B's LISTEN connection (as a restart or a proxy timeout would).
+    await until('B listens', async () => {
+      const rows = await sql<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN "planflow:${schema}"%'`,
+      );
+      return Number(rows[0]?.n) >= 2;
+    });
+    const cut = await sql<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+       WHERE query LIKE 'LISTEN "planflow:${schema}"%' AND pid <> pg_backend_pid()`,
+    );
+    expect(cut.filter((r) => r.ended).length).toBeGreaterThanOrEqual(2);
+    // A defines B's task while B hears nothing; B arms it once it listens again.
+    await a.scheduler.defineTask(everyMinute(mine));
+    await until('B armed the task it missed', () => b.scheduler.armedCount === 1);
+    await advance(schema, clock, MINUTE, [A, B]);
+    await until('B ran it', () => b.calls.length === 1);
+    expect(a.calls).toEqual([]);
+  });
 });
