@@ -7,6 +7,7 @@ import type { StoredEvent } from '../../src/log/events.js';
 import { postgresStore } from '../../src/postgres/index.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
 import { bundledChild } from '../helpers/bundledChild.js';
+import { until } from '../helpers/fleetTime.js';
 import { type LineChild, spawnLineChild } from '../helpers/lineChild.js';
 import { ofType, readAll, triggeredTwice } from '../helpers/logQueries.js';
 import { PG_URL, requirePostgres, sql, useTempSchemas } from '../helpers/pgSchemas.js';
@@ -54,14 +55,6 @@ const rruleTime = (ms: number) =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await wait(50);
-  }
-}
 
 /** One instance slot of the fleet: its current process, restarted as a new instance. */
 type Slot = { id: string; run: LineChild; ready: boolean; generation: number };
@@ -144,7 +137,7 @@ describe('a fleet of three processes under SIGKILL (issue 12, item 4)', () => {
         );
         return row !== undefined && Number(row.n) === 0;
       },
-      60_000,
+      { timeoutMs: 60_000, everyMs: 50 },
     );
     for (const slot of slots) slot.run.child.kill('SIGTERM');
     await Promise.all(slots.map((s) => s.run.exit));

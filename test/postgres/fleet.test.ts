@@ -5,6 +5,7 @@ import { type PostgresStore, postgresStore } from '../../src/postgres/index.js';
 import type { Handler } from '../../src/scheduler/handlers.js';
 import { ownerOf } from '../../src/scheduler/ownerOf.js';
 import { TestClock } from '../../src/testing/TestClock.js';
+import { advanceFleet, until } from '../helpers/fleetTime.js';
 import {
   at,
   type Harness,
@@ -30,45 +31,10 @@ const LEASE_TTL_MS = 15 * SECOND;
 const A = 'fleet-a';
 const B = 'fleet-b';
 
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs` of real time. */
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const HEARTBEAT_MS = LEASE_TTL_MS / 3;
 
-/**
- * Advances `clock` by `ms` in steps of a heartbeat, waiting after each until the heartbeats of
- * `alive` (instances on that clock) that came due are on record: the TestClock jumps at once,
- * the round trips of a renewal take real time, and a fleet must not see a live instance's
- * lease lapse only because the test outran the server.
- */
-async function advance(schema: string, clock: TestClock, ms: number, alive: readonly string[]) {
-  for (let done = 0; done < ms; ) {
-    const step = Math.min(HEARTBEAT_MS, ms - done);
-    await clock.advanceAsync(step);
-    done += step;
-    const due = clock.now() - HEARTBEAT_MS;
-    await until(
-      `the heartbeats due by ${new Date(clock.now()).toISOString()} are recorded`,
-      async () => {
-        const rows = await sql<{ instance_id: string; renewed_ms: string }>(
-          `SELECT instance_id, renewed_ms FROM "${schema}".instance_leases WHERE instance_id = ANY($1)`,
-          [alive],
-        );
-        return rows.length === alive.length && rows.every((r) => Number(r.renewed_ms) >= due);
-      },
-    );
-  }
-}
+const advance = (schema: string, clock: TestClock, ms: number, alive: readonly string[]) =>
+  advanceFleet(schema, clock, ms, alive, HEARTBEAT_MS);
 
 function open(schema: string, clock: TestClock): Promise<PostgresStore> {
   return postgresStore({ connectionString: PG_URL, schema, clock });

@@ -8,10 +8,13 @@ import { createInspectorServer } from '@statelyai/inspect/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCalendar } from '../../examples/calendar.js';
 import { runDurable } from '../../examples/durable.js';
+import { runFleet } from '../../examples/fleet.js';
 import { runInspector } from '../../examples/inspector.js';
 import { runQuickstart } from '../../examples/quickstart.js';
 import { runTestingExample } from '../../examples/testing.js';
 import { TestClock } from '../../src/testing/TestClock.js';
+import { advanceFleet } from '../helpers/fleetTime.js';
+import { newSchemaName, PG_URL, requirePostgres } from '../helpers/pgSchemas.js';
 
 // Every example runs here on a TestClock (its `sleep` advances the clock), so a program that
 // takes seconds of real time takes milliseconds; the inspector also runs as a real process.
@@ -40,7 +43,7 @@ function simulated() {
 }
 
 it('runs every example: each file in examples/ is tested here or in its own test file', () => {
-  const tested = ['calendar', 'durable', 'inspector', 'quickstart', 'testing'];
+  const tested = ['calendar', 'durable', 'fleet', 'inspector', 'quickstart', 'testing'];
   const ownTest = { demo: 'test/project/demo.test.ts' };
   const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts'));
   expect(files.sort()).toEqual(
@@ -66,6 +69,31 @@ describe('examples/quickstart.ts', () => {
     expect(out).toMatch(/\+3\.5s occurrence\.recurred/);
     expect(out).toMatch(/stretch .* initial {4}done/);
     expect(out).toMatch(/water .* recurrence scheduled/);
+  });
+});
+
+describe('examples/fleet.ts', () => {
+  it('spreads six tasks over two instances, hands them all to one when the other stops, and verifies', async () => {
+    await requirePostgres();
+    const sim = simulated();
+    const schema = newSchemaName();
+    const result = await runFleet({
+      ...sim,
+      connectionString: PG_URL,
+      schema,
+      // The server's round trips take real time; the clock moves a heartbeat at a time.
+      sleep: (ms) => advanceFleet(schema, sim.clock, ms, 'all', 1000),
+    });
+    // Both had a share while both ran (a task may move once, as replica-b joins).
+    expect(result.together['replica-a']?.length).toBeGreaterThan(0);
+    expect(result.together['replica-b']?.length).toBeGreaterThan(0);
+    // After replica-a stopped, replica-b ran every task.
+    expect(result.afterStop).toEqual({
+      'replica-b': ['billing', 'cleanup', 'digest', 'export', 'metrics', 'reindex'],
+    });
+    expect(result.triggeredTwice).toEqual([]);
+    expect(result.verified).toBe(true);
+    expect(sim.lines.join('\n')).toMatch(/^after replica-a stopped: replica-b ran billing /m);
   });
 });
 
