@@ -23,7 +23,8 @@ export async function until(
  * waiting after each until the heartbeats of `alive` (instances on that clock; `'all'`: every
  * lease on record) that came due are on record in `schema`'s leases: the TestClock jumps at once while a renewal's round
  * trips take real time, and a fleet must not see a live instance's lease lapse only because
- * the test outran the server.
+ * the test outran the server. Then it waits until the log stopped growing for a few polls, so
+ * what the step made due is recorded before the next one.
  */
 export async function advanceFleet(
   schema: string,
@@ -53,5 +54,18 @@ export async function advanceFleet(
         return counted && rows.every((r) => Number(r.renewed_ms) >= due);
       },
     );
+    // And until the instances stopped appending for a few polls: what this step made due
+    // (claims, outcomes, a take-over) is in before the clock moves on.
+    let last = -1;
+    let quiet = 0;
+    await until(`the log is quiet at ${new Date(clock.now()).toISOString()}`, async () => {
+      const [row] = await sql<{ head: string | null }>(
+        `SELECT max(seq) AS head FROM "${schema}".entries`,
+      );
+      const head = Number(row?.head ?? 0);
+      quiet = head === last ? quiet + 1 : 0;
+      last = head;
+      return quiet >= 3;
+    });
   }
 }
