@@ -39,6 +39,23 @@ export function dbLabel(path: string): string {
 }
 
 /**
+ * `--db` as a message may suggest typing it again: a file path as given, a connection string
+ * without its password (a message lands in terminals, CI logs and tickets). Says whether a
+ * password was left out, so the message can say how to give it.
+ */
+export function dbArgument(path: string): Readonly<{ text: string; passwordLeftOut: boolean }> {
+  if (!isPostgresUrl(path)) return { text: path, passwordLeftOut: false };
+  try {
+    const url = new URL(path);
+    if (url.password === '') return { text: path, passwordLeftOut: false };
+    url.password = '';
+    return { text: url.toString(), passwordLeftOut: true };
+  } catch {
+    return { text: dbLabel(path), passwordLeftOut: false };
+  }
+}
+
+/**
  * Refuses `--db postgres://…` for a command that works on SQLite files only (archive,
  * repair), naming what to do instead.
  */

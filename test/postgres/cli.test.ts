@@ -72,4 +72,32 @@ describe('planflow --db postgres://…?schema=…', () => {
     const verify = await planflow(dir, ['--db', db, 'verify']);
     expect(verify.code).toBe(0);
   });
+
+  it('never prints the password of --db when it suggests the command to type again', async () => {
+    const schema = newSchema();
+    const url = new URL(PG_URL);
+    url.password = 's3cret-pw';
+    url.searchParams.set('schema', schema);
+    const db = url.toString();
+    const writer = newDir();
+    expect((await planflow(writer, ['--db', db, 'init', '--tz', 'UTC'])).code).toBe(0);
+    const add = await planflow(writer, [
+      '--db',
+      db,
+      'task',
+      'add',
+      'Echo',
+      '--every',
+      '1h',
+      '--run',
+      'echo hi',
+    ]);
+    expect(add.code).toBe(0);
+    // Another machine (its own approvals) has not approved the command: run refuses.
+    const run = await planflow(newDir(), ['--db', db, 'run']);
+    expect(run.code).toBe(3);
+    expect(run.err).toContain('planflow approve echo --db');
+    expect(run.err).toContain('the password is left out');
+    expect(run.err).not.toContain('s3cret-pw');
+  });
 });

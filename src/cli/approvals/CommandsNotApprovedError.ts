@@ -13,7 +13,14 @@ export class CommandsNotApprovedError extends PlanflowError {
   /** The commands that are not approved, in task order. */
   readonly commands: readonly LogCommand[];
 
-  constructor(commands: readonly LogCommand[], dbPath: string) {
+  /**
+   * @param db `--db` as the approve command should repeat it, without a password
+   *   (`dbArgument`); `passwordLeftOut` adds how to give it.
+   */
+  constructor(
+    commands: readonly LogCommand[],
+    db: Readonly<{ text: string; passwordLeftOut: boolean }>,
+  ) {
     const width = Math.max(...commands.map((c) => escapeText(c.taskId).length));
     const lines = commands.map(
       (c) => `  ${escapeText(c.taskId).padEnd(width)}  ${quoteText(c.command)}`,
@@ -24,7 +31,10 @@ export class CommandsNotApprovedError extends PlanflowError {
       `run: this log holds ${commands.length} command(s) this machine has not approved, so nothing was run:\n` +
         `${lines.join('\n')}\n` +
         'Anyone who could write the log file could have put them there. Read each one; to let them run from now on:\n' +
-        `  planflow approve ${ids} --db ${quoteText(dbPath)}\n` +
+        `  planflow approve ${ids} --db ${quoteText(db.text)}\n` +
+        (db.passwordLeftOut
+          ? '  (the password is left out of this message: add it to --db again, or set PGPASSWORD)\n'
+          : '') +
         'or to run them this once only: planflow run --allow-commands (see docs/security.md)',
     );
     this.commands = commands;

@@ -10,7 +10,7 @@ import type { CommandContext } from '../context.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
 import { eventLine } from '../format/eventLine.js';
 import { OccurrenceTasks } from '../format/OccurrenceTasks.js';
-import { dbLabel, openScheduler, withWritableStore } from '../openLog.js';
+import { dbArgument, dbLabel, openScheduler, withWritableStore } from '../openLog.js';
 import { parseDuration } from '../parse/duration.js';
 import { withFlags } from '../parse/flagErrors.js';
 import { SHELL_HANDLER } from '../parse/taskFlags.js';
@@ -42,7 +42,7 @@ async function commandPolicy(
   const log = logIdentity(ctx.dbPath());
   const allowed = (taskId: string, command: string) => approvals.isApproved(log, taskId, command);
   const refused = commands.filter((c) => !allowed(c.taskId, c.command));
-  if (refused.length > 0) throw new CommandsNotApprovedError(refused, ctx.dbPath());
+  if (refused.length > 0) throw new CommandsNotApprovedError(refused, dbArgument(ctx.dbPath()));
   return allowed;
 }
 

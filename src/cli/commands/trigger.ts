@@ -12,7 +12,7 @@ import { inputError } from '../exitCodes.js';
 import { escapeText, quoteText, toSafeJson } from '../format/escapeText.js';
 import { eventLine } from '../format/eventLine.js';
 import { OccurrenceTasks } from '../format/OccurrenceTasks.js';
-import { openScheduler, withWritableStore } from '../openLog.js';
+import { dbArgument, openScheduler, withWritableStore } from '../openLog.js';
 import { SHELL_HANDLER } from '../parse/taskFlags.js';
 import { shellHandler } from '../shellHandler.js';
 
@@ -91,7 +91,10 @@ export function registerTrigger(program: Command, ctx: CommandContext): void {
           const command = task?.payload?.run;
           if (task?.handler === SHELL_HANDLER && typeof command === 'string') {
             if (!allow(task.id, command)) {
-              throw new CommandsNotApprovedError([{ taskId: task.id, command }], ctx.dbPath());
+              throw new CommandsNotApprovedError(
+                [{ taskId: task.id, command }],
+                dbArgument(ctx.dbPath()),
+              );
             }
           }
           const zone = scheduler.calendar.timeZone;
