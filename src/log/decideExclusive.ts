@@ -1,6 +1,7 @@
 import type { InstanceLease } from '../domain/types.js';
 import type { LeaseDecision, LeaseRequest } from './InstanceLeases.js';
 import { isLeaseStale } from './isLeaseStale.js';
+import { holderLease } from './leaseRow.js';
 
 /**
  * The one-holder policy of the SQLite and memory stores, decided from every lease on record:
@@ -18,14 +19,7 @@ export function decideExclusive(
   if (live.length > 0) {
     return { grant: { granted: false, holders: live }, remove: [], write: undefined };
   }
-  const lease: InstanceLease = Object.freeze({
-    instanceId: request.instanceId,
-    pid: request.pid,
-    host: request.host,
-    startedAtMs: own?.startedAtMs ?? request.nowMs,
-    renewedAtMs: request.nowMs,
-    expiresAtMs: request.nowMs + request.ttlMs,
-  });
+  const lease = holderLease(request, own);
   return {
     grant: { granted: true, lease, others: [], replaced: others },
     remove: others,

@@ -1,6 +1,7 @@
 import type { InstanceLease } from '../domain/types.js';
 import type { LeaseDecision, LeaseRequest } from './InstanceLeases.js';
 import { isLeaseStale } from './isLeaseStale.js';
+import { holderLease } from './leaseRow.js';
 
 /**
  * The fleet policy of a shared store (PostgreSQL), decided from every lease on record: always
@@ -17,15 +18,7 @@ export function decideShared(
   const others = records.filter((r) => r.instanceId !== request.instanceId);
   const stale = others.filter((r) => isLeaseStale(r, request.nowMs, request.host));
   const live = others.filter((r) => !stale.includes(r));
-  const lease: InstanceLease = Object.freeze({
-    instanceId: request.instanceId,
-    pid: request.pid,
-    host: request.host,
-    startedAtMs: own?.startedAtMs ?? request.nowMs,
-    renewedAtMs: request.nowMs,
-    expiresAtMs: request.nowMs + request.ttlMs,
-    paused: false,
-  });
+  const lease = holderLease(request, own, { paused: false });
   return {
     grant: { granted: true, lease, others: live, replaced: stale },
     remove: stale,

@@ -1,32 +1,10 @@
 import type Pg from 'pg';
-import type { InstanceLease } from '../domain/types.js';
 import { decideShared } from '../log/decideShared.js';
 import type { InstanceLeases } from '../log/InstanceLeases.js';
+import { type LeaseRow, rowToLease } from '../log/leaseRow.js';
 import { readOnlyStoreError } from '../log/storeErrors.js';
 import { type PgSite, pgGuarded } from './pgFault.js';
 import { quoted } from './pgSchema.js';
-
-/** A lease row as read: the bigint columns cast to float8, so they arrive as numbers. */
-type LeaseRow = Readonly<{
-  instance_id: string;
-  pid: number;
-  host: string;
-  started_ms: number;
-  renewed_ms: number;
-  expires_ms: number;
-  paused: boolean;
-}>;
-
-const toLease = (row: LeaseRow): InstanceLease =>
-  Object.freeze({
-    instanceId: row.instance_id,
-    pid: row.pid,
-    host: row.host,
-    startedAtMs: row.started_ms,
-    renewedAtMs: row.renewed_ms,
-    expiresAtMs: row.expires_ms,
-    paused: row.paused,
-  });
 
 /** Where the leases live and how their faults are named. */
 export type PgLeasesSetup = Readonly<{
@@ -67,7 +45,7 @@ export function pgLeases(setup: PgLeasesSetup): InstanceLeases {
           const { rows } = await client.query<LeaseRow>(
             `SELECT ${columns} FROM ${table} ORDER BY started_ms, instance_id`,
           );
-          const decision = decideShared(rows.map(toLease), request);
+          const decision = decideShared(rows.map(rowToLease), request);
           if (decision.remove.length > 0) {
             await client.query(`DELETE FROM ${table} WHERE instance_id = ANY($1::text[])`, [
               decision.remove.map((l) => l.instanceId),
@@ -112,7 +90,7 @@ export function pgLeases(setup: PgLeasesSetup): InstanceLeases {
            WHERE instance_id = $4 RETURNING ${columns}`,
           [nowMs, nowMs + ttlMs, paused, instanceId],
         );
-        return rows[0] === undefined ? undefined : toLease(rows[0]);
+        return rows[0] === undefined ? undefined : rowToLease(rows[0]);
       });
     },
     async release(instanceId) {
@@ -127,7 +105,7 @@ export function pgLeases(setup: PgLeasesSetup): InstanceLeases {
         const { rows } = await pool.query<LeaseRow>(
           `SELECT ${columns} FROM ${table} ORDER BY started_ms, instance_id`,
         );
-        return rows.map(toLease);
+        return rows.map(rowToLease);
       });
     },
   };

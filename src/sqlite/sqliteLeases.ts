@@ -1,28 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { InstanceLease } from '../domain/types.js';
 import { decideExclusive } from '../log/decideExclusive.js';
 import type { InstanceLeases } from '../log/InstanceLeases.js';
+import { type LeaseRow, rowToLease } from '../log/leaseRow.js';
 import { readOnlyStoreError } from '../log/storeErrors.js';
 import { type FaultSite, guarded } from './storageFault.js';
-
-type LeaseRow = Readonly<{
-  instance_id: string;
-  pid: number;
-  host: string;
-  started_ms: number;
-  renewed_ms: number;
-  expires_ms: number;
-}>;
-
-const toLease = (row: LeaseRow): InstanceLease =>
-  Object.freeze({
-    instanceId: row.instance_id,
-    pid: row.pid,
-    host: row.host,
-    startedAtMs: row.started_ms,
-    renewedAtMs: row.renewed_ms,
-    expiresAtMs: row.expires_ms,
-  });
 
 /** Where the leases live and how their faults are named. */
 export type SqliteLeasesSetup = Readonly<{
@@ -79,7 +60,7 @@ export function sqliteLeases(setup: SqliteLeasesSetup): InstanceLeases {
     }
   };
   const acquireNow = db.transaction((request: Parameters<InstanceLeases['acquire']>[0]) => {
-    const decision = decideExclusive(all.all().map(toLease), request);
+    const decision = decideExclusive(all.all().map(rowToLease), request);
     for (const stale of decision.remove) remove.run(stale.instanceId);
     const lease = decision.write;
     if (lease !== undefined) {
@@ -106,7 +87,7 @@ export function sqliteLeases(setup: SqliteLeasesSetup): InstanceLeases {
       writable('renew a lease on');
       return guarded(site('renew a lease on'), () => {
         const row = withoutFsync(() => extend.get(nowMs, nowMs + ttlMs, instanceId));
-        return row === undefined ? undefined : toLease(row);
+        return row === undefined ? undefined : rowToLease(row);
       });
     },
     async release(instanceId) {
@@ -115,7 +96,7 @@ export function sqliteLeases(setup: SqliteLeasesSetup): InstanceLeases {
     },
     async list() {
       ensureOpen('list the leases of');
-      return guarded(site('list the leases of'), () => all.all().map(toLease));
+      return guarded(site('list the leases of'), () => all.all().map(rowToLease));
     },
   };
 }

@@ -56,6 +56,31 @@ const rejectionOf = (promise: Promise<unknown>): Promise<unknown> =>
   );
 
 /** A scheduler named `id` (its instance id) on `store`, stopped after the test. */
+/**
+ * `inner` with leases that refuse every write while failing (`fail(true)`), as a full disk
+ * would; `leases` are the inner store's own.
+ */
+function withFlakyLeases(inner: EventStore) {
+  const leases = inner.leases!;
+  let failing = false;
+  const fault = () => Promise.reject(new Error('disk I/O error'));
+  const flaky: InstanceLeases = {
+    shared: false,
+    acquire: (request) => (failing ? fault() : leases.acquire(request)),
+    list: () => leases.list(),
+    release: (id) => leases.release(id),
+    renew: (id, nowMs, ttlMs) => (failing ? fault() : leases.renew(id, nowMs, ttlMs)),
+  };
+  const store: EventStore = { ...forwardStore(inner), leases: flaky };
+  return {
+    store,
+    leases,
+    fail: (on: boolean) => {
+      failing = on;
+    },
+  };
+}
+
 function named(id: string, store: EventStore, clock: TestClock, options: HarnessOptions = {}) {
   return setUp({ ...options, store, clock, idGenerator: () => id });
 }
@@ -334,26 +359,14 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
 
   it('keeps the lease while renewals fail briefly, and turns degraded once it lapsed unrenewed', async () => {
     const clock = new TestClock(T0);
-    const inner = memoryStore({ clock });
-    let failing = false;
-    const leases = inner.leases!;
-    // The store refuses every lease write while `failing`, as a full disk would.
-    const fault = () => Promise.reject(new Error('disk I/O error'));
-    const flaky: InstanceLeases = {
-      shared: false,
-      acquire: (request) => (failing ? fault() : leases.acquire(request)),
-      list: () => leases.list(),
-      release: (id) => leases.release(id),
-      renew: (id, nowMs, ttlMs) => (failing ? fault() : leases.renew(id, nowMs, ttlMs)),
-    };
-    const store: EventStore = { ...forwardStore(inner), leases: flaky };
+    const { store, leases, fail } = withFlakyLeases(memoryStore({ clock }));
     const errors: unknown[] = [];
     const a = named('flaky', store, clock, {
       leaseTtlMs: 15 * SECOND,
       onError: (error) => errors.push(error),
     });
     await a.scheduler.start();
-    failing = true;
+    fail(true);
     // Renewals at 5 s and 10 s fail; the lease is still this scheduler's until 15 s.
     await clock.advanceAsync(14 * SECOND);
     expect(a.scheduler.status).toBe('running');
@@ -362,7 +375,7 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     expect(a.scheduler.status).toBe('degraded');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(DegradedError);
-    failing = false;
+    fail(false);
     await clock.advanceAsync(MINUTE);
     expect(a.scheduler.status).toBe('running');
     expect((await leases.list()).map((l) => l.instanceId)).toEqual(['flaky']);
@@ -370,18 +383,7 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
 
   it('aborts the signal of the handlers running when the lease is lost, and later runs get a live one', async () => {
     const clock = new TestClock(T0);
-    const inner = memoryStore({ clock });
-    const leases = inner.leases!;
-    let failing = false;
-    const fault = () => Promise.reject(new Error('disk I/O error'));
-    const flaky: InstanceLeases = {
-      shared: false,
-      acquire: (request) => (failing ? fault() : leases.acquire(request)),
-      list: () => leases.list(),
-      release: (id) => leases.release(id),
-      renew: (id, nowMs, ttlMs) => (failing ? fault() : leases.renew(id, nowMs, ttlMs)),
-    };
-    const store: EventStore = { ...forwardStore(inner), leases: flaky };
+    const { store, fail } = withFlakyLeases(memoryStore({ clock }));
     const reasons: unknown[] = [];
     const seen: boolean[] = [];
     const a = named('aborting', store, clock, {
@@ -403,11 +405,11 @@ describe('one running scheduler per log (issue 12, item 3)', () => {
     await a.scheduler.start();
     await clock.advanceAsync(2 * SECOND);
     expect(seen).toEqual([false]);
-    failing = true;
+    fail(true);
     await clock.advanceAsync(20 * SECOND);
     expect(a.scheduler.status).toBe('degraded');
     expect(reasons).toHaveLength(1);
-    failing = false;
+    fail(false);
     await clock.advanceAsync(MINUTE);
     expect(a.scheduler.status).toBe('running');
     await a.scheduler.triggerNow({ taskId: 'job' });

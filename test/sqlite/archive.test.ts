@@ -379,7 +379,10 @@ describe('verify on the SQLite store', () => {
     await store.archive({ before: clock.now() - DAY });
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(store.path);
-    db.prepare("UPDATE segments SET sha256 = replace(sha256, substr(sha256, 1, 1), 'f')").run();
+    // Its first hex digit changed, whatever it was (a digit replaced by itself would not be).
+    db.prepare(
+      "UPDATE segments SET sha256 = (CASE WHEN substr(sha256, 1, 1) = 'f' THEN 'e' ELSE 'f' END) || substr(sha256, 2)",
+    ).run();
     db.close();
     const result = await store.verify();
     expect(result).toMatchObject({ ok: false, problem: 'segment' });
