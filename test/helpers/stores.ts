@@ -31,10 +31,11 @@ export type StoreKind = Readonly<{
  *
  * A PostgreSQL store is wrapped in `trackStoreWork`, so a TestClock's settle (its default,
  * `settleStoreWork`) waits until none of its calls is in flight: a round trip to the server
- * outlasts the macrotask hop that is enough for memory and SQLite. The scheduler suites run
- * on all three; PostgreSQL costs about as much test time again as memory and SQLite
- * together (docs/architecture.md has the figures), which the whole suite's budget carries.
- * `{ postgres: false }` leaves it out, for a suite whose point is not the store.
+ * outlasts the macrotask hop that is enough for memory and SQLite. Every scheduler suite
+ * that takes its stores from here runs on all three: the PostgreSQL cases take about twice
+ * the test time of the memory and SQLite ones, but they mostly wait on the server, and the
+ * whole suite's wall time did not measurably grow (docs/architecture.md has the figures).
+ * `{ postgres: false }` leaves PostgreSQL out, for a suite whose point is not the store.
  */
 export function useStores(options: Readonly<{ postgres?: boolean }> = {}): readonly StoreKind[] {
   const dirs: string[] = [];
