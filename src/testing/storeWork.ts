@@ -67,20 +67,22 @@ function countIteration<T>(iterable: AsyncIterable<T>): AsyncIterable<T> {
 export function trackStoreWork<S extends object>(store: S): S {
   const existing = wrappers.get(store);
   if (existing !== undefined) return existing as S;
-  const methods = new Map<PropertyKey, unknown>();
+  // Keyed by the function, so a method replaced on the store is wrapped afresh.
+  const methods = new WeakMap<(...args: unknown[]) => unknown, unknown>();
   const wrapper = new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value === 'function') {
-        let method = methods.get(property);
+        const fn = value as (...args: unknown[]) => unknown;
+        let method = methods.get(fn);
         if (method === undefined) {
           method = (...args: unknown[]): unknown => {
-            const result: unknown = Reflect.apply(value, target, args);
+            const result: unknown = Reflect.apply(fn, target, args);
             if (isThenable(result)) return count(result);
             if (isAsyncIterable(result)) return countIteration(result);
             return result;
           };
-          methods.set(property, method);
+          methods.set(fn, method);
         }
         return method;
       }

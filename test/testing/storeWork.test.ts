@@ -108,6 +108,8 @@ describe('trackStoreWork and settleStoreWork', () => {
     expect(store.leases).toBe(store.leases);
     expect(store.name).toBe('slow');
     expect(store.size()).toBe(0);
+    inner.size = () => 42;
+    expect(store.size()).toBe(42);
     let listed: number | undefined;
     void store.leases.list().then((n) => {
       listed = n;
