@@ -1,7 +1,7 @@
 import { PlanflowError, ValidationError } from '../domain/errors.js';
 import type { Clock } from '../time/Clock.js';
 import { TimerEntry, TimerHeap } from '../time/TimerHeap.js';
-import { settleMacrotask } from './settle.js';
+import { settleStoreWork } from './storeWork.js';
 
 export type TestClockOptions = Readonly<{
   /**
@@ -13,7 +13,9 @@ export type TestClockOptions = Readonly<{
   /**
    * What `advanceAsync` awaits before and after each timer so promise chains started by a
    * callback (async handlers, XState promise actors) settle first.
-   * @default a macrotask hop through the real `setImmediate`
+   * @default `settleStoreWork`: a macrotask hop through the real `setImmediate`, and then,
+   * while a call into a store wrapped by `trackStoreWork` (PostgreSQL) is in flight, waiting
+   * for it to answer and hopping again
    */
   settle?: () => Promise<void>;
   /**
@@ -116,7 +118,7 @@ export class TestClock implements Clock {
   constructor(start: number | Date = 0, options: TestClockOptions = {}) {
     this.#now = toMs('start', start);
     this.#loopLimit = options.loopLimit ?? 1_000_000;
-    this.#settle = options.settle ?? settleMacrotask;
+    this.#settle = options.settle ?? settleStoreWork;
     if (options.monotonic === true) this.monotonic = () => this.#mono;
   }
 

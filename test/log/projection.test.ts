@@ -74,7 +74,7 @@ async function logWithHistory(store: EventStore = memoryStore({ clock })): Promi
   return log;
 }
 
-const kinds = useStores({ postgres: true });
+const kinds = useStores();
 
 /** Every record the store holds, through its paged query. */
 const records = (store: EventStore, query: Record<string, unknown> = {}) =>

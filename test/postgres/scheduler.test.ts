@@ -3,7 +3,7 @@ import { StorageError } from '../../src/domain/errors.js';
 import type { Occurrence } from '../../src/domain/types.js';
 import type { EventStore } from '../../src/log/EventStore.js';
 import { type PostgresStore, postgresStore } from '../../src/postgres/index.js';
-import { settleMacrotask } from '../../src/testing/settle.js';
+import { trackStoreWork } from '../../src/testing/storeWork.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import {
   at,
@@ -18,47 +18,18 @@ import {
 import { ofType, triggeredTwice } from '../helpers/logQueries.js';
 import { PG_URL, requirePostgres, sql, useTempSchemas } from '../helpers/pgSchemas.js';
 
-// A representative part of the scheduler suites, on PostgreSQL: a series on its grid, a
-// restart on the same schema, and a lost connection (degraded, retried, resumed). The
-// scheduler suites themselves run on memory and SQLite (see useStores): their TestClock
-// settles for one macrotask, shorter than a round trip to the server. Here the clock settles
-// until no call into the store is in flight.
+// The scheduler on PostgreSQL beyond what the scheduler suites (run on it through useStores)
+// cover: a series whose log then verifies, a restart with a run pending on the same schema,
+// and a lost connection (degraded, retried, resumed). Every store here is tracked with
+// trackStoreWork, so the TestClock's settle waits until no call into it is in flight.
 
 beforeAll(requirePostgres);
 const newSchema = useTempSchemas();
 const { setUp } = useHarnesses();
 
-/**
- * The store, with every call counted while it runs, and a TestClock whose settle waits
- * (macrotask by macrotask) until no call is in flight: what "settled" means with a server.
- */
+/** A TestClock at `startMs` and `store` tracked, so the clock's settle waits for its calls. */
 function settledOn(store: PostgresStore, startMs: number): { clock: TestClock; store: EventStore } {
-  let inFlight = 0;
-  const count = <T>(promise: Promise<T>): Promise<T> => {
-    inFlight++;
-    return promise.finally(() => {
-      inFlight--;
-    });
-  };
-  const counted = {
-    append: (events, options) => count(store.append(events, options)),
-    read: (options) => store.read(options),
-    head: () => count(store.head()),
-    close: () => count(store.close()),
-    loadLive: () => count(store.loadLive()),
-    getRecord: (id) => count(store.getRecord(id)),
-    queryRecords: (query) => count(store.queryRecords(query)),
-    queryHistory: (query) => count(store.queryHistory(query)),
-    placesSince: (sinceMs) => count(store.placesSince(sinceMs)),
-    verify: (options?: Parameters<PostgresStore['verify']>[0]) => count(store.verify(options)),
-  } satisfies EventStore & Pick<PostgresStore, 'verify'>;
-  const settle = async () => {
-    for (let quiet = 0; quiet < 3; ) {
-      await settleMacrotask();
-      quiet = inFlight === 0 ? quiet + 1 : 0;
-    }
-  };
-  return { clock: new TestClock(startMs, { settle }), store: counted };
+  return { clock: new TestClock(startMs), store: trackStoreWork(store) };
 }
 
 function everyMinute(id: string) {
