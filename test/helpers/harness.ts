@@ -162,9 +162,9 @@ export function occurrenceAt(
 /**
  * Expects the one timer a started scheduler keeps on its clock to be its lease's heartbeat
  * (due a third of the TTL after the last renewal): no occurrence timer is left. A store that
- * keeps no leases (PostgreSQL: nothing about scheduler instances lives in its schema) gets
- * the scheduler's in-process lease, whose renewal time the store cannot tell: its heartbeat
- * is then due within a third of the TTL.
+ * keeps no leases (a wrapper that leaves them out) gets the scheduler's in-process lease,
+ * whose renewal time the store cannot tell: its heartbeat is then due within a third of the
+ * TTL.
  */
 export async function expectOnlyHeartbeat(h: Harness, ttlMs = HOUR): Promise<void> {
   expect(h.clock.pending).toBe(1);
