@@ -201,6 +201,19 @@ export class GroupChanges {
 type Queryable = Pick<Pg.Pool, 'query'>;
 
 /**
+ * The column of a write, sent as one JSON array and turned back into a typed array by the
+ * server, in order. The driver's own array parameters escape every element with two regular
+ * expressions: for a burst's entry and execution texts (JSON, full of quotes) that measured
+ * 440-710 ms per 10 000 rows of 460 B on the project machine, against 10-17 ms for
+ * `JSON.stringify` of the same array (and 660-1 340 ms against 226-296 ms for the round trip
+ * with the server's decoding).
+ */
+function jsonColumn(param: number, type: string): string {
+  const value = type === 'text' ? 'v' : `v::${type}`;
+  return `ARRAY(SELECT ${value} FROM json_array_elements_text($${param}::json) WITH ORDINALITY AS a(v, i) ORDER BY i)`;
+}
+
+/**
  * The PostgreSQL store's read model: the same tables as SQLite's (`occurrences`, `tasks`,
  * `log_state`, `entries.task_id`), written by the group commit in the transaction of the
  * entries they derive from, and queried here. Every method is one statement, so it reads one
@@ -270,7 +283,10 @@ export class PgProjection {
         SELECT * FROM unnest($35::bigint[], $36::text[], $37::text[], $38::text[], $39::text[])
         ON CONFLICT DO NOTHING
       )
-      SELECT pg_notify($40, $41)`;
+      SELECT pg_notify($40, $41)`.replace(
+      /\$(\d+)::(bigint|text|integer|boolean)\[\]/g,
+      (_all, n: string, type: string) => jsonColumn(Number(n), type),
+    );
     this.#live = `
       SELECT 0 AS k, 0::bigint AS o, NULL::bigint, 'h'::text, hash, NULL::text, NULL::text, NULL::integer, seq
         FROM (SELECT seq, hash FROM ${q}.entries ORDER BY seq DESC LIMIT 1) h
@@ -405,10 +421,11 @@ export class PgProjection {
       cp === undefined
         ? [[], [], [], [], []]
         : [[cp.seq], [cp.keyId], [cp.hash], [cp.time], [cp.signature]];
+    const columns = [...e, ...t, ...oi, ...ou, ...s, ...c].map((column) => JSON.stringify(column));
     await client.query({
       name: this.#names.write,
       text: this.#write,
-      values: [...e, ...t, ...oi, ...ou, ...s, ...c, args.channel, String(args.head.seq)],
+      values: [...columns, args.channel, String(args.head.seq)],
     });
   }
 
