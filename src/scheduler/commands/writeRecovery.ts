@@ -1,4 +1,5 @@
 import { toErrorRecord } from '../../domain/errorRecord.js';
+import { isPlanflowError } from '../../domain/errors.js';
 import { schedulerDegraded } from '../../log/facts.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { outcomeBatch } from './recordOutcomes.js';
@@ -28,7 +29,7 @@ export async function recordDegradedPeriod(tx: SchedulerTx): Promise<void> {
  * could not be appended, as the outcome it had, with the follow-up its task's policy decides
  * now. Each run is one atomic batch, as when it is recorded at once; `armAll` then arms the
  * follow-ups. A run the log no longer shows as triggered is dropped, so nothing is recorded
- * twice.
+ * twice; one another instance ended in the meantime is refused by the store and reported.
  */
 export async function recordUnrecorded(tx: SchedulerTx): Promise<void> {
   const parts = tx.parts;
@@ -38,7 +39,14 @@ export async function recordUnrecorded(tx: SchedulerTx): Promise<void> {
   const model = parts.log.model;
   for (const [id, { occurrence, outcome }] of parts.unrecorded) {
     if (model.getExecution(id)?.state === 'triggered') {
-      await parts.log.append((await outcomeBatch(tx, occurrence, outcome)).events);
+      try {
+        await parts.log.append((await outcomeBatch(tx, occurrence, outcome)).events);
+      } catch (error) {
+        // Another instance ended it first (its entry had not reached this model yet): the
+        // log keeps that ending, and this one is reported, not retried.
+        if (!isPlanflowError(error, 'planflow:already-settled')) throw error;
+        parts.report(error);
+      }
     }
     parts.unrecorded.delete(id);
   }
