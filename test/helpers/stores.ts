@@ -97,7 +97,9 @@ export function useStores(options: Readonly<{ postgres?: boolean }> = {}): reado
         const schema = paths.get(store);
         if (schema === undefined) throw new Error('reopen: not a store opened by useStores()');
         await store.close();
-        return openPostgres(schema, clock);
+        const reopened = await openPostgres(schema, clock);
+        await dropLeases(reopened);
+        return reopened;
       },
     },
   ];
