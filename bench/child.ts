@@ -30,6 +30,16 @@ async function runJob(job: Job): Promise<ChildOutput> {
       );
     case 'soak':
       return (await import('./scenarios/soak.js')).runSoak(job.subject, job.params);
+    case 'fleet-throughput':
+      return (await import('./scenarios/fleetThroughput.js')).runFleetThroughput(
+        job.subject,
+        job.params,
+      );
+    case 'fleet-failover':
+      return (await import('./scenarios/fleetFailover.js')).runFleetFailover(
+        job.subject,
+        job.params,
+      );
   }
 }
 

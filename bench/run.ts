@@ -8,7 +8,7 @@ import { spawnJob } from './lib/spawnJob.js';
 import { type CaseRecord, summarize } from './lib/summarize.js';
 import { formatGroups, formatTargets } from './lib/table.js';
 import { checkTargets } from './lib/targets.js';
-import { buildPlan, DURABLE_SCENARIOS, SCENARIOS } from './plan.js';
+import { buildPlan, DURABLE_SCENARIOS, FLEET_SCENARIOS, SCENARIOS } from './plan.js';
 import { DURABLE_SETTINGS, describeSettings, type Server } from './subjects/durableSettings.js';
 
 /**
@@ -20,6 +20,7 @@ import { DURABLE_SETTINGS, describeSettings, type Server } from './subjects/dura
  *   npm run bench -- --quick           smoke run (1 round, small N; about two minutes)
  *   npm run bench -- arm fire          only these scenarios
  *   npm run bench -- durable           only the durable ones (durable-*, soak)
+ *   npm run bench -- fleet             only the fleet ones (fleet-*: instances on one schema)
  *   BENCH_ROUNDS=5 npm run bench       more rounds
  *   BENCH_NODE_FLAGS=--cpu-prof        extra flags for every child (e.g. to profile)
  */
@@ -27,11 +28,13 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const only = argv
   .filter((a) => !a.startsWith('--'))
-  .flatMap((a): string[] => (a === 'durable' ? [...DURABLE_SCENARIOS] : [a]));
+  .flatMap((a): string[] =>
+    a === 'durable' ? [...DURABLE_SCENARIOS] : a === 'fleet' ? [...FLEET_SCENARIOS] : [a],
+  );
 for (const name of only) {
   if (!SCENARIOS.includes(name as ScenarioName)) {
     console.error(
-      `bench: unknown scenario "${name}"; choose from ${SCENARIOS.join(', ')} (or durable)`,
+      `bench: unknown scenario "${name}"; choose from ${SCENARIOS.join(', ')} (or durable, fleet)`,
     );
     process.exit(2);
   }

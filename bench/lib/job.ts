@@ -7,7 +7,9 @@
 
 /**
  * The scenarios of the benchmark: five in memory or on SQLite against in-process timers, and
- * the durable ones (`durable-*`, `soak`) against job queues that keep their jobs in a server.
+ * the durable ones (`durable-*`, `soak`) against job queues that keep their jobs in a server,
+ * and the fleet ones (`fleet-*`): several PlanFlow instances, each its own process, on one
+ * PostgreSQL schema.
  */
 export type ScenarioName =
   | 'arm'
@@ -19,7 +21,9 @@ export type ScenarioName =
   | 'durable-burst'
   | 'durable-arm'
   | 'durable-restart'
-  | 'soak';
+  | 'soak'
+  | 'fleet-throughput'
+  | 'fleet-failover';
 
 /** Parameters are flat JSON scalars so they can key result groups and print in tables. */
 export type JobParams = Readonly<Record<string, number | string | boolean>>;

@@ -39,6 +39,22 @@ function serverCpuMs(command: string): number | undefined {
   return found ? (ticks * 1000) / TICKS_PER_SECOND : undefined;
 }
 
+/**
+ * CPU time used so far by the process `pid` (user + system, its exited children included),
+ * in ms, from /proc; undefined once it is gone or where /proc does not show it.
+ */
+export function pidCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
 /** This process's CPU time (user + system) so far, in ms. */
 export function processCpuMs(): number {
   const { user, system } = process.cpuUsage();

@@ -70,6 +70,26 @@ const COLUMNS: Readonly<Record<ScenarioName, readonly Column[]>> = {
     { metric: 'reopenStartMs', label: 'reopen started ms', digits: 0 },
     { metric: 'realSecPerDay', label: 's/sim day', digits: 1 },
   ],
+  'fleet-throughput': [
+    { metric: 'triggersPerSec', label: 'triggers/s done', digits: 0, ratio: true },
+    { metric: 'firstToLastMs', label: 'first→last ms', digits: 0 },
+    { metric: 'firstLateMs', label: 'first late ms', digits: 0 },
+    { metric: 'instancesCpuMs', label: 'instances CPU ms', digits: 0 },
+    { metric: 'serverCpuMs', label: 'server CPU ms', digits: 0 },
+    { metric: 'minSharePct', label: 'min share %', digits: 0 },
+    { metric: 'maxSharePct', label: 'max share %', digits: 0 },
+    { metric: 'failed', label: 'failed', digits: 0 },
+  ],
+  'fleet-failover': [
+    { metric: 'failoverP50Ms', label: 'failover p50 ms', digits: 0 },
+    { metric: 'failoverMaxMs', label: 'failover max ms', digits: 0 },
+    { metric: 'perKillMaxP50Ms', label: 'per-kill max p50 ms', digits: 0 },
+    { metric: 'tasksMoved', label: 'tasks moved', digits: 0 },
+    { metric: 'interruptedRuns', label: 'interrupted', digits: 0 },
+    { metric: 'interruptedMaxMs', label: 'interrupted max ms', digits: 0 },
+    { metric: 'leaseTtlMs', label: 'leaseTtlMs', digits: 0 },
+    { metric: 'graceMs', label: 'graceMs', digits: 0 },
+  ],
 };
 
 const fmt = (value: number | undefined, digits: number): string =>

@@ -1,3 +1,4 @@
+import { FAILOVER_GRACE_MS, FAILOVER_LEASES } from '../plan.js';
 import type { GroupSummary } from './summarize.js';
 
 /** One of the issue's targets, checked against this run's medians. */
@@ -61,6 +62,39 @@ const ARM_APIS = [
 
 /** The durable peers PlanFlow's Fire lateness on SQLite is reported against. */
 const FIRE_PEERS = ['pg-boss', 'graphile-worker', 'bullmq'] as const;
+
+/** Targets of the fleet scenarios: throughput of three instances, failover within lease + grace + 1 s. */
+function FLEET_SPECS(): Spec[] {
+  return [
+    {
+      id: 'fleet-throughput-3',
+      description:
+        'Fleet 30k one-off occurrences over 300 tasks, 3 instances on one PostgreSQL schema: triggers per second recorded done',
+      pick: metricOf(
+        'fleet-throughput n=30000 tasks=300',
+        'planflow-fleet-3',
+        'triggersPerSec',
+        false,
+      ),
+      limit: 10_000,
+      comparison: '>=',
+    },
+    ...FAILOVER_LEASES.map(
+      (leaseTtlMs): Spec => ({
+        id: `fleet-failover-${leaseTtlMs}`,
+        description: `Failover, 3 instances, one SIGKILLed 6 times: longest kill-to-first-trigger by a survivor of a dead instance's task, ms (≤ leaseTtlMs ${leaseTtlMs} + graceMs ${FAILOVER_GRACE_MS} + 1 000)`,
+        pick: metricOf(
+          `fleet-failover lease=${leaseTtlMs}`,
+          'planflow-fleet-3',
+          'failoverMaxMs',
+          false,
+        ),
+        limit: leaseTtlMs + FAILOVER_GRACE_MS + 1_000,
+        comparison: '<=',
+      }),
+    ),
+  ];
+}
 
 /** Targets of the durable scenarios (full size only; quick runs leave them unmeasured). */
 function DURABLE_SPECS(): Spec[] {
@@ -182,6 +216,7 @@ const SPECS: readonly Spec[] = [
     comparison: '>=',
   },
   ...DURABLE_SPECS(),
+  ...FLEET_SPECS(),
 ];
 
 /** Checks every target the run measured; the rest are listed as not measured. */

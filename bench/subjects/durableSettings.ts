@@ -54,6 +54,16 @@ export const DURABLE_SETTINGS: Readonly<Record<string, DurableSettings>> = {
     },
     why: 'the store from planflow/postgres as an application opens it, one schema per case; the same job-style calendar as on SQLite',
   },
+  'planflow-fleet-1': {
+    server: 'postgres',
+    settings: { instances: 1, store: 'postgresStore', maxConnections: 4, verifyOnOpen: false },
+    why: 'the Fleet baseline: one instance (its own OS process) on the schema',
+  },
+  'planflow-fleet-3': {
+    server: 'postgres',
+    settings: { instances: 3, store: 'postgresStore', maxConnections: 4, verifyOnOpen: false },
+    why: 'three instances, each its own OS process, on one schema: tasks spread by rendezvous hashing, entries of the others by LISTEN/NOTIFY',
+  },
   'raw-sqlite-floor': {
     server: undefined,
     settings: { synchronous: 'FULL', rowsPerCommit: 256 },

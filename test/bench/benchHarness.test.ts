@@ -38,6 +38,8 @@ describe('benchmark harness', () => {
         'durable-arm',
         'durable-restart',
         'soak',
+        'fleet-throughput',
+        'fleet-failover',
       ]),
     );
     for (const g of plan.groups) {

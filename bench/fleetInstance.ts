@@ -1,0 +1,43 @@
+import { postgresStore } from '../src/postgres/index.js';
+import { createScheduler } from '../src/scheduler/createScheduler.js';
+import { FLEET_CALENDAR, type FleetInstanceArgs } from './lib/fleetInstanceArgs.js';
+
+/**
+ * One instance of a fleet on a PostgreSQL schema, for the Fleet scenarios: a scheduler of its
+ * own on `postgresStore` with the given instance id and lease, its handlers a no-op (`noop`)
+ * and a wait of `workMs` (`work`). Started (bundled, see bundledFleetInstance) as
+ * `node fleetInstance.mjs '<FleetInstanceArgs json>'`; prints `ready` once started, stops on
+ * SIGTERM, and is SIGKILLed by the Failover scenario.
+ */
+const raw = process.argv[2];
+if (raw === undefined) {
+  process.stderr.write("usage: node fleetInstance.mjs '<FleetInstanceArgs json>'\n");
+  process.exit(2);
+}
+const args = JSON.parse(raw) as FleetInstanceArgs;
+const store = await postgresStore({
+  connectionString: args.url,
+  schema: args.schema,
+  maxConnections: args.maxConnections,
+  verifyOnOpen: false,
+});
+const scheduler = createScheduler({
+  store,
+  calendar: FLEET_CALENDAR,
+  instanceId: args.instanceId,
+  leaseTtlMs: args.leaseTtlMs,
+  graceMs: args.graceMs,
+  handlers: {
+    noop: () => undefined,
+    work: () => new Promise<void>((resolve) => setTimeout(resolve, args.workMs)),
+  },
+  onError: (error) => process.stderr.write(`${args.instanceId}: ${String(error)}\n`),
+});
+await scheduler.start();
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => {
+  void scheduler
+    .stop()
+    .then(() => store.close())
+    .then(() => process.exit(0));
+});
