@@ -1,5 +1,6 @@
 import { postgresStore } from '../src/postgres/index.js';
 import { createScheduler } from '../src/scheduler/createScheduler.js';
+import { SchedulerLease } from '../src/scheduler/SchedulerLease.js';
 import { FLEET_CALENDAR, type FleetInstanceArgs } from './lib/fleetInstanceArgs.js';
 
 /**
@@ -15,6 +16,17 @@ if (raw === undefined) {
   process.exit(2);
 }
 const args = JSON.parse(raw) as FleetInstanceArgs;
+// The spreading docs/architecture.md (decision 20) weighs against the one PlanFlow uses, for
+// measuring it: with BENCH_FLEET_SPREAD=all every instance arms every task and the store's
+// one-trigger rule decides who runs each occurrence; by default the running instances
+// partition the tasks (rendezvous hashing).
+if (process.env.BENCH_FLEET_SPREAD === 'all') {
+  Object.defineProperty(SchedulerLease.prototype, 'owns', {
+    value(this: SchedulerLease): boolean {
+      return this.held;
+    },
+  });
+}
 const store = await postgresStore({
   connectionString: args.url,
   schema: args.schema,
