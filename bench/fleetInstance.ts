@@ -2,6 +2,7 @@ import { postgresStore } from '../src/postgres/index.js';
 import { createScheduler } from '../src/scheduler/createScheduler.js';
 import { SchedulerLease } from '../src/scheduler/SchedulerLease.js';
 import { FLEET_CALENDAR, type FleetInstanceArgs } from './lib/fleetInstanceArgs.js';
+import { serveUntilSigterm } from './lib/serveUntilSigterm.js';
 
 /**
  * One instance of a fleet on a PostgreSQL schema, for the Fleet scenarios: a scheduler of its
@@ -45,11 +46,4 @@ const scheduler = createScheduler({
   },
   onError: (error) => process.stderr.write(`${args.instanceId}: ${String(error)}\n`),
 });
-await scheduler.start();
-process.stdout.write('ready\n');
-process.on('SIGTERM', () => {
-  void scheduler
-    .stop()
-    .then(() => store.close())
-    .then(() => process.exit(0));
-});
+await serveUntilSigterm({ scheduler, store });

@@ -36,13 +36,7 @@ export function requirePostgres(): Promise<void> {
 
 /** Drops `schema` and everything in it. */
 export async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
 /** Runs one statement on the test server from a connection of its own (a "tamperer"). */
