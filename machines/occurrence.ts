@@ -128,6 +128,66 @@ const standaloneEffects: OccurrenceEffects = {
   recordMiss: async () => 'missed',
 };
 
+/** The machine's effect actions, by name. */
+export type EffectName = 'claim' | 'run' | 'record' | 'recordMiss';
+
+/**
+ * Starts one effect for the occurrence whose context this is; `answer` receives the event
+ * the machine moves on with (the effect's answer, or `EFFECT_FAILED`).
+ */
+export type EffectStarter = (
+  context: OccurrenceContext,
+  answer: (event: OccurrenceEvent) => void,
+) => void;
+
+/**
+ * The four effects as starters: each builds its effect's input from the context, starts
+ * it, and hands the answer back as an event. The machine's named effect actions are these
+ * (see {@link withEffects}), and so are the actions a stepped occurrence runs.
+ */
+export function effectStarters(effects: OccurrenceEffects): Record<EffectName, EffectStarter> {
+  return {
+    claim: (context, answer) =>
+      startEffect(
+        () =>
+          effects.claim({
+            occurrence: context.occurrence,
+            manual: context.manual,
+            lateByMs: context.lateByMs,
+          }),
+        (claim) => ({ type: 'CLAIM_ANSWERED', claim }),
+        answer,
+      ),
+    run: (context, answer) =>
+      startEffect(
+        () =>
+          effects.run({
+            occurrence: context.occurrence,
+            idempotencyKey: context.idempotencyKey ?? '',
+            task: context.claim?.kind === 'granted' ? context.claim.task : undefined,
+          }),
+        (outcome) => ({ type: 'RUN_SETTLED', outcome }),
+        answer,
+      ),
+    record: (context, answer) =>
+      startEffect(
+        () =>
+          effects.record({
+            occurrence: context.occurrence,
+            outcome: context.outcome ?? { ok: true, durationMs: 0 },
+          }),
+        (state) => ({ type: 'RECORDED', state }),
+        answer,
+      ),
+    recordMiss: (context, answer) =>
+      startEffect(
+        () => effects.recordMiss({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
+        (state) => ({ type: 'RECORDED', state }),
+        answer,
+      ),
+  };
+}
+
 /** The part of an action's arguments the effect actions use. */
 type EffectArgs = {
   context: OccurrenceContext;
@@ -145,60 +205,27 @@ type EffectArgs = {
  * the CPU and the garbage of this.
  */
 function effectActions(effects: OccurrenceEffects) {
+  const starters = effectStarters(effects);
+  const bind =
+    (start: EffectStarter) =>
+    ({ context, self }: EffectArgs) =>
+      start(context, (event) => {
+        if (self.getSnapshot().status === 'active') self.send(event);
+      });
   return {
-    claim: ({ context, self }: EffectArgs) =>
-      startEffect(
-        self,
-        () =>
-          effects.claim({
-            occurrence: context.occurrence,
-            manual: context.manual,
-            lateByMs: context.lateByMs,
-          }),
-        (claim) => ({ type: 'CLAIM_ANSWERED', claim }),
-      ),
-    run: ({ context, self }: EffectArgs) =>
-      startEffect(
-        self,
-        () =>
-          effects.run({
-            occurrence: context.occurrence,
-            idempotencyKey: context.idempotencyKey ?? '',
-            task: context.claim?.kind === 'granted' ? context.claim.task : undefined,
-          }),
-        (outcome) => ({ type: 'RUN_SETTLED', outcome }),
-      ),
-    record: ({ context, self }: EffectArgs) =>
-      startEffect(
-        self,
-        () =>
-          effects.record({
-            occurrence: context.occurrence,
-            outcome: context.outcome ?? { ok: true, durationMs: 0 },
-          }),
-        (state) => ({ type: 'RECORDED', state }),
-      ),
-    recordMiss: ({ context, self }: EffectArgs) =>
-      startEffect(
-        self,
-        () => effects.recordMiss({ occurrence: context.occurrence, lateByMs: context.lateByMs }),
-        (state) => ({ type: 'RECORDED', state }),
-      ),
+    claim: bind(starters.claim),
+    run: bind(starters.run),
+    record: bind(starters.record),
+    recordMiss: bind(starters.recordMiss),
   };
 }
 
-/**
- * Starts one step and sends its answer (or `EFFECT_FAILED`, for a step that throws or
- * rejects) to the actor, if it is still active.
- */
+/** Starts one step and hands its answer (or `EFFECT_FAILED`, when it throws or rejects) on. */
 function startEffect<T>(
-  self: EffectArgs['self'],
   step: () => Promise<T>,
   toEvent: (value: T) => OccurrenceEvent,
+  answer: (event: OccurrenceEvent) => void,
 ): void {
-  const send = (event: OccurrenceEvent) => {
-    if (self.getSnapshot().status === 'active') self.send(event);
-  };
   let running: Promise<T>;
   try {
     running = step();
@@ -206,8 +233,8 @@ function startEffect<T>(
     running = Promise.reject(error);
   }
   running.then(
-    (value) => send(toEvent(value)),
-    (error: unknown) => send({ type: 'EFFECT_FAILED', error }),
+    (value) => answer(toEvent(value)),
+    (error: unknown) => answer({ type: 'EFFECT_FAILED', error }),
   );
 }
 
@@ -223,11 +250,109 @@ const clockNow = (system: { readonly _clock: object }): number => {
 
 const recorded =
   (state: RecordedOutcome | MissedState) =>
-  ({ event }: { event: OccurrenceEvent }) =>
+  (_context: OccurrenceContext, event: OccurrenceEvent): boolean =>
     event.type === 'RECORDED' && event.state === state;
 
 const claimOf = (event: OccurrenceEvent): ClaimResult | undefined =>
   event.type === 'CLAIM_ANSWERED' ? event.claim : undefined;
+
+/** An occurrence's context when its actor (or its stepped run) starts. */
+export function occurrenceContext(input: OccurrenceActorInput): OccurrenceContext {
+  return {
+    occurrence: input.occurrence,
+    dueAtMs: input.dueAtMs ?? Date.parse(input.occurrence.scheduledFor),
+    graceMs: input.graceMs ?? 30_000,
+    firedAtMs: undefined,
+    lateByMs: 0,
+    manual: false,
+    claim: undefined,
+    idempotencyKey: undefined,
+    outcome: undefined,
+  };
+}
+
+/** A guard of the machine as a plain function of the context and the event. */
+export type OccurrenceGuard = (context: OccurrenceContext, event: OccurrenceEvent) => boolean;
+
+/**
+ * The machine's guards, by the names its transitions use. The XState machine below wraps
+ * each; a stepped occurrence calls them as they are.
+ */
+export const occurrenceGuards = {
+  isBeyondGrace: (context) =>
+    (context.firedAtMs ?? context.dueAtMs) - context.dueAtMs > context.graceMs,
+  claimGranted: (_context, event) => claimOf(event)?.kind === 'granted',
+  claimMissedAndRecovered: (_context, event) => {
+    const claim = claimOf(event);
+    return claim?.kind === 'missed' && claim.state === 'recovered';
+  },
+  claimMissedAndRetried: (_context, event) => {
+    const claim = claimOf(event);
+    return claim?.kind === 'missed' && claim.state === 'retrying';
+  },
+  claimMissed: (_context, event) => claimOf(event)?.kind === 'missed',
+  recordedFailed: recorded('failed'),
+  recordedRetrying: recorded('retrying'),
+  recordedRecurred: recorded('recurred'),
+  recordedRecovered: recorded('recovered'),
+} as const satisfies Record<string, OccurrenceGuard>;
+
+/**
+ * A context update of the machine as a plain function: the fields it changes, given the
+ * context, the event and the time on the occurrence's clock.
+ */
+export type OccurrenceUpdate = (
+  context: OccurrenceContext,
+  event: OccurrenceEvent,
+  now: number,
+) => Partial<OccurrenceContext>;
+
+/**
+ * The machine's context updates, by the names its states and transitions use. The XState
+ * machine runs each through `assign`; a stepped occurrence merges what they return.
+ */
+export const occurrenceUpdates = {
+  markDue: (_context, _event, now) => ({ firedAtMs: now }),
+  markTriggered: (context, event, now) => ({
+    manual: event.type === 'TRIGGER_NOW' && event.manual !== false,
+    lateByMs: Math.max(0, now - context.dueAtMs),
+  }),
+  markClaim: (_context, event) => {
+    const claim = claimOf(event);
+    return {
+      claim,
+      idempotencyKey: claim?.kind === 'granted' ? claim.idempotencyKey : undefined,
+    };
+  },
+  markOutcome: (_context, event) => ({
+    outcome: event.type === 'RUN_SETTLED' ? event.outcome : undefined,
+  }),
+  markMissed: (context, event, now) => ({
+    lateByMs:
+      event.type === 'MISSED' && event.lateByMs !== undefined
+        ? event.lateByMs
+        : Math.max(0, now - context.dueAtMs),
+  }),
+} as const satisfies Record<string, OccurrenceUpdate>;
+
+/** The machine's named delays, in ms from `now` on the occurrence's clock. */
+export const occurrenceDelays = {
+  untilDue: (context: OccurrenceContext, now: number) => Math.max(0, context.dueAtMs - now),
+} as const;
+
+type XStateArgs = {
+  context: OccurrenceContext;
+  event: OccurrenceEvent;
+  system: { readonly _clock: object };
+};
+const asGuard =
+  (guard: OccurrenceGuard) =>
+  ({ context, event }: { context: OccurrenceContext; event: OccurrenceEvent }) =>
+    guard(context, event);
+const asAssign = (update: OccurrenceUpdate) =>
+  assign<OccurrenceContext, OccurrenceEvent, undefined, OccurrenceEvent, never>(
+    ({ context, event, system }: XStateArgs) => update(context, event, clockNow(system)),
+  );
 
 /**
  * The lifecycle of ONE occurrence, as a diagram:
@@ -263,63 +388,30 @@ export const occurrenceMachine = setup({
     input: {} as OccurrenceActorInput,
   },
   delays: {
-    untilDue: ({ context, system }) => Math.max(0, context.dueAtMs - clockNow(system)),
+    untilDue: ({ context, system }) => occurrenceDelays.untilDue(context, clockNow(system)),
   },
   guards: {
-    isBeyondGrace: ({ context }) =>
-      (context.firedAtMs ?? context.dueAtMs) - context.dueAtMs > context.graceMs,
-    claimGranted: ({ event }) => claimOf(event)?.kind === 'granted',
-    claimMissedAndRecovered: ({ event }) => {
-      const claim = claimOf(event);
-      return claim?.kind === 'missed' && claim.state === 'recovered';
-    },
-    claimMissedAndRetried: ({ event }) => {
-      const claim = claimOf(event);
-      return claim?.kind === 'missed' && claim.state === 'retrying';
-    },
-    claimMissed: ({ event }) => claimOf(event)?.kind === 'missed',
-    recordedFailed: recorded('failed'),
-    recordedRetrying: recorded('retrying'),
-    recordedRecurred: recorded('recurred'),
-    recordedRecovered: recorded('recovered'),
+    isBeyondGrace: asGuard(occurrenceGuards.isBeyondGrace),
+    claimGranted: asGuard(occurrenceGuards.claimGranted),
+    claimMissedAndRecovered: asGuard(occurrenceGuards.claimMissedAndRecovered),
+    claimMissedAndRetried: asGuard(occurrenceGuards.claimMissedAndRetried),
+    claimMissed: asGuard(occurrenceGuards.claimMissed),
+    recordedFailed: asGuard(occurrenceGuards.recordedFailed),
+    recordedRetrying: asGuard(occurrenceGuards.recordedRetrying),
+    recordedRecurred: asGuard(occurrenceGuards.recordedRecurred),
+    recordedRecovered: asGuard(occurrenceGuards.recordedRecovered),
   },
   actions: {
     ...effectActions(standaloneEffects),
-    markDue: assign({ firedAtMs: ({ system }) => clockNow(system) }),
-    markTriggered: assign(({ context, event, system }) => ({
-      manual: event.type === 'TRIGGER_NOW' && event.manual !== false,
-      lateByMs: Math.max(0, clockNow(system) - context.dueAtMs),
-    })),
-    markClaim: assign(({ event }) => {
-      const claim = claimOf(event);
-      return {
-        claim,
-        idempotencyKey: claim?.kind === 'granted' ? claim.idempotencyKey : undefined,
-      };
-    }),
-    markOutcome: assign({
-      outcome: ({ event }) => (event.type === 'RUN_SETTLED' ? event.outcome : undefined),
-    }),
-    markMissed: assign({
-      lateByMs: ({ context, event, system }) =>
-        event.type === 'MISSED' && event.lateByMs !== undefined
-          ? event.lateByMs
-          : Math.max(0, clockNow(system) - context.dueAtMs),
-    }),
+    markDue: asAssign(occurrenceUpdates.markDue),
+    markTriggered: asAssign(occurrenceUpdates.markTriggered),
+    markClaim: asAssign(occurrenceUpdates.markClaim),
+    markOutcome: asAssign(occurrenceUpdates.markOutcome),
+    markMissed: asAssign(occurrenceUpdates.markMissed),
   },
 }).createMachine({
   id: 'occurrence',
-  context: ({ input }) => ({
-    occurrence: input.occurrence,
-    dueAtMs: input.dueAtMs ?? Date.parse(input.occurrence.scheduledFor),
-    graceMs: input.graceMs ?? 30_000,
-    firedAtMs: undefined,
-    lateByMs: 0,
-    manual: false,
-    claim: undefined,
-    idempotencyKey: undefined,
-    outcome: undefined,
-  }),
+  context: ({ input }) => occurrenceContext(input),
   initial: 'scheduled',
   states: {
     scheduled: {
@@ -426,4 +518,38 @@ export function withEffects(effects: OccurrenceEffects): typeof occurrenceMachin
 /** The final state an occurrence actor ended in, or `undefined` while it is still live. */
 export function outcomeOf(snapshot: OccurrenceSnapshot): OccurrenceOutcome | undefined {
   return snapshot.status === 'done' ? (snapshot.value as OccurrenceOutcome) : undefined;
+}
+
+/**
+ * Every name the machine's definition uses, as the plain function it stands for, with the
+ * four effects bound to `effects`: what a machine table (`compileMachineTable`) steps the
+ * machine with, without an actor. The XState implementations above wrap these same
+ * functions, so both run one definition.
+ */
+export function occurrenceSteps(effects: OccurrenceEffects) {
+  const starters = effectStarters(effects);
+  const effect =
+    (start: EffectStarter) =>
+    (
+      context: OccurrenceContext,
+      _event: OccurrenceEvent,
+      _now: number,
+      send: (event: OccurrenceEvent) => void,
+    ): undefined => {
+      start(context, send);
+      return undefined;
+    };
+  return {
+    guards: occurrenceGuards as Readonly<Record<string, OccurrenceGuard>>,
+    actions: {
+      ...(occurrenceUpdates as Readonly<Record<string, OccurrenceUpdate>>),
+      claim: effect(starters.claim),
+      run: effect(starters.run),
+      record: effect(starters.record),
+      recordMiss: effect(starters.recordMiss),
+    },
+    delays: occurrenceDelays as Readonly<
+      Record<string, (context: OccurrenceContext, now: number) => number>
+    >,
+  };
 }

@@ -1,11 +1,12 @@
 import { Subject } from 'rxjs';
-import { withEffects } from '../../machines/occurrence.js';
+import type { OccurrenceEffects } from '../../machines/occurrence.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { EventLog, type EventLogOptions } from '../log/EventLog.js';
 import type { StoredEvent } from '../log/events.js';
 import { calendarConfigured } from '../log/facts.js';
 import { CalendarOccupancy } from '../planning/CalendarOccupancy.js';
 import { TimerQueue } from '../time/TimerQueue.js';
+import { liveOccurrences } from './actors/liveOccurrences.js';
 import { OccurrenceActors } from './actors/OccurrenceActors.js';
 import { occurrenceEffects } from './actors/occurrenceEffects.js';
 import { RunningHandlers } from './actors/RunningHandlers.js';
@@ -124,8 +125,8 @@ export function createScheduler<H extends Handlers = Handlers>(
     },
   });
 
-  // One machine for every occurrence of this scheduler, its effects bound once.
-  const machine = withEffects(occurrenceEffects(queue, handlers, report));
+  // The occurrence machine's effects, bound once for every occurrence of this scheduler.
+  const effects = occurrenceEffects(queue, handlers, report);
   const opening = openParts(resolved, {
     timers,
     supervisor,
@@ -134,7 +135,7 @@ export function createScheduler<H extends Handlers = Handlers>(
     onAppendFailed,
     report,
     events,
-    machine,
+    effects,
     onRemote: lease.shared ? remoteListener(queue, resolved.instanceId, report) : undefined,
   });
   queue.open(opening);
@@ -168,7 +169,7 @@ type Built = Readonly<{
   onAppendFailed: (error: unknown) => void;
   report: (error: unknown) => void;
   events: Subject<StoredEvent>;
-  machine: ReturnType<typeof withEffects>;
+  effects: OccurrenceEffects;
   onRemote: EventLogOptions['onRemote'];
 }>;
 
@@ -247,8 +248,13 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   const actors = new OccurrenceActors({
     timers: built.timers,
     horizonMs: options.horizonMs,
-    graceMs: options.graceMs,
-    machine: built.machine,
+    live: liveOccurrences({
+      effects: built.effects,
+      interpreted: options.inspect !== undefined,
+      supervisor: built.supervisor.ref,
+      clock: built.timers,
+      graceMs: options.graceMs,
+    }),
     supervisor: built.supervisor,
     reportCounts: options.inspect !== undefined,
     recorded: (id) => model.getOccurrence(id),

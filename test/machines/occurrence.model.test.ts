@@ -4,14 +4,28 @@
  * time moves by explicit events (ADVANCE_TO_DUE, JUMP_PAST_GRACE) and every answer of the
  * runtime (claim, handler, recording) is an event of its own. xstate/graph generates a path
  * to every (state, incoming transition) of the model; each path is replayed against the
- * REAL occurrence machine running on a TestClock, comparing states after every step.
+ * REAL occurrence machine running on a TestClock, comparing states after every step — in both
+ * of its forms at once: the XState actor (as the inspector sees it) and the same definition
+ * stepped through its compiled table (as a scheduler runs it by default), which must agree
+ * on the state value and the whole context after every step.
  */
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { type ClaimResult, withEffects } from '../../machines/occurrence.js';
+import {
+  type ClaimResult,
+  type OccurrenceContext,
+  type OccurrenceEffects,
+  type OccurrenceEvent,
+  occurrenceMachine,
+  occurrenceSteps,
+  withEffects,
+} from '../../machines/occurrence.js';
 import type { Occurrence, RunOutcome } from '../../src/domain/types.js';
+import { MachineStepper } from '../../src/scheduler/actors/MachineStepper.js';
+import { compileMachineTable } from '../../src/scheduler/actors/MachineTable.js';
 import { TestClock } from '../../src/testing/index.js';
+import { TimerQueue } from '../../src/time/TimerQueue.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 const DUE = T0 + 10 * 60_000;
@@ -154,38 +168,57 @@ const deferred = <T>(): Deferred<T> => {
   return { promise, resolve, reject };
 };
 
-/** The real machine on a TestClock, with every runtime answer held by the test. */
+/**
+ * The real machine on a TestClock, as an actor and stepped by table side by side on one timer
+ * queue, with every runtime answer held by the test (both forms get the same answer).
+ */
 function realOccurrence() {
   const clock = new TestClock(T0);
+  const timers = new TimerQueue({ clock });
   const claim = deferred<ClaimResult>();
   const run = deferred<RunOutcome>();
   const record = deferred<Recorded>();
   const miss = deferred<Missed>();
+  const counting = (counts: { claims: number; runs: number; records: number; misses: number }) =>
+    ({
+      claim: () => {
+        counts.claims++;
+        return claim.promise;
+      },
+      run: () => {
+        counts.runs++;
+        return run.promise;
+      },
+      record: () => {
+        counts.records++;
+        return record.promise;
+      },
+      recordMiss: () => {
+        counts.misses++;
+        return miss.promise;
+      },
+    }) satisfies OccurrenceEffects;
   const counts = { claims: 0, runs: 0, records: 0, misses: 0 };
-  const machine = withEffects({
-    claim: () => {
-      counts.claims++;
-      return claim.promise;
-    },
-    run: () => {
-      counts.runs++;
-      return run.promise;
-    },
-    record: () => {
-      counts.records++;
-      return record.promise;
-    },
-    recordMiss: () => {
-      counts.misses++;
-      return miss.promise;
-    },
-  });
-  const actor = createActor(machine, { clock, input: { occurrence } }).start();
+  const steppedCounts = { claims: 0, runs: 0, records: 0, misses: 0 };
+  const actor = createActor(withEffects(counting(counts)), {
+    clock: timers,
+    input: { occurrence },
+  }).start();
+  const table = compileMachineTable<OccurrenceContext, OccurrenceEvent>(
+    occurrenceMachine,
+    occurrenceSteps(counting(steppedCounts)),
+  );
+  const stepper = new MachineStepper(table, { ...actor.getSnapshot().context }, timers, () => {});
+  stepper.start();
+  const send = (event: OccurrenceEvent): void => {
+    actor.send(event);
+    stepper.send(event);
+  };
   const state = (): string => {
     const value = actor.getSnapshot().value;
     return typeof value === 'string' ? value : Object.values(value)[0]!;
   };
-  return { clock, claim, run, record, miss, counts, actor, state };
+  return { clock, claim, run, record, miss, counts, steppedCounts, actor, stepper, send, state };
 }
 
 const FINAL = new Set([
@@ -210,14 +243,14 @@ const answer =
   };
 
 const executors: Record<ModelEvent['type'], Exec> = {
-  PAUSE: (sut) => sut.actor.send({ type: 'PAUSE' }),
+  PAUSE: (sut) => sut.send({ type: 'PAUSE' }),
   RESUME: async (sut) => {
-    sut.actor.send({ type: 'RESUME' });
+    sut.send({ type: 'RESUME' });
     await sut.clock.advanceAsync(0);
   },
-  CANCEL: (sut) => sut.actor.send({ type: 'CANCEL' }),
-  TRIGGER_NOW: answer((sut) => sut.actor.send({ type: 'TRIGGER_NOW' })),
-  MISSED: (sut) => sut.actor.send({ type: 'MISSED' }),
+  CANCEL: (sut) => sut.send({ type: 'CANCEL' }),
+  TRIGGER_NOW: answer((sut) => sut.send({ type: 'TRIGGER_NOW' })),
+  MISSED: (sut) => sut.send({ type: 'MISSED' }),
   ADVANCE_TO_DUE: async (sut) => {
     await sut.clock.advanceAsync(Math.max(0, DUE - sut.clock.now()));
   },
@@ -276,6 +309,12 @@ describe('occurrence lifecycle (model-based)', () => {
             expect(sut.counts.records + sut.counts.misses).toBeLessThanOrEqual(1);
             if (expected === 'lost') expect(sut.counts.runs).toBe(0);
             if (FINAL.has(expected)) expect(sut.clock.pending).toBe(0);
+            // The table-stepped form took the same step, with the same effects.
+            const snapshot = sut.actor.getSnapshot();
+            expect(sut.stepper.value, path.description).toEqual(snapshot.value);
+            expect(sut.stepper.done, path.description).toBe(snapshot.status === 'done');
+            expect(sut.stepper.context, path.description).toEqual(snapshot.context);
+            expect(sut.steppedCounts, path.description).toEqual(sut.counts);
           },
         },
       });

@@ -1,30 +1,21 @@
-import type { AnyActorRef } from 'xstate';
 import type { ClaimResult, OccurrenceOutcome } from '../../../machines/occurrence.js';
 import type { Occurrence } from '../../domain/types.js';
 import type { TimerHandle, TimerQueue } from '../../time/TimerQueue.js';
-import { ActorSlots } from './ActorSlots.js';
-import {
-  type BoundOccurrenceMachine,
-  OccurrenceRunner,
-  type RunnerOwner,
-  type RunnerPhase,
-} from './OccurrenceRunner.js';
+import type { LiveOccurrence, RunnerOwner, RunnerPhase } from './LiveOccurrence.js';
+import type { LiveOccurrences } from './liveOccurrences.js';
 
 /** The recorded occurrence with this id, as the read model holds it. */
 export type RecordedOccurrence = (occurrenceId: string) => Occurrence | undefined;
 
 /** Who hears how many occurrences are armed and running: the supervisor. */
-export type CountsListener = Readonly<{
-  ref: AnyActorRef;
-  counts(pending: number, active: number): void;
-}>;
+export type CountsListener = Readonly<{ counts(pending: number, active: number): void }>;
 
 export type OccurrenceActorsOptions = Readonly<{
   timers: TimerQueue;
   horizonMs: number;
-  graceMs: number;
-  machine: BoundOccurrenceMachine;
-  /** The parent of every occurrence actor. */
+  /** Gives an occurrence its live form (an actor, or its machine stepped by table). */
+  live: LiveOccurrences;
+  /** Who hears the counts. */
   supervisor: CountsListener;
   /**
    * Whether to tell the supervisor the counts. They exist for the inspector (nothing else
@@ -53,8 +44,7 @@ export type OccurrenceActorsOptions = Readonly<{
 export class OccurrenceActors {
   readonly #timers: TimerQueue;
   readonly #horizonMs: number;
-  readonly #graceMs: number;
-  readonly #machine: BoundOccurrenceMachine;
+  readonly #makeLive: LiveOccurrences;
   readonly #supervisor: CountsListener;
   readonly #recorded: RecordedOccurrence;
   readonly #reportCounts: boolean;
@@ -65,30 +55,21 @@ export class OccurrenceActors {
   #armedActors = 0;
   #running = 0;
   #countsQueued = false;
-  /** Occurrences with a live actor (within the horizon, or triggering). */
-  readonly #live = new Map<string, OccurrenceRunner>();
-  /** Actor ids, reused once an actor is done (see {@link ActorSlots}). */
-  readonly #slots = new ActorSlots();
-  readonly #slotOf = new WeakMap<OccurrenceRunner, string>();
+  /** Occurrences with a live machine (within the horizon, or triggering). */
+  readonly #byId = new Map<string, LiveOccurrence>();
 
   constructor(options: OccurrenceActorsOptions) {
     this.#timers = options.timers;
     this.#horizonMs = options.horizonMs;
-    this.#graceMs = options.graceMs;
-    this.#machine = options.machine;
+    this.#makeLive = options.live;
     this.#supervisor = options.supervisor;
     this.#recorded = options.recorded;
     this.#reportCounts = options.reportCounts;
     this.#owner = {
-      moved: (_runner, from, to) => this.#moved(from, to),
-      finished: (runner, _outcome: OccurrenceOutcome) => {
-        const id = runner.occurrence.id;
-        if (this.#live.get(id) === runner) this.#live.delete(id);
-        const slot = this.#slotOf.get(runner);
-        if (slot !== undefined) {
-          this.#slotOf.delete(runner);
-          this.#slots.give(slot);
-        }
+      moved: (_live, from, to) => this.#moved(from, to),
+      finished: (live, _outcome: OccurrenceOutcome) => {
+        const id = live.occurrence.id;
+        if (this.#byId.get(id) === live) this.#byId.delete(id);
       },
     };
   }
@@ -105,12 +86,12 @@ export class OccurrenceActors {
 
   /** True when the occurrence has a live actor (waiting, triggering or running). */
   hasActor(occurrenceId: string): boolean {
-    return this.#live.has(occurrenceId);
+    return this.#byId.has(occurrenceId);
   }
 
   /** True when the occurrence's actor is past waiting: claiming, running or recording. */
   isTriggering(occurrenceId: string): boolean {
-    return this.#live.get(occurrenceId)?.isWaiting === false;
+    return this.#byId.get(occurrenceId)?.isWaiting === false;
   }
 
   /**
@@ -121,7 +102,7 @@ export class OccurrenceActors {
   arm(occurrence: Occurrence): Promise<ClaimResult | undefined> | undefined {
     const dueMs = Date.parse(occurrence.scheduledFor);
     const now = this.#timers.now();
-    const runner = this.#live.get(occurrence.id);
+    const runner = this.#byId.get(occurrence.id);
     if (runner !== undefined) {
       // Already triggering (e.g. triggerNow's claim is queued): leave it be.
       if (!runner.isWaiting) return runner.claimed;
@@ -161,7 +142,7 @@ export class OccurrenceActors {
    * told to trigger, or it gets one. Settles with the claim.
    */
   trigger(occurrence: Occurrence, manual: boolean): Promise<ClaimResult | undefined> {
-    const runner = this.#live.get(occurrence.id);
+    const runner = this.#byId.get(occurrence.id);
     if (runner === undefined) return this.#spawn(occurrence, undefined, manual);
     if (runner.isWaiting) runner.trigger(manual);
     return runner.claimed;
@@ -178,20 +159,8 @@ export class OccurrenceActors {
   ): Promise<ClaimResult | undefined> {
     // A far-future entry is obsolete once the occurrence has an actor.
     this.#dropPromotion(occurrence.id);
-    const slot = this.#slots.take();
-    const runner = new OccurrenceRunner(
-      occurrence,
-      this.#machine,
-      {
-        parent: this.#supervisor.ref,
-        id: slot,
-        graceMs: this.#graceMs,
-        ...(dueMs === undefined ? {} : { dueAtMs: dueMs }),
-      },
-      this.#owner,
-    );
-    this.#slotOf.set(runner, slot);
-    this.#live.set(occurrence.id, runner);
+    const runner = this.#makeLive(occurrence, dueMs, this.#owner);
+    this.#byId.set(occurrence.id, runner);
     this.#moved('final', 'armed');
     runner.start();
     if (dueMs === undefined) runner.trigger(manual);
@@ -228,18 +197,18 @@ export class OccurrenceActors {
   pauseAll(): void {
     this.#timers.cancelAll(this.#promote);
     this.#promotions = 0;
-    for (const runner of this.#live.values()) if (runner.phase === 'armed') runner.pause();
+    for (const runner of this.#byId.values()) if (runner.phase === 'armed') runner.pause();
     this.#countsChanged();
   }
 
   /** Releases every waiting actor: the scheduler is stopping for good. */
   releaseAll(): void {
-    for (const runner of [...this.#live.values()]) if (runner.isWaiting) runner.release();
-    this.#live.clear();
+    for (const runner of [...this.#byId.values()]) if (runner.isWaiting) runner.release();
+    this.#byId.clear();
   }
 
-  #waiting(occurrenceId: string): OccurrenceRunner | undefined {
-    const runner = this.#live.get(occurrenceId);
+  #waiting(occurrenceId: string): LiveOccurrence | undefined {
+    const runner = this.#byId.get(occurrenceId);
     return runner?.isWaiting === true ? runner : undefined;
   }
 
