@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/log/EventStore.js';
+import { memoryStore } from '../../src/log/memoryStore.js';
 import { TestClock } from '../../src/testing/TestClock.js';
+import { forwardStore } from '../helpers/forwardStore.js';
 import { at, HOUR, manualTask, oneShot, SECOND, T0, useHarnesses } from '../helpers/harness.js';
 import { ofType, triggeredTwice } from '../helpers/logQueries.js';
 
@@ -44,6 +47,38 @@ describe('SmartScheduler', () => {
 
       expect(h.calls.map((c) => c.atMs - T0)).toEqual([14 * SECOND]);
       expect(ofType(await h.events(), 'scheduler.clock_jumped')).toEqual([]);
+    });
+  });
+
+  describe('when a burst fires past its grace', () => {
+    it('records every miss of the burst in one append, not one each', async () => {
+      const inner = memoryStore({ clock: monotonicClock() });
+      let missAppends = 0;
+      const store: EventStore = {
+        ...forwardStore(inner),
+        append: (events, options) => {
+          if (events.some((e) => e.type === 'occurrence.missed')) missAppends++;
+          return inner.append(events, options);
+        },
+      };
+      const h = setUp({
+        clock: monotonicClock(),
+        store,
+        calendar: { timeZone: 'UTC', exclusiveInstants: false },
+      });
+      const tasks = Array.from({ length: 40 }, (_, i) => oneShot(`burst-${i}`, 10 * SECOND));
+      for (const task of tasks) await h.scheduler.defineTask(task);
+      await h.scheduler.start();
+      await h.clock.advanceAsync(5 * SECOND);
+      h.clock.stall(40 * SECOND); // blocked until 35 s past the due time: beyond the 30 s grace
+      await h.clock.advanceAsync(0);
+      await h.clock.advanceAsync(SECOND);
+
+      expect(h.calls).toEqual([]);
+      const missed = ofType(await h.events(), 'occurrence.missed');
+      expect(new Set(missed.map((m) => m.data.occurrenceId)).size).toBe(40);
+      expect(missAppends).toBe(1);
+      expect(h.errors).toEqual([]);
     });
   });
 
