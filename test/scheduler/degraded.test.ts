@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/domain/errors.js';
 import type { Occurrence } from '../../src/domain/types.js';
+import type { EventStore } from '../../src/log/EventStore.js';
 import type { StoredEvent } from '../../src/log/events.js';
+import { occurrenceFinished } from '../../src/log/facts.js';
 import { memoryStore } from '../../src/log/memoryStore.js';
+import { interruptedOutcome } from '../../src/scheduler/commands/recordOutcomes.js';
 import type { SmartScheduler } from '../../src/scheduler/SmartScheduler.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import { type FailingStore, failingStore } from '../helpers/failingStore.js';
+import { forwardStore } from '../helpers/forwardStore.js';
 import {
   at,
   type HarnessOptions,
@@ -280,6 +284,64 @@ describe('SmartScheduler when the store refuses writes (finding 4)', () => {
     expect(runs.length).toBe(3);
     expectAtMostOnce(runs, events);
     expect(h.errors).toHaveLength(1);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('SmartScheduler recording a held outcome after the store recovers', () => {
+  it('reports, and does not record again, a held run that another writer ended meanwhile', async () => {
+    const clock = new TestClock(T0);
+    const inner = memoryStore({ clock });
+    let failOutcome = false;
+    let endElsewhere: string | undefined;
+    // The run's outcome is refused (a full disk); once the store is back, another writer ends
+    // that run right after this scheduler's `scheduler.degraded` entry, before its model reads
+    // the other's entry — as a fleet survivor's interrupted record can.
+    const store: EventStore = {
+      ...forwardStore(inner),
+      append: async (events, options) => {
+        if (failOutcome && events.some((e) => e.type === 'occurrence.completed')) {
+          failOutcome = false;
+          throw new StorageError('planflow:storage-full', 'the disk is full (simulated)', {
+            path: ':memory:',
+          });
+        }
+        const stored = await inner.append(events, options);
+        if (endElsewhere !== undefined && events.some((e) => e.type === 'scheduler.degraded')) {
+          const id = endElsewhere;
+          endElsewhere = undefined;
+          await inner.append([occurrenceFinished(id, interruptedOutcome(), true)]);
+        }
+        return stored;
+      },
+    };
+    const h = setUp({
+      clock,
+      store,
+      handlers: {
+        job: (occurrence: Occurrence) => {
+          failOutcome = true;
+          endElsewhere = occurrence.id;
+        },
+      },
+    });
+    await h.scheduler.defineTask({ ...manualTask('a', { handler: 'job' }), startAt: at(MINUTE) });
+    await h.scheduler.start();
+    await h.clock.advanceAsync(MINUTE);
+    expect(h.scheduler.status).toBe('degraded');
+    await h.clock.advanceAsync(MINUTE);
+    await h.clock.settle();
+
+    expect(h.scheduler.status).toBe('running');
+    const events = await h.events();
+    expect(ofType(events, 'scheduler.degraded')).toHaveLength(1);
+    // One ending: the other writer's. The held outcome was refused by the store and reported.
+    expect(ofType(events, 'occurrence.completed')).toEqual([]);
+    expect(ofType(events, 'occurrence.failed').map((e) => e.data.interrupted)).toEqual([true]);
+    expect(h.errors.map((e) => (e as { code?: string }).code)).toEqual([
+      'planflow:degraded',
+      'planflow:already-settled',
+    ]);
     expect(unhandled).toEqual([]);
   });
 });

@@ -80,7 +80,9 @@ export class Supervisor {
 
   /** Tells the supervisor how many occurrences are armed and running (shown in the inspector). */
   counts(pending: number, active: number): void {
-    const { context } = this.#actor.getSnapshot();
+    const { context, status } = this.#actor.getSnapshot();
+    // A turn's counts may come after the scheduler stopped: the supervisor has ended then.
+    if (status !== 'active') return;
     if (context.pending !== pending || context.active !== active) {
       this.#actor.send({ type: 'COUNTS_CHANGED', pending, active });
     }

@@ -205,10 +205,7 @@ export type MissRequest = Pending<Readonly<{ occurrence: Occurrence }>, MissedSt
  * proportion to the live set per miss (a 30 000-occurrence burst that fell behind recorded
  * about 5 misses a second).
  */
-export async function recordMisses(
-  tx: SchedulerTx,
-  batch: readonly MissRequest[],
-): Promise<void> {
+export async function recordMisses(tx: SchedulerTx, batch: readonly MissRequest[]): Promise<void> {
   const parts = tx.parts;
   const model = parts.log.model;
   const waiting = new Map<string, Occurrence>();
