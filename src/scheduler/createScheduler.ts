@@ -241,7 +241,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   }
   // The live set holds its places whatever their time (one due long ago still waits for the
   // missed check); the store adds the settled ones that ran from two days back on.
-  for (const place of model.livePlaces()) opened.hold(place.occurrenceId, place.scheduledFor);
+  model.forEachLivePlace((occurrenceId, scheduledFor) => opened.hold(occurrenceId, scheduledFor));
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({
