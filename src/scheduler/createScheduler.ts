@@ -1,4 +1,5 @@
-import { Subject } from 'rxjs';
+// rxjs's own module for the class, not its index: see docs/performance.md ("Restart").
+import { Subject } from 'rxjs/internal/Subject';
 import { withEffects } from '../../machines/occurrence.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { EventLog, type EventLogOptions } from '../log/EventLog.js';

@@ -1,4 +1,7 @@
-import { Observable, type Observer, Subscriber, type Subscription } from 'rxjs';
+import type { Observer, Subscription } from 'rxjs';
+// rxjs's own modules for the classes, not its index: see docs/performance.md ("Restart").
+import { Observable } from 'rxjs/internal/Observable';
+import { Subscriber } from 'rxjs/internal/Subscriber';
 
 type Next<T> = ((value: T) => void) | null | undefined;
 type Fail = ((error: unknown) => void) | null | undefined;
