@@ -72,7 +72,9 @@ const COLUMNS: Readonly<Record<string, readonly (readonly [string, string, numbe
   'durable-restart': [
     ['readyMs', 'spawn → ready ms', 0, true],
     ['bootMs', 'boot ms', 0, false],
+    ['importMs', 'import ms', 0, false],
     ['openMs', 'open ms', 0, false],
+    ['cpuMs', 'CPU ms', 0, false],
     ['rssMB', 'RSS MB', 0, false],
   ],
   soak: [

@@ -19,11 +19,13 @@ const imported = performance.now();
 const queue = await subject.open(job.ns);
 await queue.startWorker(() => {});
 const ready = performance.now();
+const cpu = process.cpuUsage();
 const memory = process.memoryUsage();
 const report: ReadyReport = {
   bootMs,
   importMs: imported - bootMs,
   openMs: ready - imported,
+  cpuMs: (cpu.user + cpu.system) / 1_000,
   rssBytes: memory.rss,
   heapUsedBytes: memory.heapUsed,
   phases: queue.phases(),

@@ -15,6 +15,8 @@ export type ReadyReport = Readonly<{
   importMs: number;
   /** Opening the subject and starting its worker. */
   openMs: number;
+  /** This process's CPU time (user + system) from its start until ready. */
+  cpuMs: number;
   rssBytes: number;
   heapUsedBytes: number;
   phases: Readonly<Record<string, number>>;

@@ -87,6 +87,7 @@ export async function runDurableRestart(
         bootMs: report.bootMs,
         importMs: report.importMs,
         openMs: report.openMs,
+        cpuMs: report.cpuMs,
         rssMB: report.rssBytes / 2 ** 20,
         heapUsedMB: report.heapUsedBytes / 2 ** 20,
         ...phases,

@@ -1,4 +1,6 @@
-import { type Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+// rxjs's own module for the class, not its index: see docs/performance.md ("Restart").
+import { Subject } from 'rxjs/internal/Subject';
 import type { EntryQuery, Page, RecordQuery } from '../domain/types.js';
 import type { AppendOptions, EventStore, Place } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';

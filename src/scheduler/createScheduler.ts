@@ -1,4 +1,5 @@
-import { Subject } from 'rxjs';
+// rxjs's own module for the class, not its index: see docs/performance.md ("Restart").
+import { Subject } from 'rxjs/internal/Subject';
 import type { OccurrenceEffects } from '../../machines/occurrence.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { EventLog, type EventLogOptions } from '../log/EventLog.js';
@@ -242,7 +243,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   }
   // The live set holds its places whatever their time (one due long ago still waits for the
   // missed check); the store adds the settled ones that ran from two days back on.
-  for (const place of model.livePlaces()) opened.hold(place.occurrenceId, place.scheduledFor);
+  model.forEachLivePlace((occurrenceId, scheduledFor) => opened.hold(occurrenceId, scheduledFor));
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({

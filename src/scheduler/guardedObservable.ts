@@ -1,4 +1,8 @@
-import { Observable, type Observer, Subscriber, type Subscription } from 'rxjs';
+import type { Observable, Observer, Subscription } from 'rxjs';
+// rxjs's own modules for the classes, not its index: see docs/performance.md ("Restart").
+// Types come from 'rxjs' itself, so declarations never name an internal module.
+import { Observable as ObservableClass } from 'rxjs/internal/Observable';
+import { Subscriber } from 'rxjs/internal/Subscriber';
 
 type Next<T> = ((value: T) => void) | null | undefined;
 type Fail = ((error: unknown) => void) | null | undefined;
@@ -24,7 +28,7 @@ export function guardedObservable<T>(
   return new GuardedObservable(source, report);
 }
 
-class GuardedObservable<T> extends Observable<T> {
+class GuardedObservable<T> extends ObservableClass<T> {
   readonly #report: (error: unknown) => void;
 
   constructor(source: Observable<T>, report: (error: unknown) => void) {

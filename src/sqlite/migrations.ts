@@ -127,6 +127,17 @@ export const logMigrations: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 6,
+    description:
+      'occurrences_places holds only settled occurrences: the live ones are in memory, and reading the settled places past 100 000 pending ones looked each pending row up to skip it',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        DROP INDEX occurrences_places;
+        CREATE INDEX occurrences_places ON occurrences (scheduled_ms) WHERE holds_place = 1 AND live = 0;
+      `);
+    },
+  },
 ]);
 
 /** The schema version this build writes and understands. */

@@ -155,7 +155,7 @@ export class SqliteProjection implements ProjectionSource {
       .raw();
     this.#places = db
       .prepare<[number], [string, number]>(
-        'SELECT id, scheduled_ms FROM occurrences WHERE holds_place = 1 AND scheduled_ms >= ? AND live = 0',
+        'SELECT id, scheduled_ms FROM occurrences WHERE holds_place = 1 AND live = 0 AND scheduled_ms >= ?',
       )
       .raw();
   }

@@ -320,6 +320,47 @@ describe('LiveModel', () => {
     expect(reopened.model.hasWaiting('standup', first.id)).toBe(false);
     expect(reopened.model.getExecution(retry.id)?.state).toBe('triggered');
   });
+
+  it('visits the occurrences still waiting, and the place of every live one', async () => {
+    const log = await logWithHistory();
+    const waiting = (model: EventLog['model']) => {
+      const seen: string[] = [];
+      model.forEachWaiting((occurrence, at) => seen.push(`${occurrence.id} ${at}`));
+      return seen;
+    };
+    const places = (model: EventLog['model']) => {
+      const seen: string[] = [];
+      model.forEachLivePlace((id, at) => seen.push(`${id} ${at}`));
+      return seen;
+    };
+    expect(waiting(log.model)).toEqual([`${retry.id} ${retry.scheduledFor}`]);
+    const later = makeOccurrence({
+      taskId: 'standup',
+      cause: 'initial',
+      scheduledFor: '2026-03-03T09:30:00Z',
+    });
+    await log.append([
+      {
+        type: 'occurrence.triggered',
+        stream: streams.occurrence(retry.id),
+        data: { occurrenceId: retry.id, attempt: 1, idempotencyKey: 'k', lateByMs: 0 },
+      },
+      {
+        type: 'occurrence.scheduled',
+        stream: streams.occurrence(later.id),
+        data: { occurrence: later },
+      },
+    ]);
+    // The triggered retry still holds its place but no longer waits.
+    const reopened = await EventLog.open(log.store);
+    for (const model of [log.model, reopened.model]) {
+      expect(waiting(model)).toEqual([`${later.id} ${later.scheduledFor}`]);
+      expect(places(model)).toEqual([
+        `${retry.id} ${retry.scheduledFor}`,
+        `${later.id} ${later.scheduledFor}`,
+      ]);
+    }
+  });
 });
 
 describe('EventLog', () => {

@@ -1,6 +1,5 @@
 import { isCatchUpRun } from '../../domain/isCatchUpRun.js';
-import type { Execution, Occurrence } from '../../domain/types.js';
-import { isWaiting } from '../../log/LiveModel.js';
+import type { Occurrence } from '../../domain/types.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isTaskPaused } from './lookups.js';
 import type { Claim } from './plan.js';
@@ -33,20 +32,23 @@ export async function checkMissed(
   const model = log.model;
   const nowMs = parts.timers.now();
   // In a fleet, each instance checks only the tasks it runs.
-  const waiting =
+  const waiting: WaitingSource =
     taskId === undefined
-      ? [...model.liveRecords('scheduled')]
-          .map((record) => record.execution)
-          .filter(
-            (execution) =>
-              !isTaskPaused(parts, execution.taskId) && parts.lease.owns(execution.taskId),
-          )
-      : parts.lease.owns(taskId)
-        ? model.waitingOf(taskId)
-        : [];
+      ? (visit) =>
+          model.forEachWaiting((occurrence, scheduledFor) => {
+            if (!isTaskPaused(parts, occurrence.taskId) && parts.lease.owns(occurrence.taskId)) {
+              visit(occurrence, scheduledFor);
+            }
+          })
+      : (visit) => {
+          if (!parts.lease.owns(taskId)) return;
+          for (const execution of model.waitingOf(taskId)) {
+            const occurrence = model.getOccurrence(execution.occurrenceId);
+            if (occurrence !== undefined) visit(occurrence, execution.scheduledFor);
+          }
+        };
   const { lateWithinGrace, beyondGrace } = splitMissed(
     waiting,
-    (id) => model.getOccurrence(id),
     nowMs,
     parts.options.graceMs,
     (id) => actors.isTriggering(id),
@@ -57,9 +59,15 @@ export async function checkMissed(
 }
 
 /**
- * The seed's `check_for_missed_tasks` split: every occurrence still waiting (`scheduled`,
- * never triggered) whose time is at or before `nowMs`, earliest first. `isBusy` excludes
- * occurrences an actor is already triggering in this process.
+ * Occurrences still waiting to trigger (`scheduled`, never triggered), each handed to `visit`
+ * with the time its execution is due (the live model's `forEachWaiting`, or a subset of it).
+ */
+export type WaitingSource = (visit: (occurrence: Occurrence, scheduledFor: string) => void) => void;
+
+/**
+ * The seed's `check_for_missed_tasks` split: every occurrence still waiting whose time is at
+ * or before `nowMs`, earliest first. `isBusy` excludes occurrences an actor is already
+ * triggering in this process.
  *
  * Catch-up and backfill runs are never missed: however late, they trigger now.
  *
@@ -68,20 +76,17 @@ export async function checkMissed(
  * nor triggered.
  */
 export function splitMissed(
-  executions: readonly Execution[],
-  occurrenceOf: (id: string) => Occurrence | undefined,
+  waiting: WaitingSource,
   nowMs: number,
   graceMs: number,
   isBusy: (occurrenceId: string) => boolean,
 ): MissedSplit {
   const late: { occurrence: Occurrence; dueMs: number }[] = [];
-  for (const execution of executions) {
-    if (!isWaiting(execution)) continue;
-    const dueMs = Date.parse(execution.scheduledFor);
-    if (dueMs > nowMs || isBusy(execution.occurrenceId)) continue;
-    const occurrence = occurrenceOf(execution.occurrenceId);
-    if (occurrence !== undefined) late.push({ occurrence, dueMs });
-  }
+  waiting((occurrence, scheduledFor) => {
+    const dueMs = Date.parse(scheduledFor);
+    if (dueMs > nowMs || isBusy(occurrence.id)) return;
+    late.push({ occurrence, dueMs });
+  });
   late.sort((a, b) => a.dueMs - b.dueMs);
   const lateWithinGrace: Occurrence[] = [];
   const beyondGrace: Occurrence[] = [];

@@ -99,18 +99,18 @@ export async function scheduleAll(tx: SchedulerTx): Promise<void> {
   const skipped: Occurrence[] = [];
   const armed: Occurrence[] = [];
   await parts.occupancy.undoOnFailure(async () => {
-    for (const { occurrence, execution } of parts.log.model.liveRecords('scheduled')) {
-      if (execution.triggered || Date.parse(execution.scheduledFor) <= now) continue;
+    parts.log.model.forEachWaiting((occurrence, scheduledFor) => {
+      if (Date.parse(scheduledFor) <= now) return;
       // A paused task's occurrences wait for its resume, as `plan` decides; in a fleet, each
       // instance re-arms only the tasks it runs.
-      if (isTaskPaused(parts, occurrence.taskId) || !parts.lease.owns(occurrence.taskId)) continue;
+      if (isTaskPaused(parts, occurrence.taskId) || !parts.lease.owns(occurrence.taskId)) return;
       if (fitsCalendar(parts, occurrence, planning)) {
         armed.push(occurrence);
       } else {
         skipped.push(occurrence);
         parts.occupancy.release(occurrence.id);
       }
-    }
+    });
     if (skipped.length === 0) return;
     for (const occurrence of skipped) parts.actors.release(occurrence.id);
     await parts.log.append(skipped.map((occurrence) => occurrenceSkipped(occurrence.id)));
