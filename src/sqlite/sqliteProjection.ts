@@ -128,6 +128,14 @@ export class SqliteProjection implements ProjectionSource {
    */
   readonly #readFlags = new Map<string, number>();
   #projecting = false;
+  /**
+   * Records this connection's group commit last wrote in state `triggered`, by id, at most
+   * {@link RUNNING_KEPT}: the run's outcome is folded over the record as written instead of
+   * reading and parsing its row again. Only the group commit uses and fills it, and it drops
+   * it ({@link forgetRunning}) whenever another writer may have changed the table since.
+   */
+  readonly #running = new Map<string, OccurrenceRecord>();
+  #useRunning = false;
   readonly #putState: Database.Statement<[string, string]>;
   readonly #allTasks: Database.Statement<[], string>;
   readonly #allState: Database.Statement<[], [string, string]>;
@@ -195,6 +203,13 @@ export class SqliteProjection implements ProjectionSource {
   }
 
   record(occurrenceId: string): OccurrenceRecord | undefined {
+    if (this.#useRunning) {
+      const kept = this.#running.get(occurrenceId);
+      if (kept !== undefined) {
+        this.#readFlags.set(occurrenceId, flagsOf(kept.execution));
+        return kept;
+      }
+    }
     const row = this.#getRecord.get(occurrenceId);
     if (row === undefined) return undefined;
     if (this.#projecting) this.#readFlags.set(occurrenceId, row[5]);
@@ -219,14 +234,30 @@ export class SqliteProjection implements ProjectionSource {
       return projectEntries(entries, this);
     } finally {
       this.#projecting = false;
+      this.#useRunning = false;
     }
+  }
+
+  /**
+   * {@link project} for the group commit, inside its transaction: records it wrote running
+   * are taken as written. The caller vouches that nobody changed the table since it wrote
+   * them (no other commit moved the head, nothing was rolled back).
+   */
+  projectOwn(entries: readonly StoredEvent[]): ProjectionChanges {
+    this.#useRunning = true;
+    return this.project(entries);
+  }
+
+  /** Drops the records kept running: the table may hold something else now. */
+  forgetRunning(): void {
+    this.#running.clear();
   }
 
   /**
    * Writes what {@link project} computed for entries from `fromSeq` on, in the caller's
    * transaction: a record first made by one of them is inserted, any other updated.
    */
-  write(changes: ProjectionChanges, fromSeq: number): void {
+  write(changes: ProjectionChanges, fromSeq: number, own = false): void {
     for (const id of changes.removedTasks) this.#deleteTask.run(id);
     for (const [id, task] of changes.tasks) {
       if (task !== null) this.#putTask.run(id, JSON.stringify(task));
@@ -241,6 +272,9 @@ export class SqliteProjection implements ProjectionSource {
       const live = flags & LIVE;
       const holds = flags & HOLDS ? 1 : 0;
       if (record.firstSeq < fromSeq) {
+        // Only a record folded over a row read back is kept: one made from an entry shares the
+        // entry's payload objects with whoever was handed the entry.
+        if (own) this.#keepRunning(id, record);
         // A record not read by the last project() (none should be) is written in full.
         const changed = (flags ^ (this.#readFlags.get(id) ?? ~flags)) & (LIVE | HOLDS);
         const update = this.#updateRecord[changed]!;
@@ -270,6 +304,16 @@ export class SqliteProjection implements ProjectionSource {
       this.#putState.run(CALENDAR, JSON.stringify(changes.calendar));
     }
     if (changes.status !== undefined) this.#putState.run(STATUS, changes.status);
+  }
+
+  /** Keeps a record the group commit writes while it runs; forgets it once it moves on. */
+  #keepRunning(id: string, record: OccurrenceRecord): void {
+    this.#running.delete(id);
+    if (record.execution.state !== 'triggered') return;
+    this.#running.set(id, record);
+    if (this.#running.size > RUNNING_KEPT) {
+      this.#running.delete(this.#running.keys().next().value!);
+    }
   }
 
   /** Tasks, calendar, status and the live set, read in one transaction with `head`. */
@@ -359,6 +403,12 @@ export class SqliteProjection implements ProjectionSource {
     }));
   }
 }
+
+/**
+ * Running records kept at most (about 1 kB each): enough for every run of a burst between its
+ * trigger's commit and its outcome's, without holding all of a long-running crowd.
+ */
+const RUNNING_KEPT = 8192;
 
 /** Bits of {@link flagsOf}, as `live | (holds_place << 1)` reads them. */
 const LIVE = 1;

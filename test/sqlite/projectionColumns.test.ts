@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { isPlanflowError } from '../../src/domain/errors.js';
 import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
 import { parseTask } from '../../src/domain/validateTask.js';
 import { type NewEvent, streams } from '../../src/log/events.js';
 import { rebuildProjection } from '../../src/sqlite/sqliteProjection.js';
 import { sqliteStore } from '../../src/sqlite/sqliteStore.js';
-import { clock, useTempLogPaths } from '../helpers/sqliteFixtures.js';
+import { clock, rejection, useTempLogPaths } from '../helpers/sqliteFixtures.js';
 
 const newPath = useTempLogPaths();
 const NOW = clock.now();
@@ -95,5 +96,48 @@ describe('sqliteStore read model', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('folds an outcome over what another connection recorded since its own trigger', async () => {
+    const path = newPath();
+    const mine = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
+    const task = parseTask({ id: 'on', title: 'On' }, undefined, new Date(NOW));
+    const occurrence = makeOccurrence({
+      taskId: 'on',
+      cause: 'initial',
+      scheduledFor: new Date(NOW + 60_000).toISOString(),
+    });
+    const stream = streams.occurrence(occurrence.id);
+    const occurrenceId = occurrence.id;
+    await mine.append([
+      { type: 'task.defined', stream: streams.task('on'), data: { task } },
+      { type: 'occurrence.scheduled', stream, data: { occurrence } },
+    ]);
+    await mine.append([
+      {
+        type: 'occurrence.triggered',
+        stream,
+        data: { occurrenceId, attempt: 0, idempotencyKey: 'k', lateByMs: 0 },
+      },
+    ]);
+    // A survivor on the same file records the run interrupted first.
+    const other = await sqliteStore({ path, clock, synchronous: 'NORMAL' });
+    await other.append([
+      {
+        type: 'occurrence.failed',
+        stream,
+        data: { occurrenceId, durationMs: 0, error: { name: 'InterruptedError', message: 'x' } },
+      },
+    ]);
+    await other.close();
+
+    const refused = await rejection(
+      mine.append([
+        { type: 'occurrence.completed', stream, data: { occurrenceId, durationMs: 1 } },
+      ]),
+    );
+    expect(isPlanflowError(refused, 'planflow:already-settled')).toBe(true);
+    expect((await mine.getRecord(occurrenceId))?.execution.state).toBe('failed');
+    await mine.close();
   });
 });
