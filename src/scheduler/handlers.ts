@@ -4,6 +4,7 @@ import type { DefaultPayload, Occurrence, RunOutcome, Task } from '../domain/typ
 import type { Clock } from '../time/Clock.js';
 import type { RunGate } from './actors/RunGate.js';
 import type { RunPlaces } from './actors/RunPlaces.js';
+import { RunSignal } from './actors/RunSignal.js';
 
 /**
  * What a handler receives besides the occurrence. `P` is the payload its tasks carry: a
@@ -45,8 +46,11 @@ export type InvokeOptions = Readonly<{
   task: Task;
   attempt: number;
   idempotencyKey: string;
-  /** Aborted by the runtime on stop; the run then fails with an `AbortError`. */
-  signal: AbortSignal;
+  /**
+   * Aborted by the runtime on stop (or by a newer run of an `overlap: 'cancelOther'` task);
+   * the run then fails with an `AbortError` (or that run's `OverlapCancelledError`).
+   */
+  signal: RunSignal;
   /**
    * Holds the idempotency key while the handler executes, so that a retry never starts
    * while an abandoned run of the same key (one that outlived its timeout) still executes.
@@ -100,16 +104,19 @@ async function invoke(
   // Without a limit that applies, nothing is counted or awaited: the common case costs nothing.
   const place = limits(options) ? await placeFor(options) : FREE;
   if (!place.ok) return place.outcome;
-  const controller = new AbortController();
+  // The handler's own signal: aborted by its timeout, and with the outer one. Created only if
+  // the handler reads `context.signal` (see RunSignal).
+  const controller = new RunSignal();
+  const context: HandlerContext = {
+    task,
+    attempt: options.attempt,
+    idempotencyKey: key,
+    get signal() {
+      return controller.signal;
+    },
+  };
   const call = () => {
-    const running = Promise.resolve().then(() =>
-      handler(occurrence, {
-        task,
-        attempt: options.attempt,
-        idempotencyKey: key,
-        signal: controller.signal,
-      }),
-    );
+    const running = Promise.resolve().then(() => handler(occurrence, context));
     running.then(place.release, place.release);
     return running;
   };
@@ -141,7 +148,7 @@ async function placeFor(options: InvokeOptions): Promise<Place> {
   const free = places.tryTake(task.id, task.maxConcurrent);
   if (free !== undefined) return { ok: true, release: free };
   const startedAt = clock.now();
-  const release = await places.wait(task.id, task.maxConcurrent, options.signal);
+  const release = await places.wait(task.id, task.maxConcurrent, options.signal.signal);
   const waited = clock.now() - startedAt;
   if (release === undefined) {
     return {
@@ -168,7 +175,7 @@ async function placeFor(options: InvokeOptions): Promise<Place> {
  */
 async function gatedRun(
   call: () => Promise<unknown>,
-  controller: AbortController,
+  controller: RunSignal,
   options: InvokeOptions,
 ): Promise<Readonly<{ outcome: RunOutcome; called: boolean }>> {
   const { clock, gate } = options;
@@ -178,7 +185,7 @@ async function gatedRun(
   if (execution === undefined) {
     const waitStartedAt = clock.now();
     while (execution === undefined && gate !== undefined) {
-      if (!(await gate.released(key, options.signal))) {
+      if (!(await gate.released(key, options.signal.signal))) {
         return {
           called: false,
           outcome: {
@@ -205,7 +212,7 @@ async function gatedRun(
 /** Races the execution against the timeout and the stop signal, and builds the outcome. */
 async function settle(
   execution: Promise<unknown>,
-  controller: AbortController,
+  controller: RunSignal,
   options: InvokeOptions,
   waited: Readonly<{ waitedForAbandonedMs?: number }>,
 ): Promise<RunOutcome> {
@@ -222,13 +229,11 @@ async function settle(
         : abortError('AbortError', 'the scheduler stopped'),
     );
   };
-  if (options.signal.aborted) onOuterAbort();
-  else options.signal.addEventListener('abort', onOuterAbort, { once: true });
-
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(controller.signal.reason);
-    if (controller.signal.aborted) fail();
-    else controller.signal.addEventListener('abort', fail, { once: true });
+  const forgetOuter = options.signal.onAbort(onOuterAbort);
+  // The execution, or its abort: whichever comes first settles the run.
+  const ended = new Promise<unknown>((resolve, reject) => {
+    execution.then(resolve, reject);
+    controller.onAbort(() => reject(controller.reason));
   });
   if (task.timeoutMs !== undefined) {
     const timeoutMs = task.timeoutMs;
@@ -241,7 +246,7 @@ async function settle(
     );
   }
   try {
-    await Promise.race([execution, aborted]);
+    await ended;
     return { ok: true, durationMs: clock.now() - startedAt, ...waited };
   } catch (error) {
     return {
@@ -252,7 +257,7 @@ async function settle(
     };
   } finally {
     if (timer !== undefined) clock.clearTimeout(timer);
-    options.signal.removeEventListener('abort', onOuterAbort);
+    forgetOuter();
   }
 }
 

@@ -64,6 +64,12 @@ export function createGroupCommit(
 ): GroupCommit {
   let queue: PendingAppend[] = [];
   let scheduled = false;
+  /**
+   * The head this group commit committed last. When the next transaction finds it still the
+   * head, no other writer committed in between, so the records the projection kept from its
+   * own writes are what the table holds.
+   */
+  let committedHead: LogHead | undefined;
 
   const applyCall = (call: PendingAppend, head: LogHead): Outcome => {
     if (call.expectedSeq !== undefined && call.expectedSeq !== head.seq) {
@@ -71,7 +77,7 @@ export function createGroupCommit(
     }
     const sealed = sealDrafts(call.drafts, head, call.time);
     const stored = sealed.map((entry) => toStoredEvent(entry, JSON.parse(entry.dataJson)));
-    const changes = projection.project(stored);
+    const changes = projection.projectOwn(stored);
     if (changes.repeatedTrigger !== undefined) {
       return { call, error: alreadyTriggeredError(component, changes.repeatedTrigger) };
     }
@@ -86,10 +92,12 @@ export function createGroupCommit(
         current = sealed[i]!;
         insertEntry(statements, current, changes.taskIds[i]!);
       }
-      projection.write(changes, head.seq + 1);
+      projection.write(changes, head.seq + 1, true);
       if (guarded) statements.release.run();
       return { call, stored };
     } catch (error) {
+      // Rolled back (or about to be, with the whole group): forget what was kept of it.
+      projection.forgetRunning();
       if (!isTriggerConflict(error) || current === undefined) throw error;
       if (guarded) {
         statements.rollbackToSavepoint.run();
@@ -111,6 +119,10 @@ export function createGroupCommit(
     try {
       statements.begin.run();
       head = readHead(statements);
+      if (committedHead?.seq !== head.seq || committedHead.hash !== head.hash) {
+        projection.forgetRunning();
+      }
+      committedHead = undefined;
       const startSeq = head.seq;
       const known = mark.isAt(head);
       for (const call of calls) {
@@ -127,7 +139,9 @@ export function createGroupCommit(
         checkpoint = hooks.beforeCommit(head, calls[calls.length - 1]!.time);
       }
       statements.commit.run();
+      committedHead = head;
     } catch (error) {
+      projection.forgetRunning();
       // An I/O or unexpected error poisons the whole group: nothing of it was committed.
       try {
         if (db.inTransaction) statements.rollback.run();

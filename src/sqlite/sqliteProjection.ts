@@ -48,8 +48,11 @@ type RecordRow = [
 
 const RECORD_COLUMNS = 'first_seq, occurrence, execution, first_at, retries_left';
 
+/** A {@link RecordRow} read for a fold, with its `live` and `holds_place` columns as bits. */
+type ReadRow = [...RecordRow, flags: number];
+
 /** A row as the fold reads it inside an append: not frozen (it never leaves the store). */
-function toInternalRecord(row: RecordRow): OccurrenceRecord {
+function toInternalRecord(row: RecordRow | ReadRow): OccurrenceRecord {
   const occurrence = JSON.parse(row[1]) as Occurrence;
   if (row[2] === null) {
     return expandWaiting({ occurrence, firstSeq: row[0], at: row[3]!, retriesRemaining: row[4]! });
@@ -58,7 +61,7 @@ function toInternalRecord(row: RecordRow): OccurrenceRecord {
 }
 
 /** A row as the record handed out: frozen all the way down, like every read model entity. */
-function toRecord(row: RecordRow): OccurrenceRecord {
+function toRecord(row: RecordRow | ReadRow): OccurrenceRecord {
   return deepFreeze(toInternalRecord(row));
 }
 
@@ -94,7 +97,7 @@ function toLiveRecord(row: RecordRow): OccurrenceRecord | WaitingRecord {
 export class SqliteProjection implements ProjectionSource {
   readonly #db: Database.Database;
   readonly #getTask: Database.Statement<[string], string>;
-  readonly #getRecord: Database.Statement<[string], RecordRow>;
+  readonly #getRecord: Database.Statement<[string], ReadRow>;
   readonly #putTask: Database.Statement<[string, string]>;
   readonly #deleteTask: Database.Statement<[string]>;
   readonly #insertRecord: Database.Statement<
@@ -112,9 +115,27 @@ export class SqliteProjection implements ProjectionSource {
       number | null,
     ]
   >;
-  readonly #updateRecord: Database.Statement<
-    [string, number, number, string | null, string | null, number | null, string]
-  >;
+  /**
+   * The update of a record by its key, one statement per set of the flag columns it changes
+   * (`live` when bit 1 is set, `holds_place` when bit 2 is): an UPDATE that names a column an
+   * index covers or filters on must maintain that index, even when the value stays. A trigger
+   * changes neither (a run stays live and keeps its place), an outcome only `live`.
+   */
+  readonly #updateRecord: readonly Database.Statement<unknown[]>[];
+  /**
+   * `live` (bit 1) and `holds_place` (bit 2) of each record {@link project} read from the
+   * table, by id: what {@link write} compares the new values with.
+   */
+  readonly #readFlags = new Map<string, number>();
+  #projecting = false;
+  /**
+   * Records this connection's group commit last wrote in state `triggered`, by id, at most
+   * {@link RUNNING_KEPT}: the run's outcome is folded over the record as written instead of
+   * reading and parsing its row again. Only the group commit uses and fills it, and it drops
+   * it ({@link forgetRunning}) whenever another writer may have changed the table since.
+   */
+  readonly #running = new Map<string, OccurrenceRecord>();
+  #useRunning = false;
   readonly #putState: Database.Statement<[string, string]>;
   readonly #allTasks: Database.Statement<[], string>;
   readonly #allState: Database.Statement<[], [string, string]>;
@@ -127,7 +148,9 @@ export class SqliteProjection implements ProjectionSource {
     this.#db = db;
     this.#getTask = db.prepare<[string], string>('SELECT task FROM tasks WHERE id = ?').pluck();
     this.#getRecord = db
-      .prepare<[string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM occurrences WHERE id = ?`)
+      .prepare<[string], ReadRow>(
+        `SELECT ${RECORD_COLUMNS}, live | (holds_place << 1) FROM occurrences WHERE id = ?`,
+      )
       .raw();
     // An upsert keeps the row (and its rowid, the order tasks are listed in) of a task that
     // is redefined, as the memory store's map keeps its key's place.
@@ -141,9 +164,13 @@ export class SqliteProjection implements ProjectionSource {
          occurrence, execution, first_at, retries_left)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#updateRecord = db.prepare(
-      `UPDATE occurrences SET state = ?, live = ?, holds_place = ?, execution = ?, first_at = ?,
-         retries_left = ? WHERE id = ?`,
+    // By first_seq, the table's own key: no lookup through the index on id.
+    this.#updateRecord = [0, 1, 2, 3].map((changed) =>
+      db.prepare(
+        `UPDATE occurrences SET state = ?, execution = ?, first_at = ?, retries_left = ?${
+          changed & LIVE ? ', live = ?' : ''
+        }${changed & HOLDS ? ', holds_place = ?' : ''} WHERE first_seq = ?`,
+      ),
     );
     this.#putState = db.prepare('INSERT OR REPLACE INTO log_state (key, value) VALUES (?, ?)');
     this.#allTasks = db.prepare<[], string>('SELECT task FROM tasks ORDER BY rowid').pluck();
@@ -176,8 +203,17 @@ export class SqliteProjection implements ProjectionSource {
   }
 
   record(occurrenceId: string): OccurrenceRecord | undefined {
+    if (this.#useRunning) {
+      const kept = this.#running.get(occurrenceId);
+      if (kept !== undefined) {
+        this.#readFlags.set(occurrenceId, flagsOf(kept.execution));
+        return kept;
+      }
+    }
     const row = this.#getRecord.get(occurrenceId);
-    return row === undefined ? undefined : toInternalRecord(row);
+    if (row === undefined) return undefined;
+    if (this.#projecting) this.#readFlags.set(occurrenceId, row[5]);
+    return toInternalRecord(row);
   }
 
   /** One occurrence's record as handed out (frozen). */
@@ -192,14 +228,36 @@ export class SqliteProjection implements ProjectionSource {
    * projection untouched.
    */
   project(entries: readonly StoredEvent[]): ProjectionChanges {
-    return projectEntries(entries, this);
+    this.#readFlags.clear();
+    this.#projecting = true;
+    try {
+      return projectEntries(entries, this);
+    } finally {
+      this.#projecting = false;
+      this.#useRunning = false;
+    }
+  }
+
+  /**
+   * {@link project} for the group commit, inside its transaction: records it wrote running
+   * are taken as written. The caller vouches that nobody changed the table since it wrote
+   * them (no other commit moved the head, nothing was rolled back).
+   */
+  projectOwn(entries: readonly StoredEvent[]): ProjectionChanges {
+    this.#useRunning = true;
+    return this.project(entries);
+  }
+
+  /** Drops the records kept running: the table may hold something else now. */
+  forgetRunning(): void {
+    this.#running.clear();
   }
 
   /**
    * Writes what {@link project} computed for entries from `fromSeq` on, in the caller's
    * transaction: a record first made by one of them is inserted, any other updated.
    */
-  write(changes: ProjectionChanges, fromSeq: number): void {
+  write(changes: ProjectionChanges, fromSeq: number, own = false): void {
     for (const id of changes.removedTasks) this.#deleteTask.run(id);
     for (const [id, task] of changes.tasks) {
       if (task !== null) this.#putTask.run(id, JSON.stringify(task));
@@ -210,10 +268,22 @@ export class SqliteProjection implements ProjectionSource {
       const executionJson = waiting === undefined ? JSON.stringify(execution) : null;
       const at = waiting === undefined ? null : waiting.at;
       const retries = waiting === undefined ? null : waiting.retriesRemaining;
-      const live = isLive(execution) ? 1 : 0;
-      const holds = holdsPlace(execution) ? 1 : 0;
+      const flags = flagsOf(execution);
+      const live = flags & LIVE;
+      const holds = flags & HOLDS ? 1 : 0;
       if (record.firstSeq < fromSeq) {
-        this.#updateRecord.run(execution.state, live, holds, executionJson, at, retries, id);
+        // Only a record folded over a row read back is kept: one made from an entry shares the
+        // entry's payload objects with whoever was handed the entry.
+        if (own) this.#keepRunning(id, record);
+        // A record not read by the last project() (none should be) is written in full.
+        const changed = (flags ^ (this.#readFlags.get(id) ?? ~flags)) & (LIVE | HOLDS);
+        const update = this.#updateRecord[changed]!;
+        const { state } = execution;
+        const key = record.firstSeq;
+        if (changed === 0) update.run(state, executionJson, at, retries, key);
+        else if (changed === LIVE) update.run(state, executionJson, at, retries, live, key);
+        else if (changed === HOLDS) update.run(state, executionJson, at, retries, holds, key);
+        else update.run(state, executionJson, at, retries, live, holds, key);
         continue;
       }
       this.#insertRecord.run(
@@ -234,6 +304,16 @@ export class SqliteProjection implements ProjectionSource {
       this.#putState.run(CALENDAR, JSON.stringify(changes.calendar));
     }
     if (changes.status !== undefined) this.#putState.run(STATUS, changes.status);
+  }
+
+  /** Keeps a record the group commit writes while it runs; forgets it once it moves on. */
+  #keepRunning(id: string, record: OccurrenceRecord): void {
+    this.#running.delete(id);
+    if (record.execution.state !== 'triggered') return;
+    this.#running.set(id, record);
+    if (this.#running.size > RUNNING_KEPT) {
+      this.#running.delete(this.#running.keys().next().value!);
+    }
   }
 
   /** Tasks, calendar, status and the live set, read in one transaction with `head`. */
@@ -322,6 +402,21 @@ export class SqliteProjection implements ProjectionSource {
       scheduledFor: new Date(ms).toISOString(),
     }));
   }
+}
+
+/**
+ * Running records kept at most (about 1 kB each): enough for every run of a burst between its
+ * trigger's commit and its outcome's, without holding all of a long-running crowd.
+ */
+const RUNNING_KEPT = 8192;
+
+/** Bits of {@link flagsOf}, as `live | (holds_place << 1)` reads them. */
+const LIVE = 1;
+const HOLDS = 2;
+
+/** The `live` and `holds_place` columns of a record, as bits. */
+function flagsOf(execution: Execution): number {
+  return (isLive(execution) ? LIVE : 0) | (holdsPlace(execution) ? HOLDS : 0);
 }
 
 /** One `?` per value, for an `IN (…)` list. */

@@ -115,6 +115,35 @@ describe('SmartScheduler', () => {
       expect(failed?.data.durationMs).toBe(5_000);
     });
 
+    it('that reads its signal only after its timeout finds it aborted with the TimeoutError', async () => {
+      const clock = new TestClock(T0);
+      const read: { aborted?: boolean; reason?: unknown } = {};
+      let readLater: (() => void) | undefined;
+      const s = setUp({
+        clock,
+        handlers: {
+          late: (_occ: unknown, context: { signal: AbortSignal }) => {
+            readLater = () => {
+              read.aborted = context.signal.aborted;
+              read.reason = context.signal.reason;
+            };
+            return new Promise(() => {});
+          },
+        },
+      });
+      await s.scheduler.defineTask(oneShot('late', MINUTE, { handler: 'late', timeoutMs: 5_000 }));
+      await s.scheduler.start();
+      await s.clock.advanceAsync(MINUTE + 5_000);
+      expect((await s.scheduler.listExecutions()).items[0]).toMatchObject({
+        state: 'failed',
+        error: { name: 'TimeoutError' },
+      });
+
+      readLater?.();
+      expect(read.aborted).toBe(true);
+      expect(read.reason).toMatchObject({ name: 'TimeoutError' });
+    });
+
     describe('that fails in any way', () => {
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown) => unhandled.push(reason);

@@ -4,6 +4,7 @@ import type { TimerQueue } from '../../time/TimerQueue.js';
 import { type Handlers, invokeHandler } from '../handlers.js';
 import { RunGate } from './RunGate.js';
 import type { RunPlaces } from './RunPlaces.js';
+import { RunSignal } from './RunSignal.js';
 
 /**
  * The handler runs in flight, outside the command queue: it starts each run (looking its
@@ -20,15 +21,16 @@ export class RunningHandlers {
    * The signal of each run in flight, its own: aborting them one by one costs one call each,
    * where thousands of runs listening on one shared signal made every new listener walk the
    * ones before it (an abort listener per run is a linear add on an `AbortSignal`: 20 % of
-   * an instance's profile with 30 000 runs in flight).
+   * an instance's profile with 30 000 runs in flight). A {@link RunSignal} makes the real
+   * `AbortSignal` only for a waiter or a handler that reads it.
    */
-  readonly #signals = new Set<AbortController>();
+  readonly #signals = new Set<RunSignal>();
   /** Set once `stop()`'s wait ran out: runs started afterwards start aborted. */
   #stopped = false;
   /** The places `concurrency` and each task's `maxConcurrent` allow. */
   readonly #places: RunPlaces | undefined;
   /** Runs of `overlap: 'cancelOther'` tasks in flight, by task, to abort when a newer starts. */
-  readonly #cancellable = new Map<string, Map<string, AbortController>>();
+  readonly #cancellable = new Map<string, Map<string, RunSignal>>();
 
   constructor(handlers: Handlers, timers: TimerQueue, places?: RunPlaces) {
     this.#handlers = handlers;
@@ -71,7 +73,7 @@ export class RunningHandlers {
         },
       });
     } else {
-      const own = new AbortController();
+      const own = new RunSignal();
       if (this.#stopped) own.abort();
       this.#signals.add(own);
       const forgetCancellable =
@@ -81,7 +83,7 @@ export class RunningHandlers {
         task,
         attempt: occurrence.attempt,
         idempotencyKey,
-        signal: own.signal,
+        signal: own,
         gate: this.#gate,
         ...(this.#places === undefined ? {} : { places: this.#places }),
       });
@@ -106,7 +108,7 @@ export class RunningHandlers {
    * function that forgets it once it settles. A manual run cancels nothing and cannot be
    * cancelled.
    */
-  #cancelOthers(occurrence: Occurrence, task: Task, own: AbortController): () => void {
+  #cancelOthers(occurrence: Occurrence, task: Task, own: RunSignal): () => void {
     if (occurrence.cause === 'manual') return () => {};
     let runs = this.#cancellable.get(task.id);
     if (runs === undefined) {
