@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type StoredEvent, streams } from '../../src/log/events.js';
 import { postgresStore } from '../../src/postgres/index.js';
+import { TestClock } from '../../src/testing/TestClock.js';
+import { schedulerHistory } from '../helpers/archiveFixtures.js';
 import { planflow, useProjectDirs } from '../helpers/cliHarness.js';
+import { DAY, T0 } from '../helpers/harness.js';
 import { PG_URL, requirePostgres, sql, useTempSchemas } from '../helpers/pgSchemas.js';
 
 beforeAll(requirePostgres);
@@ -99,5 +103,32 @@ describe('planflow --db postgres://…?schema=…', () => {
     expect(run.err).toContain('planflow approve echo --db');
     expect(run.err).toContain('the password is left out');
     expect(run.err).not.toContain('s3cret-pw');
+  });
+
+  it('verifies an archived schema with its segments, and reads their history', async () => {
+    const dir = newDir();
+    const schema = newSchema();
+    const db = `${PG_URL}?schema=${schema}`;
+    const clock = new TestClock(T0);
+    const store = await postgresStore({ connectionString: PG_URL, schema, clock });
+    await schedulerHistory(store, clock, 6);
+    const archiveDir = join(dir, 'archive');
+    const { segment } = await store.archive({ before: clock.now() - 3 * DAY, archiveDir });
+    await store.close();
+    const plain = await planflow(dir, ['--db', db, 'verify']);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain(`(1..${segment!.lastSeq} are archived: add --archive <dir>`);
+    const whole = await planflow(dir, ['--db', db, 'verify', '--full', '--archive', 'archive']);
+    expect(whole).toMatchObject({ code: 0 });
+    expect(whole.out).toMatch(/^ok: \d+ entries verify as one chain with the archive/);
+    const live = JSON.parse(
+      (await planflow(dir, ['--db', db, 'history', 'hourly', '--json'])).out,
+    ) as StoredEvent[];
+    const all = JSON.parse(
+      (await planflow(dir, ['--db', db, 'history', 'hourly', '--json', '--archive', 'archive']))
+        .out,
+    ) as StoredEvent[];
+    expect(all.length).toBeGreaterThan(live.length);
+    expect(all[0]!.seq).toBeLessThanOrEqual(segment!.lastSeq);
   });
 });
