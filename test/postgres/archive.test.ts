@@ -69,6 +69,11 @@ describe('archiving a PostgreSQL log', () => {
     const refused = await rejection(open(schema, clock, { retention: { keepFinishedFor: '3d' } }));
     expect(isPlanflowError(refused, 'planflow:invalid-options')).toBe(true);
     expect((refused as Error).message).toMatch(/retention needs archiveDir/);
+    const reader = await open(schema, clock, { readOnly: true });
+    const readOnly = await rejection(
+      reader.archive({ before: clock.now() - DAY, archiveDir: '.' }),
+    );
+    expect(isPlanflowError(readOnly, 'planflow:storage-read-only')).toBe(true);
     expect(await store.segments()).toEqual([]);
   });
 
