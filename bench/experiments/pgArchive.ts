@@ -1,8 +1,8 @@
 /**
  * Retention on a long PostgreSQL log: the archive run's time (wall and this process's CPU),
  * how long its record transaction holds the append lock (from the segment sealed to the
- * commit), the segment's size, the tables' size, what a writer on another store saw meanwhile
- * (awaited one-entry appends: slowest and p99), and the time to verify archive and live log as
+ * commit), the segment's size, the tables' size (after the run, and after VACUUM FULL), what
+ * a writer in another process saw meanwhile (awaited one-entry appends: slowest and p99), and the time to verify archive and live log as
  * one chain.
  *
  *   npx tsx bench/experiments/pgArchive.ts 100000 [connection string]
@@ -13,6 +13,7 @@
  * and copied into a fresh one for the run; both are dropped at the end.
  */
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,8 +109,6 @@ const tableBytes = async (schema: string): Promise<number> =>
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const quantile = (xs: number[], q: number): number =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
 
 const dir = mkdtempSync(join(tmpdir(), 'planflow-pg-archive-bench-'));
 try {
@@ -117,20 +116,22 @@ try {
   await copy(source, target);
   const clock = { now: () => NOW };
   const store = await postgresStore({ connectionString: url, schema: target, clock });
-  const writer = await postgresStore({ connectionString: url, schema: target, clock });
   const before = await tableBytes(target);
-  // A writer on another store appends awaited one-entry batches throughout the run.
-  const latencies: number[] = [];
-  let writing = true;
-  const writes = (async () => {
-    for (let i = 0; writing; i++) {
-      const t = performance.now();
-      await writer.append([
-        { type: 'scheduler.started', stream: 'scheduler', data: { instanceId: `w${i}` } },
-      ]);
-      latencies.push(performance.now() - t);
-    }
-  })();
+  // Another instance (a process of its own) appends awaited one-entry batches throughout.
+  const probe = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'pgAppendProbe.ts'), url, target],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let probeOut = '';
+  const ready = new Promise<void>((resolve) => {
+    probe.stdout.on('data', (chunk: Buffer) => {
+      probeOut += chunk.toString();
+      if (probeOut.startsWith('ready\n')) resolve();
+    });
+  });
+  const probeExit = new Promise<void>((resolve) => probe.on('exit', () => resolve()));
+  await ready;
   let sealedAt = 0;
   let recordedAt = 0;
   const cpu = process.cpuUsage();
@@ -145,9 +146,13 @@ try {
   });
   const archiveMs = performance.now() - t0;
   const used = process.cpuUsage(cpu);
-  writing = false;
-  await writes;
-  await writer.close();
+  probe.kill('SIGTERM');
+  await probeExit;
+  const appends = JSON.parse(probeOut.split('\n')[1]!) as {
+    appends: number;
+    p99: number;
+    max: number;
+  };
   const segment = result.segment!;
   const after = await tableBytes(target);
   let t = performance.now();
@@ -176,9 +181,9 @@ try {
         tablesBefore: mb(before),
         tablesAfter: mb(after),
         tablesAfterVacuumFull: mb(compacted),
-        writerAppendsDuringRun: latencies.length,
-        writerAppendP99: `${quantile(latencies, 0.99).toFixed(1)} ms`,
-        writerAppendMax: `${Math.max(...latencies).toFixed(1)} ms`,
+        writerAppendsDuringRun: appends.appends,
+        writerAppendP99: `${appends.p99.toFixed(1)} ms`,
+        writerAppendMax: `${appends.max.toFixed(1)} ms`,
         verifyLive: `${s(liveMs)} (${live.ok ? 'ok' : 'FAILED'})`,
         verifyArchiveAndLive: `${s(wholeMs)} (${whole.ok ? 'ok' : 'FAILED'})`,
         load: load.map((x) => x.toFixed(1)).join(' '),

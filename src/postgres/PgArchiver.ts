@@ -47,6 +47,9 @@ export type WhenBusy = 'refuse' | 'skip';
 
 type Parsed = Pick<OccurrenceRecord, 'occurrence' | 'firstSeq'>;
 
+/** Read-model rows read (and parsed) per page while finding what leaves it. */
+const LEAVING_PAGE = 2000;
+
 /**
  * Archive runs of one PostgreSQL store, with the SQLite store's rule and segment format. A
  * run holds the schema's archive lock (a session advisory lock, {@link archiveLockKey}) on
@@ -56,10 +59,14 @@ type Parsed = Pick<OccurrenceRecord, 'occurrence' | 'firstSeq'>;
  *
  * 1. **Seal** (appends go on): the prefix is read page by page, its chain and checkpoints
  *    checked, and written to a segment file in `archiveDir` (`sealSegment`).
- * 2. **Record**: one transaction under the schema's append lock — the one every group
- *    commit takes, so the chain stays linear with concurrent writers — inserts the segment
- *    row, deletes the entries and the settled occurrences leaving the read model, and
- *    appends `log.archived` (with the mark, a due checkpoint and the NOTIFY of the head).
+ * 2. **Record**: one transaction. It deletes the prefix's entries and the settled
+ *    occurrences leaving the read model — rows no append changes — and then takes the
+ *    schema's append lock, the one every group commit takes, so the chain stays linear with
+ *    concurrent writers: under it, it appends `log.archived` onto the head (with the mark, a
+ *    due checkpoint and the NOTIFY of the head), inserts the segment row and commits. Writers
+ *    wait for the fact only, not for the deletes (measured: appends of another process
+ *    waited up to 17–25 ms during a run archiving 90 100 entries, 141–172 ms with the lock
+ *    taken first).
  *
  * A failure before the commit leaves the log as it was; the sealed file is removed, or — if
  * the process died — removed by the next run as an unrecorded leftover.
@@ -257,16 +264,26 @@ export class PgArchiver {
     lastSeq: number,
     occurrencesBefore: IsoInstant,
   ): Promise<string[]> {
-    const { rows } = await client.query<[string, string]>({
-      text: `SELECT id, execution FROM ${this.#q}.occurrences
-             WHERE first_seq <= $1 AND NOT live AND scheduled_ms < $2 AND execution IS NOT NULL`,
-      values: [lastSeq, Date.parse(occurrencesBefore)],
-      rowMode: 'array',
-    });
     const range = { lastSeq, occurrencesBefore };
-    return rows.flatMap(([id, execution]) =>
-      leavesReadModel({ execution: JSON.parse(execution) } as OccurrenceRecord, range) ? [id] : [],
-    );
+    const leaving: string[] = [];
+    // In pages, so parsing the records never holds this process's event loop for long.
+    for (let after = 0; ; ) {
+      this.#parts.beforePage();
+      const { rows } = await client.query<[number, string, string]>({
+        text: `SELECT first_seq, id, execution FROM ${this.#q}.occurrences
+               WHERE first_seq > $1 AND first_seq <= $2 AND NOT live AND scheduled_ms < $3
+                 AND execution IS NOT NULL
+               ORDER BY first_seq LIMIT ${LEAVING_PAGE}`,
+        values: [after, lastSeq, Date.parse(occurrencesBefore)],
+        rowMode: 'array',
+      });
+      for (const [, id, execution] of rows) {
+        const record = { execution: JSON.parse(execution) } as OccurrenceRecord;
+        if (leavesReadModel(record, range)) leaving.push(id);
+      }
+      if (rows.length < LEAVING_PAGE) return leaving;
+      after = rows[rows.length - 1]![0];
+    }
   }
 
   /** Phase 2: records the sealed segment and takes its entries out, in one transaction. */
@@ -285,7 +302,7 @@ export class PgArchiver {
     let checkpoint: Checkpoint | undefined;
     let record: SegmentRecord;
     let pruned: number;
-    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(schema)})`);
+    await client.query('BEGIN');
     try {
       const now = await segments.start(client);
       if (now.seq !== start.seq || now.hash !== start.hash) {
@@ -306,6 +323,21 @@ export class PgArchiver {
           { path: where },
         );
       }
+      // The deletes touch rows no append changes (settled occurrences, whose outcome and
+      // follow-up were one append; entries of the prefix, below every head), so they run
+      // before the append lock and writers wait only for the fact. Were an append ever to
+      // wait for one of these rows while holding the lock, the server's deadlock check
+      // would fail one side (storage-busy, transient) and nothing of it would commit.
+      const deleted = await client.query(
+        `DELETE FROM ${q}.occurrences WHERE NOT live AND id IN (SELECT json_array_elements_text($1::json))`,
+        [JSON.stringify(run.leaving)],
+      );
+      pruned = deleted.rowCount ?? 0;
+      await client.query(`DELETE FROM ${q}.entries WHERE seq > $1 AND seq <= $2`, [
+        start.seq,
+        header.lastSeq,
+      ]);
+      await client.query(`SELECT pg_advisory_xact_lock(${lockKey(schema)})`);
       const state = await projection.prefetch(client, {
         occurrenceIds: [],
         taskIds: [],
@@ -316,15 +348,6 @@ export class PgArchiver {
         state.mark !== undefined &&
         state.mark.seq === headBefore.seq &&
         state.mark.hash === headBefore.hash;
-      const deleted = await client.query(
-        `DELETE FROM ${q}.occurrences WHERE id = ANY($1::text[]) AND NOT live`,
-        [run.leaving],
-      );
-      pruned = deleted.rowCount ?? 0;
-      await client.query(`DELETE FROM ${q}.entries WHERE seq > $1 AND seq <= $2`, [
-        start.seq,
-        header.lastSeq,
-      ]);
       const time = stampTime();
       const fact = logArchived({
         firstSeq: header.firstSeq,
