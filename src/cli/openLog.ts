@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { StorageError } from '../domain/errors.js';
 import type { CalendarInput } from '../domain/types.js';
 import { EventLog } from '../log/EventLog.js';
+import type { StoreClock } from '../log/EventStore.js';
 import { type PostgresStore, postgresStore } from '../postgres/index.js';
 import {
   DEFAULT_SCHEMA,
@@ -81,6 +82,8 @@ export type OpenLogFlags = Readonly<{
    * `ctx.signingKey()`); ignored when `readOnly`. @default undefined (nothing is signed)
    */
   signingKey?: KeyObject | undefined;
+  /** Time source of the store's stamps (a command's `io.clock`). @default the system clock */
+  clock?: StoreClock | undefined;
 }>;
 
 /**
@@ -129,6 +132,7 @@ export async function openExistingStore(
     verifyOnOpen: options.verifyOnOpen === false ? false : 'new',
     readOnly,
     ...(readOnly || options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }
 
@@ -151,6 +155,7 @@ async function openExistingSchema(
     verifyOnOpen,
     readOnly,
     ...(readOnly || options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }
 

@@ -3,8 +3,8 @@ import type { CheckpointedStore } from './CheckpointedStore.js';
 import type { HeldBack } from './leavesReadModel.js';
 
 /**
- * One sealed archive segment as the log records it (the SQLite `segments` table, the memory
- * store's list): entries `firstSeq`..`lastSeq`, the hashes the chain crosses it with, and
+ * One sealed archive segment as the log records it (the `segments` table of SQLite and
+ * PostgreSQL, the memory store's list): entries `firstSeq`..`lastSeq`, the hashes the chain crosses it with, and
  * the sha256 of its entry lines. The same values are in the segment's header and in the
  * `log.archived` entry at `factSeq`, which is part of the hash chain.
  */
@@ -49,7 +49,10 @@ export type ArchiveOptions = Readonly<{
    * so the chain stays one piece. @default now minus the store's `retention.keepFinishedFor`
    */
   before?: Date | string | number;
-  /** Where the segment goes (SQLite). @default the store's `retention.archiveDir`, else `<path>.archive` */
+  /**
+   * Where the segment goes (SQLite, PostgreSQL). @default the store's `retention.archiveDir`,
+   * else (SQLite) `<path>.archive`; PostgreSQL has no default, one of them is required
+   */
   archiveDir?: string;
   /**
    * Hears each step of the run, synchronously (the `recording` step inside the transaction):
@@ -62,7 +65,7 @@ export type ArchiveOptions = Readonly<{
 export type ArchiveResult = Readonly<{
   /** The segment it sealed and recorded; undefined when nothing was old enough to move. */
   segment: SegmentRecord | undefined;
-  /** The segment's path (SQLite) when one was written. */
+  /** The segment's path (SQLite, PostgreSQL) when one was written. */
   path?: string;
   /** The segment's bytes (the memory store, which keeps no files). */
   bytes?: Uint8Array;
@@ -80,7 +83,7 @@ export type ArchiveResult = Readonly<{
 
 /**
  * A store that can move the old prefix of its log into sealed, compressed segments (JSON
- * Lines + gzip) and still verify as one chain with them. Both PlanFlow stores are one. See
+ * Lines + gzip) and still verify as one chain with them. Every PlanFlow store is one. See
  * docs/storage.md ("Retention and archives").
  */
 export interface ArchivingStore extends CheckpointedStore {

@@ -25,7 +25,10 @@ export type RetentionOptions = Readonly<{
    * `'12h'` or `'2 weeks'`. Every entry older than that — a prefix of the log — is archived.
    */
   keepFinishedFor: number | string;
-  /** Where segments go (SQLite). @default `<path>.archive` beside the log */
+  /**
+   * Where segments go. SQLite: @default `<path>.archive` beside the log. PostgreSQL: required
+   * (there is no log file to put them beside). The memory store takes none.
+   */
   archiveDir?: string;
   /** When to run. @default { entries: 100000, ms: 86400000 } */
   every?: RetentionEvery;

@@ -16,7 +16,8 @@ export type PgMigration = Readonly<{
  * locale (under a natural-language collation punctuation can be ignored).
  *
  * The instances' leases (step 2) live beside the log, never in its hash chain: a lease says
- * who runs now, not what happened.
+ * who runs now, not what happened. The archive segments (step 3) are recorded both in their
+ * table and, in the chain, by each run's `log.archived` entry.
  */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   {
@@ -86,6 +87,25 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
         paused boolean NOT NULL DEFAULT false
       );`,
   },
+  {
+    version: 3,
+    description:
+      'segments: archive segments the live log starts after (see docs/storage.md, "Retention and archives")',
+    sql: `
+      CREATE TABLE %s.segments (
+        last_seq bigint PRIMARY KEY,
+        first_seq bigint NOT NULL,
+        count bigint NOT NULL,
+        first_prev_hash text COLLATE "C" NOT NULL,
+        last_hash text COLLATE "C" NOT NULL,
+        sha256 text COLLATE "C" NOT NULL,
+        file text NOT NULL,
+        dir text NOT NULL,
+        bytes bigint NOT NULL,
+        fact_seq bigint NOT NULL,
+        archived_at text COLLATE "C" NOT NULL
+      );`,
+  },
 ]);
 
 /** The schema version this PlanFlow writes and reads. */
@@ -100,6 +120,14 @@ export const quoted = (schema: string): string => `"${schema}"`;
  * schema's name hashed by the server.
  */
 export const lockKey = (schema: string): string => `1347831366, hashtext('${schema}')`;
+
+/**
+ * The key pair of a schema's archive lock: one archive run at a time per schema, whichever
+ * instance starts it. A session lock held for the whole run (sealing takes seconds to
+ * minutes), on a key of its own so that appends, which take {@link lockKey} per
+ * transaction, go on meanwhile.
+ */
+export const archiveLockKey = (schema: string): string => `1347831367, hashtext('${schema}')`;
 
 /** The LISTEN/NOTIFY channel on which a schema's writers announce each new head. */
 export const channelOf = (schema: string): string => `planflow:${schema}`;

@@ -1,5 +1,6 @@
+import type Pg from 'pg';
 import { CorruptLogError, StorageError, ValidationError } from '../domain/errors.js';
-import type { CheckpointedStore } from '../log/CheckpointedStore.js';
+import type { ArchiveOptions, ArchiveResult, ArchivingStore } from '../log/ArchivingStore.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import { checkpointSchedule } from '../log/checkpointSchedule.js';
 import type { AppendOptions, LogHead, ReadOptions } from '../log/EventStore.js';
@@ -7,6 +8,9 @@ import { rowToStoredEvent } from '../log/entryRow.js';
 import type { NewEvent, StoredEvent } from '../log/events.js';
 import type { HeadWatching } from '../log/HeadWatching.js';
 import { type DraftEvent, draftEvents, timeStamper } from '../log/prepareAppend.js';
+import { RetentionCadence } from '../log/RetentionCadence.js';
+import { resolveArchiveRun } from '../log/retentionOptions.js';
+import { segmentFactFinding } from '../log/segmentFactFinding.js';
 import { readOnlyStoreError, storeClosedError } from '../log/storeErrors.js';
 import { resolveAppendOptions, resolveReadOptions } from '../log/storeOptions.js';
 import { type VerifyResult, verifyChain } from '../log/verifyChain.js';
@@ -16,6 +20,7 @@ import {
   verifyCheckpoints,
 } from '../log/verifyCheckpoints.js';
 import { loadPg } from './loadPg.js';
+import { PgArchiver } from './PgArchiver.js';
 import { PgHeadWatch } from './PgHeadWatch.js';
 import { PgProjection, VERIFIED } from './PgProjection.js';
 import { entryPageReader } from './pgEntries.js';
@@ -23,6 +28,7 @@ import { type PgSite, pgFault, pgGuarded } from './pgFault.js';
 import { createPgGroupCommit, type PgCommitHooks } from './pgGroupCommit.js';
 import { pgLeases } from './pgLeases.js';
 import { EMPTY_HEAD, lockKey, preparePgSchema, quoted } from './pgSchema.js';
+import { PgSegments } from './pgSegments.js';
 import { type PostgresStoreOptions, resolvePostgresStoreOptions } from './postgresStoreOptions.js';
 
 const COMPONENT = 'postgresStore';
@@ -31,14 +37,24 @@ const COMPONENT = 'postgresStore';
 const VERIFY_PAGE = 500;
 
 /** A PostgreSQL-backed event store: checks its own chain, signs checkpoints, hears others. */
-export interface PostgresStore extends CheckpointedStore, HeadWatching {
+export interface PostgresStore extends ArchivingStore, HeadWatching {
   /** The schema the log lives in. */
   readonly schema: string;
   /**
-   * Checks the hash chain after the verified mark (all of it with `full`), then the signed
-   * checkpoints and `expectHead` against it. Appends keep working meanwhile.
+   * Checks the hash chain after the verified mark (all of it with `full`; from the end of
+   * the newest archive segment), then the newest segment's record against its `log.archived`
+   * entry, the signed checkpoints and `expectHead`. Appends keep working meanwhile.
    */
   verify(options?: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * Moves the entries older than `before` (default: now minus `retention.keepFinishedFor`)
+   * into one sealed segment file in `archiveDir` (required: the run's, else
+   * `retention.archiveDir`). Appends go on while it writes the segment; recording it is one
+   * transaction under the append lock. One run at a time per schema across all instances: a
+   * second one is refused with `planflow:storage-busy` (transient). Resolves with `segment`
+   * undefined when nothing is old enough.
+   */
+  archive(options?: ArchiveOptions): Promise<ArchiveResult>;
 }
 
 /** A lone UTF-16 surrogate: PostgreSQL text cannot hold it (it would be stored changed). */
@@ -84,7 +100,7 @@ const toCheckpoint = ([seq, keyId, hash, time, signature]: CheckpointRow): Check
  */
 export async function postgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const resolved = resolvePostgresStoreOptions(options);
-  const { schema, where, readOnly, clock, signing, verifyOnOpen } = resolved;
+  const { schema, where, readOnly, clock, signing, verifyOnOpen, retention } = resolved;
   const pg = loadPg();
   const site = (operation: string): PgSite => ({ component: COMPONENT, where, operation });
   // bigint columns (seq, scheduled_ms) come back as numbers: every one of them is a safe
@@ -108,6 +124,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   const q = quoted(schema);
   const projection = new PgProjection(schema);
   const readPage = entryPageReader(schema);
+  const segments = new PgSegments(schema);
   let closed = false;
   let closing = false;
 
@@ -118,8 +135,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     });
     return rows[0] === undefined ? EMPTY_HEAD : { seq: rows[0][0], hash: rows[0][1] };
   };
-  const readCheckpoints = async (): Promise<Checkpoint[]> => {
-    const { rows } = await pool.query<CheckpointRow>({
+  const readCheckpoints = async (db: Pick<Pg.Pool, 'query'> = pool): Promise<Checkpoint[]> => {
+    const { rows } = await db.query<CheckpointRow>({
       text: `SELECT seq, key_id, hash, time, signature FROM ${q}.checkpoints ORDER BY seq, key_id`,
       rowMode: 'array',
     });
@@ -145,11 +162,16 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     return new Map(rows);
   };
 
-  /** The mark, checked against the entry it names; a CorruptLogError when that entry changed. */
-  const checkedMark = async (): Promise<LogHead> => {
-    const mark = await readMark();
+  /**
+   * The mark, checked against the entry it names; a CorruptLogError when that entry changed.
+   * Never below where the live log starts: an archive run verified every entry it moved into
+   * a segment, so a mark it left behind counts from the segment's end.
+   */
+  const checkedMark = async (start: LogHead): Promise<LogHead> => {
+    const stored = await readMark();
+    const mark = stored.seq >= start.seq ? stored : start;
     if (mark.seq === 0) return mark;
-    const found = (await hashesAt([mark.seq])).get(mark.seq);
+    const found = mark.seq === start.seq ? start.hash : (await hashesAt([mark.seq])).get(mark.seq);
     if (found === mark.hash) return mark;
     const what =
       found === undefined
@@ -191,6 +213,50 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     return verifyChain(raw(), (event) => event.data as unknown as string, after);
   };
 
+  /**
+   * The chain after `after`, the newest segment's record against its `log.archived` entry,
+   * then the checkpoints (and `expectHead`): an archived entry's hash is the segment's end
+   * hash, or what its checkpoint said when the archive run checked it against the entry.
+   */
+  const checkLog = async (
+    start: LogHead,
+    after: LogHead,
+    checkpoints: readonly Checkpoint[],
+    beforePage: () => void,
+    verifyOptions?: VerifyOptions,
+  ): Promise<Readonly<{ result: VerifyResult; chain: VerifyResult }>> => {
+    const chain = await walk(after, beforePage);
+    let found: VerifyResult | undefined;
+    if (chain.ok && start.seq > 0) {
+      const segment = await segments.last(pool);
+      const rows =
+        segment === undefined ? [] : await readPage(pool, segment.factSeq, segment.factSeq, 1);
+      found = segmentFactFinding(
+        segment,
+        chain.entries,
+        rows[0] === undefined ? undefined : rowToStoredEvent(rows[0]),
+      );
+    }
+    const seqs = checkpoints.map((c) => c.seq);
+    const expectHead =
+      verifyOptions === undefined
+        ? undefined
+        : resolveVerifyOptions(COMPONENT, verifyOptions).expectHead;
+    if (expectHead !== undefined) seqs.push(expectHead.seq);
+    const hashes = await hashesAt(seqs);
+    const archived = new Map(
+      checkpoints.filter((c) => c.seq < start.seq).map((c) => [c.seq, c.hash] as const),
+    );
+    const hashAt = (seq: number): string | undefined =>
+      hashes.get(seq) ?? (seq === start.seq && seq > 0 ? start.hash : archived.get(seq));
+    const result = verifyCheckpoints(
+      found ?? chain,
+      { checkpoints, hashAt, archivedUpTo: start.seq },
+      verifyOptions,
+    );
+    return { result, chain: found ?? chain };
+  };
+
   /** Moves the mark forward to a head just verified (never back: another writer may be ahead). */
   const advanceMark = async (head: LogHead): Promise<void> => {
     await pool.query(
@@ -211,14 +277,9 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     }
     checkpointsAtOpen = await readCheckpoints();
     if (verifyOnOpen !== false) {
-      const after = verifyOnOpen === 'full' ? EMPTY_HEAD : await checkedMark();
-      const chain = await walk(after, () => undefined);
-      const seqs = checkpointsAtOpen.map((c) => c.seq);
-      const hashes = await hashesAt(seqs);
-      const result = verifyCheckpoints(chain, {
-        checkpoints: checkpointsAtOpen,
-        hashAt: (seq) => hashes.get(seq),
-      });
+      const start = await segments.start(pool);
+      const after = verifyOnOpen === 'full' ? start : await checkedMark(start);
+      const { result } = await checkLog(start, after, checkpointsAtOpen, () => undefined);
       if (!result.ok) {
         throw new CorruptLogError(
           result.firstBadSeq,
@@ -245,14 +306,19 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       ? undefined
       : checkpointSchedule(signing.signer, signing.every, ownLast, clock.now());
   let lastCommitted: LogHead | undefined;
+  // Retention: a run on open, then one whenever a commit finds the cadence due.
+  const cadence = retention === undefined ? undefined : new RetentionCadence(retention);
   const hooks: PgCommitHooks | undefined =
-    schedule === undefined
+    schedule === undefined && cadence === undefined
       ? undefined
       : {
-          beforeCommit: (head, time) => schedule.due(head, Date.parse(time)),
+          beforeCommit: (head, time) => schedule?.due(head, Date.parse(time)),
           committed(head, checkpoint) {
             lastCommitted = head;
-            if (checkpoint !== undefined) schedule.recorded(checkpoint);
+            if (checkpoint !== undefined) schedule?.recorded(checkpoint);
+            if (cadence !== undefined && !closing && cadence.due(head.seq, clock.now())) {
+              runRetention(head.seq);
+            }
           },
         };
   const commits = createPgGroupCommit({
@@ -268,6 +334,42 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     async () => (await readHead()).seq,
   );
   const stampTime = timeStamper(COMPONENT, clock);
+  const archiver = new PgArchiver({
+    pool,
+    schema,
+    projection,
+    segments,
+    readPage,
+    readCheckpoints,
+    hooks,
+    site,
+    clock,
+    stampTime,
+    beforePage: () => {
+      if (closing || closed) throw storeClosedError(COMPONENT, 'archive');
+    },
+  });
+  /**
+   * A run of the cadence. In a fleet every instance may have retention: a run that finds
+   * another instance's run in progress is skipped (that one does the work), not an error.
+   */
+  function runRetention(headSeq: number): void {
+    if (cadence === undefined || retention === undefined) return;
+    const nowMs = clock.now();
+    cadence.started(headSeq, nowMs);
+    archiver
+      .run(resolveArchiveRun(COMPONENT, undefined, { nowMs, retention }), 'skip')
+      .then(
+        (result) => {
+          if (result !== undefined) retention.onArchived(result);
+        },
+        (error: unknown) => {
+          if (!closing) retention.onError(error);
+        },
+      )
+      .finally(() => cadence.finished());
+  }
+  if (cadence !== undefined) runRetention((await readHead().catch(() => EMPTY_HEAD)).seq);
 
   const ensureOpen = (operation: string): void => {
     if (closed || closing) throw storeClosedError(COMPONENT, operation);
@@ -354,25 +456,24 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     placesSince: (sinceMs) => guarded('read', 'read', () => projection.placesSince(pool, sinceMs)),
     async verify(verifyOptions?: VerifyOptions): Promise<VerifyResult> {
       ensureOpen('verify');
-      const { full, expectHead } = resolveVerifyOptions(COMPONENT, verifyOptions);
+      const { full } = resolveVerifyOptions(COMPONENT, verifyOptions);
       return pgGuarded(site('verify'), async () => {
         // Read before the walk: whatever a checkpoint names was committed before it starts.
         const checkpoints = await readCheckpoints();
-        let after: LogHead = EMPTY_HEAD;
+        const start = await segments.start(pool);
+        let after: LogHead = start;
         if (!full) {
           try {
-            after = await checkedMark();
+            after = await checkedMark(start);
           } catch (error) {
             if (!(error instanceof CorruptLogError)) throw error;
           }
         }
-        const chain = await walk(after, () => ensureOpen('verify'));
-        const seqs = checkpoints.map((c) => c.seq);
-        if (expectHead !== undefined) seqs.push(expectHead.seq);
-        const hashes = await hashesAt(seqs);
-        const result = verifyCheckpoints(
-          chain,
-          { checkpoints, hashAt: (seq) => hashes.get(seq) },
+        const { result, chain } = await checkLog(
+          start,
+          after,
+          checkpoints,
+          () => ensureOpen('verify'),
           verifyOptions,
         );
         if (result.ok && !readOnly && chain.ok && chain.entries > after.seq) {
@@ -381,7 +482,20 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
         return result;
       });
     },
-    checkpoints: () => guarded('read the checkpoints of', 'checkpoints', readCheckpoints),
+    checkpoints: () => guarded('read the checkpoints of', 'checkpoints', () => readCheckpoints()),
+    async archive(archiveOptions?: ArchiveOptions): Promise<ArchiveResult> {
+      ensureOpen('archive');
+      if (readOnly) {
+        throw new StorageError(
+          'planflow:storage-read-only',
+          `${COMPONENT}: cannot archive ${where}: the store was opened with readOnly: true; open it without readOnly to archive`,
+          { path: where },
+        );
+      }
+      const run = resolveArchiveRun(COMPONENT, archiveOptions, { nowMs: clock.now(), retention });
+      return archiver.run(run, 'refuse');
+    },
+    segments: () => guarded('read the segments of', 'segments', () => segments.all(pool)),
     watchHead(listener) {
       ensureOpen('watchHead');
       if (typeof listener !== 'function') {
@@ -397,6 +511,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       if (closed || closing) return;
       closing = true;
       try {
+        // A run in progress stops at its next page; one recording its segment finishes first.
+        await archiver.idle();
         await commits.idle();
         watch.close();
         if (!readOnly) await pgGuarded(site('close'), finalCheckpoint);

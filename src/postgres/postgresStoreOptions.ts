@@ -6,6 +6,11 @@ import {
   type SigningOptions,
 } from '../log/checkpointOptions.js';
 import type { StoreClock } from '../log/EventStore.js';
+import {
+  type ResolvedRetention,
+  type RetentionOptions,
+  resolveRetention,
+} from '../log/retentionOptions.js';
 import { resolveStoreClock } from '../log/storeOptions.js';
 
 /** How much of the log `postgresStore` checks on open (see its `verifyOnOpen`). */
@@ -41,6 +46,15 @@ export type PostgresStoreOptions = Readonly<{
    * rejects with `planflow:storage-read-only`. @default false
    */
   readOnly?: boolean;
+  /**
+   * Archive entries older than `keepFinishedFor` into sealed segment files in
+   * `retention.archiveDir` (required: a PostgreSQL log has no file to put them beside), on
+   * open and then on a cadence; settled occurrences whose entries all moved leave the read
+   * model. In a fleet each instance may have it: one run at a time per schema, the others'
+   * runs are skipped meanwhile. Not with `readOnly`. See docs/storage.md, "Retention and
+   * archives". @default undefined (keep everything in the live log)
+   */
+  retention?: RetentionOptions;
 }> &
   SigningOptions;
 
@@ -55,6 +69,7 @@ export type ResolvedPostgresStoreOptions = Readonly<{
   verifyOnOpen: PgVerifyOnOpen | false;
   readOnly: boolean;
   signing: ResolvedSigning | undefined;
+  retention: ResolvedRetention | undefined;
 }>;
 
 const KEYS: OptionKeys<PostgresStoreOptions> = {
@@ -66,6 +81,7 @@ const KEYS: OptionKeys<PostgresStoreOptions> = {
   readOnly: true,
   signingKey: true,
   checkpointEvery: true,
+  retention: true,
 };
 
 const COMPONENT = 'postgresStore';
@@ -190,6 +206,21 @@ export function resolvePostgresStoreOptions(options: unknown): ResolvedPostgresS
       `${COMPONENT}: options.signingKey and readOnly: true exclude each other: a read-only store never signs; to check the log's checkpoints pass the public key to verify({ publicKey }) instead`,
     );
   }
+  const retention = resolveRetention(COMPONENT, record);
+  if (retention !== undefined && readOnly) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'retention',
+      `${COMPONENT}: options.retention and readOnly: true exclude each other: a read-only store never archives; open it without readOnly to archive, or drop retention`,
+    );
+  }
+  if (retention !== undefined && retention.archiveDir === undefined) {
+    throw new ValidationError(
+      'planflow:invalid-options',
+      'retention.archiveDir',
+      `${COMPONENT}: options.retention needs archiveDir, the directory the segment files go to (a PostgreSQL log has no file to put them beside), e.g. { keepFinishedFor: '90d', archiveDir: './archive' }`,
+    );
+  }
   return Object.freeze({
     connectionString: parsed.connectionString,
     schema,
@@ -199,5 +230,6 @@ export function resolvePostgresStoreOptions(options: unknown): ResolvedPostgresS
     verifyOnOpen: verifyGiven === true ? 'full' : verifyGiven,
     readOnly,
     signing,
+    retention,
   });
 }

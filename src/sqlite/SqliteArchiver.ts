@@ -1,32 +1,27 @@
-import { readdirSync, rmSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CorruptLogError, StateError, ValidationError } from '../domain/errors.js';
 import type { IsoInstant } from '../domain/types.js';
 import type { ArchiveResult, SegmentRecord } from '../log/ArchivingStore.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import { type LogHead, type StoreClock, toIso } from '../log/EventStore.js';
-import type { StoredEvent } from '../log/events.js';
 import { logArchived } from '../log/facts.js';
 import { type HeldBack, heldBackBy, RECENT_OCCURRENCES_MS } from '../log/leavesReadModel.js';
 import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
-import { SegmentBody } from '../log/SegmentBody.js';
-import { segmentFileName, segmentFilePrefix } from '../log/segmentFormat.js';
-import { verifyChain } from '../log/verifyChain.js';
+import { type SealedSegment, sealSegment } from '../log/sealSegment.js';
+import { segmentFileName } from '../log/segmentFormat.js';
+import { removeSegmentLeftovers } from '../log/segmentLeftovers.js';
 import type { CheckpointTable } from './checkpointTable.js';
 import type { CommitHooks } from './groupCommit.js';
 import { insertEntry, type LogStatements, readHead, readPage } from './logStatements.js';
 import { pruneArchived } from './pruneArchived.js';
-import { SegmentFile } from './SegmentFile.js';
 import type { SegmentTable } from './segmentTable.js';
 import type { SqliteProjection } from './sqliteProjection.js';
 import { storageFault } from './storageFault.js';
 import type { VerifiedMark } from './VerifiedMark.js';
 import { corruptLogError } from './verifyLog.js';
-
-/** Rows read (and lines written) per page while sealing a segment. */
-const PAGE = 500;
 
 /** What an archive run of an SQLite store works with: the store's own parts. */
 export type ArchiverParts = Readonly<{
@@ -87,7 +82,7 @@ export class SqliteArchiver {
   tidy(dir?: string): void {
     const { path, statements } = this.#parts;
     if (path === ':memory:' && dir === undefined) return;
-    removeLeftovers(
+    removeSegmentLeftovers(
       resolve(dir ?? defaultArchiveDir(path)),
       basename(path),
       statements.start().seq + 1,
@@ -108,7 +103,7 @@ export class SqliteArchiver {
     if (last <= start.seq) return { segment: undefined, prunedOccurrences: 0, before, ...held };
     const dir = resolve(options.archiveDir ?? this.#defaultDir());
     const name = segmentFileName(basename(path), start.seq + 1, last);
-    removeLeftovers(dir, basename(path), start.seq + 1);
+    removeSegmentLeftovers(dir, basename(path), start.seq + 1);
     const sealed = await this.#seal(start, last, dir, name, options);
     try {
       return { ...this.#record(start, sealed, before, options), ...held };
@@ -171,76 +166,24 @@ export class SqliteArchiver {
     dir: string,
     name: string,
     options: ResolvedArchiveRun,
-  ): Promise<Sealed> {
-    const { statements, checkpoints, beforePage, component, path } = this.#parts;
-    const inRange = checkpoints.all().filter((c) => c.seq > start.seq && c.seq <= last);
-    const wanted = new Set(inRange.map((c) => c.seq));
-    const hashes = new Map<number, string>();
-    const body = new SegmentBody();
-    const file = new SegmentFile(dir, name);
-    async function* pages(): AsyncGenerator<readonly StoredEvent[]> {
-      for (let next = start.seq + 1; next <= last; ) {
-        beforePage();
-        const rows = readPage(statements, next, last, PAGE);
-        if (rows.length === 0) return;
-        let text = '';
-        const batch = new Array<StoredEvent>(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          const [seq, id, type, time, stream, dataJson, schemaVersion, prevHash, hash] = rows[i]!;
-          text += body.line({
-            seq,
-            id,
-            type,
-            time,
-            stream,
-            dataJson,
-            schemaVersion,
-            prevHash,
-            hash,
-          });
-          if (wanted.has(seq)) hashes.set(seq, hash);
-          batch[i] = {
-            seq,
-            id,
-            type,
-            time,
-            stream,
-            data: dataJson,
-            schemaVersion,
-            prevHash,
-            hash,
-          } as never;
-        }
-        await file.write(text);
-        yield batch;
-        next = rows[rows.length - 1]![0] + 1;
-      }
-    }
+  ): Promise<SealedSegment> {
+    const { statements, checkpoints, beforePage, component, path, stampTime } = this.#parts;
     try {
-      const chain = await verifyChain(pages(), (e) => e.data as unknown as string, start);
-      const broken = corruptLogError(component, path, chain);
-      if (broken !== undefined) throw broken;
-      if (chain.entries !== last) {
-        throw new CorruptLogError(
-          chain.entries + 1,
-          `${component}: cannot archive "${path}": entries ${chain.entries + 1}..${last} are missing from the log. Nothing was changed; check it with planflow verify --full`,
-          { path },
-        );
-      }
-      for (const checkpoint of inRange) {
-        if (hashes.get(checkpoint.seq) !== checkpoint.hash) {
-          throw new CorruptLogError(
-            checkpoint.seq,
-            `${component}: cannot archive "${path}": the signed checkpoint of entry #${checkpoint.seq} does not match the entry (forged). Nothing was changed; check it with planflow verify --full --public-key <key>`,
-            { path },
-          );
-        }
-      }
-      const header = body.header(inRange, this.#parts.stampTime());
-      const written = await file.seal(header, options.onStep);
-      return { ...written, header, dir, name };
+      return await sealSegment({
+        start,
+        last,
+        readPage: (from, to, limit) => readPage(statements, from, to, limit),
+        checkpoints: checkpoints.all(),
+        dir,
+        name,
+        stampTime,
+        onStep: options.onStep,
+        beforePage,
+        refusal: `${component}: cannot archive "${path}"`,
+        path,
+        broken: (chain) => corruptLogError(component, path, chain),
+      });
     } catch (error) {
-      await file.discard();
       if (error instanceof CorruptLogError || error instanceof StateError) throw error;
       throw storageFault(error, { component, path, operation: 'archive' });
     }
@@ -249,7 +192,7 @@ export class SqliteArchiver {
   /** Phase 2: records the sealed segment and takes its entries out, in one transaction. */
   #record(
     start: LogHead,
-    sealed: Sealed,
+    sealed: SealedSegment,
     before: IsoInstant,
     options: ResolvedArchiveRun,
   ): ArchiveResult {
@@ -347,34 +290,5 @@ export class SqliteArchiver {
       prunedOccurrences: pruned,
       before,
     };
-  }
-}
-
-/** A segment file written and named, not yet recorded. */
-type Sealed = Readonly<{
-  path: string;
-  bytes: number;
-  dir: string;
-  name: string;
-  header: ReturnType<SegmentBody['header']>;
-}>;
-
-/**
- * Removes what a crashed run of this log may have left in `dir`: hidden temporary files, and
- * a segment starting where the live log starts — sealed but never recorded, its entries are
- * all still live. Recorded segments all end before that, so they are never touched.
- */
-function removeLeftovers(dir: string, logName: string, firstSeq: number): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  const unrecorded = segmentFilePrefix(logName, firstSeq);
-  for (const name of names) {
-    const temporary = name.startsWith(`.${logName}.`) && name.endsWith('.tmp');
-    const orphan = name.startsWith(unrecorded) && name.endsWith('.jsonl.gz');
-    if (temporary || orphan) rmSync(join(dir, name), { force: true });
   }
 }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { CorruptLogError } from '../domain/errors.js';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
 import type { EntryRow } from '../log/entryRow.js';
+import { syncDirectory } from '../log/syncDirectory.js';
 import type { VerifyResult } from '../log/verifyChain.js';
 import { integrityProblems } from './integrityProblems.js';
 import { loadBetterSqlite3 } from './loadBetterSqlite3.js';
@@ -12,7 +13,6 @@ import { openLogDatabase } from './openLogDatabase.js';
 import { rebuildReadModel, segmentFiles } from './rebuildReadModel.js';
 import { prepareSegmentTable } from './segmentTable.js';
 import { guarded } from './storageFault.js';
-import { syncDirectory } from './syncDirectory.js';
 import { VerifiedMark } from './VerifiedMark.js';
 import { verifyLogRows } from './verifyLog.js';
 

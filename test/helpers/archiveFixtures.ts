@@ -14,29 +14,40 @@ import { readAllPages } from '../../src/log/readAllPages.js';
 import { readArchive } from '../../src/log/readArchive.js';
 import type { RetentionOptions } from '../../src/log/retentionOptions.js';
 import type { SegmentSource } from '../../src/log/SegmentReader.js';
+import { postgresStore } from '../../src/postgres/index.js';
 import { createScheduler } from '../../src/scheduler/createScheduler.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
+import { trackStoreWork } from '../../src/testing/storeWork.js';
 import type { TestClock } from '../../src/testing/TestClock.js';
 import { DAY, HOUR, MINUTE } from './harness.js';
+import { dropSchema, newSchemaName, PG_URL } from './pgSchemas.js';
 import type { ProjectionView } from './projectionViews.js';
 
 /** A kind of archiving store the archive tests run against, and where its segments are. */
 export type ArchiveKind = Readonly<{
-  name: 'memory' | 'sqlite';
+  name: 'memory' | 'sqlite' | 'postgres';
   open(clock: StoreClock, retention?: RetentionOptions): Promise<ArchivingStore>;
   /** What verifyArchive and readArchive take for the segment a run sealed. */
   source(result: ArchiveResult): SegmentSource;
 }>;
 
-/** Memory and SQLite (on a temp file, closed and removed after each test). */
-export function useArchiveKinds(): readonly ArchiveKind[] {
+/**
+ * Memory, SQLite (on a temp file) and PostgreSQL (in a schema of its own, segments in a temp
+ * dir that its runs get as their `archiveDir` unless a test gives one), closed and removed
+ * after each test. `{ postgres: false }` leaves PostgreSQL out.
+ */
+export function useArchiveKinds(
+  options: Readonly<{ postgres?: boolean }> = {},
+): readonly ArchiveKind[] {
   const dirs: string[] = [];
   const opened: ArchivingStore[] = [];
+  const schemas: string[] = [];
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close().catch(() => undefined);
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
-  return [
+  const kinds: ArchiveKind[] = [
     {
       name: 'memory',
       open: async (clock, retention) =>
@@ -59,7 +70,31 @@ export function useArchiveKinds(): readonly ArchiveKind[] {
       },
       source: (result) => result.path!,
     },
+    {
+      name: 'postgres',
+      open: async (clock, retention) => {
+        const dir = mkdtempSync(join(tmpdir(), 'planflow-archive-'));
+        dirs.push(dir);
+        const schema = newSchemaName();
+        schemas.push(schema);
+        const store = await postgresStore({
+          connectionString: PG_URL,
+          schema,
+          clock,
+          ...(retention === undefined ? {} : { retention: { archiveDir: dir, ...retention } }),
+        });
+        opened.push(store);
+        // The runs of a test archive into its temp dir; tracked, so a TestClock's settle
+        // waits for the store's round trips (see trackStoreWork).
+        return trackStoreWork({
+          ...store,
+          archive: (run) => store.archive({ archiveDir: dir, ...run }),
+        });
+      },
+      source: (result) => result.path!,
+    },
   ];
+  return options.postgres === false ? kinds.slice(0, 2) : kinds;
 }
 
 /** A fresh temp dir (removed after the test) for files of a test's own. */

@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type StoredEvent, streams } from '../../src/log/events.js';
 import { postgresStore } from '../../src/postgres/index.js';
+import { TestClock } from '../../src/testing/TestClock.js';
+import { schedulerHistory } from '../helpers/archiveFixtures.js';
 import { planflow, useProjectDirs } from '../helpers/cliHarness.js';
+import { DAY, T0 } from '../helpers/harness.js';
 import { PG_URL, requirePostgres, sql, useTempSchemas } from '../helpers/pgSchemas.js';
 
 beforeAll(requirePostgres);
@@ -54,9 +58,10 @@ describe('planflow --db postgres://…?schema=…', () => {
     expect(add.code).not.toBe(0);
     expect(add.err).toContain(`no PlanFlow log in schema "${schema}"`);
     expect(await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
-    const archive = await planflow(dir, ['--db', db, 'archive']);
-    expect(archive.code).toBe(2);
-    expect(archive.err).toContain('works on SQLite log files');
+    const archive = await planflow(dir, ['--db', db, 'archive', '--out', 'archive']);
+    expect(archive.code).not.toBe(0);
+    expect(archive.err).toContain(`no PlanFlow log in schema "${schema}"`);
+    expect(await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
   });
 
   it('reads a log another process writes', async () => {
@@ -99,5 +104,53 @@ describe('planflow --db postgres://…?schema=…', () => {
     expect(run.err).toContain('planflow approve echo --db');
     expect(run.err).toContain('the password is left out');
     expect(run.err).not.toContain('s3cret-pw');
+  });
+
+  it('archives a schema into --out, verifies it with its segments, and reads their history', async () => {
+    const dir = newDir();
+    const schema = newSchema();
+    const db = `${PG_URL}?schema=${schema}`;
+    const clock = new TestClock(T0);
+    const store = await postgresStore({ connectionString: PG_URL, schema, clock });
+    await schedulerHistory(store, clock, 6);
+    await store.close();
+    const before = new Date(T0 + 3 * DAY).toISOString();
+    const noOut = await planflow(dir, ['--db', db, 'archive', '--before', before]);
+    expect(noOut.code).toBe(2);
+    expect(noOut.err).toContain('give the directory with --out <dir>');
+    const vacuum = await planflow(dir, ['--db', db, 'archive', '--out', 'a', '--vacuum']);
+    expect(vacuum.code).toBe(2);
+    expect(vacuum.err).toContain('--vacuum compacts an SQLite file');
+    const archive = await planflow(dir, [
+      '--db',
+      db,
+      'archive',
+      '--before',
+      before,
+      '--out',
+      'archive',
+      '--json',
+    ]);
+    expect(archive).toMatchObject({ code: 0, err: '' });
+    const { segment, path } = JSON.parse(archive.out) as {
+      segment: { lastSeq: number; file: string };
+      path: string;
+    };
+    expect(path).toBe(join(dir, 'archive', segment.file));
+    const plain = await planflow(dir, ['--db', db, 'verify']);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain(`(1..${segment.lastSeq} are archived: add --archive <dir>`);
+    const whole = await planflow(dir, ['--db', db, 'verify', '--full', '--archive', 'archive']);
+    expect(whole).toMatchObject({ code: 0 });
+    expect(whole.out).toMatch(/^ok: \d+ entries verify as one chain with the archive/);
+    const live = JSON.parse(
+      (await planflow(dir, ['--db', db, 'history', 'hourly', '--json'])).out,
+    ) as StoredEvent[];
+    const all = JSON.parse(
+      (await planflow(dir, ['--db', db, 'history', 'hourly', '--json', '--archive', 'archive']))
+        .out,
+    ) as StoredEvent[];
+    expect(all.length).toBeGreaterThan(live.length);
+    expect(all[0]!.seq).toBeLessThanOrEqual(segment.lastSeq);
   });
 });

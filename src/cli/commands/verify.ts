@@ -4,12 +4,12 @@ import { verifyArchive } from '../../log/verifyArchive.js';
 import type { VerifyProblem, VerifyResult } from '../../log/verifyChain.js';
 import { parseLogHead, type VerifyOptions } from '../../log/verifyCheckpoints.js';
 import { isPostgresUrl } from '../../postgres/postgresStoreOptions.js';
-import { inspectLog, type SqliteStore } from '../../sqlite/index.js';
+import { inspectLog } from '../../sqlite/index.js';
 import { archiveFiles } from '../archiveFiles.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { escapeText, toSafeJson } from '../format/escapeText.js';
-import { requireLogFile, requireSqliteDb, withStore } from '../openLog.js';
+import { requireLogFile, withStore } from '../openLog.js';
 import { readKeyFile } from '../readKeyFile.js';
 
 type VerifyFlags = {
@@ -120,32 +120,28 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       const path = ctx.dbPath();
       // Refuses a missing or empty file the way every other command does, before opening.
       requireLogFile(path);
-      if (flags.archive !== undefined) requireSqliteDb(path, 'verify --archive');
       // PostgreSQL: the store walks its chain (after the verified mark, or --full) and checks
       // its checkpoints; the server keeps its pages and indexes itself.
       const inspected = isPostgresUrl(path)
-        ? {
-            chain: await withStore(path, (store) => store.verify(options), {
-              readOnly: true,
-              verifyOnOpen: false,
+        ? await withStore(
+            path,
+            async (store) => ({
+              chain: await store.verify(options),
+              storageProblems: [] as string[],
+              archivedUpTo: (await store.segments()).at(-1)?.lastSeq ?? 0,
             }),
-            storageProblems: [] as string[],
-            archivedUpTo: 0,
-          }
+            { readOnly: true, verifyOnOpen: false },
+          )
         : await inspectLog(path, options);
       const { storageProblems } = inspected;
       let { chain } = inspected;
       if (flags.archive !== undefined) {
         const files = archiveFiles(flags.archive, io.cwd);
         // The live part was just walked; the archive walk adds the segments before it.
-        chain = await withStore(
-          path,
-          (store) => verifyArchive(files, store as SqliteStore, options),
-          {
-            readOnly: true,
-            verifyOnOpen: false,
-          },
-        );
+        chain = await withStore(path, (store) => verifyArchive(files, store, options), {
+          readOnly: true,
+          verifyOnOpen: false,
+        });
         if (chain.ok && !inspected.chain.ok) chain = inspected.chain;
       }
       const ok = chain.ok && storageProblems.length === 0;

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CorruptLogError, ValidationError } from '../../src/domain/errors.js';
 import { parseOccurrenceQuery } from '../../src/domain/validateOccurrenceQuery.js';
 import { parseTask } from '../../src/domain/validateTask.js';
@@ -22,8 +22,11 @@ import {
   viewOf,
 } from '../helpers/archiveFixtures.js';
 import { DAY, MINUTE, T0 } from '../helpers/harness.js';
+import { requirePostgres } from '../helpers/pgSchemas.js';
 import { inlineView } from '../helpers/projectionViews.js';
 import { rejection } from '../helpers/sqliteFixtures.js';
+
+beforeAll(requirePostgres);
 
 const kinds = useArchiveKinds();
 
@@ -252,6 +255,9 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
       const scheduler = createScheduler({
         store,
         clock,
+        // Days of test time: a lease renewed every 5 s of it would cost a PostgreSQL round
+        // trip each (no other scheduler competes here).
+        leaseTtlMs: DAY,
         calendar: { timeZone: 'UTC', exclusiveInstants: false },
         handlers: { ok: async () => {} },
       });
@@ -292,6 +298,7 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
         createScheduler({
           store,
           clock,
+          leaseTtlMs: DAY,
           calendar: { timeZone: 'UTC', exclusiveInstants: false },
           handlers: {
             flaky: async (_o, { attempt, idempotencyKey }) => {

@@ -14,8 +14,8 @@ import {
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import type { ArchiveStep } from '../log/ArchivingStore.js';
-import type { SegmentHeader } from '../log/segmentFormat.js';
+import type { ArchiveStep } from './ArchivingStore.js';
+import type { SegmentHeader } from './segmentFormat.js';
 import { syncDirectory } from './syncDirectory.js';
 
 /** Bytes copied per read when the header and the compressed entries are joined. */
