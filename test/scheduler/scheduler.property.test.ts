@@ -11,7 +11,7 @@ import {
   stepHandlers,
   stepsArb,
 } from '../helpers/commandSequences.js';
-import { type Harness, harness, T0 } from '../helpers/harness.js';
+import { type Harness, type HarnessOptions, harness, T0 } from '../helpers/harness.js';
 import { badlyTimedTriggers, illegalLifecycles, triggeredTwice } from '../helpers/logQueries.js';
 import { inlineView, rebuiltView } from '../helpers/projectionViews.js';
 import { type StoreKind, useStores } from '../helpers/stores.js';
@@ -24,16 +24,22 @@ const [memory, sqlite] = useStores();
 async function run(
   steps: readonly Step[],
   kind: StoreKind = memory!,
+  extra: Pick<HarnessOptions, 'inspect' | 'instanceId'> = {},
 ): Promise<{ h: Harness; events: StoredEvent[] }> {
   let clock = new TestClock(T0);
   // Entries are stamped by whichever process is alive, as a real clock would.
   const wall = { now: () => clock.now() };
-  const first = harness({ clock, store: await kind.open(wall), handlers: stepHandlers(clock) });
+  const first = harness({
+    clock,
+    store: await kind.open(wall),
+    handlers: stepHandlers(clock),
+    ...extra,
+  });
   await first.scheduler.ready;
   const h = await runSteps(first, steps, async (crashed) => {
     clock = new TestClock(crashed.clock.now());
     const store = await kind.reopen(crashed.store, wall);
-    const next = harness({ clock, store, handlers: stepHandlers(clock) });
+    const next = harness({ clock, store, handlers: stepHandlers(clock), ...extra });
     await next.scheduler.start(); // what an app does after it opens the scheduler
     return next;
   });
@@ -93,6 +99,29 @@ describe('SmartScheduler under random command sequences', () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('records the same log with an inspector attached, where every occurrence is an XState actor', async () => {
+    // Without an observer occurrences are stepped through the machine's table; with one they
+    // are actors under the supervisor. Same commands, same clock: the same facts, in order.
+    const facts = (events: readonly StoredEvent[]) =>
+      events.map(({ type, stream, time, data }) => ({ type, stream, time, data }));
+    let inspected = 0;
+    await fc.assert(
+      fc.asyncProperty(stepsArb, async (steps) => {
+        const stepped = await run(steps, memory, { instanceId: 'one' });
+        const actors = await run(steps, memory, {
+          instanceId: 'one',
+          inspect: () => {
+            inspected++;
+          },
+        });
+        await expectInvariants(actors.h, actors.events);
+        expect(facts(actors.events)).toEqual(facts(stepped.events));
+      }),
+      { numRuns: 30 },
+    );
+    expect(inspected).toBeGreaterThan(0);
   });
 
   it('writes a log that verifies, and fails verification after one changed byte or a removed entry', async () => {
