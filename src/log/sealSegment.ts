@@ -1,6 +1,6 @@
 import { CorruptLogError } from '../domain/errors.js';
 import type { IsoInstant } from '../domain/types.js';
-import type { ArchiveStep } from './ArchivingStore.js';
+import type { ArchiveStep, SegmentRecord } from './ArchivingStore.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { LogHead } from './EventStore.js';
 import type { EntryRow } from './entryRow.js';
@@ -21,6 +21,31 @@ export type SealedSegment = Readonly<{
   name: string;
   header: SegmentHeader;
 }>;
+
+/**
+ * The record of a sealed segment once the log recorded it: its `log.archived` entry at
+ * `factSeq`, stamped `archivedAt`.
+ */
+export function recordOfSealed(
+  sealed: SealedSegment,
+  factSeq: number,
+  archivedAt: string,
+): SegmentRecord {
+  const { header } = sealed;
+  return Object.freeze({
+    firstSeq: header.firstSeq,
+    lastSeq: header.lastSeq,
+    count: header.count,
+    firstPrevHash: header.firstPrevHash,
+    lastHash: header.lastHash,
+    sha256: header.sha256,
+    file: sealed.name,
+    dir: sealed.dir,
+    bytes: sealed.bytes,
+    factSeq,
+    archivedAt,
+  });
+}
 
 /** What {@link sealSegment} reads and how it names the log in its refusals. */
 export type SealRequest = Readonly<{

@@ -16,7 +16,7 @@ import {
 import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
 import { type OccurrenceRecord, projectEntries } from '../log/projection.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
-import { type SealedSegment, sealSegment } from '../log/sealSegment.js';
+import { recordOfSealed, type SealedSegment, sealSegment } from '../log/sealSegment.js';
 import { segmentFileName } from '../log/segmentFormat.js';
 import { removeSegmentLeftovers } from '../log/segmentLeftovers.js';
 import { GroupChanges, type PgProjection, VERIFIED } from './PgProjection.js';
@@ -381,19 +381,7 @@ export class PgArchiver {
         channel: channelOf(schema),
         head,
       });
-      record = Object.freeze({
-        firstSeq: header.firstSeq,
-        lastSeq: header.lastSeq,
-        count: header.count,
-        firstPrevHash: header.firstPrevHash,
-        lastHash: header.lastHash,
-        sha256: header.sha256,
-        file: sealed.name,
-        dir: sealed.dir,
-        bytes: sealed.bytes,
-        factSeq: entry!.seq,
-        archivedAt: time,
-      });
+      record = recordOfSealed(sealed, entry!.seq, time);
       await segments.insert(client, record);
       options.onStep('recording');
       await client.query('COMMIT');

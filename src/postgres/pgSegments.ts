@@ -1,39 +1,8 @@
 import type Pg from 'pg';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
 import type { LogHead } from '../log/EventStore.js';
+import { SEGMENT_COLUMNS, type SegmentRow, segmentRowToRecord } from '../log/segmentRow.js';
 import { EMPTY_HEAD, quoted } from './pgSchema.js';
-
-type SegmentRow = [
-  lastSeq: number,
-  firstSeq: number,
-  count: number,
-  firstPrevHash: string,
-  lastHash: string,
-  sha256: string,
-  file: string,
-  dir: string,
-  bytes: number,
-  factSeq: number,
-  archivedAt: string,
-];
-
-const COLUMNS =
-  'last_seq, first_seq, count, first_prev_hash, last_hash, sha256, file, dir, bytes, fact_seq, archived_at';
-
-const toRecord = (row: SegmentRow): SegmentRecord =>
-  Object.freeze({
-    firstSeq: row[1],
-    lastSeq: row[0],
-    count: row[2],
-    firstPrevHash: row[3],
-    lastHash: row[4],
-    sha256: row[5],
-    file: row[6],
-    dir: row[7],
-    bytes: row[8],
-    factSeq: row[9],
-    archivedAt: row[10],
-  });
 
 type Queryable = Pick<Pg.Pool, 'query'>;
 
@@ -49,21 +18,21 @@ export class PgSegments {
 
   constructor(schema: string) {
     const q = quoted(schema);
-    this.#all = `SELECT ${COLUMNS} FROM ${q}.segments ORDER BY last_seq`;
-    this.#last = `SELECT ${COLUMNS} FROM ${q}.segments ORDER BY last_seq DESC LIMIT 1`;
-    this.#insert = `INSERT INTO ${q}.segments (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+    this.#all = `SELECT ${SEGMENT_COLUMNS} FROM ${q}.segments ORDER BY last_seq`;
+    this.#last = `SELECT ${SEGMENT_COLUMNS} FROM ${q}.segments ORDER BY last_seq DESC LIMIT 1`;
+    this.#insert = `INSERT INTO ${q}.segments (${SEGMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
   }
 
   /** Every segment, oldest first. */
   async all(db: Queryable): Promise<SegmentRecord[]> {
     const { rows } = await db.query<SegmentRow>({ text: this.#all, rowMode: 'array' });
-    return rows.map(toRecord);
+    return rows.map(segmentRowToRecord);
   }
 
   /** The newest segment: the live log starts right after it. */
   async last(db: Queryable): Promise<SegmentRecord | undefined> {
     const { rows } = await db.query<SegmentRow>({ text: this.#last, rowMode: 'array' });
-    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+    return rows[0] === undefined ? undefined : segmentRowToRecord(rows[0]);
   }
 
   /** Where the live log starts: the end of the newest segment, or genesis. */

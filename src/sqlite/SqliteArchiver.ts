@@ -10,7 +10,7 @@ import { logArchived } from '../log/facts.js';
 import { type HeldBack, heldBackBy, RECENT_OCCURRENCES_MS } from '../log/leavesReadModel.js';
 import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
-import { type SealedSegment, sealSegment } from '../log/sealSegment.js';
+import { recordOfSealed, type SealedSegment, sealSegment } from '../log/sealSegment.js';
 import { segmentFileName } from '../log/segmentFormat.js';
 import { removeSegmentLeftovers } from '../log/segmentLeftovers.js';
 import type { CheckpointTable } from './checkpointTable.js';
@@ -251,19 +251,7 @@ export class SqliteArchiver {
       const changes = projection.project([stored]);
       insertEntry(statements, entry!, changes.taskIds[0] ?? null);
       projection.write(changes, entry!.seq);
-      record = Object.freeze({
-        firstSeq: header.firstSeq,
-        lastSeq: header.lastSeq,
-        count: header.count,
-        firstPrevHash: header.firstPrevHash,
-        lastHash: header.lastHash,
-        sha256: header.sha256,
-        file: sealed.name,
-        dir: sealed.dir,
-        bytes: sealed.bytes,
-        factSeq: entry!.seq,
-        archivedAt: time,
-      });
+      record = recordOfSealed(sealed, entry!.seq, time);
       segments.insert(record);
       head = { seq: entry!.seq, hash: entry!.hash };
       if (known) mark.advance(head);

@@ -2,38 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
 import type { LogHead } from '../log/EventStore.js';
 import { GENESIS_HASH } from '../log/hashChain.js';
-
-type SegmentRow = [
-  lastSeq: number,
-  firstSeq: number,
-  count: number,
-  firstPrevHash: string,
-  lastHash: string,
-  sha256: string,
-  file: string,
-  dir: string,
-  bytes: number,
-  factSeq: number,
-  archivedAt: string,
-];
-
-const COLUMNS =
-  'last_seq, first_seq, count, first_prev_hash, last_hash, sha256, file, dir, bytes, fact_seq, archived_at';
-
-const toRecord = (row: SegmentRow): SegmentRecord =>
-  Object.freeze({
-    firstSeq: row[1],
-    lastSeq: row[0],
-    count: row[2],
-    firstPrevHash: row[3],
-    lastHash: row[4],
-    sha256: row[5],
-    file: row[6],
-    dir: row[7],
-    bytes: row[8],
-    factSeq: row[9],
-    archivedAt: row[10],
-  });
+import { SEGMENT_COLUMNS, type SegmentRow, segmentRowToRecord } from '../log/segmentRow.js';
 
 /** The statements on the `segments` table (schema step 4), prepared once per connection. */
 export type SegmentTable = Readonly<{
@@ -45,18 +14,22 @@ export type SegmentTable = Readonly<{
 
 /** Prepares the {@link SegmentTable} statements on an open, migrated connection. */
 export function prepareSegmentTable(db: Database.Database): SegmentTable {
-  const all = db.prepare<[], SegmentRow>(`SELECT ${COLUMNS} FROM segments ORDER BY last_seq`).raw();
+  const all = db
+    .prepare<[], SegmentRow>(`SELECT ${SEGMENT_COLUMNS} FROM segments ORDER BY last_seq`)
+    .raw();
   const last = db
-    .prepare<[], SegmentRow>(`SELECT ${COLUMNS} FROM segments ORDER BY last_seq DESC LIMIT 1`)
+    .prepare<[], SegmentRow>(
+      `SELECT ${SEGMENT_COLUMNS} FROM segments ORDER BY last_seq DESC LIMIT 1`,
+    )
     .raw();
   const insert = db.prepare<SegmentRow>(
-    `INSERT INTO segments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO segments (${SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return Object.freeze({
-    all: () => all.all().map(toRecord),
+    all: () => all.all().map(segmentRowToRecord),
     last() {
       const row = last.get();
-      return row === undefined ? undefined : toRecord(row);
+      return row === undefined ? undefined : segmentRowToRecord(row);
     },
     insert(r: SegmentRecord) {
       insert.run(
