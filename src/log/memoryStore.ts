@@ -34,6 +34,7 @@ import {
 import { RetentionCadence } from './RetentionCadence.js';
 import { type RetentionOptions, resolveArchiveRun } from './retentionOptions.js';
 import { segmentBytes } from './segmentBytes.js';
+import { rangeOf } from './segmentFormat.js';
 import {
   alreadySettledError,
   alreadyTriggeredError,
@@ -226,13 +227,8 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
     const leaving = projection.leaving(range);
     const name = `memory.${String(header.firstSeq).padStart(12, '0')}-${String(header.lastSeq).padStart(12, '0')}.jsonl.gz`;
     const fact = logArchived({
-      firstSeq: header.firstSeq,
-      lastSeq: header.lastSeq,
-      count: header.count,
-      firstPrevHash: header.firstPrevHash,
-      lastHash: header.lastHash,
+      ...rangeOf(header),
       segment: name,
-      sha256: header.sha256,
       before,
       occurrencesBefore: range.occurrencesBefore,
       prunedOccurrences: leaving.length,
@@ -247,12 +243,7 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
       undefined,
     );
     const segment: SegmentRecord = Object.freeze({
-      firstSeq: header.firstSeq,
-      lastSeq: header.lastSeq,
-      count: header.count,
-      firstPrevHash: header.firstPrevHash,
-      lastHash: header.lastHash,
-      sha256: header.sha256,
+      ...rangeOf(header),
       file: name,
       dir: '',
       bytes: bytes.byteLength,

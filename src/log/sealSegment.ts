@@ -7,7 +7,7 @@ import type { EntryRow } from './entryRow.js';
 import type { StoredEvent } from './events.js';
 import { SegmentBody } from './SegmentBody.js';
 import { SegmentFile } from './SegmentFile.js';
-import type { SegmentHeader } from './segmentFormat.js';
+import { rangeOf, type SegmentHeader } from './segmentFormat.js';
 import { type VerifyResult, verifyChain } from './verifyChain.js';
 
 /** Rows read (and lines written) per page while sealing a segment. */
@@ -31,14 +31,8 @@ export function recordOfSealed(
   factSeq: number,
   archivedAt: string,
 ): SegmentRecord {
-  const { header } = sealed;
   return Object.freeze({
-    firstSeq: header.firstSeq,
-    lastSeq: header.lastSeq,
-    count: header.count,
-    firstPrevHash: header.firstPrevHash,
-    lastHash: header.lastHash,
-    sha256: header.sha256,
+    ...rangeOf(sealed.header),
     file: sealed.name,
     dir: sealed.dir,
     bytes: sealed.bytes,

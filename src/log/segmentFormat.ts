@@ -32,6 +32,18 @@ export type SegmentHeader = Readonly<{
   archivedAt: IsoInstant;
 }>;
 
+/** What a segment's header says of the range it holds: what its record and its fact repeat. */
+export type SegmentRange = Pick<
+  SegmentHeader,
+  'firstSeq' | 'lastSeq' | 'count' | 'firstPrevHash' | 'lastHash' | 'sha256'
+>;
+
+/** The range a segment's header describes. */
+export function rangeOf(header: SegmentHeader): SegmentRange {
+  const { firstSeq, lastSeq, count, firstPrevHash, lastHash, sha256 } = header;
+  return { firstSeq, lastSeq, count, firstPrevHash, lastHash, sha256 };
+}
+
 /** One entry as a segment line (without the newline): its fields, then its payload's text. */
 export function entryLine(entry: SealedEntry): string {
   return `{"seq":${entry.seq},"id":${JSON.stringify(entry.id)},"type":${JSON.stringify(entry.type)},"time":${JSON.stringify(entry.time)},"stream":${JSON.stringify(entry.stream)},"schemaVersion":${entry.schemaVersion},"prevHash":${JSON.stringify(entry.prevHash)},"hash":${JSON.stringify(entry.hash)},"data":${entry.dataJson}}`;

@@ -37,3 +37,18 @@ export const segmentRowToRecord = (row: SegmentRow): SegmentRecord =>
     factSeq: row[9],
     archivedAt: row[10],
   });
+
+/** The row a record is stored as. */
+export const segmentRecordToRow = (r: SegmentRecord): SegmentRow => [
+  r.lastSeq,
+  r.firstSeq,
+  r.count,
+  r.firstPrevHash,
+  r.lastHash,
+  r.sha256,
+  r.file,
+  r.dir,
+  r.bytes,
+  r.factSeq,
+  r.archivedAt,
+];

@@ -17,7 +17,7 @@ import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
 import { type OccurrenceRecord, projectEntries } from '../log/projection.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
 import { recordOfSealed, type SealedSegment, sealSegment } from '../log/sealSegment.js';
-import { segmentFileName } from '../log/segmentFormat.js';
+import { rangeOf, segmentFileName } from '../log/segmentFormat.js';
 import { removeSegmentLeftovers } from '../log/segmentLeftovers.js';
 import { GroupChanges, type PgProjection, VERIFIED } from './PgProjection.js';
 import type { entryPageReader } from './pgEntries.js';
@@ -350,13 +350,8 @@ export class PgArchiver {
         state.mark.hash === headBefore.hash;
       const time = stampTime();
       const fact = logArchived({
-        firstSeq: header.firstSeq,
-        lastSeq: header.lastSeq,
-        count: header.count,
-        firstPrevHash: header.firstPrevHash,
-        lastHash: header.lastHash,
+        ...rangeOf(header),
         segment: sealed.name,
-        sha256: header.sha256,
         before: run.before,
         occurrencesBefore: run.occurrencesBefore,
         prunedOccurrences: pruned,

@@ -1,7 +1,12 @@
 import type Pg from 'pg';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
 import type { LogHead } from '../log/EventStore.js';
-import { SEGMENT_COLUMNS, type SegmentRow, segmentRowToRecord } from '../log/segmentRow.js';
+import {
+  SEGMENT_COLUMNS,
+  type SegmentRow,
+  segmentRecordToRow,
+  segmentRowToRecord,
+} from '../log/segmentRow.js';
 import { EMPTY_HEAD, quoted } from './pgSchema.js';
 
 type Queryable = Pick<Pg.Pool, 'query'>;
@@ -43,18 +48,6 @@ export class PgSegments {
 
   /** Records a segment, in the caller's transaction. */
   async insert(db: Queryable, r: SegmentRecord): Promise<void> {
-    await db.query(this.#insert, [
-      r.lastSeq,
-      r.firstSeq,
-      r.count,
-      r.firstPrevHash,
-      r.lastHash,
-      r.sha256,
-      r.file,
-      r.dir,
-      r.bytes,
-      r.factSeq,
-      r.archivedAt,
-    ]);
+    await db.query(this.#insert, segmentRecordToRow(r));
   }
 }

@@ -11,7 +11,7 @@ import { type HeldBack, heldBackBy, RECENT_OCCURRENCES_MS } from '../log/leavesR
 import { sealDrafts, toStoredEvent } from '../log/prepareAppend.js';
 import type { ResolvedArchiveRun } from '../log/retentionOptions.js';
 import { recordOfSealed, type SealedSegment, sealSegment } from '../log/sealSegment.js';
-import { segmentFileName } from '../log/segmentFormat.js';
+import { rangeOf, segmentFileName } from '../log/segmentFormat.js';
 import { removeSegmentLeftovers } from '../log/segmentLeftovers.js';
 import type { CheckpointTable } from './checkpointTable.js';
 import type { CommitHooks } from './groupCommit.js';
@@ -231,13 +231,8 @@ export class SqliteArchiver {
       db.prepare('DELETE FROM events WHERE seq > ? AND seq <= ?').run(start.seq, header.lastSeq);
       const time = this.#parts.stampTime();
       const fact = logArchived({
-        firstSeq: header.firstSeq,
-        lastSeq: header.lastSeq,
-        count: header.count,
-        firstPrevHash: header.firstPrevHash,
-        lastHash: header.lastHash,
+        ...rangeOf(header),
         segment: sealed.name,
-        sha256: header.sha256,
         before,
         occurrencesBefore,
         prunedOccurrences: pruned,

@@ -2,7 +2,12 @@ import type Database from 'better-sqlite3';
 import type { SegmentRecord } from '../log/ArchivingStore.js';
 import type { LogHead } from '../log/EventStore.js';
 import { GENESIS_HASH } from '../log/hashChain.js';
-import { SEGMENT_COLUMNS, type SegmentRow, segmentRowToRecord } from '../log/segmentRow.js';
+import {
+  SEGMENT_COLUMNS,
+  type SegmentRow,
+  segmentRecordToRow,
+  segmentRowToRecord,
+} from '../log/segmentRow.js';
 
 /** The statements on the `segments` table (schema step 4), prepared once per connection. */
 export type SegmentTable = Readonly<{
@@ -32,19 +37,7 @@ export function prepareSegmentTable(db: Database.Database): SegmentTable {
       return row === undefined ? undefined : segmentRowToRecord(row);
     },
     insert(r: SegmentRecord) {
-      insert.run(
-        r.lastSeq,
-        r.firstSeq,
-        r.count,
-        r.firstPrevHash,
-        r.lastHash,
-        r.sha256,
-        r.file,
-        r.dir,
-        r.bytes,
-        r.factSeq,
-        r.archivedAt,
-      );
+      insert.run(...segmentRecordToRow(r));
     },
   });
 }
