@@ -4,15 +4,17 @@ import { Subject } from 'rxjs/internal/Subject';
 import type { EntryQuery, Page, RecordQuery } from '../domain/types.js';
 import type { AppendOptions, EventStore, Place } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
+import type { FarSummary, FarWaiting } from './FarWaiting.js';
 import { watchesHead } from './HeadWatching.js';
 import { LiveModel } from './LiveModel.js';
-import type { OccurrenceRecord, ProjectionChanges } from './projection.js';
+import { isLive, type OccurrenceRecord, type ProjectionChanges } from './projection.js';
 import { type VerifyResult, verifyChain } from './verifyChain.js';
 import {
   resolveVerifyOptions,
   type VerifyOptions,
   verifyCheckpoints,
 } from './verifyCheckpoints.js';
+import type { WaitingRecord } from './waitingRecord.js';
 
 /**
  * Entries per batch when catching up, asked for explicitly rather than left to a store's
@@ -41,7 +43,27 @@ export type EventLogOptions = Readonly<{
    * synchronously; it must not throw.
    */
   onRemote?: (changes: ProjectionChanges, entries: readonly StoredEvent[]) => void;
+  /**
+   * Open with a live window ending at this instant: waiting occurrences due at or after it
+   * stay in the store until adopted (see {@link EventLog.advanceWindow}). Only a store with
+   * `farWaiting` that does not watch other writers applies it; others load everything.
+   */
+  windowEndMs?: number;
+  /**
+   * Hears the waiting occurrences the live model adopted from the store (they held their
+   * places among the `farPlaces` until now). Called synchronously; it must not throw.
+   */
+  onAdopted?: (adopted: readonly (OccurrenceRecord | WaitingRecord)[]) => void;
 }>;
+
+/** A live set without a window leaves nothing out. */
+const NOTHING_FAR: FarSummary = Object.freeze({ byTask: [], quarters: [], instants: [] });
+
+/** Entry types about an occurrence that already exists (every one but its scheduling). */
+const aboutExisting = (event: NewEvent): string | undefined =>
+  event.type !== 'occurrence.scheduled' && event.type.startsWith('occurrence.')
+    ? (event.data as { occurrenceId: string }).occurrenceId
+    : undefined;
 
 /** A store that can check its own chain more cheaply than a generic walk (e.g. from raw rows). */
 type SelfVerifyingStore = EventStore & {
@@ -71,6 +93,16 @@ export class EventLog {
   #heardSeq = 0;
   #catchingUp: Promise<void> | undefined;
   #unwatch: (() => void) | undefined;
+  readonly #onAdopted: EventLogOptions['onAdopted'];
+  /** The store's reads of what the window left out, when it was opened with one. */
+  readonly #farReads: FarWaiting | undefined;
+  /** What the window left out at open, counted, until taken. */
+  #farAtOpen: FarSummary | undefined;
+  /**
+   * Set when another writer's entry was about an occurrence only the store held: its place
+   * may have been freed among the far places, which only a recount from the store can tell.
+   */
+  #farTouched = false;
 
   /**
    * Every appended entry, in sequence order, after it is durable and folded into the model.
@@ -84,6 +116,8 @@ export class EventLog {
     this.#onAppendFailed = options.onAppendFailed;
     this.#onProjected = options.onProjected;
     this.#onRemote = options.onRemote;
+    this.#onAdopted = options.onAdopted;
+    this.#farReads = model.windowEndMs === Number.POSITIVE_INFINITY ? undefined : store.farWaiting;
     this.events = this.#subject.asObservable();
   }
 
@@ -92,7 +126,16 @@ export class EventLog {
    * costs what is live, not how long the history is.
    */
   static async open(store: EventStore, options: EventLogOptions = {}): Promise<EventLog> {
-    const log = new EventLog(store, new LiveModel(await store.loadLive()), options);
+    const windowed =
+      options.windowEndMs !== undefined &&
+      options.windowEndMs !== Number.POSITIVE_INFINITY &&
+      store.farWaiting !== undefined &&
+      !watchesHead(store);
+    const state = await store.loadLive(
+      windowed ? { waitingBeforeMs: options.windowEndMs! } : undefined,
+    );
+    const log = new EventLog(store, new LiveModel(state), options);
+    log.#farAtOpen = state.far;
     // A store that hears other writers' commits (PostgreSQL) announces each new head; the
     // entries are read in as a gap is: through catchUp.
     if (watchesHead(store)) log.#unwatch = store.watchHead((seq) => log.#heard(seq));
@@ -121,11 +164,103 @@ export class EventLog {
       });
   }
 
-  /** Appends atomically, then folds and publishes the stored entries. */
+  /**
+   * What the window left out at open, counted (handed out once, for the occupancy; nothing
+   * without a window).
+   */
+  takeFarAtOpen(): FarSummary {
+    const far = this.#farAtOpen ?? NOTHING_FAR;
+    this.#farAtOpen = undefined;
+    return far;
+  }
+
+  /**
+   * True (once) when another writer's entries moved on occurrences the window left in the
+   * store since the last call: the far places should be counted again (`farPlacesNow`).
+   */
+  takeFarTouched(): boolean {
+    const touched = this.#farTouched;
+    this.#farTouched = false;
+    return touched;
+  }
+
+  /** The store's reads of what the window leaves out, while it leaves something out. */
+  get #far(): FarWaiting | undefined {
+    return this.model.windowEndMs === Number.POSITIVE_INFINITY ? undefined : this.#farReads;
+  }
+
+  /**
+   * The waiting occurrences due at or after the window's end as the store has them now (those
+   * the model adopted included): for recounting.
+   */
+  async farNow(instants = false): Promise<FarSummary> {
+    return this.#far === undefined
+      ? NOTHING_FAR
+      : this.#far.summary(this.model.windowEndMs, instants);
+  }
+
+  /**
+   * Moves the live window's end to `untilMs`: the waiting occurrences due before it that the
+   * store alone held are adopted into the live model, and returned (to be armed).
+   */
+  async advanceWindow(untilMs: number): Promise<readonly (OccurrenceRecord | WaitingRecord)[]> {
+    const fromMs = this.model.windowEndMs;
+    if (this.#far === undefined || untilMs <= fromMs) return [];
+    const read = await this.#far.load({ fromMs, toMs: untilMs });
+    return this.#adopted(this.model.adopt(read, { windowEndMs: untilMs }));
+  }
+
+  /**
+   * Makes every waiting occurrence of the task part of the live model, however far ahead:
+   * asked before anything decides about all of a task's waiting occurrences (its series,
+   * its update, removal or pause). Returns the ones adopted.
+   */
+  async adoptTask(taskId: string): Promise<readonly (OccurrenceRecord | WaitingRecord)[]> {
+    if (this.#far === undefined || this.model.isTaskComplete(taskId)) return [];
+    const fromMs = this.model.windowEndMs;
+    const read = await this.#far.load({ fromMs, taskId });
+    return this.#adopted(this.model.adopt(read, { taskId }));
+  }
+
+  /**
+   * Adopts the listed occurrences the model does not hold, when the store has them waiting:
+   * before a command decides about one by its id (cancel it, trigger it by hand).
+   */
+  async adoptOccurrences(ids: readonly string[]): Promise<void> {
+    if (this.#far === undefined) return;
+    const found: OccurrenceRecord[] = [];
+    for (const id of ids) {
+      if (this.model.holds(id)) continue;
+      const record = await this.store.getRecord(id);
+      if (record !== undefined && isLive(record.execution)) found.push(record);
+    }
+    this.#adopted(this.model.adopt(found));
+  }
+
+  #adopted(
+    adopted: readonly (OccurrenceRecord | WaitingRecord)[],
+  ): readonly (OccurrenceRecord | WaitingRecord)[] {
+    if (adopted.length > 0) this.#onAdopted?.(adopted);
+    return adopted;
+  }
+
+  /**
+   * Appends atomically, then folds and publishes the stored entries. With a window, an
+   * occurrence an entry is about is adopted first when only the store holds it, so the fold
+   * (and whoever hears what it changed) sees the record it moves on.
+   */
   async append(
     events: readonly NewEvent[],
     options?: AppendOptions,
   ): Promise<readonly StoredEvent[]> {
+    if (this.#far !== undefined) {
+      const missing: string[] = [];
+      for (const event of events) {
+        const id = aboutExisting(event);
+        if (id !== undefined && !this.model.holds(id)) missing.push(id);
+      }
+      if (missing.length > 0) await this.adoptOccurrences(missing);
+    }
     this.#inFlight++;
     let stored: readonly StoredEvent[];
     try {
@@ -159,7 +294,9 @@ export class EventLog {
   #accept(event: StoredEvent, remote: boolean): void {
     if (event.seq <= this.model.lastSeq) return;
     this.#pending.set(event.seq, event);
-    if (remote && this.#onRemote !== undefined) this.#pendingRemote.add(event.seq);
+    if (remote && (this.#onRemote !== undefined || this.#far !== undefined)) {
+      this.#pendingRemote.add(event.seq);
+    }
     const run: StoredEvent[] = [];
     let anyRemote = false;
     for (let next = this.#pending.get(this.model.lastSeq + 1); next !== undefined; ) {
@@ -169,6 +306,12 @@ export class EventLog {
       next = this.#pending.get(next.seq + 1);
     }
     if (run.length === 0) return;
+    if (anyRemote && this.#far !== undefined && !this.#farTouched) {
+      this.#farTouched = run.some((entry) => {
+        const id = aboutExisting(entry);
+        return id !== undefined && !this.model.holds(id);
+      });
+    }
     const changes = this.model.apply(run);
     this.#onProjected?.(changes);
     if (anyRemote) this.#onRemote?.(changes, run);

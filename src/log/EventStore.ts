@@ -8,6 +8,7 @@ import type {
   Task,
 } from '../domain/types.js';
 import type { NewEvent, StoredEvent } from './events.js';
+import type { FarSummary, FarWaiting } from './FarWaiting.js';
 import type { InstanceLeases } from './InstanceLeases.js';
 import type { OccurrenceRecord } from './projection.js';
 import type { WaitingRecord } from './waitingRecord.js';
@@ -47,10 +48,21 @@ export type LiveState = Readonly<{
   status: SchedulerStatus;
   /**
    * The live occurrences, in the order first recorded; a waiting one may come in compact
-   * form (a `WaitingRecord`, whose record `expandWaiting` rebuilds).
+   * form (a `WaitingRecord`, whose record `expandWaiting` rebuilds). With a window, only the
+   * triggered ones and the waiting ones due before `waitingBeforeMs`.
    */
   live: readonly (OccurrenceRecord | WaitingRecord)[];
+  /**
+   * Set when the store applied the window asked for: waiting occurrences due at or after it
+   * are not in `live` (they stay in the store, read through `farWaiting`).
+   */
+  waitingBeforeMs?: number;
+  /** With a window: how many occurrences it left out, and the places they hold. */
+  far?: FarSummary;
 }>;
+
+/** Asks `loadLive` to leave out the waiting occurrences due at or after `waitingBeforeMs`. */
+export type LiveWindow = Readonly<{ waitingBeforeMs: number }>;
 
 /** Where an occurrence that holds its calendar place stands: its id and time. */
 export type Place = Readonly<{ occurrenceId: string; scheduledFor: IsoInstant }>;
@@ -80,8 +92,11 @@ export interface EventStore {
   // ── The read model (an inline projection: written in the same transaction as the
   // entries it derives from, by `projectEntries`) ──────────────────────────────────────
 
-  /** Tasks, calendar, status and the live set, consistent with one head. */
-  loadLive(): Promise<LiveState>;
+  /**
+   * Tasks, calendar, status and the live set, consistent with one head. A store with
+   * `farWaiting` applies `window` (and says so in `waitingBeforeMs`); others load everything.
+   */
+  loadLive(window?: LiveWindow): Promise<LiveState>;
   /** One occurrence with its execution record, live or settled. */
   getRecord(occurrenceId: string): Promise<OccurrenceRecord | undefined>;
   /** Occurrences in the order first recorded (by `firstSeq`), filtered, a page at a time. */
@@ -101,6 +116,13 @@ export interface EventStore {
    * in-process lease for it.
    */
   readonly leases?: InstanceLeases;
+
+  /**
+   * Reads of the waiting occurrences a windowed `loadLive` left out. A store that watches
+   * other writers' commits (PostgreSQL) has none: every instance folds their entries against
+   * the records it holds, so its live set stays whole.
+   */
+  readonly farWaiting?: FarWaiting;
 }
 
 /** The time source a store stamps entries with. */

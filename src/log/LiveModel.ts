@@ -50,6 +50,13 @@ export class LiveModel implements ProjectionSource {
   #calendar: CalendarConfig | undefined;
   #status: SchedulerStatus;
   #lastSeq: number;
+  /**
+   * The live window's end: waiting occurrences due at or after it may be in the store only
+   * (loaded without them, and not adopted since). `Infinity` when the whole live set is here.
+   */
+  #windowEndMs: number;
+  /** Per task, how many of its waiting occurrences are in the store only (none: not listed). */
+  readonly #farByTask = new Map<string, number>();
 
   constructor(state: LiveState) {
     for (const task of state.tasks) this.#tasks.set(task.id, task);
@@ -60,6 +67,87 @@ export class LiveModel implements ProjectionSource {
     this.#calendar = state.calendar;
     this.#status = state.status;
     this.#lastSeq = state.head.seq;
+    this.#windowEndMs = state.waitingBeforeMs ?? Number.POSITIVE_INFINITY;
+    this.recountFar(state.far?.byTask ?? []);
+  }
+
+  /**
+   * Visits each task with waiting occurrences the window leaves in the store, with how many.
+   */
+  forEachFar(visit: (taskId: string, count: number) => void): void {
+    for (const [taskId, count] of this.#farByTask) visit(taskId, count);
+  }
+
+  /**
+   * Sets how many waiting occurrences the store alone holds, per task (at open, or a recount
+   * after another writer moved on some of them); with none left, the whole live set is here
+   * from now on.
+   */
+  recountFar(byTask: Iterable<readonly [taskId: string, count: number]>): void {
+    this.#farByTask.clear();
+    for (const [taskId, count] of byTask) if (count > 0) this.#farByTask.set(taskId, count);
+    this.#closeIfComplete();
+  }
+
+  #closeIfComplete(): void {
+    if (this.#farByTask.size === 0) this.#windowEndMs = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Waiting occurrences due at or after this may be in the store only; everything live before
+   * it (and every triggered occurrence) is here. `Infinity`: the whole live set is here.
+   */
+  get windowEndMs(): number {
+    return this.#windowEndMs;
+  }
+
+  /** True when the occurrence is in the live set here (adopted or folded in). */
+  holds(occurrenceId: string): boolean {
+    return this.#live.has(occurrenceId);
+  }
+
+  /** True when every waiting occurrence of the task is here, however far ahead. */
+  isTaskComplete(taskId: string): boolean {
+    return !this.#farByTask.has(taskId);
+  }
+
+  /**
+   * Takes in waiting occurrences read from the store that this model left out (the next
+   * stretch of the window, a task's far ones, one a command is about). One already here is
+   * skipped (what this model folded is newer than a read), and so is one first recorded after
+   * the last entry folded (its entry will be folded in). Returns the ones taken in.
+   * `windowEndMs`: they are every waiting occurrence due before it; `taskId`: they are every
+   * waiting occurrence of that task from the window's end on.
+   */
+  adopt(
+    records: readonly Kept[],
+    covers: Readonly<{ windowEndMs?: number; taskId?: string }> = {},
+  ): Kept[] {
+    const adopted: Kept[] = [];
+    for (const kept of records) {
+      const id = kept.occurrence.id;
+      if (this.#live.has(id) || kept.firstSeq > this.#lastSeq) continue;
+      if ('execution' in kept) {
+        if (!isWaiting(kept.execution)) continue;
+        this.#keep(kept);
+      } else {
+        this.#keepWaiting(kept);
+      }
+      adopted.push(kept);
+    }
+    // Each one adopted was one of those the store alone held.
+    for (const kept of adopted) {
+      const taskId = kept.occurrence.taskId;
+      const left = (this.#farByTask.get(taskId) ?? 0) - 1;
+      if (left > 0) this.#farByTask.set(taskId, left);
+      else this.#farByTask.delete(taskId);
+    }
+    if (covers.taskId !== undefined) this.#farByTask.delete(covers.taskId);
+    if (covers.windowEndMs !== undefined && covers.windowEndMs > this.#windowEndMs) {
+      this.#windowEndMs = covers.windowEndMs;
+    }
+    this.#closeIfComplete();
+    return adopted;
   }
 
   /** Sequence number of the last entry folded in (0 for an empty log). */
@@ -197,11 +285,19 @@ export class LiveModel implements ProjectionSource {
     }
   }
 
-  /** Execution records of the task's occurrences still waiting to trigger. */
+  /**
+   * Execution records of the task's occurrences still waiting to trigger. With a window, the
+   * task's far ones must have been adopted first (`EventLog.adoptTask`).
+   */
   waitingOf(taskId: string): Execution[] {
+    this.#requireComplete(taskId);
     const ids = this.#waiting.get(taskId);
     if (ids === undefined) return [];
-    return [...ids].map((id) => this.record(id)!.execution);
+    // In the order first recorded, however they came here (loaded, folded or adopted).
+    return [...ids]
+      .map((id) => this.record(id)!)
+      .sort((a, b) => a.firstSeq - b.firstSeq)
+      .map((record) => record.execution);
   }
 
   /**
@@ -213,6 +309,7 @@ export class LiveModel implements ProjectionSource {
     exceptId: string,
     matches: (execution: Execution) => boolean = () => true,
   ): boolean {
+    this.#requireComplete(taskId);
     const ids = this.#waiting.get(taskId);
     if (ids === undefined) return false;
     for (const id of ids) {
@@ -221,6 +318,14 @@ export class LiveModel implements ProjectionSource {
       if (execution !== undefined && matches(execution)) return true;
     }
     return false;
+  }
+
+  /** A question about all of a task's waiting occurrences, asked before they were adopted. */
+  #requireComplete(taskId: string): void {
+    if (this.isTaskComplete(taskId)) return;
+    throw new RangeError(
+      `LiveModel: task "${taskId}" may have waiting occurrences in the store only (due after ${new Date(this.#windowEndMs).toISOString()}); adopt them first (EventLog.adoptTask)`,
+    );
   }
 }
 

@@ -9,8 +9,9 @@ import type {
   Task,
 } from '../domain/types.js';
 import { encodeCursor } from '../domain/validatePageRequest.js';
-import type { LiveState, LogHead, Place } from './EventStore.js';
+import type { LiveState, LiveWindow, LogHead, Place } from './EventStore.js';
 import type { StoredEvent } from './events.js';
+import { type FarSummary, QUARTER_HOUR_MS, type WaitingRange } from './FarWaiting.js';
 import type { ArchivedRange } from './facts.js';
 import { leavesReadModel } from './leavesReadModel.js';
 import {
@@ -166,16 +167,64 @@ export class MemoryProjection implements ProjectionSource {
     });
   }
 
-  loadLive(head: LogHead): LiveState {
+  loadLive(head: LogHead, window?: LiveWindow): LiveState {
+    const before = window?.waitingBeforeMs;
     const live: OccurrenceRecord[] = [];
-    for (const record of this.#records.values()) if (isLive(record.execution)) live.push(record);
-    return {
+    for (const record of this.#records.values()) {
+      const { execution } = record;
+      if (!isLive(execution)) continue;
+      const far =
+        before !== undefined &&
+        execution.state === 'scheduled' &&
+        Date.parse(execution.scheduledFor) >= before;
+      if (!far) live.push(record);
+    }
+    const state: LiveState = {
       head,
       tasks: [...this.#tasks.values()],
       calendar: this.#calendar,
       status: this.#status,
       live,
     };
+    return before === undefined
+      ? state
+      : { ...state, waitingBeforeMs: before, far: this.waitingSummary(before) };
+  }
+
+  /** The waiting occurrences in `range`, in the order first recorded. */
+  loadWaiting(range: WaitingRange): OccurrenceRecord[] {
+    const found: OccurrenceRecord[] = [];
+    const toMs = range.toMs ?? Number.POSITIVE_INFINITY;
+    for (const record of this.#records.values()) {
+      const { execution } = record;
+      if (execution.state !== 'scheduled') continue;
+      if (range.taskId !== undefined && execution.taskId !== range.taskId) continue;
+      const atMs = Date.parse(execution.scheduledFor);
+      if (atMs >= range.fromMs && atMs < toMs) found.push(record);
+    }
+    return found;
+  }
+
+  /** How many waiting occurrences are due at or after `fromMs`, per task, and their places. */
+  waitingSummary(fromMs: number, withInstants = false): FarSummary {
+    const quarters = new Map<number, number>();
+    const byTask = new Map<string, number>();
+    const instants: number[] = [];
+    for (const { execution } of this.#records.values()) {
+      if (execution.state !== 'scheduled') continue;
+      const atMs = Date.parse(execution.scheduledFor);
+      if (atMs < fromMs) continue;
+      byTask.set(execution.taskId, (byTask.get(execution.taskId) ?? 0) + 1);
+      if (!holdsPlace(execution)) continue;
+      const quarter = atMs - (atMs % QUARTER_HOUR_MS);
+      quarters.set(quarter, (quarters.get(quarter) ?? 0) + 1);
+      if (withInstants) instants.push(atMs);
+    }
+    const summary = {
+      byTask: [...byTask],
+      quarters: [...quarters].sort((a, b) => a[0] - b[0]),
+    };
+    return withInstants ? { ...summary, instants: instants.sort((a, b) => a - b) } : summary;
   }
 
   queryRecords(query: RecordQuery): Page<OccurrenceRecord> {

@@ -286,9 +286,19 @@ export function memoryStore(options?: MemoryStoreOptions): ArchivingStore {
       ensureOpen('head');
       return headNow();
     },
-    loadLive: async () => {
+    loadLive: async (window) => {
       ensureOpen('read');
-      return projection.loadLive(headNow());
+      return projection.loadLive(headNow(), window);
+    },
+    farWaiting: {
+      load: async (range) => {
+        ensureOpen('read');
+        return projection.loadWaiting(range);
+      },
+      summary: async (fromMs, instants) => {
+        ensureOpen('read');
+        return projection.waitingSummary(fromMs, instants);
+      },
     },
     getRecord: async (occurrenceId) => {
       ensureOpen('read');

@@ -3,6 +3,19 @@ import type { CalendarConfig, Execution, Occurrence } from '../domain/types.js';
 import type { Occupancy } from './ports.js';
 import { zonedParts } from './zonedTime.js';
 
+/** A quarter of an hour: every offset a zone uses today is a multiple of it. */
+const QUARTER_HOUR_MS = 900_000;
+
+/**
+ * Places held by occurrences an occupancy does not name (a windowed live set leaves the
+ * far-future waiting ones in the store): how many per UTC quarter of an hour (its start),
+ * and, when known, their exact instants, one per place.
+ */
+export type UnnamedPlaces = Readonly<{
+  quarters: readonly (readonly [startMs: number, count: number])[];
+  instants?: readonly number[];
+}>;
+
 /**
  * The one {@link Occupancy} implementation: how many occurrences fall on each local date of
  * the calendar's zone and which instants are taken, kept up to date place by place instead
@@ -29,6 +42,15 @@ export class CalendarOccupancy implements Occupancy {
    * exclusive (the only rule that asks); otherwise {@link isTaken} looks through the places.
    */
   readonly #perInstant = new Map<number, number>();
+  /**
+   * Places held by occurrences not named here (a windowed live set leaves far-future waiting
+   * ones in the store): how many per quarter of an hour, for the count per local date (no
+   * quarter straddles a local midnight in any zone of today), and — while the calendar keeps
+   * instants exclusive — how many at each instant. Each is named once it is adopted.
+   */
+  readonly #unnamedQuarters = new Map<number, number>();
+  /** The unnamed places' instants; undefined while they were not read. */
+  #unnamedInstants: Map<number, number> | undefined;
   #countsInstants: boolean;
   /** While {@link undoOnFailure} runs: each change as [id, the instant it held (if freed)]. */
   #journal: [string, number | undefined][] | undefined;
@@ -51,12 +73,114 @@ export class CalendarOccupancy implements Occupancy {
    */
   rezone(calendar: CalendarConfig): void {
     const places = [...this.#places];
+    const unnamed = this.#unnamed();
     this.#calendar = calendar;
     this.#countsInstants = calendar.exclusiveInstants !== false;
     this.#places.clear();
     this.#perDay.clear();
     this.#perInstant.clear();
+    this.#clearUnnamed();
     for (const [id, atMs] of places) this.#take(id, atMs);
+    this.holdUnnamed(unnamed);
+  }
+
+  /** The unnamed places as counted now. */
+  #unnamed(): UnnamedPlaces {
+    const quarters = [...this.#unnamedQuarters];
+    const instants = this.#unnamedInstants;
+    if (instants === undefined) return { quarters };
+    const list: number[] = [];
+    for (const [atMs, count] of instants) for (let i = 0; i < count; i++) list.push(atMs);
+    return { quarters, instants: list };
+  }
+
+  #clearUnnamed(): void {
+    for (const [startMs, count] of this.#unnamedQuarters) {
+      bump(this.#perDay, this.#dayOf(startMs), -count);
+    }
+    this.#unnamedQuarters.clear();
+    if (this.#unnamedInstants !== undefined && this.#countsInstants) {
+      for (const [atMs, count] of this.#unnamedInstants) bump(this.#perInstant, atMs, -count);
+    }
+    this.#unnamedInstants = undefined;
+  }
+
+  /**
+   * Counts places held by occurrences this occupancy does not name (the waiting ones a
+   * windowed live set leaves in the store), on top of those it counts already. Their local
+   * dates are worked out once per quarter of an hour.
+   */
+  holdUnnamed(places: UnnamedPlaces): void {
+    for (const [startMs, count] of places.quarters) {
+      if (count <= 0) continue;
+      bump(this.#unnamedQuarters, startMs, count);
+      bump(this.#perDay, this.#dayOf(startMs), count);
+    }
+    if (places.instants === undefined) return;
+    this.#unnamedInstants ??= new Map();
+    for (const atMs of places.instants) {
+      bump(this.#unnamedInstants, atMs, 1);
+      if (this.#countsInstants) bump(this.#perInstant, atMs, 1);
+    }
+  }
+
+  /**
+   * True when the calendar keeps instants exclusive, places are counted unnamed, and their
+   * instants were not read: {@link recountUnnamed} with instants before the next decision.
+   */
+  get needsUnnamedInstants(): boolean {
+    return (
+      this.#countsInstants && this.#unnamedQuarters.size > 0 && this.#unnamedInstants === undefined
+    );
+  }
+
+  /**
+   * Names one of the places counted unnamed: the occurrence at `scheduledFor` was adopted,
+   * so its own place is known (and can be excluded, moved or freed). Counted anew when no
+   * unnamed place is left in its quarter.
+   */
+  adoptUnnamed(occurrenceId: string, scheduledFor: string): void {
+    if (this.#places.has(occurrenceId)) return;
+    const atMs = Date.parse(scheduledFor);
+    const quarter = atMs - (atMs % QUARTER_HOUR_MS);
+    if ((this.#unnamedQuarters.get(quarter) ?? 0) === 0) {
+      this.#take(occurrenceId, atMs);
+      return;
+    }
+    bump(this.#unnamedQuarters, quarter, -1);
+    const instants = this.#unnamedInstants;
+    if (instants !== undefined && (instants.get(atMs) ?? 0) > 0) bump(instants, atMs, -1);
+    this.#places.set(occurrenceId, atMs);
+  }
+
+  /**
+   * Replaces every unnamed place with a recount: `places` as the store counts them, less the
+   * places at `namedMs` that this occupancy names although the store counted them too.
+   */
+  recountUnnamed(places: UnnamedPlaces, namedMs: readonly number[]): void {
+    this.#clearUnnamed();
+    const quarters = new Map(places.quarters);
+    for (const atMs of namedMs) bump(quarters, atMs - (atMs % QUARTER_HOUR_MS), -1);
+    let instants: number[] | undefined;
+    if (places.instants !== undefined) {
+      const named = new Map<number, number>();
+      for (const atMs of namedMs) bump(named, atMs, 1);
+      instants = places.instants.filter((atMs) => {
+        const left = named.get(atMs) ?? 0;
+        if (left === 0) return true;
+        bump(named, atMs, -1);
+        return false;
+      });
+    }
+    const recounted = [...quarters].filter(([, count]) => count > 0);
+    this.holdUnnamed(
+      instants === undefined ? { quarters: recounted } : { quarters: recounted, instants },
+    );
+  }
+
+  /** True when the occurrence holds a place here by name. */
+  holds(occurrenceId: string): boolean {
+    return this.#places.has(occurrenceId);
   }
 
   /** Adds, keeps or removes one occurrence according to its current execution record. */
@@ -110,6 +234,18 @@ export class CalendarOccupancy implements Occupancy {
     for (const [id, atMs] of this.#places) {
       if (atMs < beforeMs) this.#drop(id, atMs);
     }
+    for (const [startMs, count] of this.#unnamedQuarters) {
+      if (startMs + QUARTER_HOUR_MS > beforeMs) continue;
+      this.#unnamedQuarters.delete(startMs);
+      bump(this.#perDay, this.#dayOf(startMs), -count);
+    }
+    const instants = this.#unnamedInstants;
+    if (instants === undefined) return;
+    for (const [atMs, count] of instants) {
+      if (atMs >= beforeMs) continue;
+      instants.delete(atMs);
+      if (this.#countsInstants) bump(this.#perInstant, atMs, -count);
+    }
   }
 
   /** How many occurrences hold a place. */
@@ -159,6 +295,7 @@ export class CalendarOccupancy implements Occupancy {
       const count = this.#perInstant.get(atMs) ?? 0;
       return (own === atMs ? count - 1 : count) > 0;
     }
+    if ((this.#unnamedInstants?.get(atMs) ?? 0) > 0) return true;
     for (const [id, held] of this.#places) if (held === atMs && id !== excludeId) return true;
     return false;
   }

@@ -5,6 +5,7 @@ import type { TimerQueue } from '../time/TimerQueue.js';
 import type { OccurrenceActors } from './actors/OccurrenceActors.js';
 import type { Supervisor } from './actors/Supervisor.js';
 import type { Tx } from './CommandQueue.js';
+import type { LiveWindow } from './LiveWindow.js';
 import type { SchedulerLease } from './SchedulerLease.js';
 import type { ResolvedSchedulerOptions } from './schedulerOptions.js';
 import type { WriteFaults } from './WriteFaults.js';
@@ -32,6 +33,8 @@ export type SchedulerParts = Readonly<{
   supervisor: Supervisor;
   /** The live set: far-future timer entries and live occurrence actors. */
   actors: OccurrenceActors;
+  /** When the live window (what of the pending occurrences memory holds) is widened. */
+  window: LiveWindow;
   /** The open degraded period and the probe that retries the store. */
   faults: WriteFaults;
   /** This scheduler's lease on the log: held from the first `start()` until `stop()`. */

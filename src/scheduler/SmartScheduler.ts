@@ -41,7 +41,7 @@ import type { Supervisor } from './actors/Supervisor.js';
 import type { CommandQueue } from './CommandQueue.js';
 import { type BackfillResult, backfill } from './commands/backfill.js';
 import { transition } from './commands/lifecycle.js';
-import { stoppedError } from './commands/lookups.js';
+import { isScheduling, stoppedError } from './commands/lookups.js';
 import { nextRuns } from './commands/nextRuns.js';
 import {
   cancelOccurrence,
@@ -51,7 +51,8 @@ import {
   triggeredId,
   triggerNow,
 } from './commands/occurrenceCommands.js';
-import { type ScheduleResult, scheduleAll } from './commands/plan.js';
+import type { ScheduleResult } from './commands/plan.js';
+import { scheduleAll } from './commands/scheduleAll.js';
 import {
   defineTask,
   removeTask,
@@ -60,6 +61,7 @@ import {
   updateTask,
   updateTaskWith,
 } from './commands/taskCommands.js';
+import { recountFarPlaces } from './commands/widenWindow.js';
 import type { Handlers } from './handlers.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { stopScheduler } from './stopScheduler.js';
@@ -366,6 +368,9 @@ export class SmartScheduler<H extends Handlers = Handlers> {
           applyRecipe(tx.parts.occupancy.calendar, input as CalendarRecipe, 'configureCalendar'),
         );
       await tx.parts.log.append([calendarConfigured(calendar)]);
+      // Instants made exclusive: those of the occurrences the live window left in the store
+      // are read, so a decision sees them taken.
+      if (tx.parts.occupancy.needsUnnamedInstants) await recountFarPlaces(tx);
       return calendar;
     });
   }
@@ -423,9 +428,20 @@ export class SmartScheduler<H extends Handlers = Handlers> {
     return this.#wiring.errors;
   }
 
-  /** Occurrences currently armed: live actors waiting plus far-future timer entries. */
+  /**
+   * Occurrences currently armed: live actors waiting, far-future timer entries, and — while
+   * running — the waiting occurrences of unpaused tasks beyond the live window, which the
+   * store holds until the window reaches them.
+   */
   get armedCount(): number {
-    return this.#actors?.armedCount ?? 0;
+    const armed = this.#actors?.armedCount ?? 0;
+    const log = this.#log;
+    if (log === undefined || !isScheduling(this.#wiring.supervisor.status)) return armed;
+    let far = 0;
+    log.model.forEachFar((taskId, count) => {
+      if (log.model.getTask(taskId)?.paused !== true) far += count;
+    });
+    return armed + far;
   }
 
   listTasks(): readonly Task[] {

@@ -1,6 +1,7 @@
 // rxjs's own module for the class, not its index: see docs/performance.md ("Restart").
 import { Subject } from 'rxjs/internal/Subject';
 import type { OccurrenceEffects } from '../../machines/occurrence.js';
+import { holdsPlace } from '../domain/holdsPlace.js';
 import { parseCalendar } from '../domain/validateCalendar.js';
 import { EventLog, type EventLogOptions } from '../log/EventLog.js';
 import type { StoredEvent } from '../log/events.js';
@@ -16,10 +17,12 @@ import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
 import { adoptRemote, type RemoteChanges, rebalance } from './commands/fleet.js';
 import { leaseLost, probeStore, runJobs, transition } from './commands/lifecycle.js';
+import { windowDue } from './commands/windowDue.js';
 import { degradedError } from './degradedError.js';
 import { guardedInspect } from './guardedInspect.js';
 import { guardedObservable } from './guardedObservable.js';
 import type { Handlers } from './handlers.js';
+import { LiveWindow } from './LiveWindow.js';
 import { SchedulerLease } from './SchedulerLease.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { SmartScheduler } from './SmartScheduler.js';
@@ -128,11 +131,22 @@ export function createScheduler<H extends Handlers = Handlers>(
 
   // The occurrence machine's effects, bound once for every occurrence of this scheduler.
   const effects = occurrenceEffects(queue, handlers, report);
+  const window = new LiveWindow({
+    timers,
+    windowMs: resolved.liveWindowMs,
+    onDue: () => {
+      void queue
+        .run((tx) => windowDue(tx))
+        .then((claims) => Promise.all(claims))
+        .catch(report);
+    },
+  });
   const opening = openParts(resolved, {
     timers,
     supervisor,
     faults,
     lease,
+    window,
     onAppendFailed,
     report,
     events,
@@ -167,6 +181,7 @@ type Built = Readonly<{
   supervisor: Supervisor;
   faults: WriteFaults;
   lease: SchedulerLease;
+  window: LiveWindow;
   onAppendFailed: (error: unknown) => void;
   report: (error: unknown) => void;
   events: Subject<StoredEvent>;
@@ -222,6 +237,15 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   let folded = 0;
   const log = await EventLog.open(options.store, {
     onAppendFailed: built.onAppendFailed,
+    windowEndMs: built.window.endFrom(built.timers.now()),
+    // Waiting occurrences the window left in the store, taken in: their places get names.
+    onAdopted: (adopted) => {
+      if (occupancy === undefined) return;
+      for (const kept of adopted) {
+        if ('execution' in kept && !holdsPlace(kept.execution)) continue;
+        occupancy.adoptUnnamed(kept.occurrence.id, kept.occurrence.scheduledFor);
+      }
+    },
     ...(built.onRemote === undefined ? {} : { onRemote: built.onRemote }),
     onProjected: (changes) => {
       if (occupancy === undefined) return;
@@ -244,6 +268,10 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   // The live set holds its places whatever their time (one due long ago still waits for the
   // missed check); the store adds the settled ones that ran from two days back on.
   model.forEachLivePlace((occurrenceId, scheduledFor) => opened.hold(occurrenceId, scheduledFor));
+  // The waiting occurrences the live window left in the store hold theirs too, counted; a
+  // calendar that keeps instants exclusive needs their instants as well.
+  opened.holdUnnamed(log.takeFarAtOpen());
+  if (opened.needsUnnamedInstants) opened.recountUnnamed(await log.farNow(true), []);
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({
@@ -270,6 +298,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
     timers: built.timers,
     supervisor: built.supervisor,
     actors,
+    window: built.window,
     faults: built.faults,
     lease: built.lease,
     unrecorded: new Map(),

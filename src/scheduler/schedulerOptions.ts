@@ -49,6 +49,17 @@ export type SchedulerOptions<H extends Handlers = Handlers> = Readonly<{
    * cheap. `Infinity` makes every pending occurrence a live actor. @default 60_000
    */
   horizonMs?: number;
+  /**
+   * How far ahead memory holds the pending occurrences (the live window). Farther ones stay
+   * in the store and are read in as the window moves on (every half window), when a command
+   * is about one of them, or when a task's series is asked about: a restart reads what is
+   * due within the window, not every pending occurrence. Their calendar places are counted
+   * from the store meanwhile. At least twice `horizonMs`; `Infinity` holds every pending
+   * occurrence in memory. Applies to stores that offer it (memory, SQLite); PostgreSQL,
+   * whose instances fold each other's entries, always loads the whole live set.
+   * @default 3_600_000, or twice `horizonMs` when that is more
+   */
+  liveWindowMs?: number;
   /** How long `stop()` waits for running handlers before aborting them. @default 10_000 */
   stopTimeoutMs?: number;
   /**
@@ -111,6 +122,7 @@ export type ResolvedSchedulerOptions = Readonly<{
   clock: Clock;
   graceMs: number;
   horizonMs: number;
+  liveWindowMs: number;
   stopTimeoutMs: number;
   concurrency: number;
   maxWaitMs: number;
@@ -134,6 +146,7 @@ const KEYS: OptionKeys<SchedulerOptions> = {
   clock: true,
   graceMs: true,
   horizonMs: true,
+  liveWindowMs: true,
   stopTimeoutMs: true,
   concurrency: true,
   maxWaitMs: true,
@@ -183,6 +196,23 @@ function duration(value: unknown, field: string, fallback: number, allowInfinity
     throw invalidOption(COMPONENT, field, expected, value, `Omit it for the default ${fallback}.`);
   }
   return value;
+}
+
+/** The default live window: an hour. */
+const DEFAULT_LIVE_WINDOW_MS = 3_600_000;
+
+/** `liveWindowMs`: at least twice the horizon, so what it takes in is armed before its horizon. */
+function readLiveWindow(value: unknown, horizonMs: number): number {
+  const fallback = Math.max(DEFAULT_LIVE_WINDOW_MS, 2 * horizonMs);
+  const windowMs = duration(value, 'liveWindowMs', fallback, true);
+  if (windowMs >= 2 * horizonMs) return windowMs;
+  throw invalidOption(
+    COMPONENT,
+    'liveWindowMs',
+    `a number of milliseconds ≥ 2 × horizonMs (${2 * horizonMs}) or Infinity`,
+    value,
+    `Omit it for the default ${fallback}, or lower horizonMs.`,
+  );
 }
 
 /** `leaseTtlMs`: a finite number of milliseconds, at least 100. */
@@ -297,6 +327,7 @@ export function resolveSchedulerOptions(options: unknown = {}): ResolvedSchedule
       inspect,
     );
   }
+  const horizonMs = duration(record.horizonMs, 'horizonMs', 60_000, true);
   return Object.freeze({
     store: store ?? memoryStore({ clock }),
     // Validated here, not when the log opens, so a bad calendar throws from createScheduler.
@@ -305,7 +336,8 @@ export function resolveSchedulerOptions(options: unknown = {}): ResolvedSchedule
     hasHandlerMap: record.handlers !== undefined,
     clock,
     graceMs,
-    horizonMs: duration(record.horizonMs, 'horizonMs', 60_000, true),
+    horizonMs,
+    liveWindowMs: readLiveWindow(record.liveWindowMs, horizonMs),
     stopTimeoutMs: duration(record.stopTimeoutMs, 'stopTimeoutMs', 10_000),
     concurrency: readConcurrency(record.concurrency),
     maxWaitMs: duration(record.maxWaitMs, 'maxWaitMs', 60_000),

@@ -138,6 +138,21 @@ export const logMigrations: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 7,
+    description:
+      'occurrences_waiting, occurrences_waiting_by_task and occurrences_triggered: a windowed live set loads the triggered occurrences and the waiting ones due soon, and counts the places of the rest, without reading every pending row',
+    up(db: BetterSqlite3.Database) {
+      db.exec(`
+        CREATE INDEX occurrences_waiting ON occurrences (scheduled_ms, holds_place)
+          WHERE live = 1 AND state = 'scheduled';
+        CREATE INDEX occurrences_waiting_by_task ON occurrences (task_id, scheduled_ms)
+          WHERE live = 1 AND state = 'scheduled';
+        CREATE INDEX occurrences_triggered ON occurrences (first_seq)
+          WHERE live = 1 AND state = 'triggered';
+      `);
+    },
+  },
 ]);
 
 /** The schema version this build writes and understands. */

@@ -13,9 +13,10 @@ import type {
   Task,
 } from '../domain/types.js';
 import { encodeCursor } from '../domain/validatePageRequest.js';
-import type { LiveState, LogHead, Place } from '../log/EventStore.js';
+import type { LiveState, LiveWindow, LogHead, Place } from '../log/EventStore.js';
 import { type EntryRow, rowToStoredEvent } from '../log/entryRow.js';
 import type { StoredEvent } from '../log/events.js';
+import { type FarSummary, QUARTER_HOUR_MS, type WaitingRange } from '../log/FarWaiting.js';
 import {
   isLive,
   type OccurrenceRecord,
@@ -82,6 +83,58 @@ function toLiveRecord(row: RecordRow): OccurrenceRecord | WaitingRecord {
   return { occurrence, execution: Object.freeze(execution), firstSeq: row[0] };
 }
 
+/** The statements of a windowed live set (schema step 7's partial indexes). */
+type WindowReads = Readonly<{
+  triggered: Database.Statement<[], RecordRow>;
+  waitingQuarters: Database.Statement<[number], [number, number]>;
+  waitingInstants: Database.Statement<[number], number>;
+  waitingByTask: Database.Statement<[number], [string, number]>;
+  waiting: Database.Statement<[number, number], RecordRow>;
+  waitingOfTask: Database.Statement<[string, number, number], RecordRow>;
+}>;
+
+/**
+ * A windowed live set's reads: the triggered occurrences and the waiting ones due before the
+ * window's end, each from its partial index (schema step 7), and the rest counted from the
+ * waiting indexes alone — per task, and their places per quarter of an hour.
+ */
+function prepareWindowReads(db: Database.Database): WindowReads {
+  const raw = <P extends unknown[], R>(sql: string) => db.prepare<P, R>(sql).raw();
+  return {
+    triggered: raw<[], RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM occurrences WHERE live = 1 AND state = 'triggered'`,
+    ),
+    waitingQuarters: raw<[number], [number, number]>(
+      `SELECT scheduled_ms / ${QUARTER_HOUR_MS}, count(*) FROM occurrences
+         WHERE live = 1 AND state = 'scheduled' AND holds_place = 1 AND scheduled_ms >= ?
+         GROUP BY 1 ORDER BY 1`,
+    ),
+    waitingInstants: db
+      .prepare<[number], number>(
+        `SELECT scheduled_ms FROM occurrences
+           WHERE live = 1 AND state = 'scheduled' AND holds_place = 1 AND scheduled_ms >= ?
+           ORDER BY scheduled_ms`,
+      )
+      .pluck(),
+    waitingByTask: raw<[number], [string, number]>(
+      `SELECT task_id, count(*) FROM occurrences INDEXED BY occurrences_waiting_by_task
+         WHERE live = 1 AND state = 'scheduled' AND scheduled_ms >= ?
+         GROUP BY task_id`,
+    ),
+    waiting: raw<[number, number], RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM occurrences
+         WHERE live = 1 AND state = 'scheduled' AND scheduled_ms >= ? AND scheduled_ms < ?
+         ORDER BY first_seq`,
+    ),
+    waitingOfTask: raw<[string, number, number], RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM occurrences INDEXED BY occurrences_waiting_by_task
+         WHERE task_id = ? AND live = 1 AND state = 'scheduled'
+           AND scheduled_ms >= ? AND scheduled_ms < ?
+         ORDER BY first_seq`,
+    ),
+  };
+}
+
 /**
  * The SQLite store's read model: tables the group commit writes in the same transaction as
  * the entries they derive from (an inline projection), folded by `projectEntries` like every
@@ -140,6 +193,8 @@ export class SqliteProjection implements ProjectionSource {
   readonly #allTasks: Database.Statement<[], string>;
   readonly #allState: Database.Statement<[], [string, string]>;
   readonly #live: Database.Statement<[], RecordRow>;
+  /** The reads of a windowed live set, prepared on first use (after every migration ran). */
+  #windowReads: WindowReads | undefined;
   readonly #places: Database.Statement<[number], [string, number]>;
   readonly #queries = new Map<string, Database.Statement<unknown[], RecordRow>>();
   readonly #entryQueries = new Map<string, Database.Statement<unknown[], EntryRow>>();
@@ -185,6 +240,11 @@ export class SqliteProjection implements ProjectionSource {
         'SELECT id, scheduled_ms FROM occurrences WHERE holds_place = 1 AND live = 0 AND scheduled_ms >= ?',
       )
       .raw();
+  }
+
+  get #window(): WindowReads {
+    this.#windowReads ??= prepareWindowReads(this.#db);
+    return this.#windowReads;
   }
 
   /** A prepared statement per query shape, made on first use. */
@@ -317,7 +377,7 @@ export class SqliteProjection implements ProjectionSource {
   }
 
   /** Tasks, calendar, status and the live set, read in one transaction with `head`. */
-  loadLive(readHead: () => LogHead): LiveState {
+  loadLive(readHead: () => LogHead, window?: LiveWindow): LiveState {
     return this.#db.transaction((): LiveState => {
       let calendar: CalendarConfig | undefined;
       let status: SchedulerStatus = 'idle';
@@ -330,9 +390,47 @@ export class SqliteProjection implements ProjectionSource {
         tasks: this.#allTasks.all().map((json) => deepFreeze(JSON.parse(json) as Task)),
         calendar,
         status,
-        live: this.#live.all().map(toLiveRecord),
+        ...(window === undefined
+          ? { live: this.#live.all().map(toLiveRecord) }
+          : {
+              live: this.#liveBefore(window.waitingBeforeMs),
+              waitingBeforeMs: window.waitingBeforeMs,
+              far: this.waitingSummary(window.waitingBeforeMs),
+            }),
       };
     })();
+  }
+
+  /** The waiting occurrences in `range`, in the order first recorded. */
+  loadWaiting(range: WaitingRange): (OccurrenceRecord | WaitingRecord)[] {
+    // Beyond any instant a date can name, so the bound is an integer SQLite compares.
+    const toMs = range.toMs ?? Number.MAX_SAFE_INTEGER;
+    const rows =
+      range.taskId === undefined
+        ? this.#window.waiting.all(range.fromMs, toMs)
+        : this.#window.waitingOfTask.all(range.taskId, range.fromMs, toMs);
+    return rows.map(toLiveRecord);
+  }
+
+  /** How many waiting occurrences are due at or after `fromMs`, per task, and their places. */
+  waitingSummary(fromMs: number, withInstants = false): FarSummary {
+    const reads = this.#window;
+    const quarters = reads.waitingQuarters
+      .all(fromMs)
+      .map(([quarter, count]) => [quarter * QUARTER_HOUR_MS, count] as const);
+    const summary = { byTask: reads.waitingByTask.all(fromMs), quarters };
+    return withInstants ? { ...summary, instants: reads.waitingInstants.all(fromMs) } : summary;
+  }
+
+  /**
+   * The triggered occurrences and the waiting ones due before `beforeMs`, in the order first
+   * recorded: two reads of their partial indexes, merged here.
+   */
+  #liveBefore(beforeMs: number): (OccurrenceRecord | WaitingRecord)[] {
+    const reads = this.#window;
+    const rows = [...reads.triggered.all(), ...reads.waiting.all(0, beforeMs)];
+    rows.sort((a, b) => a[0] - b[0]);
+    return rows.map(toLiveRecord);
   }
 
   queryRecords(query: RecordQuery): Page<OccurrenceRecord> {

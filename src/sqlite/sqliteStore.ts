@@ -283,9 +283,19 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       ensureOpen('head');
       return guarded(site('read the head of'), () => readHead(statements));
     },
-    async loadLive() {
+    async loadLive(window) {
       ensureOpen('read');
-      return guarded(site('read'), () => projection.loadLive(() => readHead(statements)));
+      return guarded(site('read'), () => projection.loadLive(() => readHead(statements), window));
+    },
+    farWaiting: {
+      async load(range) {
+        ensureOpen('read');
+        return guarded(site('read'), () => projection.loadWaiting(range));
+      },
+      async summary(fromMs, instants) {
+        ensureOpen('read');
+        return guarded(site('read'), () => projection.waitingSummary(fromMs, instants));
+      },
     },
     async getRecord(occurrenceId) {
       ensureOpen('read');

@@ -7,6 +7,7 @@ import { occurrenceTriggered } from '../../log/facts.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { adoptTask } from './adoptTask.js';
 import { seriesContinues } from './followUp.js';
 import { idempotencyKey } from './idempotencyKey.js';
 import { isTaskPaused, planningOf } from './lookups.js';
@@ -135,6 +136,7 @@ async function planOverlapping(tx: SchedulerTx, granted: readonly Grant[], now: 
     if (manual || occurrence.cause === 'manual' || isCatchUpRun(occurrence)) continue;
     if (task?.recurrence === undefined) continue;
     if (task.overlap !== 'allowAll' && task.overlap !== 'cancelOther') continue;
+    await adoptTask(tx, task.id);
     if (seriesContinues(model, occurrence)) continue;
     const from = new Date(Math.max(now, Date.parse(occurrence.scheduledFor)));
     const next = parts.options.taskScheduler.nextOccurrence(task, from, planningOf(parts));

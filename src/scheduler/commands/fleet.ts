@@ -1,10 +1,12 @@
 import type { Occurrence } from '../../domain/types.js';
 import { isWaiting } from '../../log/LiveModel.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { adoptTask } from './adoptTask.js';
 import { isTaskPaused } from './lookups.js';
 import { checkMissed } from './missedCheck.js';
-import { type Claim, scheduleAll } from './plan.js';
+import type { Claim } from './plan.js';
 import { recoverInterrupted } from './recordOutcomes.js';
+import { scheduleAll } from './scheduleAll.js';
 
 /** What other instances' entries (read in from a shared store) changed, gathered per command. */
 export type RemoteChanges = {
@@ -44,6 +46,7 @@ export async function adoptRemote(tx: SchedulerTx, changes: RemoteChanges): Prom
     else arm(record.occurrence);
   }
   for (const taskId of changes.taskIds) {
+    await adoptTask(tx, taskId);
     for (const execution of model.waitingOf(taskId))
       arm(model.getOccurrence(execution.occurrenceId));
   }

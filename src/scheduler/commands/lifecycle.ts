@@ -7,8 +7,9 @@ import { degradedError } from '../degradedError.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isWriteFault } from '../WriteFaults.js';
 import { checkMissed } from './missedCheck.js';
-import { type Claim, scheduleAll } from './plan.js';
+import type { Claim } from './plan.js';
 import { recoverInterrupted } from './recordOutcomes.js';
+import { scheduleAll } from './scheduleAll.js';
 import type { MissReason } from './slots.js';
 import { recordDegradedPeriod, recordUnrecorded } from './writeRecovery.js';
 

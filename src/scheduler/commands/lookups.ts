@@ -47,6 +47,10 @@ export async function requirePending(
   method: 'cancelOccurrence' | 'triggerNow',
 ): Promise<Execution> {
   const execution = (await parts.log.record(occurrenceId))?.execution;
+  // One the live window left in the store is taken in: the command decides about it here.
+  if (execution !== undefined && isWaiting(execution)) {
+    await parts.log.adoptOccurrences([occurrenceId]);
+  }
   if (execution === undefined) {
     throw new NotFoundError(
       `SmartScheduler.${method}: no occurrence "${occurrenceId}"; see listOccurrences()`,

@@ -1,10 +1,12 @@
 import { isCatchUpRun } from '../../domain/isCatchUpRun.js';
 import type { Occurrence } from '../../domain/types.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { adoptTask } from './adoptTask.js';
 import { isTaskPaused } from './lookups.js';
-import type { Claim } from './plan.js';
+import type { Claim, WaitingSource } from './plan.js';
 import { recoverMissed } from './recoverMissed.js';
 import type { MissReason } from './slots.js';
+import { widenWindow } from './widenWindow.js';
 
 /** How the missed check sorts the occurrences whose time has passed. */
 export type MissedSplit = Readonly<{
@@ -30,6 +32,9 @@ export async function checkMissed(
   if (parts.supervisor.status !== 'running') return [];
   const { actors, log } = parts;
   const model = log.model;
+  // Whatever came due is in the live model: a clock that jumped past the window widens it.
+  if (taskId === undefined) await widenWindow(tx, 'future');
+  else await adoptTask(tx, taskId);
   const nowMs = parts.timers.now();
   // In a fleet, each instance checks only the tasks it runs.
   const waiting: WaitingSource =
@@ -57,12 +62,6 @@ export async function checkMissed(
   if (beyondGrace.length > 0) await recoverMissed(tx, beyondGrace, nowMs, reason);
   return claims;
 }
-
-/**
- * Occurrences still waiting to trigger (`scheduled`, never triggered), each handed to `visit`
- * with the time its execution is due (the live model's `forEachWaiting`, or a subset of it).
- */
-export type WaitingSource = (visit: (occurrence: Occurrence, scheduledFor: string) => void) => void;
 
 /**
  * The seed's `check_for_missed_tasks` split: every occurrence still waiting whose time is at

@@ -3,6 +3,7 @@ import type { Occurrence } from '../../domain/types.js';
 import type { NextRunsRequest } from '../../domain/validateNextRuns.js';
 import { upcomingOccurrences } from '../../planning/upcomingOccurrences.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { adoptTask } from './adoptTask.js';
 import { planningOf, requireTask } from './lookups.js';
 
 /**
@@ -11,9 +12,14 @@ import { planningOf, requireTask } from './lookups.js';
  * series) and its recurrence after it; with `fromMs`, from the first occurrence at or after
  * that instant instead. A task without a recurrence lists its pending run, if any.
  */
-export function nextRuns(tx: SchedulerTx, taskId: string, request: NextRunsRequest): Occurrence[] {
+export async function nextRuns(
+  tx: SchedulerTx,
+  taskId: string,
+  request: NextRunsRequest,
+): Promise<Occurrence[]> {
   const parts = tx.parts;
   const task = requireTask(parts, taskId, 'nextRuns');
+  await adoptTask(tx, taskId);
   const model = parts.log.model;
   const scheduler = parts.options.taskScheduler;
   const planning = planningOf(parts);

@@ -12,6 +12,12 @@ export type ScheduleResult = 'armed' | 'skipped' | 'not-pending' | 'paused';
 /** An occurrence actor's claim, settled once it asked to trigger (undefined if it never did). */
 export type Claim = Promise<ClaimResult | undefined>;
 
+/**
+ * Occurrences still waiting to trigger (`scheduled`, never triggered), each handed to `visit`
+ * with the time its execution is due (the live model's `forEachWaiting`, or a subset of it).
+ */
+export type WaitingSource = (visit: (occurrence: Occurrence, scheduledFor: string) => void) => void;
+
 /** What planning an occurrence did, and the claim of one that was due and triggers at once. */
 export type PlanResult = Readonly<{ result: ScheduleResult; claim?: Claim }>;
 
@@ -25,6 +31,8 @@ export async function plan(tx: SchedulerTx, occurrence: Occurrence): Promise<Pla
   const execution = (await parts.log.record(occurrence.id))?.execution;
   if (execution !== undefined && !isWaiting(execution)) return { result: 'not-pending' };
   const known = execution !== undefined;
+  // One the live window left in the store is taken in first: its own place is then known.
+  if (known) await parts.log.adoptOccurrences([occurrence.id]);
   if (!fitsCalendar(parts, occurrence, planningOf(parts))) {
     parts.actors.release(occurrence.id);
     await parts.log.append([
@@ -78,43 +86,4 @@ export async function planFirst(tx: SchedulerTx, task: Task, now: Date): Promise
   const parts = tx.parts;
   const first = parts.options.taskScheduler.firstOccurrence(task, now, planningOf(parts));
   if (first !== undefined) await plan(tx, first);
-}
-
-/**
- * Re-arms every pending occurrence due in the future, replacing the timers they had (no-op
- * unless running): every waiting occurrence is paused first, and only the future ones are
- * armed again, so one whose time passed meanwhile waits for the missed check.
- */
-export async function scheduleAll(tx: SchedulerTx): Promise<void> {
-  const parts = tx.parts;
-  if (!isScheduling(parts.supervisor.status)) return;
-  parts.actors.pauseAll();
-  const now = parts.timers.now();
-  const planning = planningOf(parts);
-  // Every one of them is recorded and waiting, so each is what `plan` would do with a known
-  // waiting occurrence — armed when it still fits the calendar, else skipped — decided in one
-  // pass, with the skips recorded in one append (a restart re-arms 100 000 this way).
-  // A skip frees its place at once, as its recorded skip would one by one, so the ones after
-  // it see the place free; if the skips cannot be recorded, the places are put back.
-  const skipped: Occurrence[] = [];
-  const armed: Occurrence[] = [];
-  await parts.occupancy.undoOnFailure(async () => {
-    parts.log.model.forEachWaiting((occurrence, scheduledFor) => {
-      if (Date.parse(scheduledFor) <= now) return;
-      // A paused task's occurrences wait for its resume, as `plan` decides; in a fleet, each
-      // instance re-arms only the tasks it runs.
-      if (isTaskPaused(parts, occurrence.taskId) || !parts.lease.owns(occurrence.taskId)) return;
-      if (fitsCalendar(parts, occurrence, planning)) {
-        armed.push(occurrence);
-      } else {
-        skipped.push(occurrence);
-        parts.occupancy.release(occurrence.id);
-      }
-    });
-    if (skipped.length === 0) return;
-    for (const occurrence of skipped) parts.actors.release(occurrence.id);
-    await parts.log.append(skipped.map((occurrence) => occurrenceSkipped(occurrence.id)));
-  });
-  if (!isScheduling(parts.supervisor.status)) return;
-  for (const occurrence of armed) parts.actors.arm(occurrence);
 }

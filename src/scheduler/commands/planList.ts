@@ -41,6 +41,10 @@ export async function planAll(
   const settled = await parts.log.records(
     occurrences.filter((o) => model.record(o.id) === undefined).map((o) => o.id),
   );
+  // Waiting ones the live window left in the store are taken in: the batch decides about them.
+  await parts.log.adoptOccurrences(
+    [...settled.values()].filter((r) => isWaiting(r.execution)).map((r) => r.occurrence.id),
+  );
   const batch: Batch = {
     now: parts.timers.now(),
     decided: new Map(),

@@ -7,6 +7,7 @@ import { isWaiting } from '../../log/LiveModel.js';
 import type { Pending } from '../commandBatcher.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
 import { isWriteFault } from '../WriteFaults.js';
+import { adoptTask } from './adoptTask.js';
 import { decideFollowUp, type FollowUp, linkEvents, seriesContinues } from './followUp.js';
 import { isScheduling, planningOf } from './lookups.js';
 import { plan } from './plan.js';
@@ -37,6 +38,10 @@ export async function outcomeBatch(
   const parts = tx.parts;
   const model = parts.log.model;
   const first = await firstAttemptOf(tx, occurrence);
+  // Whether the series continues is asked of recurring tasks: all their waiting ones count.
+  if (model.getTask(occurrence.taskId)?.recurrence !== undefined) {
+    await adoptTask(tx, occurrence.taskId);
+  }
   const {
     followUp,
     events: slotFacts,

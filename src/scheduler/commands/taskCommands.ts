@@ -20,6 +20,7 @@ import {
   taskUpdated,
 } from '../../log/facts.js';
 import type { SchedulerTx } from '../SchedulerParts.js';
+import { adoptTask } from './adoptTask.js';
 import { isScheduling, planningOf, requireTask } from './lookups.js';
 import { checkMissed } from './missedCheck.js';
 import { type Claim, plan, planFirst } from './plan.js';
@@ -149,6 +150,7 @@ function withPaused(task: Task, paused: boolean): Task {
  */
 async function pause(tx: SchedulerTx, taskId: string): Promise<void> {
   const { actors, log } = tx.parts;
+  await adoptTask(tx, taskId);
   await log.append([taskPauseChanged(taskId, true)]);
   for (const execution of log.model.waitingOf(taskId)) actors.release(execution.occurrenceId);
 }
@@ -162,6 +164,7 @@ async function pause(tx: SchedulerTx, taskId: string): Promise<void> {
 async function resume(tx: SchedulerTx, taskId: string): Promise<Claim[]> {
   const parts = tx.parts;
   const model = parts.log.model;
+  await adoptTask(tx, taskId);
   await parts.log.append([taskPauseChanged(taskId, false)]);
   if (!isScheduling(parts.supervisor.status)) return [];
   const now = parts.timers.now();
@@ -182,6 +185,7 @@ function handlerNames(tx: SchedulerTx): readonly string[] | undefined {
 /** Removes a task with its pending occurrences, in one batch. */
 export async function removeTask(tx: SchedulerTx, taskId: string): Promise<void> {
   requireTask(tx.parts, taskId, 'removeTask');
+  await adoptTask(tx, taskId);
   await tx.parts.log.append([taskRemoved(taskId), ...cancelPending(tx, taskId, 'task-removed')]);
 }
 
@@ -195,6 +199,7 @@ export async function removeTask(tx: SchedulerTx, taskId: string): Promise<void>
 async function replaceTask(tx: SchedulerTx, existing: Task, task: Task, now: Date): Promise<void> {
   const parts = tx.parts;
   const { occupancy, log } = parts;
+  await adoptTask(tx, existing.id);
   const waiting = log.model.waitingOf(existing.id);
   for (const execution of waiting) occupancy.release(execution.occurrenceId);
   let first: Occurrence | undefined;
