@@ -21,6 +21,8 @@ export type SupervisorEvent =
   | { type: 'START' }
   | { type: 'PAUSE' }
   | { type: 'STOP' }
+  /** The runtime let go of every occurrence after a `STOP`: nothing of it is left to report. */
+  | { type: 'RELEASED' }
   | { type: 'CHECK_MISSED' }
   | { type: 'CLOCK_JUMPED'; expectedAt: number; observedAt: number; driftMs: number }
   | { type: 'COUNTS_CHANGED'; pending: number; active: number }
@@ -34,7 +36,11 @@ export type SupervisorEvent =
  * a store fault left unrecorded (`recordUnrecorded`), re-arms every future occurrence
  * (`armAll`) and then looks for missed ones (`checkMissed`) — the seed's order — on every
  * entry, including a `START` while already running; `paused` disarms every timer and ignores
- * missed-checks and clock jumps until `START`; `stopped` is final.
+ * missed-checks and clock jumps until `START`. `STOP` leads to `stopping`, which does what a
+ * stop does and never leaves but for `stopped`, the final state, once the runtime let go of
+ * every occurrence (`RELEASED`): occurrence actors that finish while the stop drains their
+ * handlers report to a parent still there (counted), not to one that already ended, and a
+ * `stopping` supervisor reads as `stopped`.
  *
  * A `CLOCK_JUMPED` (the timer queue saw the wall clock jump: sleep, suspension, clock
  * change) is recorded and leads to the same missed-check, without waiting for a restart.
@@ -84,7 +90,7 @@ export const supervisorMachine = setup({
     idle: {
       on: {
         START: { target: 'running', actions: 'recordStarted' },
-        STOP: { target: 'stopped' },
+        STOP: { target: 'stopping' },
       },
     },
     running: {
@@ -93,7 +99,7 @@ export const supervisorMachine = setup({
       on: {
         START: { target: 'running', reenter: true },
         PAUSE: { target: 'paused' },
-        STOP: { target: 'stopped' },
+        STOP: { target: 'stopping' },
       },
       states: {
         healthy: {
@@ -119,13 +125,14 @@ export const supervisorMachine = setup({
       entry: ['disarmAll', 'recordPaused'],
       on: {
         START: { target: 'running', actions: 'recordStarted' },
-        STOP: { target: 'stopped' },
+        STOP: { target: 'stopping' },
       },
     },
-    stopped: {
-      type: 'final',
+    stopping: {
       entry: ['disarmAll', 'recordUnrecorded', 'recordStopped'],
+      on: { RELEASED: { target: 'stopped' } },
     },
+    stopped: { type: 'final' },
   },
 });
 
@@ -137,6 +144,7 @@ export type SupervisorSnapshot = SnapshotFrom<typeof supervisorMachine>;
  */
 export function statusOf(snapshot: SupervisorSnapshot): SchedulerStatus {
   const value = snapshot.value;
+  if (value === 'stopping') return 'stopped';
   if (typeof value === 'string') return value;
   return value.running === 'degraded' ? 'degraded' : 'running';
 }

@@ -5,67 +5,22 @@
  *
  *   npx tsx bench/experiments/archive.ts 1000000
  *
- * The log holds `n` entries of settled history (100 tasks; each occurrence scheduled,
- * triggered, completed) stamped over 100 days, plus 100 pending occurrences; every entry
- * older than 10 days is archived. It is written once under /tmp and copied per run.
+ * The log is `bench/lib/archiveHistory.ts`'s (`n` entries of settled history over 100 days,
+ * 100 pending occurrences; every entry older than 10 days is archived), written once under
+ * /tmp and copied per run.
  */
 
 import { copyFileSync, createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
-import { parseTask } from '../../src/domain/validateTask.js';
-import type { NewEvent } from '../../src/log/events.js';
-import { streams } from '../../src/log/events.js';
 import { verifyArchive } from '../../src/log/verifyArchive.js';
 import { archiveLog, sqliteStore } from '../../src/sqlite/index.js';
-import { settledRun } from '../lib/settledRun.js';
+import { ARCHIVE_HISTORY, writeArchiveHistory } from '../lib/archiveHistory.js';
 
-const DAY = 86_400_000;
-const EPOCH = Date.parse('2026-01-05T08:00:00.000Z');
-const SPAN_DAYS = 100;
-const KEEP_DAYS = 10;
-const NOW = EPOCH + SPAN_DAYS * DAY;
+const { now: NOW, keepMs } = ARCHIVE_HISTORY;
 
 async function write(path: string, n: number): Promise<void> {
   if (existsSync(path)) return;
-  let now = EPOCH;
-  const store = await sqliteStore({ path, synchronous: 'NORMAL', clock: { now: () => now } });
-  const tasks: NewEvent[] = [];
-  for (let t = 0; t < 100; t++) {
-    const task = parseTask({ id: `task-${t}`, title: `Task ${t}` }, undefined, new Date(EPOCH));
-    tasks.push({ type: 'task.defined', stream: streams.task(task.id), data: { task } });
-  }
-  await store.append(tasks);
-  const occurrences = Math.ceil((n - 200) / 3);
-  for (let k = 0; k < occurrences; k += 1000) {
-    const batch: NewEvent[] = [];
-    for (let j = k; j < Math.min(occurrences, k + 1000); j++) {
-      const occ = makeOccurrence({
-        taskId: `task-${j % 100}`,
-        cause: 'initial',
-        scheduledFor: new Date(EPOCH + Math.floor((j * SPAN_DAYS * DAY) / occurrences)),
-      });
-      batch.push(...settledRun(occ));
-    }
-    now = EPOCH + Math.floor((k * SPAN_DAYS * DAY) / occurrences);
-    await store.append(batch);
-  }
-  now = NOW - DAY;
-  await store.append(
-    Array.from({ length: 100 }, (_, k) => {
-      const occurrence = makeOccurrence({
-        taskId: `task-${k}`,
-        cause: 'initial',
-        scheduledFor: new Date(NOW + DAY + k * 60_000),
-      });
-      return {
-        type: 'occurrence.scheduled' as const,
-        stream: streams.occurrence(occurrence.id),
-        data: { occurrence },
-      };
-    }),
-  );
-  await store.close();
+  await writeArchiveHistory((clock) => sqliteStore({ path, synchronous: 'NORMAL', clock }), n);
 }
 
 const sizeOf = (path: string): number =>
@@ -92,7 +47,7 @@ for (const arg of process.argv.slice(2)) {
   const before = sizeOf(path);
   const clock = { now: () => NOW };
   let t = performance.now();
-  const result = await archiveLog(path, { before: NOW - KEEP_DAYS * DAY, clock });
+  const result = await archiveLog(path, { before: NOW - keepMs, clock });
   const archiveMs = performance.now() - t;
   const segment = result.segment!;
   const afterArchive = sizeOf(path);
@@ -112,7 +67,7 @@ for (const arg of process.argv.slice(2)) {
   rmSync(`${compacted}.archive`, { recursive: true, force: true });
   t = performance.now();
   const vacuumed = await archiveLog(compacted, {
-    before: NOW - KEEP_DAYS * DAY,
+    before: NOW - keepMs,
     clock,
     vacuum: true,
   });

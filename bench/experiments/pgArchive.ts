@@ -7,9 +7,9 @@
  *
  *   npx tsx bench/experiments/pgArchive.ts 100000 [connection string]
  *
- * The log is `bench/experiments/archive.ts`'s: `n` entries of settled history (100 tasks;
- * each occurrence scheduled, triggered, completed) stamped over 100 days, plus 100 pending
- * occurrences; every entry older than 10 days is archived. It is written once into a schema
+ * The log is `bench/experiments/archive.ts`'s (`bench/lib/archiveHistory.ts`: `n` entries
+ * of settled history over 100 days, 100 pending occurrences; every entry older than 10 days
+ * is archived). It is written once into a schema
  * and copied into a fresh one for the run; both are dropped at the end.
  */
 
@@ -18,19 +18,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { makeOccurrence } from '../../src/domain/makeOccurrence.js';
-import { parseTask } from '../../src/domain/validateTask.js';
-import type { NewEvent } from '../../src/log/events.js';
-import { streams } from '../../src/log/events.js';
 import { verifyArchive } from '../../src/log/verifyArchive.js';
 import { postgresStore } from '../../src/postgres/index.js';
-import { settledRun } from '../lib/settledRun.js';
+import { ARCHIVE_HISTORY, writeArchiveHistory } from '../lib/archiveHistory.js';
 
-const DAY = 86_400_000;
-const EPOCH = Date.parse('2026-01-05T08:00:00.000Z');
-const SPAN_DAYS = 100;
-const KEEP_DAYS = 10;
-const NOW = EPOCH + SPAN_DAYS * DAY;
+const { now: NOW, keepMs } = ARCHIVE_HISTORY;
 
 const n = Number(process.argv[2] ?? 100_000);
 const url = process.argv[3] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -48,44 +40,7 @@ async function sql(text: string): Promise<pg.QueryResult> {
 }
 
 async function write(schema: string): Promise<void> {
-  let now = EPOCH;
-  const store = await postgresStore({ connectionString: url, schema, clock: { now: () => now } });
-  const tasks: NewEvent[] = [];
-  for (let t = 0; t < 100; t++) {
-    const task = parseTask({ id: `task-${t}`, title: `Task ${t}` }, undefined, new Date(EPOCH));
-    tasks.push({ type: 'task.defined', stream: streams.task(task.id), data: { task } });
-  }
-  await store.append(tasks);
-  const occurrences = Math.ceil((n - 200) / 3);
-  for (let k = 0; k < occurrences; k += 1000) {
-    const batch: NewEvent[] = [];
-    for (let j = k; j < Math.min(occurrences, k + 1000); j++) {
-      const occ = makeOccurrence({
-        taskId: `task-${j % 100}`,
-        cause: 'initial',
-        scheduledFor: new Date(EPOCH + Math.floor((j * SPAN_DAYS * DAY) / occurrences)),
-      });
-      batch.push(...settledRun(occ));
-    }
-    now = EPOCH + Math.floor((k * SPAN_DAYS * DAY) / occurrences);
-    await store.append(batch);
-  }
-  now = NOW - DAY;
-  await store.append(
-    Array.from({ length: 100 }, (_, k) => {
-      const occurrence = makeOccurrence({
-        taskId: `task-${k}`,
-        cause: 'initial',
-        scheduledFor: new Date(NOW + DAY + k * 60_000),
-      });
-      return {
-        type: 'occurrence.scheduled' as const,
-        stream: streams.occurrence(occurrence.id),
-        data: { occurrence },
-      };
-    }),
-  );
-  await store.close();
+  await writeArchiveHistory((clock) => postgresStore({ connectionString: url, schema, clock }), n);
 }
 
 async function copy(from: string, to: string): Promise<void> {
@@ -137,7 +92,7 @@ try {
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const result = await store.archive({
-    before: NOW - KEEP_DAYS * DAY,
+    before: NOW - keepMs,
     archiveDir: dir,
     onStep: (step) => {
       if (step === 'segment-sealed') sealedAt = performance.now();

@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
 // rxjs's own module for the class, not its index: see docs/performance.md ("Restart").
 import { Subject } from 'rxjs/internal/Subject';
+import { CorruptLogError } from '../domain/errors.js';
 import type { EntryQuery, Page, RecordQuery } from '../domain/types.js';
+import type { ArchivingStore } from './ArchivingStore.js';
 import type { AppendOptions, EventStore, Place } from './EventStore.js';
 import type { NewEvent, StoredEvent } from './events.js';
 import type { FarSummary, FarWaiting } from './FarWaiting.js';
@@ -284,10 +286,60 @@ export class EventLog {
    * see a gap; a reader may call it to refresh.
    */
   async catchUp(): Promise<void> {
-    const fromSeq = this.model.lastSeq + 1;
-    for await (const batch of this.store.read({ fromSeq, batchSize: FOLD_BATCH_SIZE })) {
-      for (const event of batch) this.#accept(event, true);
+    for (;;) {
+      const fromSeq = this.model.lastSeq + 1;
+      let expected = fromSeq;
+      let gap: readonly [number, number] | undefined;
+      for await (const batch of this.store.read({ fromSeq, batchSize: FOLD_BATCH_SIZE })) {
+        const first = batch[0];
+        if (first !== undefined && first.seq > expected) {
+          gap = [expected, first.seq - 1];
+          break;
+        }
+        for (const event of batch) this.#accept(event, true);
+        expected = (batch.at(-1)?.seq ?? expected - 1) + 1;
+      }
+      if (gap === undefined) return;
+      await this.#skipArchived(gap[0], gap[1]);
     }
+  }
+
+  /**
+   * Entries `fromSeq..toSeq` left the live log before this log read them: an archive run
+   * (another instance's, or this store's retention) moved them into a segment while this log
+   * was behind. They cannot be folded, so the model is replaced by the store's read
+   * model, which already holds what they did; the rest is read in after it. What changed is
+   * reported through `onProjected` and `onRemote` (every task and live occurrence, and the
+   * occurrences that settled meanwhile, as the store has them); the skipped entries are not
+   * published on {@link events}. Entries missing with no segment holding them are a
+   * `CorruptLogError`: nothing is folded over a gap.
+   */
+  async #skipArchived(fromSeq: number, toSeq: number): Promise<void> {
+    const store = this.store as Partial<ArchivingStore>;
+    const archivedTo =
+      typeof store.segments === 'function' ? ((await store.segments()).at(-1)?.lastSeq ?? 0) : 0;
+    if (archivedTo < toSeq) {
+      throw new CorruptLogError(
+        fromSeq,
+        `EventLog: entries ${fromSeq}..${toSeq} are missing from the store and no archive segment holds them (the log is archived up to entry #${archivedTo}): entries were removed. Nothing was folded past entry #${fromSeq - 1}; check the log with planflow verify --full`,
+        { damage: 'chain' },
+      );
+    }
+    const { changes, departed } = this.model.replace(await this.store.loadLive());
+    const records = new Map(changes.records);
+    for (const id of departed) {
+      const record = await this.store.getRecord(id);
+      if (record !== undefined) records.set(id, record);
+    }
+    const replaced = { ...changes, records };
+    for (const seq of this.#pending.keys()) {
+      if (seq > this.model.lastSeq) continue;
+      this.#pending.delete(seq);
+      this.#pendingRemote.delete(seq);
+    }
+    this.#onProjected?.(replaced);
+    this.#onRemote?.(replaced, []);
+    this.#drain();
   }
 
   /** Folds `event` in once every earlier one is; `remote`: read in, not appended by us. */
@@ -297,6 +349,11 @@ export class EventLog {
     if (remote && (this.#onRemote !== undefined || this.#far !== undefined)) {
       this.#pendingRemote.add(event.seq);
     }
+    this.#drain();
+  }
+
+  /** Folds and publishes the pending entries that continue the model without a gap. */
+  #drain(): void {
     const run: StoredEvent[] = [];
     let anyRemote = false;
     for (let next = this.#pending.get(this.model.lastSeq + 1); next !== undefined; ) {

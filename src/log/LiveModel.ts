@@ -54,11 +54,17 @@ export class LiveModel implements ProjectionSource {
    * The live window's end: waiting occurrences due at or after it may be in the store only
    * (loaded without them, and not adopted since). `Infinity` when the whole live set is here.
    */
-  #windowEndMs: number;
+  #windowEndMs = Number.POSITIVE_INFINITY;
   /** Per task, how many of its waiting occurrences are in the store only (none: not listed). */
   readonly #farByTask = new Map<string, number>();
 
   constructor(state: LiveState) {
+    this.#status = state.status;
+    this.#lastSeq = state.head.seq;
+    this.#load(state);
+  }
+
+  #load(state: LiveState): void {
     for (const task of state.tasks) this.#tasks.set(task.id, task);
     for (const record of state.live) {
       if ('execution' in record) this.#keep(record);
@@ -148,6 +154,44 @@ export class LiveModel implements ProjectionSource {
     }
     this.#closeIfComplete();
     return adopted;
+  }
+
+  /**
+   * Replaces everything the model holds by `state`, the store's read model at a later head:
+   * for a reader whose next entries left the live log (archived) before it folded them, so
+   * no fold can bring it there. Returns what changed as one run of entries would report it —
+   * every task defined now or removed, every occurrence live now — and the ids of the
+   * occurrences live before and not now (settled meanwhile), whose records the caller reads
+   * from the store.
+   */
+  replace(state: LiveState): Readonly<{ changes: ProjectionChanges; departed: string[] }> {
+    if (state.head.seq < this.#lastSeq) {
+      throw new RangeError(
+        `LiveModel: cannot go back from entry #${this.#lastSeq} to #${state.head.seq}`,
+      );
+    }
+    const tasksBefore = [...this.#tasks.keys()];
+    const liveBefore = [...this.#live.keys()];
+    this.#tasks.clear();
+    this.#live.clear();
+    this.#waiting.clear();
+    this.#load(state);
+    const tasks = new Map<string, Task | null>(state.tasks.map((task) => [task.id, task]));
+    const removedTasks = new Set(tasksBefore.filter((id) => !this.#tasks.has(id)));
+    for (const id of removedTasks) tasks.set(id, null);
+    const records = new Map<string, OccurrenceRecord>();
+    for (const [id, kept] of this.#live) records.set(id, expand(kept));
+    const changes: ProjectionChanges = {
+      tasks,
+      removedTasks,
+      records,
+      calendar: state.calendar,
+      status: state.status,
+      taskIds: [],
+      repeatedTrigger: undefined,
+      settledAlready: undefined,
+    };
+    return { changes, departed: liveBefore.filter((id) => !this.#live.has(id)) };
   }
 
   /** Sequence number of the last entry folded in (0 for an empty log). */

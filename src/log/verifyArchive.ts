@@ -197,7 +197,12 @@ function checkArchivedCheckpoints(
  * the chain that recorded it); and no recorded segment is missing. Then the live log is
  * verified in full (`store.verify({ full: true })`) with `options`: signed checkpoints of
  * archived entries are checked against those entries, and an anchored head (`expectHead`)
- * may name an archived entry. Segments may be given in any order (paths or bytes).
+ * may name an archived entry. Segments may be given in any order (paths or bytes), or as a
+ * function that lists them (a directory's files), called again for each attempt.
+ *
+ * Archive runs may go on meanwhile (another instance's, the store's retention): a segment
+ * sealed but not yet recorded is left out, and when a run records one during the check, the
+ * check starts again against the new start of the live log (up to three times).
  *
  * A finding is returned, not thrown: `segment` for a missing, repeated, replaced or
  * unrecorded segment; `chain` for a changed line or a broken link (`firstBadSeq` the first
@@ -207,12 +212,37 @@ function checkArchivedCheckpoints(
  * const result = await verifyArchive(segmentPaths, store, { publicKey });
  */
 export async function verifyArchive(
-  sources: readonly SegmentSource[],
+  sources: readonly SegmentSource[] | (() => readonly SegmentSource[]),
   store: ArchivingStore,
   options?: VerifyOptions,
 ): Promise<VerifyResult> {
+  resolveVerifyOptions(COMPONENT, options);
+  for (let attempt = 1; ; attempt++) {
+    const records = await store.segments();
+    const result = await verifyOnce(
+      typeof sources === 'function' ? sources() : sources,
+      records,
+      store,
+      options,
+    );
+    // An archive run that recorded a segment meanwhile (another process, or the store's
+    // retention) moved the live log's start: the segments were placed against the old one,
+    // so the check is repeated against the new one rather than reporting either way.
+    const newest = (await store.segments()).at(-1);
+    if (newest?.lastSeq === records.at(-1)?.lastSeq || attempt === MAX_ATTEMPTS) return result;
+  }
+}
+
+/** How often {@link verifyArchive} starts again when archive runs keep recording meanwhile. */
+const MAX_ATTEMPTS = 3;
+
+async function verifyOnce(
+  sources: readonly SegmentSource[],
+  records: readonly SegmentRecord[],
+  store: ArchivingStore,
+  options: VerifyOptions | undefined,
+): Promise<VerifyResult> {
   const { publicKey, expectHead } = resolveVerifyOptions(COMPONENT, options);
-  const records = await store.segments();
   const lastRecord = records[records.length - 1];
   const start: LogHead =
     lastRecord === undefined
@@ -220,7 +250,13 @@ export async function verifyArchive(
       : { seq: lastRecord.lastSeq, hash: lastRecord.lastHash };
   let ordered: OrderedSegment[];
   try {
-    ordered = await orderedSegments(sources);
+    // A segment after the recorded ones is not part of the archive yet: a run in progress
+    // sealed it and has not committed (or a killed run left it, for the next run to remove).
+    ordered = (await orderedSegments(sources)).filter(
+      ({ header }) =>
+        header.firstSeq <= start.seq ||
+        records.some((r) => r.firstSeq === header.firstSeq && r.lastSeq === header.lastSeq),
+    );
   } catch (error) {
     if (!(error instanceof SegmentFault)) throw error;
     return fail('segment', 1, error.message);

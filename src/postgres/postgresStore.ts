@@ -36,6 +36,8 @@ const COMPONENT = 'postgresStore';
 /** Rows per page while verifying: as on SQLite, pages whose rows die young. */
 const VERIFY_PAGE = 500;
 
+type Queryable = Pick<Pg.Pool, 'query'>;
+
 /** A PostgreSQL-backed event store: checks its own chain, signs checkpoints, hears others. */
 export interface PostgresStore extends ArchivingStore, HeadWatching {
   /** The schema the log lives in. */
@@ -142,8 +144,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     });
     return rows.map(toCheckpoint);
   };
-  const readMark = async (): Promise<LogHead> => {
-    const { rows } = await pool.query<[string]>({
+  const readMark = async (db: Queryable): Promise<LogHead> => {
+    const { rows } = await db.query<[string]>({
       text: `SELECT value FROM ${q}.log_state WHERE key = '${VERIFIED}'`,
       rowMode: 'array',
     });
@@ -153,8 +155,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       ? { seq: parsed.seq, hash: parsed.hash }
       : EMPTY_HEAD;
   };
-  const hashesAt = async (seqs: readonly number[]): Promise<Map<number, string>> => {
-    const { rows } = await pool.query<[number, string]>({
+  const hashesAt = async (db: Queryable, seqs: readonly number[]): Promise<Map<number, string>> => {
+    const { rows } = await db.query<[number, string]>({
       text: `SELECT seq, hash FROM ${q}.entries WHERE seq = ANY($1::bigint[])`,
       values: [seqs],
       rowMode: 'array',
@@ -167,11 +169,12 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
    * Never below where the live log starts: an archive run verified every entry it moved into
    * a segment, so a mark it left behind counts from the segment's end.
    */
-  const checkedMark = async (start: LogHead): Promise<LogHead> => {
-    const stored = await readMark();
+  const checkedMark = async (db: Queryable, start: LogHead): Promise<LogHead> => {
+    const stored = await readMark(db);
     const mark = stored.seq >= start.seq ? stored : start;
     if (mark.seq === 0) return mark;
-    const found = mark.seq === start.seq ? start.hash : (await hashesAt([mark.seq])).get(mark.seq);
+    const found =
+      mark.seq === start.seq ? start.hash : (await hashesAt(db, [mark.seq])).get(mark.seq);
     if (found === mark.hash) return mark;
     const what =
       found === undefined
@@ -185,12 +188,12 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   };
 
   /** Walks the chain after `after` over the stored JSON text (nothing parsed). */
-  const walk = (after: LogHead, beforePage: () => void): Promise<VerifyResult> => {
+  const walk = (db: Queryable, after: LogHead, beforePage: () => void): Promise<VerifyResult> => {
     async function* raw(): AsyncGenerator<readonly StoredEvent[]> {
       let next = after.seq + 1;
       for (;;) {
         beforePage();
-        const rows = await readPage(pool, next, Number.POSITIVE_INFINITY, VERIFY_PAGE);
+        const rows = await readPage(db, next, Number.POSITIVE_INFINITY, VERIFY_PAGE);
         if (rows.length === 0) return;
         yield rows.map(
           ([seq, id, type, time, stream, data, schemaVersion, prevHash, hash]) =>
@@ -219,18 +222,19 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
    * hash, or what its checkpoint said when the archive run checked it against the entry.
    */
   const checkLog = async (
+    db: Queryable,
     start: LogHead,
     after: LogHead,
     checkpoints: readonly Checkpoint[],
     beforePage: () => void,
     verifyOptions?: VerifyOptions,
   ): Promise<Readonly<{ result: VerifyResult; chain: VerifyResult }>> => {
-    const chain = await walk(after, beforePage);
+    const chain = await walk(db, after, beforePage);
     let found: VerifyResult | undefined;
     if (chain.ok && start.seq > 0) {
-      const segment = await segments.last(pool);
+      const segment = await segments.last(db);
       const rows =
-        segment === undefined ? [] : await readPage(pool, segment.factSeq, segment.factSeq, 1);
+        segment === undefined ? [] : await readPage(db, segment.factSeq, segment.factSeq, 1);
       found = segmentFactFinding(
         segment,
         chain.entries,
@@ -243,7 +247,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
         ? undefined
         : resolveVerifyOptions(COMPONENT, verifyOptions).expectHead;
     if (expectHead !== undefined) seqs.push(expectHead.seq);
-    const hashes = await hashesAt(seqs);
+    const hashes = await hashesAt(db, seqs);
     const archived = new Map(
       checkpoints.filter((c) => c.seq < start.seq).map((c) => [c.seq, c.hash] as const),
     );
@@ -267,6 +271,28 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     );
   };
 
+  /**
+   * Runs `work` on one connection in a read-only REPEATABLE READ transaction: every read of
+   * a verification sees one snapshot. An archive run's record transaction (entries deleted,
+   * segment row and `log.archived` appended) is then wholly before or wholly after it, so a
+   * walk that began before the commit does not find the entries gone half-way, and the
+   * segment row, checkpoints and entries it reads always belong together.
+   */
+  const inSnapshot = async <T>(work: (db: Queryable) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let healthy = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await work(client);
+      await client.query('COMMIT');
+      healthy = true;
+      return result;
+    } finally {
+      if (!healthy) await client.query('ROLLBACK').catch(() => undefined);
+      client.release(healthy ? undefined : true);
+    }
+  };
+
   let checkpointsAtOpen: Checkpoint[];
   try {
     const client = await pool.connect();
@@ -277,9 +303,13 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     }
     checkpointsAtOpen = await readCheckpoints();
     if (verifyOnOpen !== false) {
-      const start = await segments.start(pool);
-      const after = verifyOnOpen === 'full' ? start : await checkedMark(start);
-      const { result } = await checkLog(start, after, checkpointsAtOpen, () => undefined);
+      const { result, after } = await inSnapshot(async (db) => {
+        const start = await segments.start(db);
+        const after = verifyOnOpen === 'full' ? start : await checkedMark(db, start);
+        const checkpoints = await readCheckpoints(db);
+        const { result } = await checkLog(db, start, after, checkpoints, () => undefined);
+        return { result, after };
+      });
       if (!result.ok) {
         throw new CorruptLogError(
           result.firstBadSeq,
@@ -458,24 +488,27 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       ensureOpen('verify');
       const { full } = resolveVerifyOptions(COMPONENT, verifyOptions);
       return pgGuarded(site('verify'), async () => {
-        // Read before the walk: whatever a checkpoint names was committed before it starts.
-        const checkpoints = await readCheckpoints();
-        const start = await segments.start(pool);
-        let after: LogHead = start;
-        if (!full) {
-          try {
-            after = await checkedMark(start);
-          } catch (error) {
-            if (!(error instanceof CorruptLogError)) throw error;
+        const { result, chain, after } = await inSnapshot(async (db) => {
+          const checkpoints = await readCheckpoints(db);
+          const start = await segments.start(db);
+          let after: LogHead = start;
+          if (!full) {
+            try {
+              after = await checkedMark(db, start);
+            } catch (error) {
+              if (!(error instanceof CorruptLogError)) throw error;
+            }
           }
-        }
-        const { result, chain } = await checkLog(
-          start,
-          after,
-          checkpoints,
-          () => ensureOpen('verify'),
-          verifyOptions,
-        );
+          const checked = await checkLog(
+            db,
+            start,
+            after,
+            checkpoints,
+            () => ensureOpen('verify'),
+            verifyOptions,
+          );
+          return { ...checked, after };
+        });
         if (result.ok && !readOnly && chain.ok && chain.entries > after.seq) {
           await advanceMark({ seq: chain.entries, hash: chain.headHash });
         }

@@ -177,16 +177,22 @@ describe('supervisor machine', () => {
       ['idle', []],
       ['running', ['START']],
       ['paused', ['START', 'PAUSE']],
-    ] as const)('from %s disarms, records and ends for good', (_from, before) => {
+    ] as const)('from %s disarms, records and ends for good once released', (_from, before) => {
       const h = harness();
       for (const type of before) h.actor.send({ type });
       h.log.length = 0;
       h.actor.send({ type: 'STOP' });
       expect(h.status()).toBe('stopped');
-      expect(h.actor.getSnapshot().status).toBe('done');
       expect(h.log).toEqual(['disarmAll', 'recordUnrecorded', 'recordStopped']);
       h.actor.send({ type: 'START' });
       expect(h.status()).toBe('stopped');
+      // Still there for the occurrences the stop drains: their done events are counted.
+      expect(h.actor.getSnapshot().status).toBe('active');
+      h.actor.send({ type: 'xstate.done.actor.occurrence-0' } as never);
+      expect(h.actor.getSnapshot().context.finished).toBe(1);
+      h.actor.send({ type: 'RELEASED' });
+      expect(h.status()).toBe('stopped');
+      expect(h.actor.getSnapshot().status).toBe('done');
     });
   });
 

@@ -1,9 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isPlanflowError, StorageError, ValidationError } from '../../src/domain/errors.js';
 import type { ArchiveResult } from '../../src/log/ArchivingStore.js';
+import { EventLog } from '../../src/log/EventLog.js';
 import type { StoredEvent } from '../../src/log/events.js';
+import { LiveModel } from '../../src/log/LiveModel.js';
+import type { ProjectionChanges } from '../../src/log/projection.js';
 import { verifyArchive } from '../../src/log/verifyArchive.js';
 import { type PostgresStore, postgresStore } from '../../src/postgres/index.js';
 import { PG_SCHEMA_VERSION } from '../../src/postgres/pgSchema.js';
@@ -11,6 +14,7 @@ import type { PostgresStoreOptions } from '../../src/postgres/postgresStoreOptio
 import { TestClock } from '../../src/testing/TestClock.js';
 import { liveEntries, schedulerHistory, useTempDirs } from '../helpers/archiveFixtures.js';
 import { DAY, T0 } from '../helpers/harness.js';
+import { holdQuery, releaseAllHolds } from '../helpers/pgHolds.js';
 import { PG_URL, requirePostgres, sql, useTempSchemas } from '../helpers/pgSchemas.js';
 import { inlineView } from '../helpers/projectionViews.js';
 import { ed25519Pair } from '../helpers/signingKeys.js';
@@ -261,5 +265,169 @@ describe('archiving a PostgreSQL log', () => {
     expect(await migrated.head()).toEqual(head);
     const result = await migrated.archive({ before: clock.now() - 3 * DAY, archiveDir });
     expect(await verifyArchive([result.path!], migrated)).toMatchObject({ ok: true });
+  });
+});
+
+describe('verifying while an archive run records its segment', () => {
+  afterEach(releaseAllHolds);
+
+  /**
+   * A signed schema of 1 200 entries (a few verify pages, checkpoints among them), the first
+   * 600 archived, and an archive run of the other 600 held at its COMMIT: the entries are deleted, the
+   * segment row and `log.archived` written, not yet committed. `reader` is another instance
+   * on the schema.
+   */
+  async function runHeldAtCommit() {
+    const keys = ed25519Pair();
+    const clock = new TestClock(T0);
+    const schema = newSchema();
+    const archiveDir = newDir();
+    const store = await open(schema, clock, {
+      signingKey: keys.privateKey,
+      checkpointEvery: { entries: 50 },
+    });
+    const started = (i: number) => ({
+      type: 'scheduler.started' as const,
+      stream: 'scheduler',
+      data: { instanceId: `i${i}` },
+    });
+    for (let batch = 0; batch < 12; batch++) {
+      await store.append(Array.from({ length: 100 }, (_, i) => started(batch * 100 + i)));
+      // The first half is archived first: the run held below finds a segment before its own.
+      if (batch === 5) await clock.advanceAsync(2 * DAY);
+    }
+    await clock.advanceAsync(4 * DAY);
+    await store.append([started(-1)]);
+    expect(
+      (await store.archive({ before: clock.now() - 5 * DAY, archiveDir })).segment,
+    ).toMatchObject({ firstSeq: 1, lastSeq: 600 });
+    const reader = await open(schema, clock);
+    let recording = false;
+    const commit = holdQuery((text) => recording && text === 'COMMIT');
+    const run = store.archive({
+      before: clock.now() - 3 * DAY,
+      archiveDir,
+      onStep: (step) => {
+        if (step === 'recording') recording = true;
+      },
+    });
+    await commit.reached;
+    const files = () => readdirSync(archiveDir).map((file) => join(archiveDir, file));
+    return { store, reader, run, commit, files, publicKey: keys.publicKey, schema, clock };
+  }
+
+  const segmentsRead = (text: string) => text.includes('.segments ORDER BY last_seq DESC');
+  const nth = (n: number, match: (text: string) => boolean) => {
+    let seen = 0;
+    return (text: string) => match(text) && ++seen === n;
+  };
+  // Where a verification that started before the commit is held while the run commits.
+  const points: [string, (text: string) => boolean][] = [
+    ['at its first statement', (text) => text.includes('.checkpoints ORDER BY seq')],
+    ['after reading where the live log starts', (text) => text.includes('.log_state WHERE')],
+    ['in the middle of its walk', (text) => text.includes('.entries WHERE seq >= $1')],
+    ['before reading the newest segment row again', nth(2, segmentsRead)],
+    ['before looking up the checkpoints’ entries', (text) => text.includes('= ANY($1::bigint[])')],
+  ];
+
+  it.each(points)('finds the log intact when held %s', async (_, where) => {
+    const { reader, run, commit, publicKey } = await runHeldAtCommit();
+    const held = holdQuery(where);
+    const verifying = reader.verify({ publicKey });
+    await held.reached;
+    commit.release();
+    expect((await run).segment).toBeDefined();
+    held.release();
+    expect(await verifying).toMatchObject({ ok: true });
+    expect(await reader.verify({ full: true, publicKey })).toMatchObject({ ok: true });
+  });
+
+  it('finds the log intact before the commit, the sealed segment not yet recorded', async () => {
+    const { run, commit, files, publicKey, schema, clock } = await runHeldAtCommit();
+    // Read-only: a writer's verify moves the verified mark, which waits for the run's commit.
+    const reader = await open(schema, clock, { readOnly: true });
+    expect(files()).toHaveLength(2);
+    expect(await reader.verify({ full: true, publicKey })).toMatchObject({ ok: true });
+    expect(await verifyArchive(files(), reader, { publicKey })).toMatchObject({ ok: true });
+    commit.release();
+    await run;
+    expect(await verifyArchive(files(), reader, { publicKey })).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['while it walks the segments', (text: string) => text.includes('.checkpoints ORDER BY seq')],
+    ['as it verifies the live log', (text: string) => text.includes('REPEATABLE READ')],
+  ])('verifies the archive with a run committing %s', async (_, where) => {
+    const { reader, run, commit, files, publicKey } = await runHeldAtCommit();
+    const held = holdQuery(where);
+    const verifying = verifyArchive(files, reader, { publicKey });
+    await held.reached;
+    commit.release();
+    await run;
+    held.release();
+    const result = await verifying;
+    expect(result).toMatchObject({ ok: true });
+    // The whole log was checked: the live part starts after the segment just recorded.
+    expect(result.ok && result.entries).toBe((await reader.head()).seq);
+  });
+});
+
+describe('an instance behind the cutoff of another’s archive run', () => {
+  /** `store` as an instance's log reads it, its reads held until `open()` is called. */
+  function heldReads(store: PostgresStore) {
+    let reached!: () => void;
+    let open!: () => void;
+    const reachedAt = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const view: PostgresStore = {
+      ...store,
+      async *read(options) {
+        reached();
+        await opened;
+        yield* store.read(options);
+      },
+    };
+    return { view, reached: reachedAt, open };
+  }
+
+  it('reads past the archived entries it missed (LISTEN/NOTIFY) and ends as the read model', async () => {
+    const clock = new TestClock(T0);
+    const schema = newSchema();
+    const archiveDir = newDir();
+    const writer = await open(schema, clock);
+    const held = heldReads(await open(schema, clock));
+    const remote: ProjectionChanges[] = [];
+    const behind = await EventLog.open(held.view, { onRemote: (c) => remote.push(c) });
+    // The first commit it hears starts its catch-up, which waits at its read.
+    await schedulerHistory(writer, clock, 10);
+    await held.reached;
+    const { segment } = await writer.archive({ before: clock.now() - 3 * DAY, archiveDir });
+    expect(segment!.lastSeq).toBeGreaterThan(behind.model.lastSeq + 1);
+    const head = await writer.head();
+    held.open();
+    await vi.waitFor(() => expect(behind.model.lastSeq).toBe(head.seq));
+    const now = new LiveModel(await writer.loadLive());
+    expect(behind.model.listTasks()).toEqual(now.listTasks());
+    expect([...behind.model.liveRecords()]).toEqual([...now.liveRecords()]);
+    expect(remote.map((c) => c.records.size)).toEqual([now.liveCount]);
+    behind.complete();
+  });
+
+  it('refuses to fold over entries removed without a segment', async () => {
+    const clock = new TestClock(T0);
+    const schema = newSchema();
+    const writer = await open(schema, clock);
+    const reader = await open(schema, clock, { readOnly: true });
+    const behind = await EventLog.open({ ...reader, watchHead: undefined } as never);
+    await schedulerHistory(writer, clock, 1);
+    await sql(`DELETE FROM "${schema}".entries WHERE seq BETWEEN 1 AND 5`);
+    const error = await rejection(behind.catchUp());
+    expect(isPlanflowError(error, 'planflow:corrupt-log')).toBe(true);
+    expect((error as Error).message).toMatch(/entries 1\.\.5 are missing.*no archive segment/);
+    expect(behind.model.lastSeq).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { SupervisorContext } from '../../machines/supervisor.js';
 import { HOUR, MINUTE, T0, useHarnesses } from '../helpers/harness.js';
@@ -119,5 +119,49 @@ describe('SmartScheduler in the inspector', () => {
     expect(toOccurrence).toEqual(['xstate.init', 'PAUSE', 'RESUME', 'CANCEL']);
     expect([...seen.actors.values()].filter((a) => machineId(a) === 'occurrence')).toHaveLength(1);
     expect((await h.scheduler.getExecution(occurrence!.id))?.state).toBe('cancelled');
+  });
+
+  it('stops with live occurrence actors and a draining run, every done event reaching a live supervisor', async () => {
+    // XState warns on the console when an event reaches an actor that has ended: a
+    // supervisor final at STOP made every occurrence finishing during the stop do that.
+    const warnings: unknown[][] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args) => {
+      warnings.push(args);
+    });
+    try {
+      const seen = observer();
+      let release = () => {};
+      const h = setUp({
+        inspect: seen.inspect,
+        handlers: {
+          block: () =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+            }),
+        },
+      });
+      // One armed within the horizon (a live actor released by the stop), one running.
+      await h.scheduler.defineTask({
+        id: 'soon',
+        title: 'Soon',
+        startAt: new Date(T0 + 30_000).toISOString(),
+      });
+      await h.scheduler.defineTask({ id: 'busy', title: 'Busy', handler: 'block' });
+      await h.scheduler.start();
+      await h.scheduler.triggerNow({ taskId: 'busy' });
+      await h.clock.advanceAsync(0);
+      const stopping = h.scheduler.stop();
+      await h.clock.advanceAsync(0);
+      release();
+      await stopping;
+      expect(warnings).toEqual([]);
+      const done = seen.events.filter(
+        (e) => e.to === 'supervisor' && e.type.startsWith('xstate.done.actor.'),
+      );
+      expect(done).toHaveLength(2);
+      expect(seen.supervisor?.finished).toBe(2);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -136,8 +136,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       const { storageProblems } = inspected;
       let { chain } = inspected;
       if (flags.archive !== undefined) {
-        const files = archiveFiles(flags.archive, io.cwd);
-        // The live part was just walked; the archive walk adds the segments before it.
+        const given = flags.archive;
+        archiveFiles(given, io.cwd);
+        // The live part was just walked; the archive walk adds the segments before it. The
+        // files are listed again if an archive run records a segment during the walk.
+        const files = () => archiveFiles(given, io.cwd);
         chain = await withStore(path, (store) => verifyArchive(files, store, options), {
           readOnly: true,
           verifyOnOpen: false,

@@ -88,7 +88,12 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Ends the supervisor once the runtime let go of every occurrence (after `STOP`): it
+   * reaches its final state only then, so no occurrence actor reports to an ended parent.
+   */
   stop(): void {
+    this.#actor.send({ type: 'RELEASED' });
     this.#actor.stop();
   }
 }
