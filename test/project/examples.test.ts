@@ -188,7 +188,14 @@ describe('examples/testing.ts', () => {
 });
 
 describe('examples/inspector.ts', () => {
-  const supervisorStates = ['idle', 'running.healthy', 'paused', 'running.healthy', 'stopped'];
+  const supervisorStates = [
+    'idle',
+    'running.healthy',
+    'paused',
+    'running.healthy',
+    'stopping',
+    'stopped',
+  ];
 
   it('shows the supervisor and every occurrence actor to the inspect observer', async () => {
     const sim = simulated();
