@@ -21,6 +21,10 @@ import { type StoreKind, useStores } from '../helpers/stores.js';
 
 const [memory, sqlite] = useStores();
 
+/** What two runs of the same commands must agree on: each fact, in order (ids aside). */
+const facts = (events: readonly StoredEvent[]) =>
+  events.map(({ type, stream, time, data }) => ({ type, stream, time, data }));
+
 async function run(
   steps: readonly Step[],
   kind: StoreKind = memory!,
@@ -104,8 +108,6 @@ describe('SmartScheduler under random command sequences', () => {
   it('records the same log with an inspector attached, where every occurrence is an XState actor', async () => {
     // Without an observer occurrences are stepped through the machine's table; with one they
     // are actors under the supervisor. Same commands, same clock: the same facts, in order.
-    const facts = (events: readonly StoredEvent[]) =>
-      events.map(({ type, stream, time, data }) => ({ type, stream, time, data }));
     let inspected = 0;
     await fc.assert(
       fc.asyncProperty(stepsArb, async (steps) => {
@@ -129,8 +131,6 @@ describe('SmartScheduler under random command sequences', () => {
     // the store until the window, a command or a series reaches them), the other with all of
     // them in memory. Same commands, same clock: the same facts, in order, and the windowed
     // run keeps every guarantee.
-    const facts = (events: readonly StoredEvent[]) =>
-      events.map(({ type, stream, time, data }) => ({ type, stream, time, data }));
     let windowed = 0;
     await fc.assert(
       fc.asyncProperty(stepsArb, async (steps) => {
