@@ -5,6 +5,21 @@ import { HOUR, MINUTE, T0, useHarnesses } from '../helpers/harness.js';
 
 const { setUp } = useHarnesses();
 
+/** A scheduler watched by `inspect` whose `block` handler runs until `release()` is called. */
+function blockingSetUp(inspect: (event: InspectionEvent) => void) {
+  let resolveRun = () => {};
+  const h = setUp({
+    inspect,
+    handlers: {
+      block: () =>
+        new Promise<void>((resolve) => {
+          resolveRun = resolve;
+        }),
+    },
+  });
+  return { h, release: () => resolveRun() };
+}
+
 /** What an inspect observer saw: actors by session id, and the supervisor's last context. */
 function observer() {
   const actors = new Map<string, AnyActorRef>();
@@ -58,16 +73,7 @@ describe('SmartScheduler in the inspector', () => {
 
   it('shows every occurrence actor as a child of the supervisor, with live counts', async () => {
     const seen = observer();
-    let release = () => {};
-    const h = setUp({
-      inspect: seen.inspect,
-      handlers: {
-        block: () =>
-          new Promise<void>((resolve) => {
-            release = resolve;
-          }),
-      },
-    });
+    const { h, release } = blockingSetUp(seen.inspect);
     // Three armed: two within the horizon (live actors), one beyond it (a timer entry).
     for (const [id, ms] of [
       ['soon', 30_000],
@@ -130,16 +136,7 @@ describe('SmartScheduler in the inspector', () => {
     });
     try {
       const seen = observer();
-      let release = () => {};
-      const h = setUp({
-        inspect: seen.inspect,
-        handlers: {
-          block: () =>
-            new Promise<void>((resolve) => {
-              release = resolve;
-            }),
-        },
-      });
+      const { h, release } = blockingSetUp(seen.inspect);
       // One armed within the horizon (a live actor released by the stop), one running.
       await h.scheduler.defineTask({
         id: 'soon',
