@@ -122,6 +122,14 @@ function DURABLE_SPECS(): Spec[] {
       limit: 1.5,
       comparison: '<=',
     },
+    {
+      id: 'durable-fire-p99-absolute',
+      description:
+        'Fire 10k over 10 s: PlanFlow (SQLite FULL) p99 lateness, ms (the first measurement of the log issue)',
+      pick: metricOf('durable-fire n=10000', 'planflow-sqlite', 'p99Ms', false),
+      limit: 11.5,
+      comparison: '<=',
+    },
     ...FIRE_PEERS.map(
       (peer): Spec => ({
         id: `durable-fire-p99-${peer}`,

@@ -14,7 +14,7 @@ import { loadDurableSubject } from '../subjects/durableSubjects.js';
 const FLOOR_BATCH = Number(DURABLE_SETTINGS['raw-sqlite-floor']!.settings.rowsPerCommit);
 
 /** What PlanFlow records for each job of the burst: its trigger, then its outcome. */
-function outcomeEvents(occurrence: Occurrence): readonly [NewEvent, NewEvent] {
+export function outcomeEvents(occurrence: Occurrence): readonly [NewEvent, NewEvent] {
   const stream = streams.occurrence(occurrence.id);
   return [
     {
