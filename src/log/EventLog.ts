@@ -56,6 +56,20 @@ export type EventLogOptions = Readonly<{
    * places among the `farPlaces` until now). Called synchronously; it must not throw.
    */
   onAdopted?: (adopted: readonly (OccurrenceRecord | WaitingRecord)[]) => void;
+  /**
+   * Hears that the live model was replaced by the store's read model at a later head: the
+   * entries this log had not folded left the live log (archived) first, so what was kept in
+   * step with each fold (a calendar occupancy) must be rebuilt from the model and the store.
+   * Called after `onProjected` has heard the replacement and awaited before the catch-up
+   * goes on; a rejection fails the catch-up.
+   */
+  onReplaced?: () => Promise<void>;
+  /**
+   * Hears (once until {@link EventLog.takeFarTouched} is next called) that another writer's
+   * entries moved on occurrences only the store held: the places counted for them should be
+   * counted again before the next decision. Called synchronously; it must not throw.
+   */
+  onFarTouched?: () => void;
 }>;
 
 /** A live set without a window leaves nothing out. */
@@ -96,6 +110,8 @@ export class EventLog {
   #catchingUp: Promise<void> | undefined;
   #unwatch: (() => void) | undefined;
   readonly #onAdopted: EventLogOptions['onAdopted'];
+  readonly #onReplaced: EventLogOptions['onReplaced'];
+  readonly #onFarTouched: EventLogOptions['onFarTouched'];
   /** The store's reads of what the window left out, when it was opened with one. */
   readonly #farReads: FarWaiting | undefined;
   /** What the window left out at open, counted, until taken. */
@@ -119,6 +135,8 @@ export class EventLog {
     this.#onProjected = options.onProjected;
     this.#onRemote = options.onRemote;
     this.#onAdopted = options.onAdopted;
+    this.#onReplaced = options.onReplaced;
+    this.#onFarTouched = options.onFarTouched;
     this.#farReads = model.windowEndMs === Number.POSITIVE_INFINITY ? undefined : store.farWaiting;
     this.events = this.#subject.asObservable();
   }
@@ -308,11 +326,14 @@ export class EventLog {
    * Entries `fromSeq..toSeq` left the live log before this log read them: an archive run
    * (another instance's, or this store's retention) moved them into a segment while this log
    * was behind. They cannot be folded, so the model is replaced by the store's read
-   * model, which already holds what they did; the rest is read in after it. What changed is
-   * reported through `onProjected` and `onRemote` (every task and live occurrence, and the
-   * occurrences that settled meanwhile, as the store has them); the skipped entries are not
-   * published on {@link events}. Entries missing with no segment holding them are a
-   * `CorruptLogError`: nothing is folded over a gap.
+   * model, which already holds what they did (with a live window, the same window: what is
+   * due after its end stays in the store, counted); the rest is read in after it. What
+   * changed is reported through `onProjected` and `onRemote` — every task and live
+   * occurrence, the occurrences that settled meanwhile as the store has them, and in
+   * `archivedIds` those that left the live set and whose records were archived too — then
+   * `onReplaced` is awaited. The skipped entries are not published on {@link events}.
+   * Entries missing with no segment holding them are a `CorruptLogError`: nothing is folded
+   * over a gap.
    */
   async #skipArchived(fromSeq: number, toSeq: number): Promise<void> {
     const store = this.store as Partial<ArchivingStore>;
@@ -325,19 +346,29 @@ export class EventLog {
         { damage: 'chain' },
       );
     }
-    const { changes, departed } = this.model.replace(await this.store.loadLive());
+    const windowed = this.#far !== undefined;
+    const state = await this.store.loadLive(
+      windowed ? { waitingBeforeMs: this.model.windowEndMs } : undefined,
+    );
+    const { changes, departed } = this.model.replace(state);
     const records = new Map(changes.records);
+    const archivedIds = new Set<string>();
     for (const id of departed) {
       const record = await this.store.getRecord(id);
-      if (record !== undefined) records.set(id, record);
+      if (record === undefined) archivedIds.add(id);
+      else records.set(id, record);
     }
-    const replaced = { ...changes, records };
+    const replaced: ProjectionChanges = { ...changes, records, archivedIds };
     for (const seq of this.#pending.keys()) {
       if (seq > this.model.lastSeq) continue;
       this.#pending.delete(seq);
       this.#pendingRemote.delete(seq);
     }
+    // The occupancy is rebuilt (onReplaced) from the store's counts as of now: a recount
+    // asked before the replacement is answered by it.
+    this.#farTouched = false;
     this.#onProjected?.(replaced);
+    await this.#onReplaced?.();
     this.#onRemote?.(replaced, []);
     this.#drain();
   }
@@ -368,6 +399,7 @@ export class EventLog {
         const id = aboutExisting(entry);
         return id !== undefined && !this.model.holds(id);
       });
+      if (this.#farTouched) this.#onFarTouched?.();
     }
     const changes = this.model.apply(run);
     this.#onProjected?.(changes);

@@ -62,6 +62,12 @@ export type ProjectionChanges = Readonly<{
    * missed); a store refuses such a batch, so the log never holds two endings of one run.
    */
   settledAlready: string | undefined;
+  /**
+   * Only when a lagging reader's model was replaced by the store's read model (the entries
+   * it had not folded were archived): the occurrences that left its live set and whose
+   * records the store no longer holds (archived with them). Their places and actors go.
+   */
+  archivedIds?: ReadonlySet<string>;
 }>;
 
 /** The state each settling entry requires of its occurrence. */

@@ -74,14 +74,29 @@ export class CalendarOccupancy implements Occupancy {
   rezone(calendar: CalendarConfig): void {
     const places = [...this.#places];
     const unnamed = this.#unnamed();
+    this.#clear(calendar);
+    for (const [id, atMs] of places) this.#take(id, atMs);
+    this.holdUnnamed(unnamed);
+  }
+
+  /**
+   * Forgets every place, named or not, and counts from now on in `calendar`: for a rebuild
+   * from scratch (the live model it was kept in step with was replaced). A batch of
+   * decisions running meanwhile has nothing left to put back.
+   */
+  reset(calendar: CalendarConfig): void {
+    this.#clear(calendar);
+    if (this.#journal !== undefined) this.#journal.length = 0;
+  }
+
+  #clear(calendar: CalendarConfig): void {
     this.#calendar = calendar;
     this.#countsInstants = calendar.exclusiveInstants !== false;
     this.#places.clear();
     this.#perDay.clear();
     this.#perInstant.clear();
-    this.#clearUnnamed();
-    for (const [id, atMs] of places) this.#take(id, atMs);
-    this.holdUnnamed(unnamed);
+    this.#unnamedQuarters.clear();
+    this.#unnamedInstants = undefined;
   }
 
   /** The unnamed places as counted now. */

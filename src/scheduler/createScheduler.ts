@@ -17,12 +17,14 @@ import { Supervisor } from './actors/Supervisor.js';
 import { CommandQueue } from './CommandQueue.js';
 import { adoptRemote, type RemoteChanges, rebalance } from './commands/fleet.js';
 import { leaseLost, probeStore, runJobs, transition } from './commands/lifecycle.js';
+import { recountIfTouched } from './commands/widenWindow.js';
 import { windowDue } from './commands/windowDue.js';
 import { degradedError } from './degradedError.js';
 import { guardedInspect } from './guardedInspect.js';
 import { guardedObservable } from './guardedObservable.js';
 import type { Handlers } from './handlers.js';
 import { LiveWindow } from './LiveWindow.js';
+import { fillOccupancy, OCCUPANCY_MARGIN_MS, readLogPlaces } from './occupancyOfLog.js';
 import { SchedulerLease } from './SchedulerLease.js';
 import type { SchedulerParts } from './SchedulerParts.js';
 import { SmartScheduler } from './SmartScheduler.js';
@@ -152,6 +154,11 @@ export function createScheduler<H extends Handlers = Handlers>(
     events,
     effects,
     onRemote: lease.shared ? remoteListener(queue, resolved.instanceId, report) : undefined,
+    // Another writer moved on occurrences the live window left in the store: their places
+    // are counted again by the next command, before anything else decides.
+    onFarTouched: () => {
+      void queue.run((tx) => recountIfTouched(tx)).catch(report);
+    },
   });
   queue.open(opening);
   opening.catch(report);
@@ -167,12 +174,6 @@ export function createScheduler<H extends Handlers = Handlers>(
   });
 }
 
-/**
- * How far back the occupancy keeps places: the planners place occurrences from now on, and a
- * calendar day in any zone began less than 38 hours ago, so two days cover "today" everywhere
- * (its cap per day counts what already ran today).
- */
-const OCCUPANCY_MARGIN_MS = 2 * 86_400_000;
 /** Entries folded between two sweeps of places older than the margin. */
 const FORGET_EVERY = 4096;
 
@@ -187,6 +188,7 @@ type Built = Readonly<{
   events: Subject<StoredEvent>;
   effects: OccurrenceEffects;
   onRemote: EventLogOptions['onRemote'];
+  onFarTouched: () => void;
 }>;
 
 const LIFECYCLE = new Set(['scheduler.started', 'scheduler.paused', 'scheduler.stopped']);
@@ -205,6 +207,8 @@ function remoteListener(
     const first = gathered === undefined;
     gathered ??= { occurrenceIds: new Set(), taskIds: new Set(), lifecycle: false };
     for (const id of changes.records.keys()) gathered.occurrenceIds.add(id);
+    // Gone with an archive run while this instance lagged: their actors are released.
+    for (const id of changes.archivedIds ?? []) gathered.occurrenceIds.add(id);
     for (const id of changes.tasks.keys()) gathered.taskIds.add(id);
     for (const entry of entries) {
       if (
@@ -247,6 +251,20 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
       }
     },
     ...(built.onRemote === undefined ? {} : { onRemote: built.onRemote }),
+    onFarTouched: built.onFarTouched,
+    // The model was replaced (what this log had not folded was archived meanwhile): the
+    // occupancy is counted again from it and the store, as at open.
+    onReplaced: async () => {
+      if (occupancy === undefined) return;
+      const calendar = occupancy.calendar;
+      const read = await readLogPlaces(
+        log,
+        built.timers.now(),
+        calendar.exclusiveInstants !== false,
+      );
+      occupancy.reset(calendar);
+      fillOccupancy(occupancy, log, read);
+    },
     onProjected: (changes) => {
       if (occupancy === undefined) return;
       if (changes.calendar !== undefined) occupancy.rezone(changes.calendar);
@@ -262,16 +280,12 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   const recorded = model.calendar;
   const wanted = options.calendar ?? recorded ?? parseCalendar({ timeZone: 'UTC' });
   const opened = new CalendarOccupancy(wanted);
-  for (const place of await log.placesSince(built.timers.now() - OCCUPANCY_MARGIN_MS)) {
-    opened.hold(place.occurrenceId, place.scheduledFor);
-  }
-  // The live set holds its places whatever their time (one due long ago still waits for the
-  // missed check); the store adds the settled ones that ran from two days back on.
-  model.forEachLivePlace((occurrenceId, scheduledFor) => opened.hold(occurrenceId, scheduledFor));
-  // The waiting occurrences the live window left in the store hold theirs too, counted; a
-  // calendar that keeps instants exclusive needs their instants as well.
-  opened.holdUnnamed(log.takeFarAtOpen());
-  if (opened.needsUnnamedInstants) opened.recountUnnamed(await log.farNow(true), []);
+  const exclusive = wanted.exclusiveInstants !== false;
+  fillOccupancy(
+    opened,
+    log,
+    await readLogPlaces(log, built.timers.now(), exclusive, log.takeFarAtOpen()),
+  );
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));
   const actors = new OccurrenceActors({

@@ -24,7 +24,7 @@ import {
   useArchiveKinds,
   viewOf,
 } from '../helpers/archiveFixtures.js';
-import { DAY, MINUTE, T0 } from '../helpers/harness.js';
+import { at, DAY, HOUR, MINUTE, T0 } from '../helpers/harness.js';
 import { requirePostgres } from '../helpers/pgSchemas.js';
 import { inlineView } from '../helpers/projectionViews.js';
 import { rejection } from '../helpers/sqliteFixtures.js';
@@ -278,6 +278,126 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
         ]);
         await behind.catchUp();
         expect(published).toEqual([next!.seq]);
+      },
+    );
+  });
+
+  describe('a reader behind the cutoff, while its store runs a scheduler', () => {
+    // Memory and SQLite: a reader that is not the running scheduler (the CLI beside
+    // `planflow run`) reads only when asked, and keeps a live window of one hour.
+    const calendar = { timeZone: 'UTC', maxPerDay: 3, exclusiveInstants: false } as const;
+    const DAY_20 = at(20 * DAY).slice(0, 10);
+
+    /**
+     * A running scheduler on `store`: one run on day 20 that `cancelFar` cancels (an archive
+     * run cannot pass a live occurrence's entries), and with `beat` an hourly task outside
+     * the calendar.
+     */
+    async function writer(store: ArchivingStore, clock: TestClock, beat = false) {
+      const scheduler = createScheduler({
+        store,
+        clock,
+        leaseTtlMs: DAY,
+        calendar,
+        handlers: { ok: async () => {} },
+      });
+      await scheduler.ready;
+      if (beat) {
+        await scheduler.defineTask({
+          id: 'beat',
+          title: 'Beat',
+          handler: 'ok',
+          recurrence: { everyMs: HOUR, anchor: at(MINUTE) },
+          calendar: 'ignore',
+        });
+      }
+      await scheduler.defineTask({ id: 'far', title: 'Far', startAt: at(20 * DAY + HOUR) });
+      await scheduler.start();
+      const [far] = (await scheduler.listOccurrences({ taskId: 'far' })).items;
+      return {
+        scheduler,
+        farId: far!.id,
+        cancelFar: () => scheduler.cancelOccurrence(far!.id),
+      };
+    }
+
+    /** Cancels the day-20 run, runs the writer ten days on, then archives what is older than three days. */
+    async function tenDaysThenArchive(
+      store: ArchivingStore,
+      clock: TestClock,
+      running: Awaited<ReturnType<typeof writer>>,
+      archive = true,
+    ) {
+      await running.cancelFar();
+      await clock.advanceAsync(10 * DAY);
+      await running.scheduler.stop();
+      if (archive) await store.archive({ before: clock.now() - 3 * DAY });
+    }
+
+    it.skipIf(kind.name === 'postgres')(
+      'names the occurrences that left its live set and were archived with their records',
+      async () => {
+        const clock = new TestClock(T0);
+        const store = await kind.open(clock);
+        const running = await writer(store, clock, true);
+        await clock.advanceAsync(30 * MINUTE);
+        const reported: ProjectionChanges[] = [];
+        const behind = await EventLog.open(store, { onProjected: (c) => reported.push(c) });
+        const heldAtOpen = [...behind.model.liveRecords()].map((r) => r.occurrence.id);
+        await tenDaysThenArchive(store, clock, running);
+        await behind.catchUp();
+        // The first report is the replacement; the live entries after the archive follow.
+        const [replaced, ...folded] = reported;
+        expect(replaced!.archivedIds).toBeDefined();
+        expect(folded.every((changes) => changes.archivedIds === undefined)).toBe(true);
+        // The beat's run of the first hour and the cancelled day-20 run settled, and were
+        // archived with their records: the report names them, as nothing else can.
+        // The beat's run of the first hour settled and was archived with its record: the
+        // report names it, as nothing else can. The cancelled day-20 run left the live set
+        // too; its record stays until its own day is older than the cutoff.
+        expect(heldAtOpen).toHaveLength(2);
+        const beatId = heldAtOpen.find((id) => id !== running.farId)!;
+        expect(await store.getRecord(beatId)).toBeUndefined();
+        expect([...replaced!.archivedIds!]).toEqual([beatId]);
+        expect(replaced!.records.has(beatId)).toBe(false);
+        expect(replaced!.records.get(running.farId)?.execution.state).toBe('cancelled');
+        const head = await store.head();
+        expect(behind.model.lastSeq).toBe(head.seq);
+      },
+    );
+
+    it.skipIf(kind.name === 'postgres').each([
+      ['replaced, as the entries it had not folded were archived', true],
+      ['folded, with the moved one left in the store', false],
+    ])(
+      "counts the calendar's places of its live window again when its model is %s",
+      async (_, archive) => {
+        const clock = new TestClock(T0);
+        const store = await kind.open(clock);
+        const running = await writer(store, clock);
+        // Opened with the day-20 run beyond its live window: its place is counted unnamed.
+        const reader = createScheduler({ store, clock, leaseTtlMs: DAY, calendar });
+        await reader.ready;
+        // The writer cancels it and stops; ten days on, its entries are archived. Nothing
+        // after the archive is about it: only the recount of the replaced model frees it.
+        await tenDaysThenArchive(store, clock, running, archive);
+        // A one-shot task wanted at hour h of day 20, defined by the reader: the day its run
+        // was placed on (the next day when day 20 is full).
+        const define = async (hour: number) => {
+          const id = `probe-${hour}`;
+          await reader.defineTask({ id, title: id, startAt: at(20 * DAY + hour * HOUR) });
+          const [first] = (await reader.listOccurrences({ taskId: id })).items;
+          return first!.scheduledFor.slice(0, 10);
+        };
+        // The first decision is made on what the reader folded; its append reads in the rest
+        // (replacing the model where the archive left a gap), and the places are counted
+        // again before the next one: the cancelled run's place is free, and day 20 takes
+        // three of the probes.
+        expect(await define(2)).toBe(DAY_20);
+        expect(await define(3)).toBe(DAY_20);
+        expect(await define(4)).toBe(DAY_20);
+        expect(await define(5)).toBe(at(21 * DAY).slice(0, 10));
+        await reader.stop();
       },
     );
   });

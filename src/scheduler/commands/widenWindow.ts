@@ -29,7 +29,7 @@ export async function widenWindow(
   const adopted = window.isDue(log.model.windowEndMs, nowMs)
     ? (await log.advanceWindow(window.endFrom(nowMs))).map((kept) => kept.occurrence)
     : [];
-  if (log.takeFarTouched()) await recountFarPlaces(tx);
+  await recountIfTouched(tx);
   window.arm(log.model.windowEndMs);
   if (arms !== 'none' && adopted.length > 0) {
     await armWaiting(tx, (visit) => {
@@ -48,6 +48,11 @@ export async function widenWindow(
     }
   }
   return adopted;
+}
+
+/** Counts the far places again when another writer moved on some of them since the last count. */
+export async function recountIfTouched(tx: SchedulerTx): Promise<void> {
+  if (tx.parts.log.takeFarTouched()) await recountFarPlaces(tx);
 }
 
 /**
