@@ -114,12 +114,15 @@ export function useTempDirs(): () => string {
  * Runs a scheduler on `store` for `days` days of `clock`: an hourly task, a task every six
  * hours whose first attempt fails and is retried 10 minutes later, and a daily reminder —
  * settled history with retries, recurrences and follow-ups, and a live occurrence of each
- * series at the end. The scheduler is stopped at the end.
+ * series at the end. The scheduler is stopped at the end, half an hour before the next runs.
+ * `resume`: the tasks are there already (an earlier call defined them); a scheduler is
+ * restarted on them for `days` more days.
  */
 export async function schedulerHistory(
   store: ArchivingStore,
   clock: TestClock,
   days: number,
+  options: Readonly<{ resume?: boolean }> = {},
 ): Promise<void> {
   const scheduler = createScheduler({
     store,
@@ -136,29 +139,32 @@ export async function schedulerHistory(
     },
   });
   await scheduler.ready;
-  const start = new Date(clock.now() + MINUTE).toISOString();
-  await scheduler.defineTask({
-    id: 'hourly',
-    title: 'Hourly',
-    handler: 'ok',
-    recurrence: { everyMs: HOUR, anchor: start },
-  });
-  await scheduler.defineTask({
-    id: 'flaky',
-    title: 'Flaky',
-    handler: 'flaky',
-    recurrence: { everyMs: 6 * HOUR, anchor: start },
-    retry: { maxRetries: 2, delayMs: 10 * MINUTE },
-  });
-  await scheduler.defineTask({
-    id: 'daily',
-    title: 'Daily',
-    recurrence: { everyMs: DAY, anchor: start },
-  });
+  if (options.resume !== true) {
+    const start = new Date(clock.now() + MINUTE).toISOString();
+    await scheduler.defineTask({
+      id: 'hourly',
+      title: 'Hourly',
+      handler: 'ok',
+      recurrence: { everyMs: HOUR, anchor: start },
+    });
+    await scheduler.defineTask({
+      id: 'flaky',
+      title: 'Flaky',
+      handler: 'flaky',
+      recurrence: { everyMs: 6 * HOUR, anchor: start },
+      retry: { maxRetries: 2, delayMs: 10 * MINUTE },
+    });
+    await scheduler.defineTask({
+      id: 'daily',
+      title: 'Daily',
+      recurrence: { everyMs: DAY, anchor: start },
+    });
+  }
   await scheduler.start();
   // Stop half an hour before the next runs, with no occurrence actor armed (within the
-  // horizon): stopping with armed actors makes XState warn about their done events.
-  await clock.advanceAsync(days * DAY - 30 * MINUTE);
+  // horizon): stopping with armed actors makes XState warn about their done events. A
+  // resumed run starts half an hour before them already.
+  await clock.advanceAsync(days * DAY - (options.resume === true ? 0 : 30 * MINUTE));
   await scheduler.stop();
 }
 

@@ -11,6 +11,7 @@ import { verifyArchive } from '../../src/log/verifyArchive.js';
 import { type PostgresStore, postgresStore } from '../../src/postgres/index.js';
 import { PG_SCHEMA_VERSION } from '../../src/postgres/pgSchema.js';
 import type { PostgresStoreOptions } from '../../src/postgres/postgresStoreOptions.js';
+import { trackStoreWork } from '../../src/testing/storeWork.js';
 import { TestClock } from '../../src/testing/TestClock.js';
 import { liveEntries, schedulerHistory, useTempDirs } from '../helpers/archiveFixtures.js';
 import { DAY, T0 } from '../helpers/harness.js';
@@ -414,6 +415,36 @@ describe('an instance behind the cutoff of another’s archive run', () => {
     expect(behind.model.listTasks()).toEqual(now.listTasks());
     expect([...behind.model.liveRecords()]).toEqual([...now.liveRecords()]);
     expect(remote.map((c) => c.records.size)).toEqual([now.liveCount]);
+    behind.complete();
+  });
+
+  it('names to onRemote the occurrences it held that were archived with their records', async () => {
+    const clock = new TestClock(T0);
+    const schema = newSchema();
+    const archiveDir = newDir();
+    // Tracked: the clock's advance waits for the store's round trips, so the history runs
+    // as it would on a real clock.
+    const writer = trackStoreWork(await open(schema, clock));
+    await schedulerHistory(writer, clock, 1);
+    const held = heldReads(await open(schema, clock));
+    const remote: ProjectionChanges[] = [];
+    const behind = await EventLog.open(held.view, { onRemote: (c) => remote.push(c) });
+    const heldAtOpen = [...behind.model.liveRecords()].map((r) => r.occurrence.id);
+    expect(heldAtOpen).toHaveLength(3);
+    await schedulerHistory(writer, clock, 9, { resume: true });
+    await held.reached;
+    await writer.archive({ before: clock.now() - 3 * DAY, archiveDir });
+    const head = await writer.head();
+    held.open();
+    await vi.waitFor(() => expect(behind.model.lastSeq).toBe(head.seq));
+    // Each series' occurrence of day 1 ran and settled; its entries and its record went to
+    // the segment, so only the report can tell an instance to let go of it.
+    const gone: string[] = [];
+    for (const id of heldAtOpen) if ((await writer.getRecord(id)) === undefined) gone.push(id);
+    expect(gone).toHaveLength(3);
+    expect(remote).toHaveLength(1);
+    expect([...remote[0]!.archivedIds!].sort()).toEqual(gone.sort());
+    for (const id of gone) expect(remote[0]!.records.has(id)).toBe(false);
     behind.complete();
   });
 
