@@ -12,9 +12,6 @@ export type WaitingRange = Readonly<{ fromMs: number; toMs?: number; taskId?: st
  */
 export type HeldQuarter = readonly [startMs: number, count: number];
 
-/** The length of a {@link HeldQuarter}. */
-export const QUARTER_HOUR_MS = 900_000;
-
 /** The waiting occurrences due at or after some instant, without loading them. */
 export type FarSummary = Readonly<{
   /** How many there are, per task (tasks without any left out). */

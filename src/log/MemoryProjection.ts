@@ -1,4 +1,5 @@
 import { holdsPlace } from '../domain/holdsPlace.js';
+import { QUARTER_HOUR_MS } from '../domain/quarterHour.js';
 import type {
   CalendarConfig,
   EntryQuery,
@@ -11,7 +12,7 @@ import type {
 import { encodeCursor } from '../domain/validatePageRequest.js';
 import type { LiveState, LiveWindow, LogHead, Place } from './EventStore.js';
 import type { StoredEvent } from './events.js';
-import { type FarSummary, QUARTER_HOUR_MS, type WaitingRange } from './FarWaiting.js';
+import type { FarSummary, WaitingRange } from './FarWaiting.js';
 import type { ArchivedRange } from './facts.js';
 import { leavesReadModel } from './leavesReadModel.js';
 import {

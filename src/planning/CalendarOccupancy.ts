@@ -1,10 +1,8 @@
 import { holdsPlace } from '../domain/holdsPlace.js';
+import { QUARTER_HOUR_MS } from '../domain/quarterHour.js';
 import type { CalendarConfig, Execution, Occurrence } from '../domain/types.js';
 import type { Occupancy } from './ports.js';
 import { zonedParts } from './zonedTime.js';
-
-/** A quarter of an hour: every offset a zone uses today is a multiple of it. */
-const QUARTER_HOUR_MS = 900_000;
 
 /**
  * Places held by occurrences an occupancy does not name (a windowed live set leaves the

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { deepFreeze } from '../domain/deepFreeze.js';
 import { holdsPlace } from '../domain/holdsPlace.js';
 import { FOLLOWED_UP_STATES, OUTCOME_STATE } from '../domain/outcomeStates.js';
+import { QUARTER_HOUR_MS } from '../domain/quarterHour.js';
 import type {
   CalendarConfig,
   EntryQuery,
@@ -16,7 +17,7 @@ import { encodeCursor } from '../domain/validatePageRequest.js';
 import type { LiveState, LiveWindow, LogHead, Place } from '../log/EventStore.js';
 import { type EntryRow, rowToStoredEvent } from '../log/entryRow.js';
 import type { StoredEvent } from '../log/events.js';
-import { type FarSummary, QUARTER_HOUR_MS, type WaitingRange } from '../log/FarWaiting.js';
+import type { FarSummary, WaitingRange } from '../log/FarWaiting.js';
 import {
   isLive,
   type OccurrenceRecord,
