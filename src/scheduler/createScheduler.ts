@@ -257,11 +257,7 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
     onReplaced: async () => {
       if (occupancy === undefined) return;
       const calendar = occupancy.calendar;
-      const read = await readLogPlaces(
-        log,
-        built.timers.now(),
-        calendar.exclusiveInstants !== false,
-      );
+      const read = await readLogPlaces(log, built.timers.now(), calendar);
       occupancy.reset(calendar);
       fillOccupancy(occupancy, log, read);
     },
@@ -280,11 +276,10 @@ async function openParts(options: ResolvedSchedulerOptions, built: Built): Promi
   const recorded = model.calendar;
   const wanted = options.calendar ?? recorded ?? parseCalendar({ timeZone: 'UTC' });
   const opened = new CalendarOccupancy(wanted);
-  const exclusive = wanted.exclusiveInstants !== false;
   fillOccupancy(
     opened,
     log,
-    await readLogPlaces(log, built.timers.now(), exclusive, log.takeFarAtOpen()),
+    await readLogPlaces(log, built.timers.now(), wanted, log.takeFarAtOpen()),
   );
   occupancy = opened;
   log.events.subscribe((event) => built.events.next(event));

@@ -1,3 +1,4 @@
+import type { CalendarConfig } from '../domain/types.js';
 import type { EventLog } from '../log/EventLog.js';
 import type { Place } from '../log/EventStore.js';
 import type { FarSummary } from '../log/FarWaiting.js';
@@ -21,14 +22,15 @@ export type LogPlaces = Readonly<{
 /**
  * Reads what {@link fillOccupancy} needs: the places held from two days back on, and the
  * far ones — `far` when the caller has them counted already (at open), else counted now —
- * with their instants when the calendar keeps instants exclusive.
+ * with their instants when `calendar` keeps instants exclusive.
  */
 export async function readLogPlaces(
   log: EventLog,
   nowMs: number,
-  exclusiveInstants: boolean,
+  calendar: CalendarConfig,
   far?: FarSummary,
 ): Promise<LogPlaces> {
+  const exclusiveInstants = calendar.exclusiveInstants !== false;
   const recent = await log.placesSince(nowMs - OCCUPANCY_MARGIN_MS);
   let counted = far ?? (await log.farNow(exclusiveInstants));
   if (exclusiveInstants && counted.quarters.length > 0 && counted.instants === undefined) {

@@ -289,9 +289,9 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
     const DAY_20 = at(20 * DAY).slice(0, 10);
 
     /**
-     * A running scheduler on `store`: one run on day 20 that `cancelFar` cancels (an archive
-     * run cannot pass a live occurrence's entries), and with `beat` an hourly task outside
-     * the calendar.
+     * A running scheduler on `store`: one run on day 20 (`farId`; cancelled before an archive
+     * run, which cannot pass a live occurrence's entries), and with `beat` an hourly task
+     * outside the calendar.
      */
     async function writer(store: ArchivingStore, clock: TestClock, beat = false) {
       const scheduler = createScheduler({
@@ -314,21 +314,20 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
       await scheduler.defineTask({ id: 'far', title: 'Far', startAt: at(20 * DAY + HOUR) });
       await scheduler.start();
       const [far] = (await scheduler.listOccurrences({ taskId: 'far' })).items;
-      return {
-        scheduler,
-        farId: far!.id,
-        cancelFar: () => scheduler.cancelOccurrence(far!.id),
-      };
+      return { scheduler, farId: far!.id };
     }
 
-    /** Cancels the day-20 run, runs the writer ten days on, then archives what is older than three days. */
+    /**
+     * Cancels the day-20 run, runs the writer ten days on and stops it; with `archive`, then
+     * archives what is older than three days.
+     */
     async function tenDaysThenArchive(
       store: ArchivingStore,
       clock: TestClock,
       running: Awaited<ReturnType<typeof writer>>,
       archive = true,
     ) {
-      await running.cancelFar();
+      await running.scheduler.cancelOccurrence(running.farId);
       await clock.advanceAsync(10 * DAY);
       await running.scheduler.stop();
       if (archive) await store.archive({ before: clock.now() - 3 * DAY });
@@ -350,8 +349,6 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
         const [replaced, ...folded] = reported;
         expect(replaced!.archivedIds).toBeDefined();
         expect(folded.every((changes) => changes.archivedIds === undefined)).toBe(true);
-        // The beat's run of the first hour and the cancelled day-20 run settled, and were
-        // archived with their records: the report names them, as nothing else can.
         // The beat's run of the first hour settled and was archived with its record: the
         // report names it, as nothing else can. The cancelled day-20 run left the live set
         // too; its record stays until its own day is older than the cutoff.
@@ -378,8 +375,10 @@ describe.each(kinds)('archiving on the $name store', (kind) => {
         // Opened with the day-20 run beyond its live window: its place is counted unnamed.
         const reader = createScheduler({ store, clock, leaseTtlMs: DAY, calendar });
         await reader.ready;
-        // The writer cancels it and stops; ten days on, its entries are archived. Nothing
-        // after the archive is about it: only the recount of the replaced model frees it.
+        // The writer cancels it and runs ten days on. Archived: no entry the reader then
+        // reads is about it, so only the recount of the replaced model frees its place. Not
+        // archived: the reader folds the cancellation, about an occurrence only the store
+        // held, and the next command counts the far places again.
         await tenDaysThenArchive(store, clock, running, archive);
         // A one-shot task wanted at hour h of day 20, defined by the reader: the day its run
         // was placed on (the next day when day 20 is full).

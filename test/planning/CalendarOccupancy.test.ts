@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QUARTER_HOUR_MS } from '../../src/domain/quarterHour.js';
 import { parseCalendar } from '../../src/domain/validateCalendar.js';
 import { CalendarOccupancy } from '../../src/planning/CalendarOccupancy.js';
 
@@ -6,7 +7,6 @@ const utc = parseCalendar({ timeZone: 'UTC', maxPerDay: 5 });
 const tokyo = parseCalendar({ timeZone: 'Asia/Tokyo', maxPerDay: 5 });
 /** 2026-03-22, 23:00 UTC: the 22nd in UTC, already the 23rd in Tokyo. */
 const LATE = Date.parse('2026-03-22T23:00:00.000Z');
-const QUARTER = 900_000;
 
 /** Two named places and three unnamed ones (a windowed live set's far ones), late on the 22nd UTC. */
 function occupied(): CalendarOccupancy {
@@ -22,7 +22,7 @@ describe('CalendarOccupancy', () => {
     const occupancy = occupied();
     expect(occupancy.countOnDay('2026-03-22')).toBe(5);
     expect(occupancy.countOnDay('2026-03-22', 'a')).toBe(4);
-    expect(occupancy.isTaken(LATE + QUARTER)).toBe(false);
+    expect(occupancy.isTaken(LATE + QUARTER_HOUR_MS)).toBe(false);
   });
 
   it('keeps every place, named or not, when the calendar changes zone', () => {
@@ -58,7 +58,7 @@ describe('CalendarOccupancy', () => {
     const occupancy = occupied();
     await expect(
       occupancy.undoOnFailure(async () => {
-        occupancy.hold('d', new Date(LATE + 2 * QUARTER).toISOString());
+        occupancy.hold('d', new Date(LATE + 2 * QUARTER_HOUR_MS).toISOString());
         occupancy.reset(utc);
         occupancy.hold('e', new Date(LATE).toISOString());
         throw new Error('the batch fails');
