@@ -214,6 +214,32 @@ function jsonColumn(param: number, type: string): string {
 }
 
 /**
+ * A column of JSON documents (entry data, tasks, occurrences, executions), sent as one JSON
+ * array whose elements are the documents themselves, joined (see {@link documentsArray}),
+ * rather than as strings escaped a second time: each element's text is taken as it was sent
+ * (`json`, unlike `jsonb`, keeps it), and a `null` element is SQL NULL. The documents are
+ * `JSON.stringify`'s output, never the JSON `null`.
+ */
+function documentColumn(param: number): string {
+  return `ARRAY(SELECT NULLIF(v::text, 'null') FROM json_array_elements($${param}::json) WITH ORDINALITY AS a(v, i) ORDER BY i)`;
+}
+
+/** The parameters sent as {@link documentColumn}; every other array goes as {@link jsonColumn}. */
+const DOCUMENT_PARAMS = new Set([6, 12, 20, 21, 29]);
+
+/** Appends one row's values to the columns, value i to column i. */
+function pushRow(columns: unknown[][], ...values: unknown[]): void {
+  for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
+}
+
+/** JSON texts (or null) as the text of one JSON array of them. */
+function documentsArray(texts: readonly (string | null)[]): string {
+  let json = '[';
+  for (let i = 0; i < texts.length; i++) json += `${i === 0 ? '' : ','}${texts[i] ?? 'null'}`;
+  return `${json}]`;
+}
+
+/**
  * The PostgreSQL store's read model: the same tables as SQLite's (`occurrences`, `tasks`,
  * `log_state`, `entries.task_id`), written by the group commit in the transaction of the
  * entries they derive from, and queried here. Every method is one statement, so it reads one
@@ -287,7 +313,8 @@ export class PgProjection {
       )
       SELECT pg_notify($40, $41)`.replace(
       /\$(\d+)::(bigint|text|integer|boolean)\[\]/g,
-      (_all, n: string, type: string) => jsonColumn(Number(n), type),
+      (_all, n: string, type: string) =>
+        DOCUMENT_PARAMS.has(Number(n)) ? documentColumn(Number(n)) : jsonColumn(Number(n), type),
     );
     this.#live = `
       SELECT 0 AS k, 0::bigint AS o, NULL::bigint, 'h'::text, hash, NULL::text, NULL::text, NULL::integer, seq
@@ -380,21 +407,11 @@ export class PgProjection {
       const holds = holdsPlace(execution);
       const outcome = execution.outcome ?? null;
       if (record.firstSeq < args.fromSeq) {
-        for (const [i, value] of [
-          id,
-          execution.state,
-          live,
-          holds,
-          executionJson,
-          at,
-          retries,
-          outcome,
-        ].entries()) {
-          ou[i]!.push(value);
-        }
+        pushRow(ou, id, execution.state, live, holds, executionJson, at, retries, outcome);
         continue;
       }
-      const row = [
+      pushRow(
+        oi,
         record.firstSeq,
         id,
         occurrence.taskId,
@@ -407,8 +424,7 @@ export class PgProjection {
         at,
         retries,
         outcome,
-      ];
-      for (const [i, value] of row.entries()) oi[i]!.push(value);
+      );
     }
     const s: unknown[][] = [[], []];
     const state = new Map(args.state);
@@ -423,7 +439,11 @@ export class PgProjection {
       cp === undefined
         ? [[], [], [], [], []]
         : [[cp.seq], [cp.keyId], [cp.hash], [cp.time], [cp.signature]];
-    const columns = [...e, ...t, ...oi, ...ou, ...s, ...c].map((column) => JSON.stringify(column));
+    const columns = [...e, ...t, ...oi, ...ou, ...s, ...c].map((column, i) =>
+      DOCUMENT_PARAMS.has(i + 1)
+        ? documentsArray(column as (string | null)[])
+        : JSON.stringify(column),
+    );
     await client.query({
       name: this.#names.write,
       text: this.#write,
