@@ -244,9 +244,11 @@ export class CalendarOccupancy implements Occupancy {
    * margin of a day or more for the calendar's zone) instead of every place ever held.
    */
   forgetBefore(beforeMs: number): void {
-    for (const [id, atMs] of this.#places) {
+    // `forEach`, not `for…of` over entries: a sweep visits every place held, and each entry
+    // pair the iterator hands out is an allocation (a fifth of a megabyte per 10 000 places).
+    this.#places.forEach((atMs, id) => {
       if (atMs < beforeMs) this.#drop(id, atMs);
-    }
+    });
     for (const [startMs, count] of this.#unnamedQuarters) {
       if (startMs + QUARTER_HOUR_MS > beforeMs) continue;
       this.#unnamedQuarters.delete(startMs);

@@ -62,7 +62,7 @@ export type InvokeOptions = Readonly<{
    * handler is called once the run has one, and gives it back when its promise settles.
    * Without it, runs are not limited.
    */
-  places?: RunPlaces;
+  places?: RunPlaces | undefined;
 }>;
 
 /**

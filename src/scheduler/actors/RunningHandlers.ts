@@ -61,6 +61,7 @@ export class RunningHandlers {
     const name = task?.handler;
     const handler = name === undefined ? undefined : this.#handlers[name];
     let running: Promise<RunOutcome>;
+    let forgetSignal: (() => void) | undefined;
     if (task === undefined || name === undefined) {
       running = Promise.resolve({ ok: true, durationMs: 0 });
     } else if (handler === undefined) {
@@ -85,19 +86,20 @@ export class RunningHandlers {
         idempotencyKey,
         signal: own,
         gate: this.#gate,
-        ...(this.#places === undefined ? {} : { places: this.#places }),
+        places: this.#places,
       });
-      const forgetSignal = () => {
+      forgetSignal = () => {
         this.#signals.delete(own);
         forgetCancellable?.();
       };
-      running.then(forgetSignal, forgetSignal);
     }
     this.#runs.add(running);
-    const forget = () => {
+    // One reaction per run (invokeHandler never rejects): a promise and a closure each count
+    // when thousands of runs start in a burst.
+    void running.then(() => {
       this.#runs.delete(running);
-    };
-    running.then(forget, forget);
+      forgetSignal?.();
+    });
     return running;
   }
 
