@@ -154,6 +154,26 @@ export function describeEventStoreContract(
         expect(stored!.type).toBe('occurrence.completed');
       });
 
+      it('keeps texts no JSON round trip may bend: NUL, lone surrogates, escapes', async () => {
+        // Each a text a store must hand back as given, in the entry and in the read model:
+        // a NUL (`\u0000` in JSON), a lone high and low surrogate (escaped by JSON.stringify),
+        // quotes, backslashes and an escape-looking text.
+        const message = 'a\u0000b \ud800 c\udfff "q" \\ \\u0041 \\"';
+        const error = { name: 'Error', message };
+        const failed: NewEvent = {
+          type: 'occurrence.failed',
+          stream: streams.occurrence('o1'),
+          data: { occurrenceId: 'o1', durationMs: 1, error },
+        };
+        await store.append([scheduled('o1'), triggered('o1')]);
+        await store.append([failed]);
+        const entries = await readAll(store);
+        expect(entries.at(-1)!.data).toEqual({ occurrenceId: 'o1', durationMs: 1, error });
+        expect((await store.getRecord('o1'))?.execution.error).toEqual(error);
+        // The hash covers the text as stored: a bent text would break the chain.
+        expect((await verifyChain(store.read())).ok).toBe(true);
+      });
+
       it('returns [] for an empty batch and stores nothing', async () => {
         expect(await store.append([])).toEqual([]);
         expect((await store.head()).seq).toBe(0);
