@@ -224,9 +224,6 @@ function documentColumn(param: number): string {
   return `ARRAY(SELECT NULLIF(v::text, 'null') FROM json_array_elements($${param}::json) WITH ORDINALITY AS a(v, i) ORDER BY i)`;
 }
 
-/** The parameters sent as {@link documentColumn}; every other array goes as {@link jsonColumn}. */
-const DOCUMENT_PARAMS = new Set([6, 12, 20, 21, 29]);
-
 /** Appends one row's values to the columns, value i to column i. */
 function pushRow(columns: unknown[][], ...values: unknown[]): void {
   for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
@@ -252,6 +249,8 @@ export class PgProjection {
   readonly #prefetch: string;
   readonly #write: string;
   readonly #live: string;
+  /** The write's parameters (0-based) that are columns of JSON documents. */
+  readonly #documents: ReadonlySet<number>;
 
   constructor(schema: string) {
     const q = quoted(schema);
@@ -281,25 +280,27 @@ export class PgProjection {
     // One statement for every row a group writes: data-modifying CTEs all run, in one
     // snapshot; none of them touches a row another one does (tasks removed in the group are
     // deleted by a statement before it, so a task defined again is listed last).
-    this.#write = `
+    // `document[]` marks the columns of JSON documents (see documentColumn); every other
+    // array goes as jsonColumn. Not a server type: replaced before the statement is sent.
+    const write = `
       WITH e AS (
         INSERT INTO ${q}.entries (seq, id, type, time, stream, data, schema_version, prev_hash, hash, task_id)
         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-          $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[])
+          $6::document[], $7::integer[], $8::text[], $9::text[], $10::text[])
       ), t AS (
-        INSERT INTO ${q}.tasks (id, task) SELECT * FROM unnest($11::text[], $12::text[])
+        INSERT INTO ${q}.tasks (id, task) SELECT * FROM unnest($11::text[], $12::document[])
         ON CONFLICT (id) DO UPDATE SET task = excluded.task
       ), oi AS (
         INSERT INTO ${q}.occurrences (first_seq, id, task_id, state, live, holds_place,
           scheduled_ms, occurrence, execution, first_at, retries_left, outcome)
         SELECT * FROM unnest($13::bigint[], $14::text[], $15::text[], $16::text[], $17::boolean[],
-          $18::boolean[], $19::bigint[], $20::text[], $21::text[], $22::text[], $23::integer[],
+          $18::boolean[], $19::bigint[], $20::document[], $21::document[], $22::text[], $23::integer[],
           $24::text[])
       ), ou AS (
         UPDATE ${q}.occurrences o SET state = u.state, live = u.live, holds_place = u.holds,
           execution = u.execution, first_at = u.first_at, retries_left = u.retries,
           outcome = u.outcome
-        FROM unnest($25::text[], $26::text[], $27::boolean[], $28::boolean[], $29::text[],
+        FROM unnest($25::text[], $26::text[], $27::boolean[], $28::boolean[], $29::document[],
           $30::text[], $31::integer[], $32::text[])
           AS u(id, state, live, holds, execution, first_at, retries, outcome)
         WHERE o.id = u.id
@@ -311,10 +312,14 @@ export class PgProjection {
         SELECT * FROM unnest($35::bigint[], $36::text[], $37::text[], $38::text[], $39::text[])
         ON CONFLICT DO NOTHING
       )
-      SELECT pg_notify($40, $41)`.replace(
-      /\$(\d+)::(bigint|text|integer|boolean)\[\]/g,
+      SELECT pg_notify($40, $41)`;
+    this.#documents = new Set(
+      Array.from(write.matchAll(/\$(\d+)::document\[\]/g), ([, n]) => Number(n) - 1),
+    );
+    this.#write = write.replace(
+      /\$(\d+)::(bigint|text|integer|boolean|document)\[\]/g,
       (_all, n: string, type: string) =>
-        DOCUMENT_PARAMS.has(Number(n)) ? documentColumn(Number(n)) : jsonColumn(Number(n), type),
+        type === 'document' ? documentColumn(Number(n)) : jsonColumn(Number(n), type),
     );
     this.#live = `
       SELECT 0 AS k, 0::bigint AS o, NULL::bigint, 'h'::text, hash, NULL::text, NULL::text, NULL::integer, seq
@@ -440,9 +445,7 @@ export class PgProjection {
         ? [[], [], [], [], []]
         : [[cp.seq], [cp.keyId], [cp.hash], [cp.time], [cp.signature]];
     const columns = [...e, ...t, ...oi, ...ou, ...s, ...c].map((column, i) =>
-      DOCUMENT_PARAMS.has(i + 1)
-        ? documentsArray(column as (string | null)[])
-        : JSON.stringify(column),
+      this.#documents.has(i) ? documentsArray(column as (string | null)[]) : JSON.stringify(column),
     );
     await client.query({
       name: this.#names.write,

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPlanflowError } from '../../src/domain/errors.js';
+import { parseTask } from '../../src/domain/validateTask.js';
 import type { EventStore, ReadOptions, StoreClock } from '../../src/log/EventStore.js';
 import { type NewEvent, SCHEMA_VERSION, type StoredEvent, streams } from '../../src/log/events.js';
 import { entryHash, GENESIS_HASH } from '../../src/log/hashChain.js';
-import { verifyChain } from '../../src/log/verifyChain.js';
+import { type VerifyResult, verifyChain } from '../../src/log/verifyChain.js';
 
 /** What the contract hands a store factory: the clock the store must stamp entries with. */
 export type StoreContractContext = Readonly<{ clock: StoreClock }>;
@@ -155,22 +156,32 @@ export function describeEventStoreContract(
       });
 
       it('keeps texts no JSON round trip may bend: NUL, lone surrogates, escapes', async () => {
-        // Each a text a store must hand back as given, in the entry and in the read model:
-        // a NUL (`\u0000` in JSON), a lone high and low surrogate (escaped by JSON.stringify),
-        // quotes, backslashes and an escape-looking text.
+        // Each a text a store must hand back as given, in the entries and in the read model
+        // (a task, an execution): a NUL (`\u0000` in JSON), a lone high and low surrogate
+        // (escaped by JSON.stringify), quotes, backslashes and an escape-looking text.
         const message = 'a\u0000b \ud800 c\udfff "q" \\ \\u0041 \\"';
         const error = { name: 'Error', message };
+        const task = parseTask({ id: 't1', title: message }, undefined, new Date(START_MS));
         const failed: NewEvent = {
           type: 'occurrence.failed',
           stream: streams.occurrence('o1'),
           data: { occurrenceId: 'o1', durationMs: 1, error },
         };
-        await store.append([scheduled('o1'), triggered('o1')]);
+        await store.append([
+          { type: 'task.defined', stream: streams.task('t1'), data: { task } } as NewEvent,
+          scheduled('o1'),
+          triggered('o1'),
+        ]);
         await store.append([failed]);
         const entries = await readAll(store);
+        expect(entries[0]!.data).toEqual({ task });
         expect(entries.at(-1)!.data).toEqual({ occurrenceId: 'o1', durationMs: 1, error });
         expect((await store.getRecord('o1'))?.execution.error).toEqual(error);
-        // The hash covers the text as stored: a bent text would break the chain.
+        expect((await store.loadLive()).tasks).toEqual([task]);
+        // A store that checks its own chain hashes the text it stored (verifyChain hashes the
+        // parsed payload again, which a bent text could still match).
+        const own = (store as Partial<{ verify(o: { full: true }): Promise<VerifyResult> }>).verify;
+        if (own !== undefined) expect((await own.call(store, { full: true })).ok).toBe(true);
         expect((await verifyChain(store.read())).ok).toBe(true);
       });
 

@@ -94,12 +94,12 @@ export class RunningHandlers {
       };
     }
     this.#runs.add(running);
-    // One reaction per run (invokeHandler never rejects): a promise and a closure each count
-    // when thousands of runs start in a burst.
-    void running.then(() => {
+    // One reaction and one closure per run: each counts when thousands start in a burst.
+    const settled = () => {
       this.#runs.delete(running);
       forgetSignal?.();
-    });
+    };
+    void running.then(settled, settled);
     return running;
   }
 
